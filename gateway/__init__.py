@@ -1,0 +1,1 @@
+"""CryptoCity Pay gateway: HTTP API, checkout pages, chain watchers, devnets, CLI."""

@@ -1,0 +1,1 @@
+"""Database plumbing: the embedded cluster, the migration runner and the connection pool."""

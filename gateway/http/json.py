@@ -1,0 +1,36 @@
+"""Reading JSON request bodies with precise errors (malformed, not an object, too large)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from aiohttp import web
+
+from gateway.errors import InvalidRequest, PayloadTooLarge
+
+
+async def read_json_object(request: web.Request, *, max_bytes: int) -> dict[str, Any]:
+    """The request body as a JSON object; empty body means `{}`."""
+    if request.content_length is not None and request.content_length > max_bytes:
+        raise PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.")
+    raw = await request.content.read(max_bytes + 1)
+    if len(raw) > max_bytes:
+        raise PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.")
+    if not raw.strip():
+        return {}
+    try:
+        body = json.loads(raw, parse_float=_refuse_float_marker)
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from exc
+    if not isinstance(body, dict):
+        raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
+    return body
+
+
+class FloatInBody(str):
+    """A JSON number with a fraction or exponent, kept as its text so money is never a float."""
+
+
+def _refuse_float_marker(text: str) -> FloatInBody:
+    return FloatInBody(text)

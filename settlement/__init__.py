@@ -1,0 +1,1 @@
+"""Money and books of CryptoCity Pay: Money, the double-entry ledger, fees, settlement."""

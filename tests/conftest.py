@@ -1,0 +1,5 @@
+"""Test configuration: fixtures are plugins under tests/plugins (see docs/architecture.md)."""
+
+pytest_plugins = [
+    "tests.plugins.db",
+]
