@@ -63,7 +63,7 @@ class EnvReader:
     def __init__(self, environ: Mapping[str, str]) -> None:
         self.environ = environ
 
-    def str(self, name: str, default: str) -> str:
+    def text(self, name: str, default: str) -> str:
         return self.environ.get(name, default)
 
     def optional(self, name: str) -> str | None:
@@ -116,14 +116,14 @@ class Settings:
         r = EnvReader(os.environ if environ is None else environ)
         env = r.choice("GATEWAY_ENV", "dev", ENVIRONMENTS)
         port = r.int("GATEWAY_PORT", 8080, lo=1, hi=65535)
-        host = r.str("GATEWAY_HOST", "127.0.0.1")
+        host = r.text("GATEWAY_HOST", "127.0.0.1")
         return cls(
             env=env,
             host=host,
             port=port,
-            public_url=r.str("GATEWAY_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
+            public_url=r.text("GATEWAY_PUBLIC_URL", f"http://{host}:{port}").rstrip("/"),
             database_url=r.optional("DATABASE_URL"),
-            data_dir=Path(r.str("GATEWAY_DATA_DIR", ".data")).absolute(),
+            data_dir=Path(r.text("GATEWAY_DATA_DIR", ".data")).absolute(),
             log_format=r.choice(
                 "GATEWAY_LOG_FORMAT", "console" if env == "dev" else "json", LOG_FORMATS
             ),

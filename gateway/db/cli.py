@@ -34,5 +34,6 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         if not settings.database_url:
             cluster.start()
         applied = asyncio.run(migrate(database_url(settings)))
-        print(f"applied {len(applied)} migration(s)" + (": " + ", ".join(applied) if applied else ""))
+        names = ": " + ", ".join(applied) if applied else ""
+        print(f"applied {len(applied)} migration(s){names}")
     return 0

@@ -18,6 +18,7 @@ import asyncpg
 
 from gateway.errors import MigrationError
 from gateway.log import get_logger
+from settlement.db import Conn
 
 log = get_logger(__name__)
 
@@ -69,7 +70,7 @@ def discover(dirs: tuple[Path, ...] = MIGRATION_DIRS) -> list[Migration]:
     return [found[v] for v in sorted(found)]
 
 
-async def _applied(conn: asyncpg.Connection) -> dict[int, tuple[str, str]]:
+async def _applied(conn: Conn) -> dict[int, tuple[str, str]]:
     await conn.execute(CREATE_TABLE)
     return {r["version"]: (r["name"], r["sha256"]) for r in await conn.fetch(SELECT_APPLIED)}
 
@@ -83,7 +84,7 @@ def _check_unchanged(migrations: list[Migration], applied: dict[int, tuple[str, 
             )
 
 
-async def pending(conn: asyncpg.Connection) -> list[Migration]:
+async def pending(conn: Conn) -> list[Migration]:
     """Migrations not yet applied (raises if an applied one changed)."""
     migrations = discover()
     applied = await _applied(conn)
