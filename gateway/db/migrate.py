@@ -54,10 +54,10 @@ class Migration:
         return hashlib.sha256(self.path.read_bytes()).hexdigest()
 
 
-def discover(dirs: tuple[Path, ...] = MIGRATION_DIRS) -> list[Migration]:
+def discover(dirs: tuple[Path, ...] | None = None) -> list[Migration]:
     """All migration files, ordered by number; two files with one number are refused."""
     found: dict[int, Migration] = {}
-    for directory in dirs:
+    for directory in MIGRATION_DIRS if dirs is None else dirs:
         for path in sorted(directory.glob("*.sql")):
             match = _NAME.match(path.name)
             if not match:

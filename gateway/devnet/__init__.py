@@ -1,0 +1,1 @@
+"""Local devnets (anvil for BNB Chain, the Solana RPC) and shopper wallet simulators."""

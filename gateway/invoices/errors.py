@@ -1,0 +1,54 @@
+"""Invoice errors, under `GatewayError` / `ApiError` (see gateway.errors for the whole tree).
+
+    GatewayError
+    ├── InvoiceError               invoice rules outside HTTP
+    │   ├── IllegalTransition      a status move not in states.ALLOWED
+    │   └── StaleTransition        the guarded UPDATE found the invoice in another status
+    └── ApiError
+        ├── InvalidRequest
+        │   └── UnknownAsset       400 unknown_asset (param: assets)
+        ├── Forbidden
+        │   └── MerchantSuspended  403 merchant_suspended
+        ├── Conflict
+        │   └── NotCancellable     409 invoice_not_cancellable
+        └── ServiceUnavailable
+            └── RateUnavailable    503 rate_unavailable (names the stale pair)
+"""
+
+from __future__ import annotations
+
+from gateway.errors import (
+    Conflict,
+    Forbidden,
+    GatewayError,
+    InvalidRequest,
+    ServiceUnavailable,
+)
+
+
+class InvoiceError(GatewayError):
+    """An invoice rule was broken outside an HTTP request."""
+
+
+class IllegalTransition(InvoiceError):
+    """The requested status change is not one of `states.ALLOWED`."""
+
+
+class StaleTransition(InvoiceError):
+    """The invoice was not in the expected status when the guarded UPDATE ran."""
+
+
+class UnknownAsset(InvalidRequest):
+    default_code = "unknown_asset"
+
+
+class MerchantSuspended(Forbidden):
+    default_code = "merchant_suspended"
+
+
+class NotCancellable(Conflict):
+    default_code = "invoice_not_cancellable"
+
+
+class RateUnavailable(ServiceUnavailable):
+    default_code = "rate_unavailable"

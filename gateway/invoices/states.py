@@ -1,0 +1,71 @@
+"""The invoice lifecycle: states, exceptions beside them, and the only legal moves.
+
+    new ──────────► processing ──────► settled
+     │  ▲              │  ▲
+     │  └──(reorg)─────┘  │
+     ├──► expired ────────┤ (late payment accepted: expired -> processing | settled)
+     │                    └──► invalid (reverted, or not final within the monitoring window)
+     └──► cancelled (merchant, before any payment)
+
+`processing -> new` exists because a reorg can remove the only payment that moved an invoice
+to processing: the invoice is then exactly as unpaid as before and may still be paid.
+`expired -> processing|settled` is how a late payment is accepted (automatically within the
+late-payment window, or by an admin/merchant decision recorded with the `marked` exception).
+Every code path changing a status calls `transition()` first, and the SQL UPDATE is guarded
+by `WHERE status = $expected` so a concurrent change cannot be overwritten.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from gateway.invoices.errors import IllegalTransition
+
+
+class InvoiceStatus(StrEnum):
+    NEW = "new"
+    PROCESSING = "processing"
+    SETTLED = "settled"
+    EXPIRED = "expired"
+    INVALID = "invalid"
+    CANCELLED = "cancelled"
+
+
+class InvoiceException(StrEnum):
+    """Recorded beside the status; at most one per invoice (the latest wins)."""
+
+    PAID_PARTIAL = "paid_partial"
+    PAID_OVER = "paid_over"
+    PAID_LATE = "paid_late"
+    MARKED = "marked"
+
+
+S = InvoiceStatus
+ALLOWED: frozenset[tuple[InvoiceStatus, InvoiceStatus]] = frozenset({
+    (S.NEW, S.PROCESSING),
+    (S.PROCESSING, S.SETTLED),
+    (S.NEW, S.EXPIRED),
+    (S.PROCESSING, S.INVALID),
+    (S.NEW, S.CANCELLED),
+    (S.EXPIRED, S.PROCESSING),
+    (S.EXPIRED, S.SETTLED),
+    (S.PROCESSING, S.NEW),
+})
+
+# States an invoice never leaves: nothing may be paid into or booked against them any more.
+FINAL: frozenset[InvoiceStatus] = frozenset({S.SETTLED, S.INVALID, S.CANCELLED})
+
+
+def can_transition(current: InvoiceStatus, target: InvoiceStatus) -> bool:
+    return (current, target) in ALLOWED
+
+
+def transition(current: InvoiceStatus | str, target: InvoiceStatus | str) -> InvoiceStatus:
+    """The target status when `current -> target` is legal; raises `IllegalTransition`."""
+    try:
+        cur, tgt = InvoiceStatus(current), InvoiceStatus(target)
+    except ValueError as exc:
+        raise IllegalTransition(f"unknown invoice status in {current!r} -> {target!r}") from exc
+    if (cur, tgt) not in ALLOWED:
+        raise IllegalTransition(f"invoice cannot move from {cur} to {tgt}")
+    return tgt

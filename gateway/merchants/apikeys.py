@@ -1,0 +1,123 @@
+"""API keys: `ccp_live_<40 base62>` (~238 bits), shown once, stored as HMAC-SHA256(pepper, key).
+
+A slow password hash (argon2) buys nothing for a key with this much entropy: nobody can
+enumerate 2^238 candidates, so a keyed fast hash is as safe and keeps authentication cheap.
+The pepper (`API_KEY_PEPPER`) lives outside the database, so a leaked `api_keys` table alone
+does not even allow checking a guessed key.
+
+`ApiKeyCache` is the hot-path authenticator: a process-local map from key hash to principal
+with a short TTL (`API_KEY_CACHE_TTL`, default 5 s). A revoked key or a suspended merchant is
+therefore honoured by every process within that TTL without any cross-process signalling.
+Unknown keys are cached too (negatively), so a client hammering with a bad key costs one query
+per TTL, not one per request; the map is bounded so such traffic cannot grow it without end.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import time
+from dataclasses import dataclass
+
+import asyncpg
+
+from gateway.merchants import queries as q
+from gateway.merchants.ids import random_token
+from settlement.db import Conn
+
+KEY_PREFIX = "ccp_live_"
+KEY_RANDOM_CHARS = 40
+_KEY_FORMAT = re.compile(rf"^{KEY_PREFIX}[A-Za-z0-9]{{{KEY_RANDOM_CHARS}}}$")
+_VISIBLE_CHARS = 4
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: the API key and the merchant it is scoped to."""
+
+    key_id: str
+    merchant_id: str
+    merchant_name: str
+    merchant_status: str
+
+    @property
+    def active(self) -> bool:
+        return self.merchant_status == "active"
+
+
+@dataclass(frozen=True)
+class NewKey:
+    """A freshly generated key: `secret` is shown once and never stored."""
+
+    secret: str
+    key_hash: bytes
+    prefix: str
+    last4: str
+
+
+def hash_key(pepper: str, secret: str) -> bytes:
+    return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).digest()
+
+
+def generate_key(pepper: str) -> NewKey:
+    secret = KEY_PREFIX + random_token(KEY_RANDOM_CHARS)
+    return NewKey(
+        secret=secret,
+        key_hash=hash_key(pepper, secret),
+        prefix=secret[: len(KEY_PREFIX) + _VISIBLE_CHARS],
+        last4=secret[-_VISIBLE_CHARS:],
+    )
+
+
+def well_formed(secret: str) -> bool:
+    """Cheap syntactic check so garbage never reaches the hash or the database."""
+    return bool(_KEY_FORMAT.match(secret))
+
+
+class ApiKeyCache:
+    """Key hash -> Principal (or None for unknown/revoked), each entry valid `ttl` seconds."""
+
+    def __init__(self, pepper: str, ttl: float, max_entries: int = 10_000) -> None:
+        self.pepper = pepper
+        self.ttl = ttl
+        self.max_entries = max_entries
+        self._entries: dict[bytes, tuple[float, Principal | None]] = {}
+
+    async def authenticate(self, pool: asyncpg.Pool, secret: str) -> Principal | None:
+        """The principal of a live key, None when the key is unknown or revoked.
+
+        A cache hit touches neither the pool nor the database.
+        """
+        if not well_formed(secret):
+            return None
+        digest = hash_key(self.pepper, secret)
+        now = time.monotonic()
+        cached = self._entries.get(digest)
+        if cached is not None and cached[0] > now:
+            return cached[1]
+        async with pool.acquire() as conn:
+            principal = await self._load(conn, digest)
+        self._store(digest, now + self.ttl, principal)
+        return principal
+
+    async def _load(self, conn: Conn, digest: bytes) -> Principal | None:
+        row = await q.select_principal(conn, digest)
+        if row is None:
+            return None
+        return Principal(
+            key_id=row["key_id"],
+            merchant_id=row["merchant_id"],
+            merchant_name=row["merchant_name"],
+            merchant_status=row["merchant_status"],
+        )
+
+    def _store(self, digest: bytes, expires: float, principal: Principal | None) -> None:
+        if len(self._entries) >= self.max_entries:
+            # Drop the oldest half (dicts keep insertion order): cheap, and live keys reload.
+            for old in list(self._entries)[: self.max_entries // 2]:
+                del self._entries[old]
+        self._entries[digest] = (expires, principal)
+
+    def clear(self) -> None:
+        self._entries.clear()

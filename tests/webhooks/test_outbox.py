@@ -1,0 +1,79 @@
+"""The outbox: an event, its deliveries and its notification commit or vanish together."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from typing import Any
+
+import asyncpg
+import pytest
+
+from gateway.webhooks.outbox import EVENT_TYPES, UnknownEventType, emit
+
+
+def _invoice(invoice_id: str) -> dict[str, Any]:
+    return {"id": invoice_id, "object": "invoice", "status": "new", "amount": 150000}
+
+
+async def _endpoint(conn: asyncpg.Connection, merchant_id: str, events: list[str]) -> str:
+    endpoint_id = "we_" + secrets.token_hex(8)
+    await conn.execute(
+        "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, secret)"
+        " VALUES ($1, $2, 'http://127.0.0.1:9/hook', $3, 'whsec_x')",
+        endpoint_id, merchant_id, events,
+    )
+    return endpoint_id
+
+
+async def test_emit_writes_event_deliveries_and_notifies(
+    conn: asyncpg.Connection, db_pool: asyncpg.Pool
+) -> None:
+    merchant_id = "mer_" + secrets.token_hex(6)
+    invoice_id = "inv_" + secrets.token_hex(6)
+    subscribed = await _endpoint(conn, merchant_id, ["invoice.settled"])
+    wildcard = await _endpoint(conn, merchant_id, ["*"])
+    await _endpoint(conn, merchant_id, ["invoice.expired"])
+    await _endpoint(conn, "mer_other" + secrets.token_hex(4), ["*"])
+    notices: asyncio.Queue[str] = asyncio.Queue()
+    async with db_pool.acquire() as listener:
+        await listener.add_listener("ccp_events", lambda *a: notices.put_nowait(a[3]))
+        async with conn.transaction():
+            event_id = await emit(conn, merchant_id=merchant_id, type="invoice.settled",
+                                  data=_invoice(invoice_id))
+            await asyncio.sleep(0.05)
+            assert notices.empty()  # NOTIFY is delivered at commit, not before
+        notice = json.loads(await asyncio.wait_for(notices.get(), 5))
+        await listener.reset()
+    assert notice == {"event_id": event_id, "type": "invoice.settled",
+                      "merchant_id": merchant_id, "invoice_id": invoice_id}
+    row = await conn.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
+    assert row["invoice_id"] == invoice_id and row["data"] == _invoice(invoice_id)
+    endpoints = await conn.fetch(
+        "SELECT endpoint_id, status FROM webhook_deliveries WHERE event_id = $1", event_id
+    )
+    assert {r["endpoint_id"] for r in endpoints} == {subscribed, wildcard}
+    assert {r["status"] for r in endpoints} == {"pending"}
+
+
+async def test_rolled_back_emit_leaves_nothing(conn: asyncpg.Connection) -> None:
+    merchant_id = "mer_" + secrets.token_hex(6)
+    await _endpoint(conn, merchant_id, ["*"])
+    tr = conn.transaction()
+    await tr.start()
+    event_id = await emit(conn, merchant_id=merchant_id, type="invoice.created",
+                          data=_invoice("inv_" + secrets.token_hex(6)))
+    await tr.rollback()
+    assert await conn.fetchval("SELECT count(*) FROM events WHERE id = $1", event_id) == 0
+    assert await conn.fetchval(
+        "SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1", merchant_id) == 0
+
+
+async def test_non_invoice_data_and_unknown_type(conn: asyncpg.Connection) -> None:
+    event_id = await emit(conn, merchant_id="mer_" + secrets.token_hex(6),
+                          type=EVENT_TYPES[0], data={"object": "other", "id": "x"})
+    assert event_id.startswith("evt_")
+    assert await conn.fetchval("SELECT invoice_id FROM events WHERE id = $1", event_id) is None
+    with pytest.raises(UnknownEventType):
+        await emit(conn, merchant_id="m", type="invoice.exploded", data={})
