@@ -20,6 +20,7 @@ from settlement.errors import CryptoCityError
 COMMAND_MODULES: tuple[str, ...] = (
     "gateway.db.cli",
     "gateway.run",
+    "gateway.merchants.cli",
 )
 
 

@@ -15,11 +15,16 @@ from pathlib import Path
 from typing import TypeVar
 
 from gateway.errors import ConfigError
+from gateway.invoices.assets import ASSET_IDS, parse_asset_list
+from gateway.payments.errors import InvalidExtendedKey
+from gateway.payments.hd import DEV_ACCOUNT_XPUB, validate_xpub
+from gateway.rates.rules import DEFAULT_FIXED_RATES, RateRule, parse_fixed_rates, parse_rules
 
 T = TypeVar("T")
 
 ENVIRONMENTS = ("dev", "prod")
 LOG_FORMATS = ("console", "json")
+DEV_API_KEY_PEPPER = "ccp-dev-pepper-not-secret"
 
 
 def _int(name: str, raw: str, *, lo: int, hi: int) -> int:
@@ -92,6 +97,20 @@ class EnvReader:
             raise ConfigError(f"{name} is invalid: {exc}") from exc
 
 
+def _dev_default(r: EnvReader, env: str, name: str, default: str) -> str:
+    """`default` in dev; prod must set `name` because the dev default is public knowledge."""
+    if env == "prod" and r.optional(name) is None:
+        raise ConfigError(f"{name} must be set when GATEWAY_ENV=prod")
+    return default
+
+
+def _account_xpub(raw: str) -> str:
+    try:
+        return validate_xpub(raw)
+    except InvalidExtendedKey as exc:
+        raise ValueError(str(exc)) from exc
+
+
 @dataclass(frozen=True)
 class Settings:
     """All configuration of one gateway process."""
@@ -106,6 +125,46 @@ class Settings:
     log_level: str = "info"
     db_pool_size: int = 20
     max_body_bytes: int = 64 * 1024
+    # Merchant API (docs/configuration.md "Merchant API")
+    api_key_pepper: str = DEV_API_KEY_PEPPER
+    api_key_cache_ttl: int = 5
+    api_rate_limit: int = 100
+    api_rate_burst: int = 200
+    idempotency_ttl: int = 86400
+    invoice_max_amount: int = 10_000_000_000
+    invoice_expires_in: int = 900
+    invoice_max_expires_in: int = 7 * 86400
+    invoice_monitoring_window: int = 86400
+    invoice_late_accept_window: int = 0
+    invoice_tolerance_bps: int = 0
+    invoice_tolerance_tiyn: int = 100
+    invoice_assets: tuple[str, ...] = ASSET_IDS
+    bsc_account_xpub: str = DEV_ACCOUNT_XPUB
+    solana_treasury: str | None = None
+    bsc_usdt_contract: str | None = None
+    bsc_usdc_contract: str | None = None
+    solana_usdt_mint: str | None = None
+    solana_usdc_mint: str | None = None
+    solana_kzte_mint: str | None = None
+    # Webhooks and live status (docs/configuration.md "Webhooks", "Live status")
+    webhook_worker: bool = True
+    webhook_timeout: int = 10
+    webhook_retry_base_ms: int = 10_000
+    webhook_retry_cap: int = 6 * 3600
+    webhook_retry_window: int = 3 * 86400
+    webhook_concurrency: int = 16
+    webhook_poll_interval_ms: int = 5_000
+    live_heartbeat: int = 15
+    live_queue_size: int = 100
+    live_retry_ms: int = 3_000
+    # FX rates (docs/configuration.md "Rates")
+    rates_mode: str = "fixed"
+    rates_fixed: tuple[tuple[str, Decimal], ...] = DEFAULT_FIXED_RATES
+    rate_rules: tuple[RateRule, ...] = ()
+    rates_refresh_seconds: int = 30
+    rates_timeout_seconds: int = 10
+    rates_nbk_url: str = "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}"
+    rates_binance_url: str = "https://api.binance.com"
 
     @property
     def dev(self) -> bool:
@@ -132,4 +191,53 @@ class Settings:
             ),
             db_pool_size=r.int("GATEWAY_DB_POOL_SIZE", 20, lo=2, hi=500),
             max_body_bytes=r.int("GATEWAY_MAX_BODY_BYTES", 64 * 1024, lo=1024, hi=2**26),
+            api_key_pepper=r.text(
+                "API_KEY_PEPPER", _dev_default(r, env, "API_KEY_PEPPER", DEV_API_KEY_PEPPER)
+            ),
+            api_key_cache_ttl=r.int("API_KEY_CACHE_TTL", 5, lo=0, hi=300),
+            api_rate_limit=r.int("API_RATE_LIMIT", 100, lo=1, hi=10**6),
+            api_rate_burst=r.int("API_RATE_BURST", 200, lo=1, hi=10**6),
+            idempotency_ttl=r.int("IDEMPOTENCY_TTL", 86400, lo=60, hi=30 * 86400),
+            invoice_max_amount=r.int("INVOICE_MAX_AMOUNT", 10_000_000_000, lo=1, hi=2**62),
+            invoice_expires_in=r.int("INVOICE_EXPIRES_IN", 900, lo=60, hi=30 * 86400),
+            invoice_max_expires_in=r.int("INVOICE_MAX_EXPIRES_IN", 7 * 86400, lo=60,
+                                         hi=30 * 86400),
+            invoice_monitoring_window=r.int("INVOICE_MONITORING_WINDOW", 86400, lo=0,
+                                            hi=30 * 86400),
+            invoice_late_accept_window=r.int("INVOICE_LATE_ACCEPT_WINDOW", 0, lo=0,
+                                             hi=30 * 86400),
+            invoice_tolerance_bps=r.int("INVOICE_TOLERANCE_BPS", 0, lo=0, hi=10_000),
+            invoice_tolerance_tiyn=r.int("INVOICE_TOLERANCE_TIYN", 100, lo=0, hi=2**62),
+            invoice_assets=r.parsed("INVOICE_ASSETS", ",".join(ASSET_IDS), parse_asset_list),
+            bsc_account_xpub=r.parsed(
+                "BSC_ACCOUNT_XPUB",
+                _dev_default(r, env, "BSC_ACCOUNT_XPUB", DEV_ACCOUNT_XPUB),
+                _account_xpub,
+            ),
+            solana_treasury=r.optional("SOLANA_TREASURY"),
+            bsc_usdt_contract=r.optional("BSC_USDT_CONTRACT"),
+            bsc_usdc_contract=r.optional("BSC_USDC_CONTRACT"),
+            solana_usdt_mint=r.optional("SOLANA_USDT_MINT"),
+            solana_usdc_mint=r.optional("SOLANA_USDC_MINT"),
+            solana_kzte_mint=r.optional("SOLANA_KZTE_MINT"),
+            webhook_worker=r.bool("WEBHOOK_WORKER", True),
+            webhook_timeout=r.int("WEBHOOK_TIMEOUT", 10, lo=1, hi=60),
+            webhook_retry_base_ms=r.int("WEBHOOK_RETRY_BASE_MS", 10_000, lo=1, hi=3_600_000),
+            webhook_retry_cap=r.int("WEBHOOK_RETRY_CAP", 6 * 3600, lo=1, hi=86400),
+            webhook_retry_window=r.int("WEBHOOK_RETRY_WINDOW", 3 * 86400, lo=1, hi=30 * 86400),
+            webhook_concurrency=r.int("WEBHOOK_CONCURRENCY", 16, lo=1, hi=1000),
+            webhook_poll_interval_ms=r.int("WEBHOOK_POLL_INTERVAL_MS", 5_000, lo=10,
+                                           hi=600_000),
+            live_heartbeat=r.int("LIVE_HEARTBEAT", 15, lo=1, hi=300),
+            live_queue_size=r.int("LIVE_QUEUE_SIZE", 100, lo=1, hi=100_000),
+            live_retry_ms=r.int("LIVE_RETRY_MS", 3_000, lo=100, hi=600_000),
+            rates_mode=r.choice("GATEWAY_RATES_MODE", "fixed" if env == "dev" else "live",
+                                ("fixed", "live")),
+            rates_fixed=r.parsed("GATEWAY_RATES_FIXED", "", parse_fixed_rates),
+            rate_rules=r.parsed("GATEWAY_RATE_RULES", "", parse_rules),
+            rates_refresh_seconds=r.int("GATEWAY_RATES_REFRESH_SECONDS", 30, lo=1, hi=3600),
+            rates_timeout_seconds=r.int("GATEWAY_RATES_TIMEOUT_SECONDS", 10, lo=1, hi=120),
+            rates_nbk_url=r.text("GATEWAY_NBK_URL",
+                                 "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}"),
+            rates_binance_url=r.text("GATEWAY_BINANCE_URL", "https://api.binance.com"),
         )

@@ -23,7 +23,9 @@ from gateway.log import get_logger
 log = get_logger(__name__)
 
 # "module:function"; each is `async def step(settings) -> list[str]` (lines for the banner).
-STARTUP_STEPS: tuple[str, ...] = ()
+STARTUP_STEPS: tuple[str, ...] = (
+    "gateway.merchants.demo:seed_demo",
+)
 
 StartupStep = Callable[[Settings], Awaitable[list[str]]]
 
@@ -31,6 +33,10 @@ StartupStep = Callable[[Settings], Awaitable[list[str]]]
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = sub.add_parser("run", help="start database, devnets and the gateway")
     parser.set_defaults(func=handle)
+    serve = sub.add_parser(
+        "serve", help="serve the gateway only (DATABASE_URL, migrated; for deployments)"
+    )
+    serve.set_defaults(func=handle_serve)
 
 
 def _step(spec: str) -> StartupStep:
@@ -57,5 +63,10 @@ def handle(args: argparse.Namespace, settings: Settings) -> int:
         *lines,
     ]
     print("\n".join(banner), flush=True)
+    return handle_serve(args, settings)
+
+
+def handle_serve(args: argparse.Namespace, settings: Settings) -> int:
+    log.info("serving", host=settings.host, port=settings.port, env=settings.env)
     web.run_app(create_app(settings), host=settings.host, port=settings.port, print=None)
     return 0

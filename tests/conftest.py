@@ -2,4 +2,5 @@
 
 pytest_plugins = [
     "tests.plugins.db",
+    "tests.plugins.app",
 ]

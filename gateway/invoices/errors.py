@@ -9,10 +9,10 @@
         │   └── UnknownAsset       400 unknown_asset (param: assets)
         ├── Forbidden
         │   └── MerchantSuspended  403 merchant_suspended
-        ├── Conflict
-        │   └── NotCancellable     409 invoice_not_cancellable
-        └── ServiceUnavailable
-            └── RateUnavailable    503 rate_unavailable (names the stale pair)
+        └── Conflict
+            └── NotCancellable     409 invoice_not_cancellable
+
+A stale or missing rate is `gateway.rates.errors.RateUnavailable` (503 rate_unavailable).
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ from gateway.errors import (
     Forbidden,
     GatewayError,
     InvalidRequest,
-    ServiceUnavailable,
 )
 
 
@@ -48,7 +47,3 @@ class MerchantSuspended(Forbidden):
 
 class NotCancellable(Conflict):
     default_code = "invoice_not_cancellable"
-
-
-class RateUnavailable(ServiceUnavailable):
-    default_code = "rate_unavailable"

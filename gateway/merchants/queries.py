@@ -38,7 +38,8 @@ WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 
 
 async def insert_merchant(conn: Conn, values: tuple[Any, ...]) -> Row:
-    row: Row = await conn.fetchrow(INSERT_MERCHANT, *values)
+    row: Row | None = await conn.fetchrow(INSERT_MERCHANT, *values)
+    assert row is not None  # INSERT ... RETURNING always yields its row
     return row
 
 
@@ -64,7 +65,10 @@ async def update_merchant_status(conn: Conn, merchant_id: str, status: str) -> R
 async def insert_api_key(
     conn: Conn, key_id: str, merchant_id: str, key_hash: bytes, prefix: str, last4: str
 ) -> Row:
-    row: Row = await conn.fetchrow(INSERT_API_KEY, key_id, merchant_id, key_hash, prefix, last4)
+    row: Row | None = await conn.fetchrow(
+        INSERT_API_KEY, key_id, merchant_id, key_hash, prefix, last4
+    )
+    assert row is not None  # INSERT ... RETURNING always yields its row
     return row
 
 

@@ -40,8 +40,10 @@ def check_amount(text: str) -> Decimal:
 
 def parse_units(text: str, decimals: int) -> int:
     """A Solana Pay amount string back to base units; refuses more decimals than the asset has."""
-    value = check_amount(text)
-    _, _, frac = text.partition(".")
+    check_amount(text)
+    whole, _, frac = text.partition(".")
     if len(frac) > decimals:
         raise PaymentUriError(f"amount {text!r} has more than {decimals} decimal places")
-    return int(value.scaleb(decimals))
+    # Digits, not Decimal arithmetic: the default 28-digit context would round huge amounts.
+    scale: int = 10**decimals
+    return int(whole) * scale + int(frac.ljust(decimals, "0") or "0")

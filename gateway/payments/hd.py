@@ -16,7 +16,7 @@ from functools import lru_cache
 import base58
 import coincurve
 from eth_hash.auto import keccak
-from eth_utils import to_checksum_address
+from eth_utils.address import to_checksum_address
 
 from gateway.payments.errors import DerivationError, InvalidExtendedKey
 

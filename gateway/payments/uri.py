@@ -12,13 +12,14 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from urllib.parse import quote, unquote_plus
 
-from eth_utils import is_checksum_address, to_checksum_address
+from eth_utils.address import is_checksum_address, to_checksum_address
 
 from gateway.payments.amounts import check_amount
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
 
 BSC_CHAIN_ID = 56
+SOL_DECIMALS = 9
 MAX_UINT256 = 2**256 - 1
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _EIP681 = re.compile(
@@ -122,9 +123,12 @@ def _eip681_amount(text: str, name: str) -> int:
         value = Decimal(text)
     except InvalidOperation as exc:
         raise PaymentUriError(f"{name} {text!r} is not an EIP-681 number") from exc
+    # Range first: int() of "1e999999999" would build a billion-digit number.
+    if not 0 <= value <= MAX_UINT256:
+        raise PaymentUriError(f"{name} {text!r} is outside 0..2^256-1")
     if value != value.to_integral_value():
         raise PaymentUriError(f"{name} {text!r} is not a whole number of base units")
-    return int(_uint(int(value), name))
+    return int(value)
 
 
 def _check_keys(params: dict[str, str], allowed: set[str]) -> None:
@@ -178,6 +182,7 @@ def solana_pay(
     """A Solana Pay transfer request URI (field order as in SPEC.md)."""
     check_pubkey(recipient, "recipient")
     check_amount(amount)
+    _check_sol_decimals(amount, spl_token)
     parts = [f"amount={amount}"]
     if spl_token is not None:
         parts.append(f"spl-token={check_pubkey(spl_token, 'spl-token')}")
@@ -188,6 +193,12 @@ def solana_pay(
     return f"solana:{recipient}?{'&'.join(parts)}"
 
 
+def _check_sol_decimals(text: str, spl_token: str | None) -> None:
+    # SPEC.md: more decimals than SOL has (9) is malformed; a mint's decimals are the caller's.
+    if spl_token is None and "." in text and len(text.partition(".")[2]) > SOL_DECIMALS:
+        raise PaymentUriError(f"SOL amount {text!r} has more than {SOL_DECIMALS} decimal places")
+
+
 def _split_solana(uri: str) -> tuple[str, str | None]:
     if not uri.startswith("solana:"):
         raise PaymentUriError(f"not a solana: URI: {uri[:120]!r}")
@@ -195,7 +206,7 @@ def _split_solana(uri: str) -> tuple[str, str | None]:
     recipient, sep, query = rest.partition("?")
     if recipient.startswith(("https:", "https%3A", "https%3a")):
         raise PaymentUriError("Solana Pay transaction requests (https links) are not supported")
-    return unquote_plus(recipient), (query if sep else None)
+    return recipient, (query if sep else None)
 
 
 def parse_solana_pay(uri: str) -> SolanaPayRequest:
@@ -212,6 +223,8 @@ def parse_solana_pay(uri: str) -> SolanaPayRequest:
     if spl_token is not None:
         check_pubkey(spl_token, "spl-token")
     amount = check_amount(single["amount"]) if "amount" in single else None
+    if amount is not None:
+        _check_sol_decimals(single["amount"], spl_token)
     return SolanaPayRequest(
         recipient=recipient,
         amount=amount,

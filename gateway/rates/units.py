@@ -24,6 +24,7 @@ def units_for(kzt_tiyn: int, rate: Decimal, decimals: int) -> int:
         raise RatesError(f"decimals must be between 0 and {MAX_DECIMALS}, got {decimals!r}")
     numerator, denominator = rate.as_integer_ratio()
     # units = tiyn / 100 / (numerator / denominator) * 10^decimals
-    owed = kzt_tiyn * denominator * 10**decimals
+    scale: int = 10**decimals
+    owed = kzt_tiyn * denominator * scale
     per = TIYN_PER_KZT * numerator
     return -(-owed // per)

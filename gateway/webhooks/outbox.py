@@ -10,11 +10,11 @@ event behind and wakes no one.
 from __future__ import annotations
 
 import json
-import secrets
 from typing import Any, Final
 
-from gateway.errors import GatewayError
+from gateway.merchants.ids import new_id
 from gateway.webhooks import queries
+from gateway.webhooks.errors import UnknownEventType
 from settlement.db import Conn
 
 EVENT_TYPES: Final = (
@@ -32,12 +32,8 @@ API_VERSION: Final = "2025-01-01"
 EVENTS_CHANNEL: Final = "ccp_events"
 
 
-class UnknownEventType(GatewayError):
-    """`emit` was called with a type that is not in EVENT_TYPES (a programming error)."""
-
-
 def new_event_id() -> str:
-    return "evt_" + secrets.token_hex(12)
+    return new_id("evt")
 
 
 def invoice_id_of(data: dict[str, Any]) -> str | None:

@@ -31,9 +31,11 @@ CREATE TABLE invoices (
     bsc_address         text UNIQUE,
     bsc_address_index   integer UNIQUE,
     solana_reference    text UNIQUE,
+    solana_recipient    text,           -- the treasury the Solana options pay (locked here)
     status_changed_at   timestamptz NOT NULL DEFAULT now(),
     CHECK (expires_at > created_at),
-    CHECK ((bsc_address IS NULL) = (bsc_address_index IS NULL))
+    CHECK ((bsc_address IS NULL) = (bsc_address_index IS NULL)),
+    CHECK ((solana_reference IS NULL) = (solana_recipient IS NULL))
 );
 CREATE INDEX invoices_merchant_created ON invoices (merchant_id, created_at DESC, id DESC);
 CREATE INDEX invoices_merchant_order ON invoices (merchant_id, order_id) WHERE order_id IS NOT NULL;

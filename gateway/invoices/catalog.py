@@ -1,0 +1,98 @@
+"""What this gateway can offer: each enabled asset with its decimals and token address, plus
+the deposit targets (BNB Chain account xpub, Solana treasury). Built once per app from
+settings; a missing or malformed address raises ConfigError naming the variable.
+
+Unset token addresses and treasury fall back to the local devnet constants
+(`gateway.devnet.bsc`, `gateway.devnet.solana.constants`) in dev mode only.
+"""
+
+from __future__ import annotations
+
+import importlib
+from dataclasses import dataclass
+
+from gateway.config import Settings
+from gateway.errors import ConfigError
+from gateway.invoices.assets import ASSETS, AssetSpec
+from gateway.payments.errors import PaymentUriError
+from gateway.payments.references import check_pubkey
+from gateway.payments.uri import checksum_address
+from settlement.money import DEFAULT_REGISTRY
+
+# asset id -> (Settings attribute, environment variable, devnet module, devnet constant)
+TOKEN_SETTINGS: dict[str, tuple[str, str, str, str]] = {
+    "USDT_BSC": ("bsc_usdt_contract", "BSC_USDT_CONTRACT", "gateway.devnet.bsc", "USDT_ADDRESS"),
+    "USDC_BSC": ("bsc_usdc_contract", "BSC_USDC_CONTRACT", "gateway.devnet.bsc", "USDC_ADDRESS"),
+    "USDT_SOL": ("solana_usdt_mint", "SOLANA_USDT_MINT", "gateway.devnet.solana.constants",
+                 "USDT_MINT"),
+    "USDC_SOL": ("solana_usdc_mint", "SOLANA_USDC_MINT", "gateway.devnet.solana.constants",
+                 "USDC_MINT"),
+    "KZTE": ("solana_kzte_mint", "SOLANA_KZTE_MINT", "gateway.devnet.solana.constants",
+             "KZTE_MINT"),
+}
+TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY", "gateway.devnet.solana.constants",
+                    "TREASURY")
+
+
+@dataclass(frozen=True)
+class OfferedAsset:
+    spec: AssetSpec
+    decimals: int
+    token: str | None
+
+
+@dataclass(frozen=True)
+class Catalog:
+    assets: dict[str, OfferedAsset]
+    xpub: str
+    treasury: str | None
+
+    @property
+    def ids(self) -> tuple[str, ...]:
+        return tuple(self.assets)
+
+
+def _devnet_constant(module: str, name: str) -> str | None:
+    try:
+        value = getattr(importlib.import_module(module), name, None)
+    except ImportError:
+        return None
+    return str(value) if value is not None else None
+
+
+def _setting(settings: Settings, spec: tuple[str, str, str, str]) -> str:
+    attribute, variable, module, constant = spec
+    value: str | None = getattr(settings, attribute)
+    if value is None and settings.dev:
+        value = _devnet_constant(module, constant)
+    if value is None:
+        raise ConfigError(f"{variable} must be set (needed by the enabled invoice assets)")
+    return value
+
+
+def _checked(chain: str, value: str, variable: str) -> str:
+    try:
+        return checksum_address(value) if chain == "bsc" else check_pubkey(value, variable)
+    except PaymentUriError as exc:
+        raise ConfigError(f"{variable} is invalid: {exc}") from exc
+
+
+def _decimals(spec: AssetSpec) -> int:
+    return DEFAULT_REGISTRY.get(spec.currency_code).decimals
+
+
+def _offered(settings: Settings, asset_id: str) -> OfferedAsset:
+    spec = ASSETS[asset_id]
+    token = None
+    if not spec.native:
+        variable = TOKEN_SETTINGS[asset_id][1]
+        token = _checked(spec.chain, _setting(settings, TOKEN_SETTINGS[asset_id]), variable)
+    return OfferedAsset(spec, _decimals(spec), token)
+
+
+def build_catalog(settings: Settings) -> Catalog:
+    assets = {asset_id: _offered(settings, asset_id) for asset_id in settings.invoice_assets}
+    treasury = None
+    if any(a.spec.chain == "solana" for a in assets.values()):
+        treasury = _checked("solana", _setting(settings, TREASURY_SETTING), TREASURY_SETTING[1])
+    return Catalog(assets, settings.bsc_account_xpub, treasury)

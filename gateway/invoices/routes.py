@@ -1,0 +1,142 @@
+"""HTTP of invoices: `POST /v1/invoices`, `GET /v1/invoices`, `GET /v1/invoices/{id}`,
+`POST /v1/invoices/{id}/cancel`. Authentication, rate limiting, idempotency and the POST
+transaction come from the /v1 middleware chain (gateway.http.api).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.errors import InvalidRequest, NotFound
+from gateway.http.auth import principal
+from gateway.http.idempotency import json_body, tx_conn
+from gateway.http.pagination import envelope, parse_page
+from gateway.invoices import service
+from gateway.invoices.catalog import Catalog, build_catalog
+from gateway.invoices.models import Invoice
+from gateway.invoices.params import Limits, parse_create, reject_unknown
+from gateway.invoices.serializers import invoice_object
+from gateway.invoices.states import InvoiceStatus
+from gateway.rates import RATE_BOOK
+
+INVOICE_DEPS = web.AppKey("invoice_deps", service.InvoiceDeps)
+LIMITS = web.AppKey("invoice_limits", Limits)
+CATALOG = web.AppKey("invoice_catalog", Catalog)
+INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
+LIST_PARAMS = frozenset({"limit", "starting_after", "status", "order_id", "created[gte]",
+                         "created[lte]"})
+
+routes = web.RouteTableDef()
+
+
+def _invoice_id(request: web.Request) -> str:
+    invoice_id = request.match_info["id"]
+    if not INVOICE_ID.match(invoice_id):
+        raise NotFound(f"No such invoice: '{invoice_id[:80]}'.", code="resource_missing",
+                       param="id")
+    return invoice_id
+
+
+def _json(request: web.Request, invoice: Invoice) -> web.Response:
+    deps = request.app[INVOICE_DEPS]
+    return web.json_response(invoice_object(invoice, deps.public_url))
+
+
+@routes.post("/v1/invoices")
+async def create(request: web.Request) -> web.Response:
+    req = parse_create(json_body(request), request.app[LIMITS])
+    invoice = await service.create_invoice(
+        tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
+    )
+    return _json(request, invoice)
+
+
+@routes.get("/v1/invoices/{id}")
+async def retrieve(request: web.Request) -> web.Response:
+    invoice_id = _invoice_id(request)
+    async with request.app[DB_POOL].acquire() as conn:
+        invoice = await service.get_invoice(conn, principal(request).merchant_id, invoice_id)
+    return _json(request, invoice)
+
+
+@routes.post("/v1/invoices/{id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    invoice_id = _invoice_id(request)
+    reject_unknown(json_body(request), frozenset())
+    invoice = await service.cancel_invoice(
+        tx_conn(request), request.app[INVOICE_DEPS], principal(request).merchant_id, invoice_id
+    )
+    return _json(request, invoice)
+
+
+def _time(query: Mapping[str, str], name: str) -> datetime | None:
+    raw = query.get(name)
+    if raw is None:
+        return None
+    try:
+        if raw.isascii() and raw.isdigit():
+            return datetime.fromtimestamp(int(raw), UTC)
+        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except (ValueError, OverflowError, OSError) as exc:
+        raise InvalidRequest(f"{name} must be unix seconds or an RFC 3339 time.",
+                             code="invalid_type", param=name) from exc
+    if parsed.tzinfo is None:
+        raise InvalidRequest(f"{name} must carry a time zone (e.g. Z).", code="invalid_type",
+                             param=name)
+    return parsed
+
+
+def _status(query: Mapping[str, str]) -> InvoiceStatus | None:
+    raw = query.get("status")
+    if raw is None:
+        return None
+    try:
+        return InvoiceStatus(raw)
+    except ValueError as exc:
+        raise InvalidRequest(f"status must be one of {', '.join(s.value for s in InvoiceStatus)}.",
+                             code="invalid_request", param="status") from exc
+
+
+def _filters(query: Mapping[str, str]) -> service.ListFilter:
+    reject_unknown(dict(query), LIST_PARAMS)
+    return service.ListFilter(
+        status=_status(query), order_id=query.get("order_id"),
+        created_gte=_time(query, "created[gte]"), created_lte=_time(query, "created[lte]"),
+    )
+
+
+@routes.get("/v1/invoices")
+async def list_(request: web.Request) -> web.Response:
+    filters = _filters(request.query)
+    page = parse_page(request.query)
+    async with request.app[DB_POOL].acquire() as conn:
+        invoices = await service.list_invoices(
+            conn, principal(request).merchant_id, filters, page.starting_after, page.fetch
+        )
+    public_url = request.app[INVOICE_DEPS].public_url
+    items = [invoice_object(invoice, public_url) for invoice in invoices]
+    return web.json_response(envelope("/v1/invoices", items, page))
+
+
+async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
+    # The rate book exists only once the rates domain's own context has started.
+    settings = app[SETTINGS]
+    app[INVOICE_DEPS] = service.InvoiceDeps(
+        catalog=app[CATALOG], book=app[RATE_BOOK],
+        policy=service.Policy.from_settings(settings), public_url=settings.public_url,
+    )
+    yield
+
+
+def setup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    # Built here so a misconfigured token address fails create_app, not the first request.
+    app[CATALOG] = build_catalog(settings)
+    app[LIMITS] = Limits.from_settings(settings)
+    app.router.add_routes(routes)
+    app.cleanup_ctx.append(_deps_ctx)

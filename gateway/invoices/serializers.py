@@ -1,0 +1,79 @@
+"""The API shape of an invoice (`object: "invoice"`) and of its payment options.
+
+Amounts: `amount`/`amount_paid` are integer tiyn; an option's `amount` is a plain decimal
+string in the asset's units (no exponent) and `amount_units` the same in base units as an
+integer string (JSON numbers cannot carry 10^18-scale integers safely in every client).
+Timestamps are RFC 3339 UTC strings.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+from typing import Any
+
+from gateway.invoices.models import Invoice, PaymentOption
+from gateway.payments.amounts import format_units
+
+
+def timestamp(value: datetime) -> str:
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def plain_decimal(value: Decimal) -> str:
+    """Positional notation always (`str(Decimal("3E+5"))` would give an exponent)."""
+    text = format(value, "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def qr_urls(public_url: str, qr_token: str) -> tuple[str, str]:
+    base = f"{public_url}/qr/{qr_token}"
+    return f"{base}.svg", f"{base}.png"
+
+
+def option_object(option: PaymentOption, invoice: Invoice, public_url: str) -> dict[str, Any]:
+    svg, png = qr_urls(public_url, option.qr_token)
+    data: dict[str, Any] = {
+        "asset": option.symbol,
+        "asset_id": option.asset_id,
+        "chain": option.chain,
+        "token": option.token,
+        "decimals": option.decimals,
+        "amount": format_units(option.amount_units, option.decimals),
+        "amount_units": str(option.amount_units),
+        "rate": plain_decimal(option.rate),
+        "rate_source": option.rate_source,
+        "rate_fetched_at": timestamp(option.rate_fetched_at),
+        "uri": option.uri,
+    }
+    if option.chain == "bsc":
+        data["address"] = invoice.bsc_address
+    else:
+        data["recipient"] = invoice.solana_recipient
+        data["reference"] = invoice.solana_reference
+    data["qr_svg_url"] = svg
+    data["qr_png_url"] = png
+    return data
+
+
+def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
+    return {
+        "id": invoice.id,
+        "object": "invoice",
+        "status": invoice.status.value,
+        "exception": invoice.exception.value if invoice.exception else None,
+        "amount": invoice.amount,
+        "currency": invoice.currency,
+        "amount_paid": invoice.amount_paid,
+        "order_id": invoice.order_id,
+        "description": invoice.description,
+        "metadata": invoice.metadata,
+        "created_at": timestamp(invoice.created_at),
+        "expires_at": timestamp(invoice.expires_at),
+        "checkout_url": f"{public_url}/pay/{invoice.id}",
+        "redirect_url": invoice.redirect_url,
+        "payment_tolerance": {"bps": invoice.tolerance_bps, "amount": invoice.tolerance_tiyn},
+        "monitoring_window": int(invoice.monitoring_window.total_seconds()),
+        "late_payment_window": int(invoice.late_accept_window.total_seconds()),
+        "payment_options": [option_object(o, invoice, public_url) for o in invoice.options],
+    }

@@ -1,0 +1,34 @@
+"""`GET /v1/invoices/{id}/events` (API key) and `GET /pay/{id}/events` (public): SSE streams."""
+
+from __future__ import annotations
+
+import re
+
+from aiohttp import web
+
+from gateway.errors import NotFound
+from gateway.http.auth import principal
+from gateway.live.stream import InvoiceStream
+
+routes = web.RouteTableDef()
+
+# The invoices table's own id rule; anything else cannot exist and costs no query.
+_INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
+
+
+def _invoice_id(request: web.Request) -> str:
+    invoice_id = request.match_info["id"]
+    if not _INVOICE_ID.match(invoice_id):
+        raise NotFound(f"No such invoice: {invoice_id}", param="id")
+    return invoice_id
+
+
+@routes.get("/v1/invoices/{id}/events")
+async def merchant_stream(request: web.Request) -> web.StreamResponse:
+    merchant_id = principal(request).merchant_id
+    return await InvoiceStream(request, _invoice_id(request), merchant_id).serve()
+
+
+@routes.get("/pay/{id}/events")
+async def public_stream(request: web.Request) -> web.StreamResponse:
+    return await InvoiceStream(request, _invoice_id(request), None).serve()

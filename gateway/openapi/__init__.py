@@ -1,0 +1,108 @@
+"""The OpenAPI 3.1 document of the merchant API, served at `GET /v1/openapi.json`.
+
+Domains contribute their /v1 paths and component schemas through `register_paths(paths,
+schemas)` (call it from the domain's `setup(app)`; registering the same content again is a
+no-op). The builder adds what every operation shares, so domains write only their own parts:
+the bearer security requirement, the `Idempotency-Key` header on every POST, and the error
+responses in the one error shape (`#/components/schemas/Error`) for 400/401/404/409/413/422/
+429/500/503. Schemas refer to each other as `#/components/schemas/<Name>`.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from aiohttp import web
+
+from gateway.appkeys import SETTINGS
+from gateway.errors import GatewayError
+from gateway.openapi.common import COMMON_SCHEMAS, ERROR_RESPONSES, IDEMPOTENCY_HEADER
+
+__all__ = ["build_document", "register_paths", "setup"]
+
+OPENAPI_VERSION = "3.1.0"
+API_VERSION = "1.0.0"
+_PATHS: dict[str, dict[str, Any]] = {}
+_SCHEMAS: dict[str, dict[str, Any]] = {}
+
+
+class OpenApiConflict(GatewayError):
+    """Two domains registered different content under one path+method or schema name."""
+
+
+def _merge(target: dict[str, Any], name: str, value: dict[str, Any]) -> None:
+    if name in target and target[name] != value:
+        raise OpenApiConflict(f"OpenAPI entry {name!r} registered twice with different content")
+    target[name] = copy.deepcopy(value)
+
+
+def register_paths(paths: dict[str, dict[str, Any]],
+                   schemas: dict[str, dict[str, Any]] | None = None) -> None:
+    """Add path items (path -> {method -> operation}) and component schemas to the document."""
+    for path, item in paths.items():
+        methods = _PATHS.setdefault(path, {})
+        for method, operation in item.items():
+            _merge(methods, method, operation)
+    for name, schema in (schemas or {}).items():
+        _merge(_SCHEMAS, name, schema)
+
+
+def _operation(method: str, operation: dict[str, Any], public: bool) -> dict[str, Any]:
+    op = copy.deepcopy(operation)
+    if method == "post" and not public:
+        op["parameters"] = [{"$ref": "#/components/parameters/IdempotencyKey"},
+                            *op.get("parameters", [])]
+    responses = op.setdefault("responses", {})
+    for status, response in ERROR_RESPONSES.items():
+        if status == "401" and public:
+            continue
+        responses.setdefault(status, response)
+    if public:
+        op["security"] = []
+    return op
+
+
+def build_document(public_url: str) -> dict[str, Any]:
+    paths = {
+        path: {
+            method: _operation(method, op, op.get("x-public", False))
+            for method, op in sorted(item.items())
+        }
+        for path, item in sorted(_PATHS.items())
+    }
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": "CryptoCity Pay merchant API",
+            "version": API_VERSION,
+            "description": "Price in tenge, get paid in crypto. See docs/api.md.",
+        },
+        "servers": [{"url": public_url}],
+        "security": [{"bearerAuth": []}],
+        "paths": paths,
+        "components": {
+            "securitySchemes": {
+                "bearerAuth": {"type": "http", "scheme": "bearer",
+                               "description": "An API key: `Authorization: Bearer ccp_live_…`"},
+            },
+            "parameters": {"IdempotencyKey": IDEMPOTENCY_HEADER},
+            "schemas": {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)},
+        },
+    }
+
+
+async def openapi_json(request: web.Request) -> web.Response:
+    return web.json_response(build_document(request.app[SETTINGS].public_url))
+
+
+def setup(app: web.Application) -> None:
+    from gateway.openapi.invoices import PATHS, SCHEMAS
+
+    register_paths(PATHS, SCHEMAS)
+    register_paths({"/v1/openapi.json": {"get": {
+        "operationId": "getOpenApi", "summary": "This document", "x-public": True,
+        "responses": {"200": {"description": "The OpenAPI 3.1 document",
+                              "content": {"application/json": {"schema": {"type": "object"}}}}},
+    }}})
+    app.router.add_get("/v1/openapi.json", openapi_json)

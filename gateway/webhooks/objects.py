@@ -1,0 +1,113 @@
+"""The JSON objects of the webhooks API and the event payload that is signed and POSTed.
+
+Times are RFC 3339 UTC strings, like every `/v1` object (`gateway.invoices.serializers`).
+The event's own timestamp is called `created` (the webhook payload's documented name).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from asyncpg import Record as Row
+
+from gateway.invoices.serializers import timestamp
+
+
+def when(moment: datetime | None) -> str | None:
+    return None if moment is None else timestamp(moment)
+
+
+def _decode(data: Any) -> Any:
+    # jsonb arrives decoded from pools made by gateway.db.pool, as text from bare connections.
+    return json.loads(data) if isinstance(data, str) else data
+
+
+def endpoint_object(row: Row, secret: str | None = None) -> dict[str, Any]:
+    """A webhook endpoint; `secret` is included only in the answer that created it."""
+    obj: dict[str, Any] = {
+        "id": row["id"],
+        "object": "webhook_endpoint",
+        "url": row["url"],
+        "enabled_events": list(row["enabled_events"]),
+        "description": row["description"],
+        "status": row["status"],
+        "created_at": when(row["created_at"]),
+    }
+    if secret is not None:
+        obj["secret"] = secret
+    return obj
+
+
+def event_object(row: Row) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "object": "event",
+        "type": row["type"],
+        "created": when(row["created_at"]),
+        "api_version": row["api_version"],
+        "data": _decode(row["data"]),
+    }
+
+
+def attempt_object(row: Row) -> dict[str, Any]:
+    return {
+        "attempt": row["attempt"],
+        "started_at": when(row["started_at"]),
+        "duration_ms": row["duration_ms"],
+        "status_code": row["status_code"],
+        "succeeded": row["succeeded"],
+        "error": row["error"],
+        "response_excerpt": row["response_excerpt"],
+    }
+
+
+def delivery_object(
+    row: Row, attempts: Iterable[Row]
+) -> dict[str, Any]:
+    pending = row["status"] == "pending"
+    return {
+        "id": row["id"],
+        "object": "webhook_delivery",
+        "endpoint": row["endpoint_id"],
+        "url": row["url"],
+        "status": row["status"],
+        "attempt_count": row["attempt_count"],
+        "next_attempt_at": when(row["next_attempt_at"]) if pending else None,
+        "created_at": when(row["created_at"]),
+        "finished_at": when(row["finished_at"]),
+        "attempts": [attempt_object(a) for a in attempts],
+    }
+
+
+def event_with_deliveries(
+    event: Row, deliveries: list[Row],
+    attempts: list[Row],
+) -> dict[str, Any]:
+    by_delivery: dict[str, list[Row]] = {}
+    for attempt in attempts:
+        by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
+    obj = event_object(event)
+    obj["deliveries"] = [delivery_object(d, by_delivery.get(d["id"], [])) for d in deliveries]
+    return obj
+
+
+def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    return {"object": "list", "url": url, "has_more": has_more, "data": data}
+
+
+def event_payload(
+    *, event_id: str, type: str, created: datetime, api_version: str, data_json: str
+) -> bytes:
+    """The exact bytes POSTed to the endpoint (and signed): compact JSON."""
+    body = {
+        "id": event_id,
+        "object": "event",
+        "type": type,
+        "created": when(created),
+        "api_version": api_version,
+        "data": json.loads(data_json),
+    }
+    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

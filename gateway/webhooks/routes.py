@@ -1,0 +1,89 @@
+"""/v1/webhook_endpoints and /v1/events (HTTP only; rules live in service.py).
+
+POSTs run inside the request transaction opened by the idempotency middleware
+(`tx_conn`, `json_body`), so an Idempotency-Key replays a created endpoint - secret included -
+instead of creating a second one.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from aiohttp import web
+
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.errors import InvalidRequest
+from gateway.http.auth import principal
+from gateway.http.idempotency import json_body, tx_conn
+from gateway.http.pagination import parse_page
+from gateway.webhooks import objects, service
+from gateway.webhooks.urlguard import UrlPolicy
+
+routes = web.RouteTableDef()
+
+
+def _merchant(request: web.Request) -> str:
+    return principal(request).merchant_id
+
+
+def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> web.Response:
+    return web.json_response(objects.list_object(request.path, items, has_more))
+
+
+@routes.post("/v1/webhook_endpoints")
+async def create_endpoint(request: web.Request) -> web.Response:
+    policy = UrlPolicy(dev=request.app[SETTINGS].dev)
+    endpoint = await service.create_endpoint(
+        tx_conn(request), _merchant(request), json_body(request), policy)
+    return web.json_response(endpoint)
+
+
+@routes.get("/v1/webhook_endpoints")
+async def list_endpoints(request: web.Request) -> web.Response:
+    page = parse_page(request.query)
+    async with request.app[DB_POOL].acquire() as conn:
+        items, has_more = await service.list_endpoints(conn, _merchant(request), page)
+    return _list(request, items, has_more)
+
+
+@routes.get("/v1/webhook_endpoints/{id}")
+async def get_endpoint(request: web.Request) -> web.Response:
+    async with request.app[DB_POOL].acquire() as conn:
+        endpoint = await service.get_endpoint(conn, _merchant(request), request.match_info["id"])
+    return web.json_response(endpoint)
+
+
+@routes.delete("/v1/webhook_endpoints/{id}")
+async def delete_endpoint(request: web.Request) -> web.Response:
+    async with request.app[DB_POOL].acquire() as conn:
+        deleted = await service.delete_endpoint(conn, _merchant(request),
+                                                request.match_info["id"])
+    return web.json_response(deleted)
+
+
+@routes.get("/v1/events")
+async def list_events(request: web.Request) -> web.Response:
+    page = parse_page(request.query)
+    type_filter = service.parse_event_type_filter(request.query.get("type"))
+    async with request.app[DB_POOL].acquire() as conn:
+        items, has_more = await service.list_events(
+            conn, _merchant(request), page, type=type_filter,
+            invoice_id=request.query.get("invoice") or None)
+    return _list(request, items, has_more)
+
+
+@routes.get("/v1/events/{id}")
+async def get_event(request: web.Request) -> web.Response:
+    async with request.app[DB_POOL].acquire() as conn:
+        event = await service.get_event(conn, _merchant(request), request.match_info["id"])
+    return web.json_response(event)
+
+
+@routes.post("/v1/events/{id}/redeliver")
+async def redeliver(request: web.Request) -> web.Response:
+    endpoint = json_body(request).get("endpoint")
+    if endpoint is not None and not isinstance(endpoint, str):
+        raise InvalidRequest("endpoint must be a webhook endpoint id.", param="endpoint")
+    event_id = request.match_info["id"]
+    ids = await service.redeliver(tx_conn(request), _merchant(request), event_id, endpoint)
+    return web.json_response({"object": "redelivery", "event": event_id, "deliveries": ids})

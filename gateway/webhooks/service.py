@@ -1,0 +1,186 @@
+"""Webhook rules: endpoint validation, listing, redelivery and the retry schedule (no SQL).
+
+Retry schedule: attempt n failing waits `base * 3^(n-1)` (default base 10 s), capped at
+`cap` (default 6 h), each delay jittered by ±20 % so endpoints that fail together are not
+retried in lockstep. With defaults: 10 s, 30 s, 1.5 min, 4.5 min, 13.5 min, 40.5 min, 2 h,
+then every 6 h. An attempt whose next retry would fall after `window` (default 3 days) from the
+delivery's creation marks the delivery `failed` instead.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+from gateway.config import Settings
+from gateway.errors import InvalidRequest, NotFound
+from gateway.http.pagination import Page
+from gateway.merchants.ids import new_id
+from gateway.webhooks import objects, queries
+from gateway.webhooks.errors import InvalidEventFilter
+from gateway.webhooks.outbox import EVENT_TYPES
+from gateway.webhooks.signing import new_secret
+from gateway.webhooks.states import EndpointStatus, endpoint_transition
+from gateway.webhooks.urlguard import Resolve, UrlPolicy, check_url, system_resolve
+from settlement.db import Conn
+
+MAX_DESCRIPTION: Final = 500
+JITTER: Final = 0.2
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    base_seconds: float
+    cap_seconds: float
+    window_seconds: float
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> RetryPolicy:
+        return cls(settings.webhook_retry_base_ms / 1000, float(settings.webhook_retry_cap),
+                   float(settings.webhook_retry_window))
+
+    def nominal_delay(self, attempt: int) -> float:
+        """The un-jittered wait after failed attempt number `attempt` (1-based)."""
+        # Bounding the exponent keeps 3**n small; the cap is reached long before 40.
+        exponent: int = min(attempt - 1, 40)
+        return min(self.base_seconds * float(3**exponent), self.cap_seconds)
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        return self.nominal_delay(attempt) * rng.uniform(1 - JITTER, 1 + JITTER)
+
+    def next_delay(self, attempt: int, created_at: datetime, now: datetime,
+                   rng: random.Random) -> float | None:
+        """Seconds until the next attempt, or None when the retry window is used up."""
+        wait = self.delay(attempt, rng)
+        if now + timedelta(seconds=wait) > created_at + timedelta(seconds=self.window_seconds):
+            return None
+        return wait
+
+
+# -- request parsing -------------------------------------------------------------------------
+def parse_enabled_events(raw: Any) -> list[str]:
+    if not isinstance(raw, list) or not raw or not all(isinstance(e, str) for e in raw):
+        raise InvalidEventFilter("enabled_events must be a non-empty list of event types.",
+                                 param="enabled_events")
+    if "*" in raw:
+        return ["*"]
+    unknown = sorted(set(raw) - set(EVENT_TYPES))
+    if unknown:
+        raise InvalidEventFilter(
+            f"Unknown event types: {', '.join(unknown)}. Use any of {', '.join(EVENT_TYPES)}"
+            " or \"*\".", param="enabled_events")
+    return sorted(set(raw), key=EVENT_TYPES.index)
+
+
+def parse_description(raw: Any) -> str:
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw) > MAX_DESCRIPTION:
+        raise InvalidRequest(f"description must be a string of at most {MAX_DESCRIPTION}"
+                             " characters.", param="description")
+    return raw
+
+
+def parse_url_field(raw: Any) -> str:
+    if not isinstance(raw, str) or not raw.strip():
+        raise InvalidRequest("url is required.", code="parameter_missing", param="url")
+    return raw.strip()
+
+
+def parse_event_type_filter(raw: str | None) -> str | None:
+    if raw is not None and raw not in EVENT_TYPES:
+        raise InvalidRequest(f"Unknown event type {raw!r}.", param="type")
+    return raw
+
+
+# -- endpoints -------------------------------------------------------------------------------
+async def create_endpoint(
+    conn: Conn, merchant_id: str, body: dict[str, Any], policy: UrlPolicy,
+    resolve: Resolve = system_resolve,
+) -> dict[str, Any]:
+    """Validate and store an endpoint; the answer carries the secret (shown this once)."""
+    url = parse_url_field(body.get("url"))
+    events = parse_enabled_events(body.get("enabled_events"))
+    description = parse_description(body.get("description"))
+    await check_url(url, policy, resolve)
+    secret = new_secret()
+    row = await queries.insert_endpoint(
+        conn, endpoint_id=new_id("we"), merchant_id=merchant_id, url=url,
+        description=description, enabled_events=events, secret=secret,
+    )
+    return objects.endpoint_object(row, secret)
+
+
+async def get_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
+    row = await queries.select_endpoint(conn, endpoint_id, merchant_id)
+    if row is None:
+        raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
+    return objects.endpoint_object(row)
+
+
+async def list_endpoints(conn: Conn, merchant_id: str, page: Page) -> tuple[list[Any], bool]:
+    if page.starting_after is not None and await queries.select_endpoint(
+        conn, page.starting_after, merchant_id
+    ) is None:
+        raise NotFound(f"No such webhook endpoint: {page.starting_after}",
+                       param="starting_after")
+    rows = await queries.list_endpoints(conn, merchant_id, page.starting_after, page.fetch)
+    return [objects.endpoint_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+
+
+async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
+    """Soft-delete (kept for the delivery log) and cancel its pending deliveries."""
+    async with conn.transaction():
+        row = await queries.select_endpoint(conn, endpoint_id, merchant_id)
+        if row is None:
+            raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
+        endpoint_transition(row["status"], EndpointStatus.DELETED)
+        if not await queries.delete_endpoint(conn, endpoint_id, merchant_id, row["status"]):
+            raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
+        await queries.cancel_endpoint_deliveries(conn, endpoint_id)
+    return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
+
+
+# -- events ----------------------------------------------------------------------------------
+async def list_events(
+    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None
+) -> tuple[list[Any], bool]:
+    if page.starting_after is not None and await queries.select_event(
+        conn, page.starting_after, merchant_id
+    ) is None:
+        raise NotFound(f"No such event: {page.starting_after}", param="starting_after")
+    rows = await queries.list_events(
+        conn, merchant_id, type=type, invoice_id=invoice_id,
+        starting_after=page.starting_after, limit=page.fetch,
+    )
+    return [objects.event_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+
+
+async def get_event(conn: Conn, merchant_id: str, event_id: str) -> dict[str, Any]:
+    """The event with its deliveries and every logged attempt."""
+    event = await queries.select_event(conn, event_id, merchant_id)
+    if event is None:
+        raise NotFound(f"No such event: {event_id}", param="id")
+    deliveries = await queries.select_event_deliveries(conn, event_id)
+    attempts = await queries.select_event_attempts(conn, event_id)
+    return objects.event_with_deliveries(event, list(deliveries), list(attempts))
+
+
+async def redeliver(
+    conn: Conn, merchant_id: str, event_id: str, endpoint_id: str | None
+) -> list[str]:
+    """Queue new deliveries of an event; returns their ids and wakes the workers."""
+    async with conn.transaction():
+        if await queries.select_event(conn, event_id, merchant_id) is None:
+            raise NotFound(f"No such event: {event_id}", param="id")
+        if endpoint_id is not None and await queries.select_endpoint(
+            conn, endpoint_id, merchant_id
+        ) is None:
+            raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="endpoint")
+        ids = await queries.insert_redeliveries(conn, event_id, merchant_id, endpoint_id)
+        if ids:
+            await queries.notify_deliveries(conn, json.dumps({"event_id": event_id}))
+    return ids

@@ -1,0 +1,1 @@
+"""Daily settlement batches: business-day calendar, lifecycle and the ledger moves of payouts."""

@@ -1,0 +1,1 @@
+"""Merchant fee schedules (effective-dated) and treasury FX conversions with realised FX result."""

@@ -1,0 +1,189 @@
+"""Helpers shared by the webhook and live-status tests: an app on a real port, merchants with
+API keys, raw invoice rows, and a webhook receiver that verifies signatures."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import json
+import secrets
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import asyncpg
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+from gateway.app import _db_pool_ctx, _load
+from gateway.appkeys import SETTINGS
+from gateway.config import Settings
+from gateway.http.middleware import error_middleware
+from gateway.merchants.ids import new_id
+from gateway.merchants.service import MerchantInput, create_merchant, issue_api_key
+from gateway.webhooks import signing
+
+PEPPER = "test-pepper"
+
+
+def settings_for(database_url: str, **overrides: Any) -> Settings:
+    """Fast settings: tiny retry base, short polls and heartbeats; no rate limiting in the way."""
+    base = Settings(
+        env="dev", database_url=database_url, db_pool_size=4, api_key_pepper=PEPPER,
+        api_rate_limit=10_000, api_rate_burst=10_000, webhook_retry_base_ms=50,
+        webhook_poll_interval_ms=200, webhook_timeout=2, live_heartbeat=1, live_retry_ms=500,
+    )
+    return dataclasses.replace(base, **overrides)
+
+
+# The parts of `create_app` these tests exercise: the /v1 chain, live status and webhooks.
+# (The full app also needs every other domain's configuration, e.g. devnet token contracts.)
+SETUPS = ("gateway.http.api:setup", "gateway.live:setup", "gateway.webhooks:setup")
+
+
+def build_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[error_middleware],
+                          client_max_size=settings.max_body_bytes)
+    app[SETTINGS] = settings
+    app.cleanup_ctx.append(_db_pool_ctx)
+    for spec in SETUPS:
+        _load(spec)(app)
+    return app
+
+
+@asynccontextmanager
+async def serve_app(settings: Settings) -> AsyncIterator[str]:
+    """The app on a free port; yields its base URL."""
+    server = TestServer(build_app(settings), host="127.0.0.1")
+    await server.start_server()
+    try:
+        yield str(server.make_url("")).rstrip("/")
+    finally:
+        await server.close()
+
+
+def _kz_iban() -> str:
+    bban = "125KZT" + "".join(secrets.choice("0123456789") for _ in range(10))
+    digits = "".join(str(int(c, 36)) for c in bban + "KZ00")
+    return f"KZ{98 - int(digits) % 97:02d}{bban}"
+
+
+@dataclass(frozen=True)
+class TestMerchant:
+    id: str
+    api_key: str
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.api_key}"}
+
+
+async def make_merchant(conn: asyncpg.Connection) -> TestMerchant:
+    merchant = await create_merchant(
+        conn, MerchantInput(name="Webhook test shop", bin="123456789012", iban=_kz_iban()))
+    key = await issue_api_key(conn, merchant.id, PEPPER)
+    return TestMerchant(merchant.id, key.secret)
+
+
+async def insert_invoice(conn: asyncpg.Connection, merchant_id: str, *,
+                         amount: int = 1_500_000, metadata: dict[str, str] | None = None) -> str:
+    """A raw invoice row with one SOL option (the invoices domain's schema, no API call)."""
+    invoice_id = new_id("inv")
+    now = datetime.now(UTC)
+    await conn.execute(
+        "INSERT INTO invoices (id, merchant_id, amount, order_id, metadata, created_at,"
+        " expires_at, monitoring_window, solana_reference, solana_recipient)"
+        " VALUES ($1, $2, $3, 'order-1', $4, $5, $6, '1 day', $7, 'Treasury111')",
+        invoice_id, merchant_id, amount, metadata or {"secret_note": "private"}, now,
+        now + timedelta(minutes=15), new_id("ref"),
+    )
+    await conn.execute(
+        "INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol,"
+        " decimals, amount_units, rate, rate_source, rate_fetched_at, uri, qr_token)"
+        " VALUES ($1, 'SOL', 0, 'solana', 'SOL', 9, 20000000001, 75000, 'fixed', $2,"
+        " 'solana:Treasury111?amount=20.000000001', $3)",
+        invoice_id, now, new_id("qr"),
+    )
+    return invoice_id
+
+
+def invoice_data(invoice_id: str, status: str = "new", amount_paid: int = 0) -> dict[str, Any]:
+    """A minimal invoice object in the API's shape, as callers of `emit` pass it."""
+    return {
+        "id": invoice_id, "object": "invoice", "status": status, "exception": None,
+        "amount": 1_500_000, "currency": "KZT", "amount_paid": amount_paid,
+        "order_id": "order-1", "metadata": {"secret_note": "private"},
+        "payment_options": [{"asset": "SOL", "chain": "solana", "decimals": 9,
+                             "amount": "20.000000001", "amount_units": "20000000001"}],
+    }
+
+
+@dataclass
+class Receiver:
+    """A webhook endpoint: answers `fail_first` requests per event with 500, then 200."""
+
+    secret: str = ""
+    fail_first: int = 0
+    delay: float = 0.0
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    url: str = ""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        event = json.loads(body)
+        header = request.headers.get(signing.SIGNATURE_HEADER, "")
+        valid = signing.verify(self.secret, header, body, now=int(time.time()))
+        seen = sum(1 for r in self.requests if r["event"]["id"] == event["id"])
+        status = 500 if seen < self.fail_first else 200
+        if self.delay:
+            await asyncio.sleep(self.delay)
+        self.requests.append({"event": event, "valid": valid, "status": status,
+                              "content_type": request.headers.get("Content-Type")})
+        self.arrived.set()
+        return web.json_response({"received": status == 200}, status=status)
+
+    def successes(self, event_id: str) -> int:
+        return sum(1 for r in self.requests if r["event"]["id"] == event_id
+                   and r["status"] == 200)
+
+
+@asynccontextmanager
+async def run_receiver(receiver: Receiver) -> AsyncIterator[Receiver]:
+    app = web.Application()
+    app.router.add_post("/hook", receiver.handle)
+    server = TestServer(app, host="127.0.0.1")
+    await server.start_server()
+    receiver.url = str(server.make_url("/hook"))
+    try:
+        yield receiver
+    finally:
+        await server.close()
+
+
+async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> None:
+    """Poll an async predicate until true (the worker runs in the background)."""
+    deadline = time.monotonic() + timeout
+    while not await predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not met in time")
+        await asyncio.sleep(interval)
+
+
+async def add_endpoint_row(conn: asyncpg.Connection, merchant_id: str, url: str,
+                           events: list[str] | None = None) -> tuple[str, str]:
+    """An endpoint straight in the table (id, secret), for worker tests without HTTP."""
+    endpoint_id, secret = new_id("we"), signing.new_secret()
+    await conn.execute(
+        "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, secret)"
+        " VALUES ($1, $2, $3, $4, $5)", endpoint_id, merchant_id, url, events or ["*"], secret)
+    return endpoint_id, secret
+
+
+async def get_json(session: aiohttp.ClientSession, url: str, **kw: Any) -> tuple[int, Any]:
+    async with session.get(url, **kw) as resp:
+        return resp.status, await resp.json()
