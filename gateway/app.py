@@ -23,6 +23,7 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.openapi:setup",
     "gateway.live:setup",
     "gateway.webhooks:setup",
+    "gateway.settlement_admin:setup",
 )
 
 

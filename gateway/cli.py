@@ -21,6 +21,9 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.db.cli",
     "gateway.run",
     "gateway.merchants.cli",
+    "gateway.settlement_admin.cli",
+    "gateway.devnet.cli",
+    "gateway.webhooks.cli",
 )
 
 

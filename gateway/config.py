@@ -14,11 +14,13 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
+from gateway.devnet.timing import parse_block_time, parse_finality_blocks
 from gateway.errors import ConfigError
 from gateway.invoices.assets import ASSET_IDS, parse_asset_list
 from gateway.payments.errors import InvalidExtendedKey
 from gateway.payments.hd import DEV_ACCOUNT_XPUB, validate_xpub
 from gateway.rates.rules import DEFAULT_FIXED_RATES, RateRule, parse_fixed_rates, parse_rules
+from gateway.settlement_admin.settings import SettlementSettings, settlement_settings
 
 T = TypeVar("T")
 
@@ -146,6 +148,7 @@ class Settings:
     solana_usdt_mint: str | None = None
     solana_usdc_mint: str | None = None
     solana_kzte_mint: str | None = None
+    kzte_decimals: int = 2  # settlement.money.build_registry(kzte_decimals)
     # Webhooks and live status (docs/configuration.md "Webhooks", "Live status")
     webhook_worker: bool = True
     webhook_timeout: int = 10
@@ -165,6 +168,16 @@ class Settings:
     rates_timeout_seconds: int = 10
     rates_nbk_url: str = "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}"
     rates_binance_url: str = "https://api.binance.com"
+    # Local devnets (docs/configuration.md "Devnets")
+    bsc_devnet_port: int = 8545
+    bsc_block_time: Decimal = Decimal("1")
+    bsc_finality_blocks: int = 2
+    bsc_rpc_url: str = "http://127.0.0.1:8545"
+    solana_devnet_port: int = 8899
+    solana_slot_ms: int = 400
+    solana_finality_slots: int = 32
+    solana_rpc_url: str = "http://127.0.0.1:8899"
+    settlement: SettlementSettings = field(default_factory=SettlementSettings)
 
     @property
     def dev(self) -> bool:
@@ -220,6 +233,7 @@ class Settings:
             solana_usdt_mint=r.optional("SOLANA_USDT_MINT"),
             solana_usdc_mint=r.optional("SOLANA_USDC_MINT"),
             solana_kzte_mint=r.optional("SOLANA_KZTE_MINT"),
+            kzte_decimals=r.int("SOLANA_KZTE_DECIMALS", 2, lo=0, hi=18),
             webhook_worker=r.bool("WEBHOOK_WORKER", True),
             webhook_timeout=r.int("WEBHOOK_TIMEOUT", 10, lo=1, hi=60),
             webhook_retry_base_ms=r.int("WEBHOOK_RETRY_BASE_MS", 10_000, lo=1, hi=3_600_000),
@@ -240,4 +254,17 @@ class Settings:
             rates_nbk_url=r.text("GATEWAY_NBK_URL",
                                  "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}"),
             rates_binance_url=r.text("GATEWAY_BINANCE_URL", "https://api.binance.com"),
+            bsc_devnet_port=r.int("BSC_DEVNET_PORT", 8545, lo=1, hi=65535),
+            bsc_block_time=r.parsed("BSC_BLOCK_TIME", "1", parse_block_time),
+            bsc_finality_blocks=r.parsed("BSC_FINALITY_BLOCKS", "2", parse_finality_blocks),
+            bsc_rpc_url=r.text(
+                "BSC_RPC_URL", f"http://127.0.0.1:{r.int('BSC_DEVNET_PORT', 8545)}"
+            ).rstrip("/"),
+            solana_devnet_port=r.int("SOLANA_DEVNET_PORT", 8899, lo=1, hi=65535),
+            solana_slot_ms=r.int("SOLANA_SLOT_MS", 400, lo=10, hi=10_000),
+            solana_finality_slots=r.int("SOLANA_FINALITY_SLOTS", 32, lo=1, hi=1024),
+            solana_rpc_url=r.text(
+                "SOLANA_RPC_URL", f"http://127.0.0.1:{r.int('SOLANA_DEVNET_PORT', 8899)}"
+            ).rstrip("/"),
+            settlement=settlement_settings(r, env),
         )

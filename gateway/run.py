@@ -24,6 +24,7 @@ log = get_logger(__name__)
 
 # "module:function"; each is `async def step(settings) -> list[str]` (lines for the banner).
 STARTUP_STEPS: tuple[str, ...] = (
+    "gateway.devnet.startup:devnet_startup",
     "gateway.merchants.demo:seed_demo",
 )
 

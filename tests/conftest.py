@@ -2,5 +2,7 @@
 
 pytest_plugins = [
     "tests.plugins.db",
+    "tests.plugins.devnet",
     "tests.plugins.app",
+    "tests.plugins.solana_devnet",
 ]

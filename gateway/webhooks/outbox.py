@@ -17,6 +17,8 @@ from gateway.webhooks import queries
 from gateway.webhooks.errors import UnknownEventType
 from settlement.db import Conn
 
+__all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "UnknownEventType", "emit"]
+
 EVENT_TYPES: Final = (
     "invoice.created",
     "invoice.processing",

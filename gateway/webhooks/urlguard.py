@@ -16,6 +16,7 @@ the resolver of the delivery HTTP client, so the address connected to is the one
 from __future__ import annotations
 
 import asyncio
+import errno
 import ipaddress
 import socket
 from collections.abc import Awaitable, Callable
@@ -36,6 +37,10 @@ METADATA: Final = frozenset(
     {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("fd00:ec2::254")}
 )
 CGNAT: Final = ipaddress.ip_network("100.64.0.0/10")
+# RFC 1918 and IPv6 unique-local: the "private networks" a dev receiver may live in. Python's
+# `is_private` is broader (documentation, benchmarking ranges...); those count as reserved.
+PRIVATE: Final = tuple(ipaddress.ip_network(n) for n in (
+    "10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "fc00::/7"))
 NAT64: Final = ipaddress.ip_network("64:ff9b::/96")
 
 
@@ -73,7 +78,7 @@ def classify(ip: IPAddress) -> str | None:
         (ip.is_link_local, "link-local"),
         (ip.is_multicast, "multicast"),
         (isinstance(ip, ipaddress.IPv4Address) and ip in CGNAT, "cgnat"),
-        (ip.is_private, "private"),
+        (any(ip in net for net in PRIVATE), "private"),
         (not ip.is_global, "reserved"),
     )
     return next((reason for hit, reason in checks if hit), None)
@@ -176,9 +181,9 @@ class GuardedResolver(AbstractResolver):
             try:
                 check_address(host, result["host"], self.policy)
             except UrlNotAllowed as exc:
-                # aiohttp turns OSError from a resolver into ClientConnectorError, which the
-                # worker records as a failed attempt with this message.
-                raise OSError(str(exc)) from exc
+                # aiohttp turns an OSError from a resolver into ClientConnectorDNSError, which
+                # the worker records as a failed attempt; strerror carries our reason.
+                raise OSError(errno.EACCES, exc.message) from exc
         return results
 
     async def close(self) -> None:

@@ -14,7 +14,9 @@ from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, ensure_hub
+from gateway.openapi import register_paths
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
+from gateway.webhooks.openapi import PATHS, SCHEMAS
 from gateway.webhooks.routes import routes
 
 WORKER = web.AppKey("webhook_worker", DeliveryWorker)
@@ -34,6 +36,7 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
 
 
 def setup_webhooks(app: web.Application) -> None:
+    register_paths(PATHS, SCHEMAS)
     app.router.add_routes(routes)
     if app[SETTINGS].webhook_worker:
         ensure_hub(app)

@@ -27,7 +27,7 @@ import structlog
 from settlement.db import Conn
 from settlement.fees import queries
 from settlement.fees.errors import InsufficientPosition, InvalidConversion
-from settlement.ledger import BANK, FX_RESULT, Posting, credit, custody, debit, fx_position, post
+from settlement.ledger import BANK, FX_RESULT, Posting, credit, custody_of, debit, fx_position, post
 from settlement.money import DEFAULT_REGISTRY, KZT, Currency, CurrencyRegistry
 
 log = structlog.get_logger(__name__)
@@ -63,9 +63,8 @@ def _asset(code: str, registry: CurrencyRegistry) -> Currency:
 
 
 def _postings(cur: Currency, units: int, kzt: int, cost: int) -> list[Posting]:
-    chain = cur.chain or ""
     lines = [
-        credit(custody(chain, cur.symbol), units),
+        credit(custody_of(cur), units),
         debit(fx_position(cur), units),
         debit(BANK, kzt),
     ]

@@ -34,6 +34,8 @@ from settlement.ledger.balances import (
     balance,
     balances,
     posting_sums,
+    prune_snapshots,
+    snapshot_loop,
     take_snapshots,
     trial_balance,
 )
@@ -88,7 +90,9 @@ __all__ = [
     "merchant_payable",
     "post",
     "posting_sums",
+    "prune_snapshots",
     "reverse",
+    "snapshot_loop",
     "take_snapshots",
     "trial_balance",
 ]

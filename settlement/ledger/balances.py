@@ -13,13 +13,15 @@ The trial balance is debits minus credits over all accounts per currency, always
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 
+import asyncpg
 import structlog
 
 from settlement.db import Conn
-from settlement.errors import UnknownAccount
+from settlement.errors import LedgerError, UnknownAccount
 from settlement.ledger import queries
 from settlement.ledger.accounts import AccountKind, Direction
 from settlement.ledger.errors import mapped_db_errors
@@ -82,8 +84,31 @@ async def take_snapshots(conn: Conn) -> int:
     """
     with mapped_db_errors():
         written = await queries.insert_snapshots(conn)
-    log.info("ledger_snapshots_taken", accounts=written)
+    log.debug("ledger_snapshots_taken", accounts=written)
     return written
+
+
+async def prune_snapshots(conn: Conn, *, older_than: timedelta = timedelta(days=1)) -> int:
+    """Keep one snapshot per account and day for snapshots older than `older_than`."""
+    with mapped_db_errors():
+        return await queries.delete_old_snapshots(conn, datetime.now(UTC) - older_than)
+
+
+async def snapshot_loop(pool: asyncpg.Pool, *, every_seconds: float = 60.0) -> None:
+    """Snapshot (and prune) every `every_seconds` until cancelled: run it as a task.
+
+    Any number of processes may run it; concurrent snapshots of one horizon are skipped.
+    Failures are logged and retried at the next tick, since balances stay correct without
+    snapshots (only slower).
+    """
+    while True:
+        try:
+            async with pool.acquire() as conn:
+                await take_snapshots(conn)
+                await prune_snapshots(conn)
+        except (LedgerError, asyncpg.InterfaceError, OSError) as exc:
+            log.warning("ledger_snapshot_failed", error=str(exc))
+        await asyncio.sleep(every_seconds)
 
 
 async def posting_sums(conn: Conn, codes: Sequence[str]) -> dict[str, tuple[int, int]]:

@@ -151,6 +151,21 @@ SELECT a.id, cut.horizon,
 ON CONFLICT (account_id, horizon) DO NOTHING
 """
 
+# Old snapshots are thinned to the last one per account and Almaty day: as-of reads of past
+# days stay fast, and the table grows with days x active accounts, not with the snapshot rate.
+DELETE_OLD_SNAPSHOTS = """
+DELETE FROM account_balance_snapshots s
+ WHERE s.taken_at < $1
+   AND EXISTS (
+        SELECT 1 FROM account_balance_snapshots n
+         WHERE n.account_id = s.account_id
+           AND n.horizon > s.horizon
+           AND n.taken_at < $1
+           AND (n.taken_at AT TIME ZONE 'Asia/Almaty')::date
+             = (s.taken_at AT TIME ZONE 'Asia/Almaty')::date
+   )
+"""
+
 # Straight sums of postings, without snapshots: what the snapshots must always agree with.
 SELECT_POSTING_SUMS = """
 SELECT a.code,
@@ -216,6 +231,12 @@ async def all_balances(conn: Conn, as_of: datetime | None) -> list[asyncpg.Recor
 async def insert_snapshots(conn: Conn) -> int:
     status = await conn.execute(INSERT_SNAPSHOTS)
     # "INSERT 0 <rows>"
+    return int(status.rsplit(" ", 1)[1])
+
+
+async def delete_old_snapshots(conn: Conn, before: datetime) -> int:
+    status = await conn.execute(DELETE_OLD_SNAPSHOTS, before)
+    # "DELETE <rows>"
     return int(status.rsplit(" ", 1)[1])
 
 

@@ -34,6 +34,7 @@ from gateway.db.pool import create_pool
 from gateway.log import configure_logging
 from settlement import ledger
 from settlement.booking import invoice_settlement_postings
+from settlement.db import Conn
 from settlement.ledger import FEE_REVENUE
 from settlement.money import BSC_USDT, Money
 
@@ -41,7 +42,7 @@ RESULTS = Path("bench-results") / "ledger.json"
 RAW_TABLE = "CREATE TABLE IF NOT EXISTS bench_raw_inserts (id bigserial PRIMARY KEY, v bigint)"
 RAW_INSERT = "INSERT INTO bench_raw_inserts (v) VALUES ($1)"
 
-Op = Callable[[asyncpg.Connection, int], Awaitable[None]]
+Op = Callable[[Conn, int], Awaitable[None]]
 
 
 @asynccontextmanager
@@ -72,7 +73,7 @@ async def bench_database() -> AsyncIterator[str]:
 
 
 def settle_op(run: str) -> Op:
-    async def op(conn: asyncpg.Connection, n: int) -> None:
+    async def op(conn: Conn, n: int) -> None:
         merchant = f"{run}-m{n % 50}"
         await ledger.post(
             conn, idempotency_key=f"{run}-{n}", kind="invoice_settled",
@@ -84,7 +85,7 @@ def settle_op(run: str) -> Op:
     return op
 
 
-async def raw_op(conn: asyncpg.Connection, n: int) -> None:
+async def raw_op(conn: Conn, n: int) -> None:
     await conn.execute(RAW_INSERT, n)
 
 

@@ -33,7 +33,7 @@ from gateway.merchants import service
 from gateway.merchants.ids import random_token
 
 # Real mainnet token addresses / mints: well-formed values the URIs can carry in tests.
-TEST_TOKENS = {
+TEST_TOKENS: dict[str, Any] = {
     "bsc_usdt_contract": "0x55d398326f99059fF775485246999027B3197955",
     "bsc_usdc_contract": "0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d",
     "solana_usdt_mint": "Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB",
@@ -56,8 +56,8 @@ def settings_for_tests(database_url: str, data_dir: Path, **overrides: Any) -> S
     base = Settings(
         env="dev", host="127.0.0.1", port=port, public_url=f"http://127.0.0.1:{port}",
         database_url=database_url, data_dir=data_dir, log_level="warning", db_pool_size=20,
-        **TEST_TOKENS,
     )
+    base = replace(base, **TEST_TOKENS)
     return replace(base, **overrides)
 
 

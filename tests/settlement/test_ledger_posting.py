@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import timedelta
 
 import asyncpg
 import pytest
@@ -140,3 +141,33 @@ async def test_balance_as_of_and_unknown_account(conn: asyncpg.Connection) -> No
     assert (await ledger.balance(conn, b.code)).amount == 150
     with pytest.raises(ledger.UnknownAccount):
         await ledger.balance(conn, uid("missing"))
+
+
+async def test_snapshot_loop_and_pruning_keep_balances(db_pool: asyncpg.Pool) -> None:
+    a, b = account(), account(AccountKind.REVENUE)
+    async with db_pool.acquire() as conn:
+        for amount in (5, 6):
+            await ledger.post(conn, idempotency_key=uid(), kind="t",
+                              postings=[debit(a, amount), credit(b, amount)])
+            await ledger.take_snapshots(conn)
+        task = asyncio.create_task(ledger.snapshot_loop(db_pool, every_seconds=0.01))
+        await ledger.post(conn, idempotency_key=uid(), kind="t",
+                          postings=[debit(a, 7), credit(b, 7)])
+        for _ in range(200):
+            count = await conn.fetchval(
+                "SELECT count(*) FROM account_balance_snapshots s JOIN ledger_accounts a "
+                "ON a.id = s.account_id WHERE a.code = $1", b.code)
+            if count >= 3:
+                break
+            await asyncio.sleep(0.01)
+        task.cancel()
+        assert count >= 3
+        # Everything older than "now" is thinned to one snapshot per account and day.
+        await ledger.prune_snapshots(conn, older_than=timedelta(0))
+        kept, days = await conn.fetchrow(
+            "SELECT count(*), count(DISTINCT (s.taken_at AT TIME ZONE 'Asia/Almaty')::date) "
+            "FROM account_balance_snapshots s JOIN ledger_accounts a "
+            "ON a.id = s.account_id WHERE a.code = $1", b.code)
+        assert kept == days  # 1, or 2 if the test ran across Almaty midnight
+        assert (await ledger.balance(conn, b.code)).amount == 18
+        assert await ledger.posting_sums(conn, [b.code]) == {b.code: (0, 18)}

@@ -57,7 +57,7 @@ async def test_sale_fx_and_payout_to_the_tiyn(conn: asyncpg.Connection) -> None:
     merchant = uid("shop")
     payable = merchant_payable(merchant).code
     before = await _start(conn)
-    assert -(-1_500_000 * 10**18 // 51_750) == WEI  # ceil(tiyn * 10^18 / rate in tiyn)
+    assert WEI == -(-1_500_000 * 10**18 // 51_750)  # ceil(tiyn * 10^18 / rate in tiyn)
     fee = fee_for(1_500_000, 150, 0)
     assert fee == 22_500
 

@@ -4,14 +4,15 @@ API keys, raw invoice rows, and a webhook receiver that verifies signatures."""
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import json
 import secrets
+import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -19,51 +20,32 @@ import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.app import _db_pool_ctx, _load
-from gateway.appkeys import SETTINGS
 from gateway.config import Settings
-from gateway.http.middleware import error_middleware
 from gateway.merchants.ids import new_id
 from gateway.merchants.service import MerchantInput, create_merchant, issue_api_key
 from gateway.webhooks import signing
+from tests.plugins.app import running_app, settings_for_tests
 
 PEPPER = "test-pepper"
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
-    """Fast settings: tiny retry base, short polls and heartbeats; no rate limiting in the way."""
-    base = Settings(
-        env="dev", database_url=database_url, db_pool_size=4, api_key_pepper=PEPPER,
-        api_rate_limit=10_000, api_rate_burst=10_000, webhook_retry_base_ms=50,
-        webhook_poll_interval_ms=200, webhook_timeout=2, live_heartbeat=1, live_retry_ms=500,
-    )
-    return dataclasses.replace(base, **overrides)
-
-
-# The parts of `create_app` these tests exercise: the /v1 chain, live status and webhooks.
-# (The full app also needs every other domain's configuration, e.g. devnet token contracts.)
-SETUPS = ("gateway.http.api:setup", "gateway.live:setup", "gateway.webhooks:setup")
-
-
-def build_app(settings: Settings) -> web.Application:
-    app = web.Application(middlewares=[error_middleware],
-                          client_max_size=settings.max_body_bytes)
-    app[SETTINGS] = settings
-    app.cleanup_ctx.append(_db_pool_ctx)
-    for spec in SETUPS:
-        _load(spec)(app)
-    return app
+    """The shared test settings (tests.plugins.app) made fast: tiny retry base, short polls
+    and heartbeats, no rate limiting in the way."""
+    fast: dict[str, Any] = {
+        "api_key_pepper": PEPPER, "api_rate_limit": 10_000, "api_rate_burst": 10_000,
+        "db_pool_size": 6, "webhook_retry_base_ms": 50, "webhook_poll_interval_ms": 200,
+        "webhook_timeout": 2, "live_heartbeat": 1, "live_retry_ms": 500,
+    }
+    data_dir = Path(tempfile.gettempdir()) / "ccp-webhook-tests"
+    return settings_for_tests(database_url, data_dir, **{**fast, **overrides})
 
 
 @asynccontextmanager
 async def serve_app(settings: Settings) -> AsyncIterator[str]:
-    """The app on a free port; yields its base URL."""
-    server = TestServer(build_app(settings), host="127.0.0.1")
-    await server.start_server()
-    try:
-        yield str(server.make_url("")).rstrip("/")
-    finally:
-        await server.close()
+    """The real app (`create_app`) on a free port; yields its base URL."""
+    async with running_app(settings) as server:
+        yield server.url
 
 
 def _kz_iban() -> str:
@@ -73,7 +55,7 @@ def _kz_iban() -> str:
 
 
 @dataclass(frozen=True)
-class TestMerchant:
+class ShopMerchant:
     id: str
     api_key: str
 
@@ -82,11 +64,11 @@ class TestMerchant:
         return {"Authorization": f"Bearer {self.api_key}"}
 
 
-async def make_merchant(conn: asyncpg.Connection) -> TestMerchant:
+async def make_merchant(conn: asyncpg.Connection) -> ShopMerchant:
     merchant = await create_merchant(
         conn, MerchantInput(name="Webhook test shop", bin="123456789012", iban=_kz_iban()))
     key = await issue_api_key(conn, merchant.id, PEPPER)
-    return TestMerchant(merchant.id, key.secret)
+    return ShopMerchant(merchant.id, key.secret)
 
 
 async def insert_invoice(conn: asyncpg.Connection, merchant_id: str, *,

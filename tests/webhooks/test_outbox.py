@@ -10,7 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gateway.webhooks.outbox import EVENT_TYPES, UnknownEventType, emit
+from gateway.webhooks.errors import UnknownEventType
+from gateway.webhooks.outbox import EVENT_TYPES, emit
 
 
 def _invoice(invoice_id: str) -> dict[str, Any]:
@@ -49,6 +50,7 @@ async def test_emit_writes_event_deliveries_and_notifies(
     assert notice == {"event_id": event_id, "type": "invoice.settled",
                       "merchant_id": merchant_id, "invoice_id": invoice_id}
     row = await conn.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
+    assert row is not None
     assert row["invoice_id"] == invoice_id and row["data"] == _invoice(invoice_id)
     endpoints = await conn.fetch(
         "SELECT endpoint_id, status FROM webhook_deliveries WHERE event_id = $1", event_id

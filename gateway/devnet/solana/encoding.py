@@ -15,7 +15,13 @@ from solders.transaction_metadata import InnerInstruction
 
 from gateway.devnet.solana.errors import InvalidParams, InvalidRpcRequest
 from gateway.devnet.solana.parse_ix import parse_instruction
-from gateway.devnet.solana.records import AccountKeys, Execution, TxRecord, is_writable
+from gateway.devnet.solana.records import (
+    AccountKeys,
+    Execution,
+    TxRecord,
+    is_writable,
+    message_of,
+)
 from gateway.devnet.solana.tokens import (
     PROGRAM_NAMES,
     decode_mint,
@@ -43,7 +49,7 @@ def encode_bytes(data: bytes, encoding: str) -> list[str]:
 def ui_transaction(record: TxRecord, encoding: str) -> Any:
     if encoding in ("base64", "base58"):
         return encode_bytes(record.wire, encoding)
-    message = record.tx.message
+    message = message_of(record.tx)
     body = (
         _parsed_message(message, record.keys)
         if encoding == "jsonParsed"
@@ -131,9 +137,9 @@ def inner_instructions(
         if not group:
             continue
         items = [
-            _parsed(item.instruction, names, item.stack_height)
+            _parsed(item.instruction(), names, item.stack_height())
             if parsed
-            else _compiled(item.instruction, item.stack_height)
+            else _compiled(item.instruction(), item.stack_height())
             for item in group
         ]
         result.append({"index": index, "instructions": items})

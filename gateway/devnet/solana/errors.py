@@ -13,6 +13,8 @@
     └── TransactionRejected        the bank refused a transaction before executing it (err is
                                    the validator's JSON error value); methods turn it into
                                    -32002 or a dropped transaction
+    └── UndecodableInstruction     instruction data no jsonParsed parser understands (the
+                                   instruction is then shown partially decoded)
 """
 
 from __future__ import annotations
@@ -77,3 +79,7 @@ class TransactionRejected(DevnetError):
     def __init__(self, err: Any) -> None:
         super().__init__(str(err))
         self.err = err
+
+
+class UndecodableInstruction(DevnetError):
+    """Instruction data does not match any layout the jsonParsed parsers know."""

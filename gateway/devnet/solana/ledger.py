@@ -148,8 +148,7 @@ class Ledger:
         pre, pre_tokens = balances(keys.all, get), token_balances(keys.all, get)
         result = self.svm.send_transaction(tx)
         post = balances(keys.all, get)
-        failed = isinstance(result, FailedTransactionMetadata)
-        if failed and post[0] >= pre[0]:
+        if isinstance(result, FailedTransactionMetadata) and post[0] >= pre[0]:
             # Never executed (fee not charged): a validator drops it, nothing is recorded.
             raise TransactionRejected(error_json(result.err()))
         record = TxRecord(
@@ -188,6 +187,7 @@ def _execution(
     result: TransactionMetadata | FailedTransactionMetadata | SimulatedTransactionInfo,
 ) -> Execution:
     err = None
+    meta: TransactionMetadata
     if isinstance(result, FailedTransactionMetadata):
         err = error_json(result.err())
         meta = result.meta()

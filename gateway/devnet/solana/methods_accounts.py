@@ -43,13 +43,14 @@ def _encoding(config: dict[str, Any], default: str = "base64") -> str:
     return check_encoding(config.get("encoding", default), ACCOUNT_ENCODINGS)
 
 
-def _account_or_none(ledger: Ledger, key: Pubkey, config: dict[str, Any]) -> Any:
+def _account_or_none(
+    ledger: Ledger, key: Pubkey, encoding: str, data_slice: tuple[int, int] | None
+) -> Any:
     account = ledger.svm.get_account(key)
     # An account with no lamports does not exist on a real cluster.
     if account is None or account.lamports == 0:
         return None
-    return ui_account(account, _encoding(config, "base58"), ledger.svm.get_account,
-                      _data_slice(config))
+    return ui_account(account, encoding, ledger.svm.get_account, data_slice)
 
 
 def get_balance(ledger: Ledger, params: Params) -> Any:
@@ -61,8 +62,9 @@ def get_balance(ledger: Ledger, params: Params) -> Any:
 def get_account_info(ledger: Ledger, params: Params) -> Any:
     key = params.pubkey(0)
     config = params.config(1)
+    encoding, data_slice = _encoding(config, "base58"), _data_slice(config)
     slot = _read_slot(ledger, config)
-    return with_context(slot, _account_or_none(ledger, key, config))
+    return with_context(slot, _account_or_none(ledger, key, encoding, data_slice))
 
 
 def get_multiple_accounts(ledger: Ledger, params: Params) -> Any:
@@ -73,8 +75,10 @@ def get_multiple_accounts(ledger: Ledger, params: Params) -> Any:
         )
     keys = [parse_pubkey(str(k)) for k in raw]
     config = params.config(1)
+    encoding, data_slice = _encoding(config, "base58"), _data_slice(config)
     slot = _read_slot(ledger, config)
-    return with_context(slot, [_account_or_none(ledger, k, config) for k in keys])
+    values = [_account_or_none(ledger, k, encoding, data_slice) for k in keys]
+    return with_context(slot, values)
 
 
 def _token_filter(raw: Any) -> tuple[str, Pubkey]:

@@ -60,7 +60,8 @@ class Params:
         value = self.raw[index]
         if not isinstance(value, dict):
             raise InvalidParams("Invalid params: invalid type: expected a config object")
-        return value
+        # Clients send unset options as null; the validator treats them as absent.
+        return {k: v for k, v in value.items() if v is not None}
 
 
 def parse_pubkey(text: str) -> Pubkey:
@@ -115,4 +116,6 @@ def decode_wire(text: str, encoding: str) -> bytes:
             return base64.b64decode(text, validate=True)
     except (ValueError, binascii.Error) as exc:
         raise InvalidParams(f"invalid transaction: {encoding} decode error: {exc}") from exc
-    raise InvalidParams(f"Invalid params: unknown variant `{encoding}`, expected `base58` or `base64`")
+    raise InvalidParams(
+        f"Invalid params: unknown variant `{encoding}`, expected `base58` or `base64`"
+    )

@@ -14,14 +14,11 @@ from typing import Any
 import base58
 
 from gateway.devnet.solana import constants as c
+from gateway.devnet.solana.errors import UndecodableInstruction as _Undecodable
 from gateway.devnet.solana.tokens import ui_token_amount
 
 Parsed = dict[str, Any] | str
 Parser = Callable[[list[str], bytes], Parsed]
-
-
-class _Undecodable(ValueError):
-    """The data does not match any instruction layout this parser knows."""
 
 
 def _u64(data: bytes, offset: int) -> int:

@@ -77,12 +77,20 @@ class TxRecord:
         return memo_of(self.tx, self.keys)
 
 
+def message_of(tx: VersionedTransaction) -> Message | MessageV0:
+    """The legacy or v0 message; later message versions are not accepted by this devnet."""
+    message = tx.message
+    if not isinstance(message, Message | MessageV0):
+        raise ValueError("unsupported transaction version")
+    return message
+
+
 def resolve_keys(tx: VersionedTransaction, get_account: GetAccount) -> AccountKeys:
     """The transaction's account keys, resolving v0 address lookup tables.
 
     Raises LookupError with the validator's error name when a table or index is missing.
     """
-    message = tx.message
+    message = message_of(tx)
     static = list(message.account_keys)
     if not isinstance(message, MessageV0):
         return AccountKeys(static)

@@ -41,7 +41,8 @@ _IX_MESSAGES = {
     "UninitializedAccount": "instruction requires an initialized account",
     "NotEnoughAccountKeys": "insufficient account keys for instruction",
     "IllegalOwner": "Provided owner is not allowed",
-    "ExternalAccountLamportSpend": "instruction spent from the balance of an account it does not own",
+    "ExternalAccountLamportSpend":
+        "instruction spent from the balance of an account it does not own",
     "ReadonlyLamportChange": "instruction changed the balance of a read-only account",
     "InvalidSeeds": "Provided seeds do not result in a valid address",
     "ProgramFailedToComplete": "Program failed to complete",
@@ -71,7 +72,7 @@ def error_message(err: Any) -> str:
             )
         if name == "DuplicateInstruction":
             return f"Transaction contains a duplicate instruction ({value}) that is not allowed"
-        return name
+        return str(name)
     return str(err)
 
 
@@ -81,5 +82,5 @@ def _instruction_message(err: Any) -> str:
     if isinstance(err, dict) and "BorshIoError" in err:
         return "Failed to serialize or deserialize account data"
     if isinstance(err, str):
-        return _IX_MESSAGES.get(err, err)
+        return str(_IX_MESSAGES.get(err, err))
     return str(err)

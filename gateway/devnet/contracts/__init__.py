@@ -1,0 +1,1 @@
+"""The BEP-20 test token of the BNB Chain devnet: Solidity source and its built artifact."""

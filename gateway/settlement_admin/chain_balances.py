@@ -1,0 +1,144 @@
+"""Balances from chain nodes over standard JSON-RPC, for reconciliation.
+
+BNB Chain: `eth_getBalance` (BNB) and ERC-20 `balanceOf` through `eth_call` per deposit
+address. Solana: `getBalance` of the treasury (SOL) and `getTokenAccountBalance` of the
+treasury's associated token account per mint (a missing account holds 0). The same code runs
+against the local devnets, testnet or mainnet: only the URLs differ.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+from solders.pubkey import Pubkey
+
+from gateway.errors import ChainError, RpcError, RpcTimeout
+from settlement.reconciliation.service import AddressExpectation, Observation
+
+BALANCE_OF = "0x70a08231"  # keccak("balanceOf(address)")[:4]
+TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
+ATA_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
+SOLANA_ACCOUNT_MISSING = -32602
+
+
+@dataclass(frozen=True, slots=True)
+class ChainSources:
+    """Where balances come from: RPC URLs, token contracts/mints by currency code."""
+
+    bsc_rpc_url: str | None
+    bsc_tokens: dict[str, str]  # "bsc:USDT" -> contract address
+    solana_rpc_url: str | None
+    solana_treasury: str | None
+    solana_mints: dict[str, str]  # "solana:USDT" -> mint address
+
+    def checked_assets(self) -> set[str]:
+        assets: set[str] = set()
+        if self.bsc_rpc_url:
+            assets |= {"bsc:BNB", *self.bsc_tokens}
+        if self.solana_rpc_url and self.solana_treasury:
+            assets |= {"solana:SOL", *self.solana_mints}
+        return assets
+
+
+class JsonRpc:
+    """One node endpoint; errors become RpcError / RpcTimeout (gateway.errors)."""
+
+    def __init__(self, session: aiohttp.ClientSession, url: str, timeout: float) -> None:
+        self.session, self.url, self.timeout = session, url, timeout
+
+    async def call(self, method: str, params: list[Any]) -> Any:
+        body = {"jsonrpc": "2.0", "id": 1, "method": method, "params": params}
+        try:
+            async with asyncio.timeout(self.timeout), self.session.post(self.url, json=body) as r:
+                if r.status != 200:
+                    raise RpcError(f"{method}: HTTP {r.status} from {self.url}")
+                reply = await r.json(content_type=None)
+        except TimeoutError as exc:
+            raise RpcTimeout(f"{method}: no answer from {self.url} in {self.timeout}s") from exc
+        except (aiohttp.ClientError, ValueError) as exc:
+            raise RpcError(f"{method}: {exc}") from exc
+        if not isinstance(reply, dict):
+            raise RpcError(f"{method}: malformed reply")
+        if reply.get("error"):
+            err = reply["error"]
+            raise RpcError(f"{method}: {err.get('message')}", code=err.get("code"))
+        return reply.get("result")
+
+
+def _hex_int(value: Any, method: str) -> int:
+    if not isinstance(value, str) or not value.startswith("0x"):
+        raise RpcError(f"{method}: expected a hex quantity, got {value!r}")
+    return int(value, 16) if len(value) > 2 else 0
+
+
+async def bnb_balance(rpc: JsonRpc, address: str) -> int:
+    return _hex_int(await rpc.call("eth_getBalance", [address, "latest"]), "eth_getBalance")
+
+
+async def erc20_balance(rpc: JsonRpc, contract: str, address: str) -> int:
+    data = BALANCE_OF + address.lower().removeprefix("0x").rjust(64, "0")
+    result = await rpc.call("eth_call", [{"to": contract, "data": data}, "latest"])
+    return _hex_int(result, "eth_call")
+
+
+async def sol_balance(rpc: JsonRpc, owner: str) -> int:
+    result = await rpc.call("getBalance", [owner, {"commitment": "finalized"}])
+    return int(result["value"])
+
+
+def associated_token_address(owner: str, mint: str) -> str:
+    seeds = [bytes(Pubkey.from_string(owner)), bytes(TOKEN_PROGRAM),
+             bytes(Pubkey.from_string(mint))]
+    return str(Pubkey.find_program_address(seeds, ATA_PROGRAM)[0])
+
+
+async def spl_balance(rpc: JsonRpc, token_account: str) -> int:
+    try:
+        result = await rpc.call("getTokenAccountBalance",
+                                [token_account, {"commitment": "finalized"}])
+    except RpcError as exc:
+        if exc.code == SOLANA_ACCOUNT_MISSING:
+            return 0
+        raise
+    return int(result["value"]["amount"])
+
+
+async def _observe(
+    chain: str, asset: str, address: str, fetch: Awaitable[int]
+) -> Observation:
+    try:
+        return Observation(chain, asset, address, await fetch)
+    except ChainError as exc:
+        return Observation(chain, asset, address, None, str(exc))
+    except (KeyError, TypeError, ValueError) as exc:
+        return Observation(chain, asset, address, None, f"malformed answer: {exc}")
+
+
+async def observe(
+    sources: ChainSources, expected: Sequence[AddressExpectation], timeout: float
+) -> list[Observation]:
+    """Every balance reconciliation needs, fetched concurrently."""
+    tasks = []
+    async with aiohttp.ClientSession() as session:
+        if sources.bsc_rpc_url:
+            bsc = JsonRpc(session, sources.bsc_rpc_url, timeout)
+            for e in expected:
+                if e.chain != "bsc":
+                    continue
+                if e.asset == "bsc:BNB":
+                    tasks.append(_observe("bsc", e.asset, e.address, bnb_balance(bsc, e.address)))
+                elif e.asset in sources.bsc_tokens:
+                    fetch = erc20_balance(bsc, sources.bsc_tokens[e.asset], e.address)
+                    tasks.append(_observe("bsc", e.asset, e.address, fetch))
+        if sources.solana_rpc_url and sources.solana_treasury:
+            sol = JsonRpc(session, sources.solana_rpc_url, timeout)
+            owner = sources.solana_treasury
+            tasks.append(_observe("solana", "solana:SOL", owner, sol_balance(sol, owner)))
+            for asset, mint in sorted(sources.solana_mints.items()):
+                ata = associated_token_address(owner, mint)
+                tasks.append(_observe("solana", asset, ata, spl_balance(sol, ata)))
+        return list(await asyncio.gather(*tasks))

@@ -1,0 +1,1 @@
+"""Reconciliation: ledger custody vs chain balances, trial balance, unmatched payments."""

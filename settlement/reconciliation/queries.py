@@ -1,0 +1,96 @@
+"""All SQL of reconciliation: named constants and one async function per query."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from settlement.db import Conn
+
+SELECT_CUSTODY_CODES = "SELECT code FROM ledger_accounts WHERE code LIKE 'custody:%' ORDER BY code"
+
+INSERT_RUN = """
+INSERT INTO reconciliation_runs (id, started_at, status, difference_count, trial_balance, notes)
+VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)
+"""
+
+INSERT_ITEMS = """
+INSERT INTO reconciliation_items
+    (run_id, seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail)
+SELECT $1, i.seq, i.kind, i.chain, i.asset, i.address, i.ledger_amount, i.chain_amount,
+       i.difference, i.detail::jsonb
+  FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
+              $8::numeric[], $9::numeric[], $10::text[])
+       AS i(seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail)
+"""
+
+SELECT_RUNS = """
+SELECT id, started_at, finished_at, status, difference_count, trial_balance::text AS trial_balance,
+       notes::text AS notes
+  FROM reconciliation_runs ORDER BY started_at DESC LIMIT $1
+"""
+
+SELECT_RUN = """
+SELECT id, started_at, finished_at, status, difference_count, trial_balance::text AS trial_balance,
+       notes::text AS notes
+  FROM reconciliation_runs WHERE id = $1
+"""
+
+SELECT_ITEMS = """
+SELECT seq, kind, chain, asset, address, ledger_amount, chain_amount, difference,
+       detail::text AS detail
+  FROM reconciliation_items WHERE run_id = $1 ORDER BY seq
+"""
+
+INSERT_RESOLUTION = """
+INSERT INTO unmatched_payment_resolutions (transfer_id, action, invoice_id, note)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (transfer_id) DO NOTHING
+RETURNING transfer_id, action, invoice_id, note, resolved_at
+"""
+
+SELECT_RESOLUTIONS = """
+SELECT transfer_id, action, invoice_id, note, resolved_at
+  FROM unmatched_payment_resolutions WHERE transfer_id = ANY($1::text[])
+"""
+
+
+async def custody_codes(conn: Conn) -> list[str]:
+    return [r["code"] for r in await conn.fetch(SELECT_CUSTODY_CODES)]
+
+
+async def insert_run(
+    conn: Conn, run_id: str, started_at: Any, status: str, differences: int,
+    trial_balance: dict[str, str], notes: list[str],
+) -> None:
+    await conn.execute(INSERT_RUN, run_id, started_at, status, differences,
+                       json.dumps(trial_balance), json.dumps(notes))
+
+
+async def insert_items(conn: Conn, run_id: str, columns: Sequence[list[Any]]) -> None:
+    await conn.execute(INSERT_ITEMS, run_id, *columns)
+
+
+async def runs(conn: Conn, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_RUNS, limit)
+
+
+async def run(conn: Conn, run_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(SELECT_RUN, run_id)
+
+
+async def items(conn: Conn, run_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_ITEMS, run_id)
+
+
+async def insert_resolution(
+    conn: Conn, transfer_id: str, action: str, invoice_id: str | None, note: str | None
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(INSERT_RESOLUTION, transfer_id, action, invoice_id, note)
+
+
+async def resolutions(conn: Conn, transfer_ids: Sequence[str]) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_RESOLUTIONS, list(transfer_ids))

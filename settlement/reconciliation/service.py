@@ -1,0 +1,228 @@
+"""Reconciliation rules: compare the books with the chains and with themselves.
+
+The caller (gateway.settlement_admin) brings what only it can know: balances the chain nodes
+report (`Observation`), what each deposit address should hold according to the watcher's
+detected transfers (`AddressExpectation`) and the on-chain payments no invoice matched
+(`UnmatchedPayment`). This module compares and stores; it never talks to a node.
+
+Lines of a run (every difference is listed, none is netted away):
+- custody: per asset, ledger custody:<chain>:<asset> (straight posting sums) vs the sum of
+  the balances observed on chain for that asset;
+- address: per deposit address, expected (detected transfers) vs observed;
+- trial_balance: a currency whose debits and credits over the whole ledger differ;
+- unmatched_payment: a payment without invoice and without an operator's decision yet;
+- fetch_error: a balance the node could not give (the asset's custody line is then skipped).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+from typing import Any
+
+import structlog
+
+from settlement import ledger
+from settlement.db import Conn
+from settlement.reconciliation import queries
+from settlement.reconciliation.errors import AlreadyResolved, ReconciliationError, RunNotFound
+
+log = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Observation:
+    """A balance a chain reported (units None and `error` set when the call failed)."""
+
+    chain: str
+    asset: str  # currency code, e.g. bsc:USDT
+    address: str
+    units: int | None
+    error: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class AddressExpectation:
+    chain: str
+    asset: str
+    address: str
+    units: int
+
+
+@dataclass(frozen=True, slots=True)
+class UnmatchedPayment:
+    transfer_id: str
+    chain: str
+    asset: str
+    address: str
+    units: int
+    tx: str
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    kind: str
+    chain: str | None = None
+    asset: str | None = None
+    address: str | None = None
+    ledger_amount: int | None = None
+    chain_amount: int | None = None
+    difference: int | None = None
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        out = asdict(self)
+        for key in ("ledger_amount", "chain_amount", "difference"):
+            # Base units exceed JSON's safe integers: strings, like every crypto amount.
+            out[key] = None if out[key] is None else str(out[key])
+        return out
+
+
+@dataclass(frozen=True, slots=True)
+class Run:
+    id: str
+    started_at: datetime
+    status: str
+    lines: list[Line]
+    trial_balance: dict[str, int]
+    notes: list[str]
+
+    def as_json(self) -> dict[str, Any]:
+        return {"id": self.id, "started_at": self.started_at.isoformat(),
+                "status": self.status, "difference_count": len(self.lines),
+                "trial_balance": {k: str(v) for k, v in self.trial_balance.items()},
+                "notes": self.notes, "lines": [line.as_json() for line in self.lines]}
+
+
+async def _ledger_custody(conn: Conn) -> dict[str, int]:
+    codes = await queries.custody_codes(conn)
+    sums = await ledger.posting_sums(conn, codes)
+    return {code.removeprefix("custody:"): debits - credits
+            for code, (debits, credits) in sums.items()}
+
+
+def custody_lines(books: dict[str, int], observations: Sequence[Observation],
+                  checked_assets: set[str]) -> tuple[list[Line], list[str]]:
+    lines: list[Line] = []
+    notes: list[str] = []
+    failed = {o.asset for o in observations if o.units is None}
+    for o in observations:
+        if o.units is None:
+            lines.append(Line("fetch_error", o.chain, o.asset, o.address,
+                              detail={"error": o.error or "unknown"}))
+    for asset in sorted(set(books) | checked_assets):
+        if asset not in checked_assets:
+            notes.append(f"{asset}: no chain balance source configured; not compared")
+            continue
+        if asset in failed:
+            continue
+        on_chain = sum(o.units or 0 for o in observations if o.asset == asset)
+        in_books = books.get(asset, 0)
+        if on_chain != in_books:
+            lines.append(Line("custody", asset.partition(":")[0], asset, None, in_books,
+                              on_chain, on_chain - in_books))
+    return lines, notes
+
+
+def address_lines(expected: Sequence[AddressExpectation],
+                  observations: Sequence[Observation]) -> list[Line]:
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    lines = []
+    for e in expected:
+        observed = seen.get((e.chain, e.asset, e.address))
+        if observed is not None and observed != e.units:
+            lines.append(Line("address", e.chain, e.asset, e.address, e.units, observed,
+                              observed - e.units))
+    return lines
+
+
+async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> list[Line]:
+    decided = {r["transfer_id"] for r in
+               await queries.resolutions(conn, [p.transfer_id for p in payments])}
+    return [Line("unmatched_payment", p.chain, p.asset, p.address, None, p.units, p.units,
+                 {"transfer_id": p.transfer_id, "tx": p.tx, "actions": ["assign", "refund"]})
+            for p in payments if p.transfer_id not in decided]
+
+
+async def reconcile(
+    conn: Conn, *, observations: Sequence[Observation], checked_assets: set[str],
+    expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
+    notes: Sequence[str] = (),
+) -> Run:
+    """Compare, store and return one run (see the module docstring for its lines)."""
+    started = await conn.fetchval("SELECT now()")
+    custody, custody_notes = custody_lines(await _ledger_custody(conn), observations,
+                                           checked_assets)
+    trial = await ledger.trial_balance(conn)
+    lines = [*custody, *address_lines(expected, observations),
+             *[Line("trial_balance", None, cur, None, None, None, net)
+               for cur, net in sorted(trial.items()) if net != 0],
+             *await unmatched_lines(conn, unmatched)]
+    run = Run(f"rec_{secrets.token_hex(10)}", started,
+              "differences" if lines else "balanced", lines, trial,
+              [*notes, *custody_notes])
+    await _store(conn, run)
+    log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
+    return run
+
+
+async def _store(conn: Conn, run: Run) -> None:
+    cols: list[list[Any]] = [[] for _ in range(9)]
+    for seq, line in enumerate(run.lines, start=1):
+        values = (seq, line.kind, line.chain, line.asset, line.address, line.ledger_amount,
+                  line.chain_amount, line.difference, json.dumps(line.detail))
+        for col, value in zip(cols, values, strict=True):
+            col.append(value)
+    async with conn.transaction():
+        await queries.insert_run(conn, run.id, run.started_at, run.status, len(run.lines),
+                                 {k: str(v) for k, v in run.trial_balance.items()}, run.notes)
+        if run.lines:
+            await queries.insert_items(conn, run.id, cols)
+
+
+async def list_runs(conn: Conn, limit: int = 50) -> list[dict[str, Any]]:
+    return [_run_json(r) for r in await queries.runs(conn, limit)]
+
+
+def _run_json(row: Any) -> dict[str, Any]:
+    return {"id": row["id"], "started_at": row["started_at"].isoformat(),
+            "status": row["status"], "difference_count": row["difference_count"],
+            "trial_balance": json.loads(row["trial_balance"]), "notes": json.loads(row["notes"])}
+
+
+async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
+    row = await queries.run(conn, run_id)
+    if row is None:
+        raise RunNotFound(f"no reconciliation run {run_id}")
+    out = _run_json(row)
+    out["lines"] = [
+        {"seq": r["seq"], "kind": r["kind"], "chain": r["chain"], "asset": r["asset"],
+         "address": r["address"],
+         **{k: None if r[k] is None else str(r[k])
+            for k in ("ledger_amount", "chain_amount", "difference")},
+         "detail": json.loads(r["detail"])}
+        for r in await queries.items(conn, run_id)
+    ]
+    return out
+
+
+async def resolve_unmatched(
+    conn: Conn, transfer_id: str, *, action: str, invoice_id: str | None = None,
+    note: str | None = None,
+) -> dict[str, Any]:
+    """Record the operator's decision: `assign` (to invoice_id) or `refund` to the sender."""
+    if action not in ("assign", "refund"):
+        raise ReconciliationError(f"action must be assign or refund, got {action!r}")
+    if (action == "assign") != (invoice_id is not None):
+        raise ReconciliationError("assign needs an invoice id; refund takes none")
+    row = await queries.insert_resolution(conn, transfer_id, action, invoice_id, note)
+    if row is None:
+        raise AlreadyResolved(f"unmatched payment {transfer_id} already has a decision")
+    log.info("unmatched_payment_resolved", transfer_id=transfer_id, action=action,
+             invoice_id=invoice_id)
+    return {"transfer_id": row["transfer_id"], "action": row["action"],
+            "invoice_id": row["invoice_id"], "note": row["note"],
+            "resolved_at": row["resolved_at"].isoformat()}

@@ -1,0 +1,1 @@
+"""Reports for zone administrators: merchant statements, the zone summary, batch lists."""

@@ -1,0 +1,98 @@
+"""All SQL of the reports, straight from the ledger's postings so totals tie to the books."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+
+import asyncpg
+
+from settlement.db import Conn
+
+_SIGNED_CREDIT = "CASE p.direction WHEN 'credit' THEN p.amount ELSE -p.amount END"
+_SIGNED_DEBIT = "CASE p.direction WHEN 'debit' THEN p.amount ELSE -p.amount END"
+
+# The payable's balance before the period and at its end (credits positive: owed to merchant).
+SELECT_PAYABLE_EDGES = f"""
+SELECT coalesce(sum({_SIGNED_CREDIT}) FILTER (WHERE p.created_at < $2), 0) AS opening,
+       coalesce(sum({_SIGNED_CREDIT}) FILTER (WHERE p.created_at < $3), 0) AS closing
+  FROM postings p
+ WHERE p.account_id = (SELECT id FROM ledger_accounts WHERE code = $1)
+"""
+
+# The period's entries on the payable, grouped by what they are, with the fee each earned.
+SELECT_PAYABLE_LINES = f"""
+WITH pay AS (
+    SELECT p.entry_id, sum({_SIGNED_CREDIT}) AS amount
+      FROM postings p
+     WHERE p.account_id = (SELECT id FROM ledger_accounts WHERE code = $1)
+       AND p.created_at >= $2 AND p.created_at < $3
+     GROUP BY p.entry_id
+)
+SELECT e.kind, e.metadata->>'reverses_kind' AS reverses_kind, count(*) AS n,
+       sum(pay.amount) AS amount, coalesce(sum(f.fee), 0) AS fee
+  FROM pay
+  JOIN journal_entries e ON e.id = pay.entry_id
+  LEFT JOIN LATERAL (
+        SELECT sum({_SIGNED_CREDIT}) AS fee
+          FROM postings p JOIN ledger_accounts a ON a.id = p.account_id
+         WHERE p.entry_id = pay.entry_id AND a.code = 'fee_revenue'
+  ) f ON true
+ GROUP BY e.kind, e.metadata->>'reverses_kind'
+"""
+
+# Sales (and reversed sales, negatively) and conversions by business day and asset. The
+# business day of t is ((t AT TIME ZONE zone) - cutoff)::date + 1 (settlement.batches.calendar);
+# effective_date only prunes through its index.
+SELECT_ZONE_SUMMARY = f"""
+WITH e AS (
+    SELECT e.id, e.kind,
+           ((e.created_at AT TIME ZONE $3::text) - $4::interval)::date + 1 AS day
+      FROM journal_entries e
+     WHERE e.effective_date BETWEEN $5::date AND $6::date
+       AND e.created_at >= $1 AND e.created_at < $2
+       AND (e.kind IN ('invoice_settlement', 'fx_conversion')
+            OR (e.kind = 'reversal' AND e.metadata->>'reverses_kind' = 'invoice_settlement'))
+), per_entry AS (
+    SELECT e.id, e.kind, e.day,
+           max(a.currency) FILTER (WHERE a.code LIKE 'custody:%') AS asset,
+           sum({_SIGNED_DEBIT}) FILTER (WHERE a.code LIKE 'custody:%') AS units,
+           sum({_SIGNED_DEBIT}) FILTER (WHERE a.code = 'fx_position:KZT') AS kzt,
+           sum({_SIGNED_CREDIT}) FILTER (WHERE a.code = 'fee_revenue') AS fee,
+           sum({_SIGNED_CREDIT}) FILTER (WHERE a.code = 'fx_result') AS fx
+      FROM e
+      JOIN postings p ON p.entry_id = e.id
+      JOIN ledger_accounts a ON a.id = p.account_id
+     GROUP BY e.id, e.kind, e.day
+)
+SELECT day, asset,
+       sum(CASE kind WHEN 'invoice_settlement' THEN 1 WHEN 'reversal' THEN -1 ELSE 0 END)
+           AS invoice_count,
+       coalesce(sum(units) FILTER (WHERE kind <> 'fx_conversion'), 0) AS crypto_volume,
+       coalesce(sum(kzt) FILTER (WHERE kind <> 'fx_conversion'), 0) AS kzt_volume,
+       coalesce(sum(fee), 0) AS fees,
+       coalesce(sum(fx), 0) AS fx_result
+  FROM per_entry
+ WHERE asset IS NOT NULL
+ GROUP BY day, asset
+ ORDER BY day, asset
+"""
+
+
+async def payable_edges(
+    conn: Conn, code: str, start: datetime, end: datetime
+) -> asyncpg.Record | None:
+    return await conn.fetchrow(SELECT_PAYABLE_EDGES, code, start, end)
+
+
+async def payable_lines(
+    conn: Conn, code: str, start: datetime, end: datetime
+) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_PAYABLE_LINES, code, start, end)
+
+
+async def zone_summary(
+    conn: Conn, *, start: datetime, end: datetime, zone: str, cutoff: timedelta,
+    prune_from: date, prune_to: date,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_ZONE_SUMMARY, start, end, zone, cutoff, prune_from,
+                            prune_to)

@@ -1,0 +1,110 @@
+"""Reports as tables, and tables as CSV text or PDF bytes (reportlab).
+
+Money columns are printed as exact decimal text from integers (tiyn -> "1234.56"); crypto
+volumes stay in base units because their decimals differ per asset. PDF generation is
+CPU-bound: callers in the event loop run `to_pdf` in a worker thread.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.lib import colors
+from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+from settlement.batches.models import Batch
+from settlement.reports.service import Statement, SummaryRow
+
+Cell = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class ReportTable:
+    title: str
+    columns: tuple[str, ...]
+    rows: list[tuple[Cell, ...]]
+    notes: tuple[str, ...] = ()
+
+
+def tiyn(amount: int) -> str:
+    """Exact KZT text from tiyn, sign first (no float on the way)."""
+    sign = "-" if amount < 0 else ""
+    whole, frac = divmod(abs(amount), 100)
+    return f"{sign}{whole}.{frac:02d}"
+
+
+def statement_table(s: Statement) -> ReportTable:
+    rows: list[tuple[Cell, ...]] = [
+        ("opening payable", "", tiyn(s.opening)),
+        ("settled invoices (gross)", s.sales_count, tiyn(s.gross)),
+        ("fees", "", tiyn(-s.fees)),
+        ("refunds", "", tiyn(-s.refunds)),
+        ("adjustments", "", tiyn(s.adjustments)),
+        ("payouts", "", tiyn(-s.payouts)),
+        ("payouts returned", "", tiyn(s.payouts_returned)),
+        ("closing payable", "", tiyn(s.closing)),
+    ]
+    return ReportTable(
+        title=f"Statement {s.merchant_id} {s.start.isoformat()} .. {s.end.isoformat()}",
+        columns=("line", "count", "KZT"), rows=rows,
+        notes=tuple(f"batch {b['id']} {b['business_day']} {b['status']} "
+                    f"payout {tiyn(int(b['payout_amount']))}" for b in s.batches),
+    )
+
+
+def summary_table(rows: Sequence[SummaryRow], title: str) -> ReportTable:
+    body: list[tuple[Cell, ...]] = [
+        (r.day.isoformat(), r.chain, r.asset, r.invoice_count, str(r.crypto_volume),
+         tiyn(r.kzt_volume), tiyn(r.fees), tiyn(r.fx_result))
+        for r in rows
+    ]
+    body.append(("total", "", "", sum(r.invoice_count for r in rows), "",
+                 tiyn(sum(r.kzt_volume for r in rows)), tiyn(sum(r.fees for r in rows)),
+                 tiyn(sum(r.fx_result for r in rows))))
+    return ReportTable(title, ("day", "chain", "asset", "invoices", "crypto units",
+                               "KZT volume", "fees KZT", "FX result KZT"), body)
+
+
+def batches_table(batches: Sequence[Batch], title: str) -> ReportTable:
+    body: list[tuple[Cell, ...]] = [
+        (b.id, b.merchant_id, b.business_day.isoformat(), str(b.status), b.invoice_count,
+         tiyn(b.gross), tiyn(b.fees), tiyn(b.net), tiyn(b.payout_amount),
+         b.bank_reference or "")
+        for b in batches
+    ]
+    return ReportTable(title, ("batch", "merchant", "business day", "status", "invoices",
+                               "gross KZT", "fees KZT", "net KZT", "payout KZT",
+                               "bank reference"), body)
+
+
+def to_csv(table: ReportTable) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(table.columns)
+    writer.writerows(table.rows)
+    return out.getvalue()
+
+
+def to_pdf(table: ReportTable) -> bytes:
+    buffer = io.BytesIO()
+    doc = SimpleDocTemplate(buffer, pagesize=landscape(A4), title=table.title,
+                            leftMargin=28, rightMargin=28, topMargin=28, bottomMargin=28)
+    styles = getSampleStyleSheet()
+    grid = Table([list(table.columns), *[[str(c) for c in row] for row in table.rows]],
+                 repeatRows=1)
+    grid.setStyle(TableStyle([
+        ("BACKGROUND", (0, 0), (-1, 0), colors.HexColor("#1f3a5f")),
+        ("TEXTCOLOR", (0, 0), (-1, 0), colors.white),
+        ("FONTSIZE", (0, 0), (-1, -1), 8),
+        ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f4f7")]),
+    ]))
+    story = [Paragraph(table.title, styles["Heading2"]), Spacer(1, 8), grid]
+    story.extend(Paragraph(note, styles["Normal"]) for note in table.notes)
+    doc.build(story)
+    return buffer.getvalue()
