@@ -22,6 +22,7 @@ from typing import Any
 
 import aiohttp
 from eth_account import Account
+from eth_utils.address import to_checksum_address
 from eth_utils.crypto import keccak
 from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.exceptions import TimeExhausted, Web3Exception
@@ -112,9 +113,10 @@ class _Payer:
 
     def __init__(self, w3: AsyncWeb3[Any], wallet: int) -> None:
         try:
-            self.address, self.key = bsc.wallet(wallet)
+            address, self.key = bsc.wallet(wallet)
         except IndexError as exc:
             raise PaymentFailed(str(exc)) from exc
+        self.address = to_checksum_address(address)
         self.w3 = w3
 
     async def check_chain(self) -> None:

@@ -38,7 +38,7 @@ def solana_available() -> bool:
 
 @dataclass(frozen=True)
 class DevnetConfig:
-    """What to run and how; `bsc`/`solana` False leaves that chain to someone else."""
+    """What to run and how; `with_bsc`/`with_solana` False leaves that chain alone."""
 
     run_dir: Path
     bsc_port: int = bsc.DEFAULT_PORT
@@ -47,8 +47,8 @@ class DevnetConfig:
     solana_port: int = 8899
     solana_slot_ms: int = 400
     solana_finality_slots: int = 32
-    bsc: bool = True
-    solana: bool = True
+    with_bsc: bool = True
+    with_solana: bool = True
     persist_bsc_state: bool = True
     die_with_parent: bool = False
 
@@ -167,9 +167,9 @@ def up_solana(config: DevnetConfig) -> ProcessInfo:
 
 def up(config: DevnetConfig) -> DevnetStatus:
     """Start (or check) the configured devnets; returns where they answer."""
-    if config.bsc:
+    if config.with_bsc:
         up_bsc(config)
-    if config.solana and solana_available():
+    if config.with_solana and solana_available():
         up_solana(config)
     return status(config)
 
@@ -208,7 +208,7 @@ def _chain_status(config: DevnetConfig, name: str) -> ChainStatus:
 
 
 def status(config: DevnetConfig) -> DevnetStatus:
-    names = [bsc.PROCESS_NAME] if config.bsc else []
-    if config.solana and solana_available():
+    names = [bsc.PROCESS_NAME] if config.with_bsc else []
+    if config.with_solana and solana_available():
         names.append(SOLANA_PROCESS)
     return DevnetStatus(tuple(_chain_status(config, name) for name in names))

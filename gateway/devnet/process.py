@@ -170,7 +170,10 @@ class ManagedProcess:
 
     def _spawn(self, argv: Sequence[str], env: Mapping[str, str] | None,
                die_with_parent: bool) -> subprocess.Popen[bytes]:
-        with self.log_file.open("ab") as log_out:
+        # One log per run, the previous one kept as .log.1: anvil logs every request and block.
+        if self.log_file.exists():
+            self.log_file.replace(self.log_file.with_suffix(".log.1"))
+        with self.log_file.open("wb") as log_out:
             try:
                 proc = subprocess.Popen(
                     list(argv), stdin=subprocess.DEVNULL, stdout=log_out,

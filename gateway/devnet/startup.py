@@ -32,8 +32,8 @@ async def devnet_startup(settings: Settings) -> list[str]:
     run_bsc = settings.dev and _is_local(settings.bsc_rpc_url, local_bsc_url(settings))
     run_solana = settings.dev and _is_local(settings.solana_rpc_url,
                                             local_solana_url(settings))
-    config = dataclasses.replace(DevnetConfig.from_settings(settings), bsc=run_bsc,
-                                 solana=run_solana)
+    config = dataclasses.replace(DevnetConfig.from_settings(settings), with_bsc=run_bsc,
+                                 with_solana=run_solana)
     if run_bsc or run_solana:
         await asyncio.to_thread(up, config)
     lines = [_line("bnb chain", settings.bsc_rpc_url, run_bsc)]

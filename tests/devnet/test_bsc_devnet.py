@@ -32,7 +32,7 @@ async def test_dev_accounts_are_the_shopper_wallets(w3: AsyncWeb3[Any]) -> None:
     assert [str(a) for a in accounts] == [address for address, _ in bsc.TEST_WALLETS]
     for index, (address, key) in enumerate(bsc.TEST_WALLETS):
         assert Account.from_key(key).address == address, index
-        assert await w3.eth.get_balance(address) > 0
+        assert await w3.eth.get_balance(w3.to_checksum_address(address)) > 0
 
 
 def test_wallet_constants_come_from_the_shopper_mnemonic() -> None:

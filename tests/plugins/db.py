@@ -20,6 +20,7 @@ import pytest
 from gateway.db.embedded import EmbeddedCluster
 from gateway.db.migrate import migrate
 from gateway.db.pool import create_pool
+from settlement.db import Conn
 
 
 @pytest.fixture(scope="session")
@@ -67,6 +68,6 @@ async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
 
 
 @pytest.fixture
-async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[asyncpg.Connection]:
+async def conn(db_pool: asyncpg.Pool) -> AsyncIterator[Conn]:
     async with db_pool.acquire() as connection:
         yield connection

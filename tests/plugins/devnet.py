@@ -94,7 +94,7 @@ def devnet_config(run_dir: Path, *, solana: bool = True) -> DevnetConfig:
         run_dir=run_dir, bsc_port=free_port(), bsc_block_time=BSC_BLOCK_TIME,
         bsc_finality_blocks=BSC_FINALITY_BLOCKS, solana_port=free_port(),
         solana_slot_ms=SOLANA_SLOT_MS, solana_finality_slots=SOLANA_FINALITY_SLOTS,
-        solana=solana, die_with_parent=True,
+        with_solana=solana, die_with_parent=True,
     )
 
 

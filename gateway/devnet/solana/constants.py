@@ -41,6 +41,8 @@ USDC_MINT: Final = "6eZfPaRt573VsDuLTwPG4KB9MDbRHFyLK96m3e51jvCM"
 KZTE_MINT: Final = "EBuCjRLfYa7cDFpBjMbmfzCedJnuKjpJr6WyPYhf8HDG"
 MINT_AUTHORITY: Final = "3i45Phr6VJcvxqCCjfcw1FB6jkwfCbgUrRBUDyxqqAyz"
 TREASURY_PUBKEY: Final = "x8qpcRDeWxHpMVWggWgAzf9sbsuRBx9Y5DN5vB1UKPc"
+# The name the invoice catalog reads in dev mode (gateway.invoices.catalog).
+TREASURY: Final = TREASURY_PUBKEY
 FAUCET_PUBKEY: Final = "HA94BkgjyUkR4y7ye9t3cf5sQPe71SW4AYXLHgQa7Goj"
 TEST_WALLETS: Final = (
     "4QhnPHBvevwnhJLBhKZ6jJ1RNGPFPH5jJAdxn9X1woMY",

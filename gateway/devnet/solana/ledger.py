@@ -18,6 +18,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from solders.clock import Clock
 from solders.hash import Hash
 from solders.litesvm import LiteSVM
 from solders.pubkey import Pubkey
@@ -72,6 +73,8 @@ class Ledger:
         self.svm: LiteSVM = build_svm(kzte_decimals)
         self.slot = c.GENESIS_SLOT
         self.slot_time = int(time.time())
+        self._genesis_time = self.slot_time
+        self._set_clock()
         # Per-process salt: blockhashes (and so signatures) differ between runs.
         self._salt = hashlib.sha256(str(time.time_ns()).encode()).digest()
         self._hashes: OrderedDict[int, str] = OrderedDict()
@@ -87,8 +90,12 @@ class Ledger:
         """Produce the next slot: new blockhash, clock sysvar moved, old hashes forgotten."""
         self.slot += 1
         self.slot_time = int(time.time())
-        self.svm.warp_to_slot(self.slot)
+        self._set_clock()
         self._new_blockhash()
+
+    def _set_clock(self) -> None:
+        """Programs reading the Clock sysvar see our slot and wall-clock time (one epoch)."""
+        self.svm.set_clock(Clock(self.slot, self._genesis_time, 0, 1, self.slot_time))
 
     def _new_blockhash(self) -> None:
         digest = hashlib.sha256(self._salt + self.slot.to_bytes(8, "little")).digest()
