@@ -16,6 +16,7 @@ from gateway.http.middleware import error_middleware
 # add routes and, for background work (watchers, webhook delivery), their own cleanup_ctx.
 DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.health:setup",
+    "gateway.ledger_tasks:setup",
     "gateway.rates:setup",
     "gateway.http.api:setup",
     "gateway.invoices.routes:setup",

@@ -127,6 +127,7 @@ class Settings:
     log_level: str = "info"
     db_pool_size: int = 20
     max_body_bytes: int = 64 * 1024
+    ledger_snapshot_seconds: int = 60
     # Merchant API (docs/configuration.md "Merchant API")
     api_key_pepper: str = DEV_API_KEY_PEPPER
     api_key_cache_ttl: int = 5
@@ -204,6 +205,7 @@ class Settings:
             ),
             db_pool_size=r.int("GATEWAY_DB_POOL_SIZE", 20, lo=2, hi=500),
             max_body_bytes=r.int("GATEWAY_MAX_BODY_BYTES", 64 * 1024, lo=1024, hi=2**26),
+            ledger_snapshot_seconds=r.int("LEDGER_SNAPSHOT_SECONDS", 60, lo=0, hi=86400),
             api_key_pepper=r.text(
                 "API_KEY_PEPPER", _dev_default(r, env, "API_KEY_PEPPER", DEV_API_KEY_PEPPER)
             ),

@@ -116,10 +116,18 @@ def _solana_ready(url: str) -> bool:
     return jsonrpc.answers(url, "getHealth", "ok")
 
 
-def _ensure_same_port(process: ManagedProcess, info: ProcessInfo, url: str) -> None:
+def _ensure_same(process: ManagedProcess, info: ProcessInfo, url: str,
+                 argv: list[str]) -> None:
+    # Reusing a devnet started with other settings would silently ignore the configuration.
     if info.url != url:
         raise DevnetError(
             f"the {process.name} devnet already runs at {info.url}, not {url}; "
+            "run `python -m gateway devnet down` first"
+        )
+    if list(info.argv) != argv:
+        changed = sorted(set(argv) ^ set(info.argv))
+        raise DevnetError(
+            f"the {process.name} devnet already runs with other options ({' '.join(changed)}); "
             "run `python -m gateway devnet down` first"
         )
 
@@ -137,7 +145,7 @@ def up_bsc(config: DevnetConfig) -> ProcessInfo:
     process = bsc.process(config.run_dir)
     info = process.info()
     if info is not None:
-        _ensure_same_port(process, info, config.bsc_rpc_url)
+        _ensure_same(process, info, config.bsc_rpc_url, config.anvil.argv())
         if not bsc.chain_ready(info.url):
             raise DevnetError(f"the BNB Chain devnet (pid {info.pid}) does not answer at "
                               f"{info.url}; see {process.log_file}")
@@ -155,7 +163,7 @@ def up_solana(config: DevnetConfig) -> ProcessInfo:
     process = ManagedProcess(SOLANA_PROCESS, config.run_dir)
     info = process.info()
     if info is not None:
-        _ensure_same_port(process, info, config.solana_rpc_url)
+        _ensure_same(process, info, config.solana_rpc_url, config.solana_argv())
         return info
     _port_free(config.solana_rpc_url, "Solana", "getHealth")
     return process.start(

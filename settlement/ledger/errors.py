@@ -7,7 +7,7 @@
     ├── UnknownAccount           no account with that code (LG005)
     ├── UnknownEntry             no journal entry with that id            (here)
     ├── AlreadyReversed          the entry has a reversal already          (here)
-    ├── ClosedEntry              posting added to an earlier entry (LG004) (here)
+    ├── ClosedEntry              posting to an entry not open here (LG004) (here)
     └── AccountConflict          code reused with another currency/kind    (here, LG003/LG006)
 
 The SQLSTATEs of class LG are raised by the triggers in settlement/migrations/0002.

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -76,6 +77,9 @@ def test_up_refuses_a_different_port_while_running(devnets: Devnets) -> None:
     moved = dataclasses.replace(devnets.config, bsc_port=devnets.config.bsc_port + 1)
     with pytest.raises(DevnetError, match="already runs at"):
         up(moved)
+    slower = dataclasses.replace(devnets.config, bsc_block_time=Decimal("0.5"))
+    with pytest.raises(DevnetError, match=r"other options \(0.2 0.5\)"):
+        up(slower)
 
 
 def test_process_state_transitions_are_guarded() -> None:

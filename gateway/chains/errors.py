@@ -1,0 +1,39 @@
+"""Chain watcher errors, under `ChainError` (see gateway.errors for the whole tree).
+
+    GatewayError
+    └── ChainError                    talking to a chain node, following a chain
+        ├── RpcError                  (gateway.errors) JSON-RPC error, HTTP error, garbage
+        │   ├── MalformedResponse     the answer parsed but is not the shape the method returns
+        │   └── RangeRefused          eth_getLogs refused the block range (too large / too many)
+        ├── RpcTimeout                (gateway.errors) no answer in time
+        ├── ReorgTooDeep              the fork point is below the kept block history or finality
+        ├── IllegalTransferMove       a transfer status move not in models.TRANSFER_MOVES
+        └── LeadershipLost            the advisory-lock connection of the active watcher died
+
+RPC failures are retried by the watcher loop (they only delay detection); ReorgTooDeep stops
+the watcher, because crediting or reversing money by guesswork is worse than halting.
+"""
+
+from __future__ import annotations
+
+from gateway.errors import ChainError, RpcError
+
+
+class MalformedResponse(RpcError):
+    """A JSON-RPC result that does not have the shape its method returns."""
+
+
+class RangeRefused(RpcError):
+    """The node refused an eth_getLogs range (too many blocks or results)."""
+
+
+class ReorgTooDeep(ChainError):
+    """The chain forked below the blocks we keep, or below a block we treated as final."""
+
+
+class IllegalTransferMove(ChainError):
+    """A detected transfer was asked to make a status move that is not allowed."""
+
+
+class LeadershipLost(ChainError):
+    """The connection holding the watcher's advisory lock is gone: stop writing at once."""
