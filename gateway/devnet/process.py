@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import enum
+import functools
 import json
 import os
 import signal
@@ -99,11 +100,16 @@ def _cmdline(pid: int) -> list[str] | None:
     return [part.decode(errors="replace") for part in raw.split(b"\0") if part]
 
 
-def _die_with_parent() -> None:
-    # Runs in the child between fork and exec: the kernel sends SIGTERM when the parent dies,
-    # so a test session killed hard does not leave devnets behind holding ports.
-    libc = ctypes.CDLL(None, use_errno=True)
-    libc.prctl(_PR_SET_PDEATHSIG, signal.SIGTERM)
+def _die_with_parent_hook() -> Callable[[], None] | None:
+    """A pre-exec hook that has the kernel SIGTERM the child when its parent dies.
+
+    Used by tests so a session killed hard leaves no devnet holding ports. The libc symbol is
+    looked up here, in the parent: between fork and exec the child only makes the call.
+    """
+    if sys.platform != "linux":
+        return None
+    prctl = ctypes.CDLL(None, use_errno=True).prctl
+    return functools.partial(prctl, _PR_SET_PDEATHSIG, signal.SIGTERM)
 
 
 @dataclass(frozen=True)
@@ -179,8 +185,7 @@ class ManagedProcess:
                     list(argv), stdin=subprocess.DEVNULL, stdout=log_out,
                     stderr=subprocess.STDOUT, env=dict(env) if env is not None else None,
                     start_new_session=True,
-                    preexec_fn=_die_with_parent if die_with_parent and sys.platform == "linux"
-                    else None,
+                    preexec_fn=_die_with_parent_hook() if die_with_parent else None,
                 )
             except OSError as exc:
                 raise DevnetStartError(f"cannot start {self.name}: {exc}") from exc

@@ -1,0 +1,164 @@
+"""JSON-RPC transport of the watchers: web3.py's AsyncHTTPProvider with our timeouts, retries
+and error mapping.
+
+Calls go through `AsyncWeb3(AsyncHTTPProvider)`: the standard `eth_chainId` through `w3.eth`,
+the block and log reads as raw JSON-RPC (`provider.make_request` / `make_batch_request`) so
+one set of parsers (gateway.chains.evm) reads exactly what the node sent, and the catch-up
+path can batch many requests in one HTTP round trip.
+
+Error mapping (library errors never escape this module):
+- HTTP status >= 400, connection failures, bodies that are not JSON, answers that are not a
+  JSON-RPC response -> `RpcError` (transient: retried here with capped exponential backoff);
+- no answer within the timeout -> `RpcTimeout` (retried);
+- a JSON-RPC `error` object -> `RpcError` with its `code` (not retried here: the node meant
+  it, and the caller decides, e.g. halving an eth_getLogs range).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import random
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+import aiohttp
+from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3.exceptions import Web3Exception
+from web3.types import RPCEndpoint
+
+from gateway.chains.errors import MalformedResponse
+from gateway.errors import RpcError, RpcTimeout
+from gateway.log import get_logger
+
+log = get_logger(__name__)
+T = TypeVar("T")
+_EXCERPT = 160  # characters of a bad answer kept in error messages
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """How often and how patiently a transient failure is retried."""
+
+    attempts: int = 3
+    base_delay: float = 0.1
+    max_delay: float = 5.0
+
+    def delay(self, attempt: int) -> float:
+        """Seconds to wait after failed attempt `attempt` (1-based), with +-20 % jitter."""
+        raw = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
+        return raw * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
+
+
+class _NodeError(RpcError):
+    """A JSON-RPC error object: the node answered deliberately (not retried here)."""
+
+
+def _excerpt(value: object) -> str:
+    text = str(value)
+    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
+
+
+def _result(method: str, answer: Any) -> Any:
+    """The `result` of one JSON-RPC response object, or the mapped error."""
+    if not isinstance(answer, dict):
+        raise RpcError(f"{method}: the node answered {_excerpt(answer)!r}, not a response")
+    error = answer.get("error")
+    if error is not None:
+        code = error.get("code") if isinstance(error, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        raise _NodeError(f"{method}: {_excerpt(message)}",
+                         code=code if isinstance(code, int) else None)
+    if "result" not in answer:
+        raise RpcError(f"{method}: the answer has neither result nor error")
+    return answer["result"]
+
+
+class RpcClient:
+    """One node's JSON-RPC endpoint. Create inside the event loop; `close()` when done."""
+
+    def __init__(self, url: str, *, timeout: float = 10.0,
+                 retry: RetryPolicy | None = None) -> None:
+        self.url = url
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        provider = AsyncHTTPProvider(
+            url, request_kwargs={"timeout": aiohttp.ClientTimeout(total=timeout)},
+            # Retries are ours (below): web3's own would retry inside our timeout budget.
+            exception_retry_configuration=None,
+        )
+        self.w3: AsyncWeb3[AsyncHTTPProvider] = AsyncWeb3(provider)
+        self.provider = provider
+
+    async def close(self) -> None:
+        await self.provider.disconnect()
+
+    async def _guarded(self, method: str, make: Callable[[], Awaitable[T]]) -> T:
+        """Run one request with the timeout, mapping every library error to ours."""
+        try:
+            async with asyncio.timeout(self.timeout + 1):
+                return await make()
+        except TimeoutError as exc:
+            raise RpcTimeout(f"{method} at {self.url}: no answer within {self.timeout}s") \
+                from exc
+        except aiohttp.ClientResponseError as exc:
+            raise RpcError(f"{method} at {self.url}: HTTP {exc.status}", code=exc.status) \
+                from exc
+        except (aiohttp.ClientError, OSError) as exc:
+            raise RpcError(f"{method} at {self.url}: {_excerpt(exc)}") from exc
+        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+            raise RpcError(f"{method} at {self.url}: the answer is not JSON "
+                           f"({_excerpt(exc)})") from exc
+        except Web3Exception as exc:
+            raise RpcError(f"{method} at {self.url}: {_excerpt(exc)}") from exc
+
+    async def _retrying(self, method: str, once: Callable[[], Awaitable[T]]) -> T:
+        for attempt in range(1, self.retry.attempts + 1):
+            try:
+                return await once()
+            except _NodeError:
+                raise
+            except (RpcError, RpcTimeout) as exc:
+                if attempt == self.retry.attempts:
+                    raise
+                delay = self.retry.delay(attempt)
+                log.warning("rpc_retry", method=method, attempt=attempt, error=str(exc),
+                            retry_in_s=round(delay, 3))
+                await asyncio.sleep(delay)
+        raise AssertionError("unreachable: the last attempt re-raises")
+
+    async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
+        """`method(params)`: the raw `result` (JSON as the node sent it)."""
+        async def once() -> Any:
+            answer = await self._guarded(
+                method, lambda: self.provider.make_request(RPCEndpoint(method), list(params)))
+            return _result(method, answer)
+
+        return await self._retrying(method, once)
+
+    async def batch(self, calls: Sequence[tuple[str, Sequence[Any]]]) -> list[Any]:
+        """Several calls in one HTTP request; results in call order (any error raises)."""
+        if not calls:
+            return []
+        label = f"batch[{len(calls)}x{calls[0][0]}]"
+
+        async def once() -> list[Any]:
+            requests = [(RPCEndpoint(m), list(p)) for m, p in calls]
+            answer = await self._guarded(
+                label, lambda: self.provider.make_batch_request(requests))
+            if not isinstance(answer, list):
+                _result(label, answer)  # a single error object for the whole batch
+                raise RpcError(f"{label}: the node answered one object to a batch")
+            if len(answer) != len(calls):
+                raise MalformedResponse(f"{label}: {len(answer)} answers to {len(calls)} calls")
+            return [_result(m, a) for (m, _), a in zip(calls, answer, strict=True)]
+
+        return await self._retrying(label, once)
+
+    async def chain_id(self) -> int:
+        async def once() -> int:
+            value: int = await self._guarded("eth_chainId", lambda: self.w3.eth.chain_id)
+            return value
+
+        return await self._retrying("eth_chainId", once)

@@ -1,0 +1,160 @@
+"""SQL of detected transfers, chain cursors and recent block hashes (0030_chain_watchers.sql).
+
+Status moves are guarded in SQL by the status they start from (`WHERE status = 'detected'`),
+so a repeated or concurrent call changes nothing twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import asyncpg
+
+from settlement.db import Conn
+
+Row = asyncpg.Record
+
+# Transfers arrive as parallel arrays (one round trip per block or batch). A transfer seen
+# again after its block was reorged out is revived with its new block; one already present
+# and not removed is left alone, so re-reporting is harmless.
+UPSERT_TRANSFERS = """
+INSERT INTO chain_transfers AS t (chain, tx_hash, log_index, block_number, block_hash,
+                                  block_time, asset, token, from_address, to_address, amount,
+                                  invoice_id, disposition)
+SELECT $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, x.block_time, x.asset,
+       x.token, x.from_address, x.to_address, x.amount::numeric(78, 0), x.invoice_id,
+       CASE WHEN x.invoice_id IS NULL THEN 'unmatched' END
+FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::text[], $6::timestamptz[],
+            $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
+     AS x(tx_hash, log_index, block_number, block_hash, block_time, asset, token,
+          from_address, to_address, amount, invoice_id)
+ON CONFLICT (chain, tx_hash, log_index) DO UPDATE
+SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash,
+    block_time = EXCLUDED.block_time, status = 'detected', removed_at = NULL,
+    disposition = EXCLUDED.disposition, value_tiyn = NULL
+WHERE t.status = 'removed'
+RETURNING t.invoice_id
+"""
+COUNT_FINAL_ABOVE = """
+SELECT count(*) FROM chain_transfers
+WHERE chain = $1 AND status = 'finalized' AND block_number > $2
+"""
+REMOVE_ABOVE = """
+UPDATE chain_transfers SET status = 'removed', removed_at = now()
+WHERE chain = $1 AND status = 'detected' AND block_number > $2
+RETURNING invoice_id
+"""
+REMOVE_TXS = """
+UPDATE chain_transfers SET status = 'removed', removed_at = now()
+WHERE chain = $1 AND status = 'detected' AND tx_hash = ANY($2::text[])
+RETURNING invoice_id
+"""
+FINALIZE_THROUGH = """
+UPDATE chain_transfers SET status = 'finalized', finalized_at = now()
+WHERE chain = $1 AND status = 'detected' AND block_number <= $2
+RETURNING invoice_id
+"""
+FINALIZE_TXS = """
+UPDATE chain_transfers SET status = 'finalized', finalized_at = now()
+WHERE chain = $1 AND status = 'detected' AND tx_hash = ANY($2::text[])
+RETURNING invoice_id
+"""
+SELECT_CURSOR = "SELECT * FROM chain_cursors WHERE chain = $1"
+UPSERT_CURSOR = """
+INSERT INTO chain_cursors (chain, block_number, block_hash, position)
+VALUES ($1, $2, $3, $4)
+ON CONFLICT (chain) DO UPDATE
+SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash,
+    position = coalesce(EXCLUDED.position, chain_cursors.position), updated_at = now()
+"""
+SET_FINALIZED_NUMBER = """
+UPDATE chain_cursors SET finalized_number = greatest(finalized_number, $2), updated_at = now()
+WHERE chain = $1
+"""
+UPSERT_BLOCKS = """
+INSERT INTO chain_blocks (chain, number, hash, parent_hash)
+SELECT $1, b.number, b.hash, b.parent_hash
+FROM unnest($2::bigint[], $3::text[], $4::text[]) AS b(number, hash, parent_hash)
+ON CONFLICT (chain, number) DO UPDATE
+SET hash = EXCLUDED.hash, parent_hash = EXCLUDED.parent_hash
+"""
+SELECT_BLOCK_HASHES = """
+SELECT number, hash FROM chain_blocks WHERE chain = $1 AND number BETWEEN $2 AND $3
+"""
+DELETE_BLOCKS_ABOVE = "DELETE FROM chain_blocks WHERE chain = $1 AND number > $2"
+PRUNE_BLOCKS_BELOW = "DELETE FROM chain_blocks WHERE chain = $1 AND number < $2"
+SELECT_LOWEST_BLOCK = "SELECT min(number) FROM chain_blocks WHERE chain = $1"
+SELECT_INVOICE_TRANSFERS = """
+SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
+"""
+
+
+def _invoice_ids(rows: Sequence[Row]) -> set[str]:
+    return {r["invoice_id"] for r in rows if r["invoice_id"] is not None}
+
+
+async def upsert_transfers(conn: Conn, chain: str, columns: Sequence[list[Any]]) -> set[str]:
+    """Insert (or revive) transfers given as 11 parallel columns; the invoices touched."""
+    return _invoice_ids(await conn.fetch(UPSERT_TRANSFERS, chain, *columns))
+
+
+async def count_final_above(conn: Conn, chain: str, number: int) -> int:
+    count: int = await conn.fetchval(COUNT_FINAL_ABOVE, chain, number)
+    return count
+
+
+async def remove_above(conn: Conn, chain: str, number: int) -> set[str]:
+    return _invoice_ids(await conn.fetch(REMOVE_ABOVE, chain, number))
+
+
+async def remove_txs(conn: Conn, chain: str, tx_hashes: Sequence[str]) -> set[str]:
+    return _invoice_ids(await conn.fetch(REMOVE_TXS, chain, list(tx_hashes)))
+
+
+async def finalize_through(conn: Conn, chain: str, number: int) -> set[str]:
+    return _invoice_ids(await conn.fetch(FINALIZE_THROUGH, chain, number))
+
+
+async def finalize_txs(conn: Conn, chain: str, tx_hashes: Sequence[str]) -> set[str]:
+    return _invoice_ids(await conn.fetch(FINALIZE_TXS, chain, list(tx_hashes)))
+
+
+async def select_cursor(conn: Conn, chain: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_CURSOR, chain)
+    return row
+
+
+async def upsert_cursor(conn: Conn, chain: str, number: int, block_hash: str,
+                        position: str | None) -> None:
+    await conn.execute(UPSERT_CURSOR, chain, number, block_hash, position)
+
+
+async def set_finalized_number(conn: Conn, chain: str, number: int) -> None:
+    await conn.execute(SET_FINALIZED_NUMBER, chain, number)
+
+
+async def upsert_blocks(conn: Conn, chain: str, numbers: list[int], hashes: list[str],
+                        parents: list[str]) -> None:
+    await conn.execute(UPSERT_BLOCKS, chain, numbers, hashes, parents)
+
+
+async def select_block_hashes(conn: Conn, chain: str, lo: int, hi: int) -> dict[int, str]:
+    return {r["number"]: r["hash"] for r in await conn.fetch(SELECT_BLOCK_HASHES, chain, lo, hi)}
+
+
+async def delete_blocks_above(conn: Conn, chain: str, number: int) -> None:
+    await conn.execute(DELETE_BLOCKS_ABOVE, chain, number)
+
+
+async def prune_blocks_below(conn: Conn, chain: str, number: int) -> None:
+    await conn.execute(PRUNE_BLOCKS_BELOW, chain, number)
+
+
+async def select_lowest_block(conn: Conn, chain: str) -> int | None:
+    lowest: int | None = await conn.fetchval(SELECT_LOWEST_BLOCK, chain)
+    return lowest
+
+
+async def select_invoice_transfers(conn: Conn, invoice_id: str) -> list[Row]:
+    return list(await conn.fetch(SELECT_INVOICE_TRANSFERS, invoice_id))

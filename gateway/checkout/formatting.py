@@ -1,0 +1,37 @@
+"""How amounts and times read on the checkout page (pure text, no HTML).
+
+Tenge: thin-space (U+2009) thousands groups and always two decimals, e.g. "12 345,00" in
+kk/ru and "12 345.00" in en. Integers only: tiyn are split with divmod, never a float.
+The browser script formats live updates the same way (static/checkout.js `formatKzt`).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+THIN_SPACE: Final = "\u2009"
+KZT_SIGN: Final = "₸"
+
+
+def group_thousands(digits: str) -> str:
+    """"1234567" -> "1 234 567" with thin spaces."""
+    head = len(digits) % 3 or 3
+    groups = [digits[:head]] + [digits[i:i + 3] for i in range(head, len(digits), 3)]
+    return THIN_SPACE.join(groups)
+
+
+def format_kzt(tiyn: int, decimal_separator: str) -> str:
+    """Tiyn as tenge text with the sign: (1234567, ",") -> "12 345,67 ₸"."""
+    sign = "-" if tiyn < 0 else ""
+    whole, frac = divmod(abs(tiyn), 100)
+    return f"{sign}{group_thousands(str(whole))}{decimal_separator}{frac:02d}\u00a0{KZT_SIGN}"
+
+
+def format_countdown(seconds: int) -> str:
+    """Seconds left as "m:ss" (or "h:mm:ss" from an hour up); never negative."""
+    seconds = max(seconds, 0)
+    hours, rest = divmod(seconds, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours}:{minutes:02d}:{secs:02d}"
+    return f"{minutes}:{secs:02d}"
