@@ -38,5 +38,6 @@ bench: setup
 	$(PY) -m tests.bench.run_all
 
 clean:
+	-$(PY) -m gateway devnet down
 	-$(PY) -m gateway db stop
 	rm -rf .data

@@ -26,7 +26,6 @@ class PaymentOption:
     rate_source: str
     rate_fetched_at: datetime
     uri: str
-    qr_token: str
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> PaymentOption:
@@ -34,14 +33,14 @@ class PaymentOption:
             asset_id=row["asset"], chain=row["chain"], symbol=row["symbol"], token=row["token"],
             decimals=row["decimals"], amount_units=int(row["amount_units"]), rate=row["rate"],
             rate_source=row["rate_source"], rate_fetched_at=row["rate_fetched_at"],
-            uri=row["uri"], qr_token=row["qr_token"],
+            uri=row["uri"],
         )
 
     def columns(self, position: int) -> tuple[Any, ...]:
         """Values in queries.INSERT_INVOICE's option column order."""
         return (self.asset_id, position, self.chain, self.symbol, self.token, self.decimals,
                 str(self.amount_units), self.rate, self.rate_source, self.rate_fetched_at,
-                self.uri, self.qr_token)
+                self.uri)
 
 
 @dataclass(frozen=True)
@@ -66,6 +65,7 @@ class Invoice:
     bsc_address: str | None
     solana_reference: str | None
     solana_recipient: str | None
+    qr_token: str
     options: tuple[PaymentOption, ...]
 
     @classmethod
@@ -81,6 +81,6 @@ class Invoice:
             late_accept_window=row["late_accept_window"],
             tolerance_bps=row["tolerance_bps"], tolerance_tiyn=row["tolerance_tiyn"],
             bsc_address=row["bsc_address"], solana_reference=row["solana_reference"],
-            solana_recipient=row["solana_recipient"],
+            solana_recipient=row["solana_recipient"], qr_token=row["qr_token"],
             options=options,
         )

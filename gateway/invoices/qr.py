@@ -1,9 +1,10 @@
-"""`GET /qr/{token}.svg|.png`: the QR code of one payment option's URI.
+"""`GET /qr/{token}/{asset}.svg|.png`: the QR code of one payment option's URI.
 
 Public (shoppers' phones and checkout pages load it) but unguessable: the token is ~143 random
-bits stored per option. The image of a token never changes (the URI is locked at creation),
-so it is cached for a year as immutable. Rendering happens here, lazily, in a worker thread
-through the bounded QrCache, never on the invoice-create path.
+bits stored per invoice (one per invoice keeps the create path to one unique-index entry).
+The image never changes (the URI is locked at creation), so it is cached for a year as
+immutable. Rendering happens here, lazily, in a worker thread through the bounded QrCache,
+never on the invoice-create path.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL
 from gateway.errors import NotFound
 from gateway.invoices import queries as q
+from gateway.invoices.assets import ASSETS
 from gateway.payments.qr import CONTENT_TYPES, QrCache, QrFormat
 
 QR_CACHE = web.AppKey("qr_cache", QrCache)
@@ -26,14 +28,14 @@ QR_CACHE_ENTRIES = 2048
 routes = web.RouteTableDef()
 
 
-@routes.get(r"/qr/{token}.{fmt:(svg|png)}")
+@routes.get(r"/qr/{token}/{asset}.{fmt:(svg|png)}")
 async def qr_image(request: web.Request) -> web.Response:
-    token = request.match_info["token"]
+    token, asset = request.match_info["token"], request.match_info["asset"]
     fmt: QrFormat = "svg" if request.match_info["fmt"] == "svg" else "png"
-    if not TOKEN.match(token):
+    if not TOKEN.match(token) or asset not in ASSETS:
         raise NotFound("No such QR code.", code="resource_missing")
     async with request.app[DB_POOL].acquire() as conn:
-        uri = await q.select_qr_uri(conn, token)
+        uri = await q.select_qr_uri(conn, token, asset)
     if uri is None:
         raise NotFound("No such QR code.", code="resource_missing")
     image = await asyncio.to_thread(request.app[QR_CACHE].get, uri, fmt)

@@ -25,22 +25,21 @@ WITH inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
                           redirect_url, expires_at, monitoring_window, late_accept_window,
                           tolerance_bps, tolerance_tiyn, bsc_address, bsc_address_index,
-                          solana_reference, solana_recipient)
+                          solana_reference, solana_recipient, qr_token)
     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9), $10, $11,
-            $12, $13, $14, $15, $16, $17)
+            $12, $13, $14, $15, $16, $17, $18)
     RETURNING *
 ), opts AS (
     INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol, token,
                                          decimals, amount_units, rate, rate_source,
-                                         rate_fetched_at, uri, qr_token)
+                                         rate_fetched_at, uri)
     SELECT inv.id, o.asset, o.position, o.chain, o.symbol, o.token, o.decimals,
-           o.amount_units::numeric(78, 0), o.rate, o.rate_source, o.rate_fetched_at, o.uri,
-           o.qr_token
-    FROM inv, unnest($18::text[], $19::smallint[], $20::text[], $21::text[], $22::text[],
-                     $23::smallint[], $24::text[], $25::numeric[], $26::text[],
-                     $27::timestamptz[], $28::text[], $29::text[])
+           o.amount_units::numeric(78, 0), o.rate, o.rate_source, o.rate_fetched_at, o.uri
+    FROM inv, unnest($19::text[], $20::smallint[], $21::text[], $22::text[], $23::text[],
+                     $24::smallint[], $25::text[], $26::numeric[], $27::text[],
+                     $28::timestamptz[], $29::text[])
          AS o(asset, position, chain, symbol, token, decimals, amount_units, rate,
-              rate_source, rate_fetched_at, uri, qr_token)
+              rate_source, rate_fetched_at, uri)
 )
 SELECT * FROM inv
 """
@@ -73,7 +72,10 @@ RETURNING *
 UPDATE_AMOUNT_PAID = """
 UPDATE invoices SET amount_paid = $2, exception = $3 WHERE id = $1 RETURNING *
 """
-SELECT_QR_URI = "SELECT uri FROM invoice_payment_options WHERE qr_token = $1"
+SELECT_QR_URI = """
+SELECT o.uri FROM invoices i JOIN invoice_payment_options o ON o.invoice_id = i.id
+WHERE i.qr_token = $1 AND o.asset = $2
+"""
 # What the chain watchers must watch: open invoices, and expired ones still inside their
 # monitoring window (a late payment must still be seen to be refunded or accepted).
 SELECT_WATCHABLE = """
@@ -89,7 +91,7 @@ async def next_bsc_index(conn: Conn) -> int:
 
 
 async def insert_invoice(conn: Conn, invoice: Sequence[Any], options: Sequence[list[Any]]) -> Row:
-    """Insert the invoice (17 values) and its options (12 parallel columns); returns the row."""
+    """Insert the invoice (18 values) and its options (11 parallel columns); returns the row."""
     row: Row | None = await conn.fetchrow(INSERT_INVOICE, *invoice, *options)
     assert row is not None  # INSERT ... RETURNING always yields its row
     return row
@@ -143,8 +145,8 @@ async def update_amount_paid(conn: Conn, invoice_id: str, amount_paid: int,
     return row
 
 
-async def select_qr_uri(conn: Conn, qr_token: str) -> str | None:
-    uri: str | None = await conn.fetchval(SELECT_QR_URI, qr_token)
+async def select_qr_uri(conn: Conn, qr_token: str, asset_id: str) -> str | None:
+    uri: str | None = await conn.fetchval(SELECT_QR_URI, qr_token, asset_id)
     return uri
 
 

@@ -13,12 +13,10 @@ from dataclasses import dataclass
 
 from gateway.invoices.catalog import OfferedAsset
 from gateway.invoices.models import PaymentOption
-from gateway.merchants.ids import random_token
 from gateway.payments.amounts import format_units
 from gateway.payments.uri import eip681_native, eip681_token, solana_pay
 from gateway.rates import Quote, RateBook, units_for
 
-QR_TOKEN_CHARS = 24  # ~143 bits: QR URLs are public but unguessable
 MAX_MESSAGE = 100  # keeps the Solana Pay URI (and so the QR code) small
 
 
@@ -75,7 +73,7 @@ def build_options(locked: Sequence[LockedQuote], targets: Targets) -> tuple[Paym
             symbol=item.asset.spec.symbol, token=item.asset.token,
             decimals=item.asset.decimals, amount_units=item.units, rate=item.quote.rate,
             rate_source=item.quote.source, rate_fetched_at=item.quote.fetched_at,
-            uri=_uri(item, targets), qr_token=random_token(QR_TOKEN_CHARS),
+            uri=_uri(item, targets),
         )
         for item in locked
     )

@@ -26,13 +26,13 @@ def plain_decimal(value: Decimal) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
-def qr_urls(public_url: str, qr_token: str) -> tuple[str, str]:
-    base = f"{public_url}/qr/{qr_token}"
+def qr_urls(public_url: str, qr_token: str, asset_id: str) -> tuple[str, str]:
+    base = f"{public_url}/qr/{qr_token}/{asset_id}"
     return f"{base}.svg", f"{base}.png"
 
 
 def option_object(option: PaymentOption, invoice: Invoice, public_url: str) -> dict[str, Any]:
-    svg, png = qr_urls(public_url, option.qr_token)
+    svg, png = qr_urls(public_url, invoice.qr_token, option.asset_id)
     data: dict[str, Any] = {
         "asset": option.symbol,
         "asset_id": option.asset_id,

@@ -27,7 +27,7 @@ from gateway.invoices.quotes import Targets, build_options, lock_quotes, message
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
 from gateway.merchants.apikeys import Principal
-from gateway.merchants.ids import new_id
+from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
@@ -35,6 +35,7 @@ from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 
 Row = q.Row
+QR_TOKEN_CHARS = 24  # ~143 bits: QR URLs are public but unguessable
 
 
 @dataclass(frozen=True)
@@ -107,7 +108,7 @@ def _invoice_values(policy: Policy, caller: Principal, req: CreateInvoice, targe
         req.description, req.metadata, req.redirect_url, req.expires_in,
         policy.monitoring_window, policy.late_accept_window, policy.tolerance_bps,
         policy.tolerance_tiyn, targets.bsc_address, index, targets.solana_reference,
-        targets.solana_recipient,
+        targets.solana_recipient, random_token(QR_TOKEN_CHARS),
     )
 
 

@@ -233,7 +233,7 @@ async def test_qr_codes_decode_to_the_uri(client: ApiClient,
         svg = await public.get("/" + path.replace(".png", ".svg"))
         assert svg.status == 200 and svg.headers["Content-Type"] == "image/svg+xml"
         assert svg.raw.lstrip().startswith(b"<")
-    assert_error(await public.get("/qr/AAAAAAAAAAAAAAAAAAAAAAAA.png"), 404, "resource_missing")
+    assert_error(await public.get("/qr/AAAAAAAAAAAAAAAAAAAAAAAA/SOL.png"), 404, "resource_missing")
 
 
 async def test_concurrent_creates_get_distinct_addresses(client: ApiClient) -> None:

@@ -28,10 +28,15 @@ CREATE TABLE invoices (
     late_accept_window  interval NOT NULL DEFAULT '0',
     tolerance_bps       integer NOT NULL DEFAULT 0 CHECK (tolerance_bps BETWEEN 0 AND 10000),
     tolerance_tiyn      bigint NOT NULL DEFAULT 0 CHECK (tolerance_tiyn >= 0),
+    -- Unique: no two invoices ever share a deposit address. The index itself needs no unique
+    -- index of its own: it comes from a sequence, and the address is a function of it.
     bsc_address         text UNIQUE,
-    bsc_address_index   integer UNIQUE,
+    bsc_address_index   integer,
     solana_reference    text UNIQUE,
     solana_recipient    text,           -- the treasury the Solana options pay (locked here)
+    -- Public, unguessable name of this invoice's QR images (/qr/<token>/<asset>.svg|.png).
+    -- One per invoice, not per option: one index entry per invoice on the create path.
+    qr_token            text NOT NULL UNIQUE,
     status_changed_at   timestamptz NOT NULL DEFAULT now(),
     CHECK (expires_at > created_at),
     CHECK ((bsc_address IS NULL) = (bsc_address_index IS NULL)),
@@ -56,8 +61,5 @@ CREATE TABLE invoice_payment_options (
     rate_source      text NOT NULL,
     rate_fetched_at  timestamptz NOT NULL,
     uri              text NOT NULL,
-    -- The public, unguessable name of this option's QR images (/qr/<token>.svg|.png).
-    qr_token         text NOT NULL UNIQUE,
-    PRIMARY KEY (invoice_id, asset),
-    UNIQUE (invoice_id, position)
+    PRIMARY KEY (invoice_id, asset)
 );

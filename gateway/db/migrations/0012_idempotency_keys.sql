@@ -1,6 +1,8 @@
 -- Stripe-style idempotency keys: the first successful response to a POST, per merchant, 24 h.
 CREATE TABLE idempotency_keys (
-    merchant_id     text NOT NULL REFERENCES merchants (id),
+    -- No foreign key: the merchant comes from an authenticated key, and a FK check would take
+    -- a KEY SHARE lock on the merchant row in every POST (MultiXact churn on a hot row).
+    merchant_id     text NOT NULL,
     key             text NOT NULL CHECK (length(key) BETWEEN 1 AND 255),
     -- sha256 of method, path and the canonical JSON body: a reused key must send the same.
     request_hash    bytea NOT NULL,

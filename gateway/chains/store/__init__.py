@@ -1,0 +1,1 @@
+"""The shared transfer store of the chain watchers (see service.py)."""

@@ -1,0 +1,129 @@
+"""The transfer store every watcher reports to: transfers stored once, the cursor, recent
+block hashes, finality and reorg removal. No SQL here (see queries.py).
+
+Each function runs in the caller's transaction and returns the ids of the invoices whose
+transfers changed, which the caller hands to `gateway.lifecycle.service.apply_invoices` in
+the same transaction: the chain facts, the cursor and the invoice transitions commit
+together or not at all, so a crash anywhere resumes from PostgreSQL exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from gateway.chains.errors import ReorgTooDeep
+from gateway.chains.models import BlockRef, DetectedTransfer, TransferStatus, move
+from gateway.chains.store import queries as q
+from settlement.db import Conn
+
+
+@dataclass(frozen=True, slots=True)
+class Cursor:
+    chain: str
+    block: BlockRef
+    finalized_number: int
+    position: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class BlockLink:
+    """A followed block: its number, hash and parent hash (for the reorg check)."""
+
+    number: int
+    hash: str
+    parent_hash: str
+
+
+def _columns(transfers: Sequence[DetectedTransfer]) -> list[list[object]]:
+    unique = {(t.tx_hash, t.log_index): t for t in transfers}.values()
+    return [
+        [t.tx_hash for t in unique], [t.log_index for t in unique],
+        [t.block_number for t in unique], [t.block_hash for t in unique],
+        [t.block_time for t in unique], [t.asset for t in unique], [t.token for t in unique],
+        [t.from_address for t in unique], [t.to_address for t in unique],
+        [str(t.amount) for t in unique], [t.invoice_id for t in unique],
+    ]
+
+
+async def record_transfers(conn: Conn, chain: str,
+                           transfers: Sequence[DetectedTransfer]) -> set[str]:
+    """Store transfers once (unique chain, tx, log index); revive ones a reorg removed."""
+    if not transfers:
+        return set()
+    return await q.upsert_transfers(conn, chain, _columns(transfers))
+
+
+async def load_cursor(conn: Conn, chain: str) -> Cursor | None:
+    row = await q.select_cursor(conn, chain)
+    if row is None:
+        return None
+    return Cursor(chain, BlockRef(row["block_number"], row["block_hash"]),
+                  row["finalized_number"], row["position"])
+
+
+async def advance(conn: Conn, chain: str, links: Sequence[BlockLink], *,
+                  position: str | None = None) -> None:
+    """Remember the followed blocks and move the cursor to the last one."""
+    if not links:
+        return
+    await q.upsert_blocks(conn, chain, [b.number for b in links], [b.hash for b in links],
+                          [b.parent_hash for b in links])
+    last = links[-1]
+    await q.upsert_cursor(conn, chain, last.number, last.hash, position)
+
+
+async def set_cursor(conn: Conn, chain: str, block: BlockRef, *,
+                     position: str | None = None) -> None:
+    """Start (or move) the cursor without block history (a watcher's first start)."""
+    await q.upsert_cursor(conn, chain, block.number, block.hash, position)
+
+
+async def recent_hashes(conn: Conn, chain: str, lo: int, hi: int) -> dict[int, str]:
+    """Stored hashes of the followed blocks numbered lo..hi."""
+    return await q.select_block_hashes(conn, chain, lo, hi)
+
+
+async def lowest_kept(conn: Conn, chain: str) -> int | None:
+    return await q.select_lowest_block(conn, chain)
+
+
+async def rollback_to(conn: Conn, chain: str, fork: BlockRef) -> set[str]:
+    """A reorg: transfers above the fork point are removed and the cursor moves back to it.
+
+    Raises ReorgTooDeep when a finalized transfer sits above the fork: finality was broken,
+    and nothing is reversed by guesswork.
+    """
+    move(TransferStatus.DETECTED, TransferStatus.REMOVED)
+    if await q.count_final_above(conn, chain, fork.number):
+        raise ReorgTooDeep(f"{chain}: a reorg to block {fork.number} would undo finalized "
+                           "transfers")
+    touched = await q.remove_above(conn, chain, fork.number)
+    await q.delete_blocks_above(conn, chain, fork.number)
+    await q.upsert_cursor(conn, chain, fork.number, fork.hash, None)
+    return touched
+
+
+async def remove_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]) -> set[str]:
+    """Transactions that left the chain (Solana: dropped / failed after `confirmed`)."""
+    move(TransferStatus.DETECTED, TransferStatus.REMOVED)
+    return await q.remove_txs(conn, chain, tx_hashes) if tx_hashes else set()
+
+
+async def finalize_through(conn: Conn, chain: str, number: int) -> set[str]:
+    """Every detected transfer at or below block `number` is final."""
+    move(TransferStatus.DETECTED, TransferStatus.FINALIZED)
+    touched = await q.finalize_through(conn, chain, number)
+    await q.set_finalized_number(conn, chain, number)
+    return touched
+
+
+async def finalize_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]) -> set[str]:
+    """These transactions reached finality (Solana: `finalized` commitment)."""
+    move(TransferStatus.DETECTED, TransferStatus.FINALIZED)
+    return await q.finalize_txs(conn, chain, tx_hashes) if tx_hashes else set()
+
+
+async def prune_history(conn: Conn, chain: str, below: int) -> None:
+    """Forget block hashes below `below` (they are final; no reorg reaches them)."""
+    await q.prune_blocks_below(conn, chain, below)
