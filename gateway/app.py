@@ -23,8 +23,10 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.invoices.qr:setup",
     "gateway.openapi:setup",
     "gateway.live:setup",
+    "gateway.checkout:setup",
     "gateway.webhooks:setup",
     "gateway.settlement_admin:setup",
+    "gateway.chains.runner:setup",
 )
 
 

@@ -24,6 +24,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.settlement_admin.cli",
     "gateway.devnet.cli",
     "gateway.webhooks.cli",
+    "gateway.chains.runner",
 )
 
 

@@ -14,6 +14,8 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 from typing import TypeVar
 
+from gateway.admin.settings import AdminSettings, admin_settings
+from gateway.chains.settings import ChainSettings, chain_settings
 from gateway.devnet.timing import parse_block_time, parse_finality_blocks
 from gateway.errors import ConfigError
 from gateway.invoices.assets import ASSET_IDS, parse_asset_list
@@ -161,6 +163,8 @@ class Settings:
     live_heartbeat: int = 15
     live_queue_size: int = 100
     live_retry_ms: int = 3_000
+    checkout_default_lang: str = "ru"  # docs/configuration.md "Checkout page"
+    checkout_redirect_delay: int = 5
     # FX rates (docs/configuration.md "Rates")
     rates_mode: str = "fixed"
     rates_fixed: tuple[tuple[str, Decimal], ...] = DEFAULT_FIXED_RATES
@@ -179,6 +183,8 @@ class Settings:
     solana_finality_slots: int = 32
     solana_rpc_url: str = "http://127.0.0.1:8899"
     settlement: SettlementSettings = field(default_factory=SettlementSettings)
+    chains: ChainSettings = field(default_factory=ChainSettings)  # "Chain watchers"
+    admin: AdminSettings = field(default_factory=AdminSettings)
 
     @property
     def dev(self) -> bool:
@@ -247,6 +253,8 @@ class Settings:
             live_heartbeat=r.int("LIVE_HEARTBEAT", 15, lo=1, hi=300),
             live_queue_size=r.int("LIVE_QUEUE_SIZE", 100, lo=1, hi=100_000),
             live_retry_ms=r.int("LIVE_RETRY_MS", 3_000, lo=100, hi=600_000),
+            checkout_default_lang=r.choice("CHECKOUT_DEFAULT_LANG", "ru", ("kk", "ru", "en")),
+            checkout_redirect_delay=r.int("CHECKOUT_REDIRECT_DELAY", 5, lo=0, hi=600),
             rates_mode=r.choice("GATEWAY_RATES_MODE", "fixed" if env == "dev" else "live",
                                 ("fixed", "live")),
             rates_fixed=r.parsed("GATEWAY_RATES_FIXED", "", parse_fixed_rates),
@@ -269,4 +277,6 @@ class Settings:
                 "SOLANA_RPC_URL", f"http://127.0.0.1:{r.int('SOLANA_DEVNET_PORT', 8899)}"
             ).rstrip("/"),
             settlement=settlement_settings(r, env),
+            chains=chain_settings(r, env),
+            admin=admin_settings(r),
         )

@@ -4,5 +4,7 @@ pytest_plugins = [
     "tests.plugins.db",
     "tests.plugins.devnet",
     "tests.plugins.app",
+    "tests.plugins.browser",
     "tests.plugins.solana_devnet",
+    "tests.plugins.watchers",
 ]

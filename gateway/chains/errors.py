@@ -3,10 +3,12 @@
     GatewayError
     └── ChainError                    talking to a chain node, following a chain
         ├── RpcError                  (gateway.errors) JSON-RPC error, HTTP error, garbage
+        │   ├── NodeError             the node answered a JSON-RPC error object (it meant it)
         │   ├── MalformedResponse     the answer parsed but is not the shape the method returns
         │   └── RangeRefused          eth_getLogs refused the block range (too large / too many)
         ├── RpcTimeout                (gateway.errors) no answer in time
         ├── ReorgTooDeep              the fork point is below the kept block history or finality
+        ├── StaleCursor               the cursor moved under us (another watcher wrote): re-read
         ├── IllegalTransferMove       a transfer status move not in models.TRANSFER_MOVES
         └── LeadershipLost            the advisory-lock connection of the active watcher died
 
@@ -19,6 +21,10 @@ from __future__ import annotations
 from gateway.errors import ChainError, RpcError
 
 
+class NodeError(RpcError):
+    """A JSON-RPC `error` object: the node answered deliberately (not retried blindly)."""
+
+
 class MalformedResponse(RpcError):
     """A JSON-RPC result that does not have the shape its method returns."""
 
@@ -29,6 +35,10 @@ class RangeRefused(RpcError):
 
 class ReorgTooDeep(ChainError):
     """The chain forked below the blocks we keep, or below a block we treated as final."""
+
+
+class StaleCursor(ChainError):
+    """The stored cursor is not where this watcher left it: another writer moved it."""
 
 
 class IllegalTransferMove(ChainError):

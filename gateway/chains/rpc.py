@@ -28,7 +28,7 @@ from web3 import AsyncHTTPProvider, AsyncWeb3
 from web3.exceptions import Web3Exception
 from web3.types import RPCEndpoint
 
-from gateway.chains.errors import MalformedResponse
+from gateway.chains.errors import MalformedResponse, NodeError
 from gateway.errors import RpcError, RpcTimeout
 from gateway.log import get_logger
 
@@ -48,11 +48,7 @@ class RetryPolicy:
     def delay(self, attempt: int) -> float:
         """Seconds to wait after failed attempt `attempt` (1-based), with +-20 % jitter."""
         raw = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return raw * random.uniform(0.8, 1.2)  # noqa: S311 - jitter, not security
-
-
-class _NodeError(RpcError):
-    """A JSON-RPC error object: the node answered deliberately (not retried here)."""
+        return raw * random.uniform(0.8, 1.2)  # jitter spreads retries of many clients
 
 
 def _excerpt(value: object) -> str:
@@ -68,7 +64,7 @@ def _result(method: str, answer: Any) -> Any:
     if error is not None:
         code = error.get("code") if isinstance(error, dict) else None
         message = error.get("message") if isinstance(error, dict) else error
-        raise _NodeError(f"{method}: {_excerpt(message)}",
+        raise NodeError(f"{method}: {_excerpt(message)}",
                          code=code if isinstance(code, int) else None)
     if "result" not in answer:
         raise RpcError(f"{method}: the answer has neither result nor error")
@@ -117,7 +113,7 @@ class RpcClient:
         for attempt in range(1, self.retry.attempts + 1):
             try:
                 return await once()
-            except _NodeError:
+            except NodeError:
                 raise
             except (RpcError, RpcTimeout) as exc:
                 if attempt == self.retry.attempts:

@@ -12,14 +12,15 @@ that a flaky shop Wi-Fi could lose.
 
 from __future__ import annotations
 
-import functools
+import asyncio
+import threading
 import xml.etree.ElementTree as ET
+from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
 
-from gateway.payments.qr import render_svg
-
 from gateway.checkout.errors import QrMarkupError
+from gateway.payments.qr import render_svg
 
 SVG_NS = "{http://www.w3.org/2000/svg}"
 CACHE_ENTRIES = 1024
@@ -38,9 +39,8 @@ def _plain(element: ET.Element) -> ET.Element:
     return element
 
 
-@functools.lru_cache(maxsize=CACHE_ENTRIES)
 def qr_markup(uri: str) -> QrMarkup:
-    """The QR code of `uri` (cached; call through asyncio.to_thread on a miss)."""
+    """The QR code of `uri`, rendered now (milliseconds: run it in a worker thread)."""
     try:
         root = ET.fromstring(render_svg(uri))
     except ET.ParseError as exc:
@@ -54,9 +54,43 @@ def qr_markup(uri: str) -> QrMarkup:
 
 def inline_svg(markup: QrMarkup, label: str) -> str:
     """An accessible inline <svg>: role img, named by aria-label and a <title>."""
-    name = escape(label)
+    name, view_box = escape(label), escape(markup.view_box)
     return (
-        f'<svg class="qr-code" xmlns="http://www.w3.org/2000/svg" viewBox="{escape(markup.view_box)}"'
+        f'<svg class="qr-code" xmlns="http://www.w3.org/2000/svg" viewBox="{view_box}"'
         f' role="img" aria-label="{name}" shape-rendering="crispEdges" focusable="false">'
         f"<title>{name}</title>{markup.body}</svg>"
     )
+
+
+class QrMarkupCache:
+    """Bounded LRU of QrMarkup by URI; a hit costs no thread hop, a miss renders in a thread."""
+
+    def __init__(self, max_entries: int = CACHE_ENTRIES) -> None:
+        self.max_entries = max_entries
+        self._items: OrderedDict[str, QrMarkup] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def peek(self, uri: str) -> QrMarkup | None:
+        with self._lock:
+            found = self._items.get(uri)
+            if found is not None:
+                self._items.move_to_end(uri)
+            return found
+
+    def _store(self, uri: str, markup: QrMarkup) -> None:
+        with self._lock:
+            self._items[uri] = markup
+            self._items.move_to_end(uri)
+            while len(self._items) > self.max_entries:
+                self._items.popitem(last=False)
+
+    async def get(self, uri: str) -> QrMarkup:
+        found = self.peek(uri)
+        if found is None:
+            # Two concurrent misses may both render; the results are identical.
+            found = await asyncio.to_thread(qr_markup, uri)
+            self._store(uri, found)
+        return found

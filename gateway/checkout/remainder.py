@@ -11,6 +11,7 @@ recognises the second payment exactly as it recognised the first.
 
 from __future__ import annotations
 
+from gateway.checkout.errors import RemainderUriError
 from gateway.invoices.models import PaymentOption
 from gateway.payments.amounts import format_units
 from gateway.payments.errors import PaymentRequestError
@@ -23,8 +24,6 @@ from gateway.payments.uri import (
 )
 from gateway.rates import units_for
 from gateway.rates.errors import RatesError
-
-from gateway.checkout.errors import RemainderUriError
 
 
 def remaining_tiyn(amount: int, amount_paid: int) -> int:

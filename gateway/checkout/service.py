@@ -1,9 +1,10 @@
 """What the shopper sees: the checkout phase and, per payment option, what to pay now.
 
-No SQL and no HTML here: `build_view` turns an invoice (as `gateway.invoices` models it) into
-a `CheckoutView` the renderer prints. The phase is derived from status, exception and amount
-paid; the browser script derives it from live events by the same table (`phaseOf` in
-static/checkout.js), and tests/browser checks both agree through the page.
+No SQL and no HTML here: `load_view` reads through queries.py, and `build_view` turns an
+invoice (as `gateway.invoices` models it) into a `CheckoutView` the renderer prints. The
+phase is derived from status, exception and amount paid; the browser script derives it from
+live events by the same table (`phaseOf` in static/checkout.js), and tests/browser check that
+both agree through the page.
 
     status      exception     amount_paid      phase
     new         -             0                waiting
@@ -23,11 +24,12 @@ from datetime import datetime
 from enum import StrEnum
 from urllib.parse import urlsplit
 
+from gateway.checkout import queries
+from gateway.checkout.remainder import remaining_tiyn, remaining_units, uri_for_units
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceException, InvoiceStatus
 from gateway.payments.amounts import format_units
-
-from gateway.checkout.remainder import remaining_tiyn, remaining_units, uri_for_units
+from settlement.db import Conn
 
 CHAIN_NAMES = {"bsc": "BNB Chain", "solana": "Solana"}
 
@@ -156,3 +158,14 @@ def build_view(invoice: Invoice, merchant_name: str, now: datetime) -> CheckoutV
         seconds_left=max(int((invoice.expires_at - now).total_seconds()), 0),
         redirect_url=safe_redirect(invoice.redirect_url), options=options,
     )
+
+
+async def load_view(conn: Conn, invoice_id: str, now: datetime) -> CheckoutView | None:
+    """The checkout of `invoice_id` as of `now`; None when there is no such invoice."""
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        row = await queries.select_checkout_invoice(conn, invoice_id)
+        if row is None:
+            return None
+        options = tuple(PaymentOption.from_row(o)
+                        for o in await queries.select_options(conn, invoice_id))
+    return build_view(Invoice.from_row(row, options), row["merchant_name"], now)

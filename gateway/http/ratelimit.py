@@ -11,18 +11,19 @@ import time
 from dataclasses import dataclass
 
 _SWEEP_EVERY = 10_000
+# Floats here are seconds and token counts (marked float-ok), never money.
 
 
 @dataclass
 class _Bucket:
-    tokens: float
-    updated: float
+    tokens: float  # float-ok
+    updated: float  # float-ok
 
 
 class TokenBuckets:
     """`take(key)` spends one token; when none is left it returns the seconds to wait."""
 
-    def __init__(self, rate: float, burst: int) -> None:
+    def __init__(self, rate: float, burst: int) -> None:  # float-ok
         if rate <= 0 or burst < 1:
             raise ValueError("rate must be > 0 and burst >= 1")
         self.rate = rate
@@ -30,15 +31,15 @@ class TokenBuckets:
         self._buckets: dict[str, _Bucket] = {}
         self._calls = 0
 
-    def take(self, key: str, now: float | None = None) -> int | None:
+    def take(self, key: str, now: float | None = None) -> int | None:  # float-ok
         """None when allowed; else the whole seconds (>= 1) until a token is available."""
         now = time.monotonic() if now is None else now
         bucket = self._buckets.get(key)
         if bucket is None:
-            bucket = self._buckets[key] = _Bucket(float(self.burst), now)
+            bucket = self._buckets[key] = _Bucket(float(self.burst), now)  # float-ok
         else:
             elapsed = max(0.0, now - bucket.updated)
-            bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)
+            bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)  # float-ok
             bucket.updated = now
         self._maybe_sweep(now)
         if bucket.tokens >= 1.0:
@@ -46,7 +47,7 @@ class TokenBuckets:
             return None
         return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
 
-    def _maybe_sweep(self, now: float) -> None:
+    def _maybe_sweep(self, now: float) -> None:  # float-ok
         # Forget buckets that have refilled completely: they are equal to a fresh bucket.
         self._calls += 1
         if self._calls % _SWEEP_EVERY:

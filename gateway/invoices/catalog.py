@@ -17,7 +17,7 @@ from gateway.invoices.assets import ASSETS, AssetSpec
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
 from gateway.payments.uri import checksum_address
-from settlement.money import DEFAULT_REGISTRY
+from settlement.money import CurrencyRegistry, build_registry
 
 # asset id -> (Settings attribute, environment variable, devnet module, devnet constant)
 TOKEN_SETTINGS: dict[str, tuple[str, str, str, str]] = {
@@ -77,21 +77,20 @@ def _checked(chain: str, value: str, variable: str) -> str:
         raise ConfigError(f"{variable} is invalid: {exc}") from exc
 
 
-def _decimals(spec: AssetSpec) -> int:
-    return DEFAULT_REGISTRY.get(spec.currency_code).decimals
-
-
-def _offered(settings: Settings, asset_id: str) -> OfferedAsset:
+def _offered(settings: Settings, registry: CurrencyRegistry, asset_id: str) -> OfferedAsset:
     spec = ASSETS[asset_id]
     token = None
     if not spec.native:
         variable = TOKEN_SETTINGS[asset_id][1]
         token = _checked(spec.chain, _setting(settings, TOKEN_SETTINGS[asset_id]), variable)
-    return OfferedAsset(spec, _decimals(spec), token)
+    return OfferedAsset(spec, registry.get(spec.currency_code).decimals, token)
 
 
 def build_catalog(settings: Settings) -> Catalog:
-    assets = {asset_id: _offered(settings, asset_id) for asset_id in settings.invoice_assets}
+    # KZTE's decimals follow the configured mint (SOLANA_KZTE_DECIMALS); the rest are fixed.
+    registry = build_registry(settings.kzte_decimals)
+    assets = {asset_id: _offered(settings, registry, asset_id)
+              for asset_id in settings.invoice_assets}
     treasury = None
     if any(a.spec.chain == "solana" for a in assets.values()):
         treasury = _checked("solana", _setting(settings, TREASURY_SETTING), TREASURY_SETTING[1])

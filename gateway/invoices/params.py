@@ -69,7 +69,7 @@ def _int(body: dict[str, Any], param: str, lo: int, hi: int, unit: str) -> int:
 
 
 def _text(value: Any, param: str, max_len: int) -> str:
-    if not isinstance(value, str) or type(value) is not str:
+    if type(value) is not str:  # FloatInBody (a number like 1.5) is a str subclass
         raise _type_error(param, "a string")
     if len(value) > max_len:
         raise InvalidRequest(f"{param} must be at most {max_len} characters.",

@@ -78,7 +78,8 @@ def well_formed(secret: str) -> bool:
 class ApiKeyCache:
     """Key hash -> Principal (or None for unknown/revoked), each entry valid `ttl` seconds."""
 
-    def __init__(self, pepper: str, ttl: float, max_entries: int = 10_000) -> None:
+    def __init__(self, pepper: str, ttl: float,  # float-ok: seconds, not money
+                 max_entries: int = 10_000) -> None:
         self.pepper = pepper
         self.ttl = ttl
         self.max_entries = max_entries
@@ -112,7 +113,8 @@ class ApiKeyCache:
             merchant_status=row["merchant_status"],
         )
 
-    def _store(self, digest: bytes, expires: float, principal: Principal | None) -> None:
+    def _store(self, digest: bytes, expires: float,  # float-ok
+               principal: Principal | None) -> None:
         if len(self._entries) >= self.max_entries:
             # Drop the oldest half (dicts keep insertion order): cheap, and live keys reload.
             for old in list(self._entries)[: self.max_entries // 2]:

@@ -18,6 +18,7 @@ from aiohttp import web
 from gateway.appkeys import SETTINGS
 from gateway.errors import GatewayError
 from gateway.openapi.common import COMMON_SCHEMAS, ERROR_RESPONSES, IDEMPOTENCY_HEADER
+from gateway.openapi.invoices import PATHS, SCHEMAS
 
 __all__ = ["build_document", "register_paths", "setup"]
 
@@ -97,8 +98,6 @@ async def openapi_json(request: web.Request) -> web.Response:
 
 
 def setup(app: web.Application) -> None:
-    from gateway.openapi.invoices import PATHS, SCHEMAS
-
     register_paths(PATHS, SCHEMAS)
     register_paths({"/v1/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "This document", "x-public": True,

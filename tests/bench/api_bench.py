@@ -34,6 +34,7 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
+from gateway.config import Settings
 from gateway.db.pool import create_pool
 from gateway.merchants import service
 from gateway.merchants.service import MerchantInput
@@ -159,8 +160,6 @@ async def _api_key(dsn: str) -> str:
     try:
         merchant = await service.create_merchant(
             conn, MerchantInput(name="Bench shop", bin="990340000018", iban=TEST_IBAN))
-        from gateway.config import Settings
-
         return (await service.issue_api_key(conn, merchant.id,
                                             Settings().api_key_pepper)).secret
     finally:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from gateway.chains.errors import ReorgTooDeep
+from gateway.chains.errors import ReorgTooDeep, StaleCursor
 from gateway.chains.models import BlockRef, DetectedTransfer, TransferStatus, move
 from gateway.chains.store import queries as q
 from settlement.db import Conn
@@ -56,10 +56,24 @@ async def record_transfers(conn: Conn, chain: str,
 
 async def load_cursor(conn: Conn, chain: str) -> Cursor | None:
     row = await q.select_cursor(conn, chain)
-    if row is None:
-        return None
-    return Cursor(chain, BlockRef(row["block_number"], row["block_hash"]),
+    return _cursor(row) if row is not None else None
+
+
+def _cursor(row: q.Row) -> Cursor:
+    return Cursor(row["chain"], BlockRef(row["block_number"], row["block_hash"]),
                   row["finalized_number"], row["position"])
+
+
+async def claim_cursor(conn: Conn, chain: str, expected: BlockRef | None) -> None:
+    """Lock the cursor row for this transaction and check it is still at `expected`.
+
+    Two watchers of one chain should never run (leader lock), but if one ever lingers, its
+    writes fail here with StaleCursor instead of interleaving with the leader's.
+    """
+    row = await q.lock_cursor(conn, chain)
+    found = BlockRef(row["block_number"], row["block_hash"]) if row else None
+    if found != expected:
+        raise StaleCursor(f"{chain}: cursor is at {found}, expected {expected}")
 
 
 async def advance(conn: Conn, chain: str, links: Sequence[BlockLink], *,
@@ -127,3 +141,12 @@ async def finalize_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]
 async def prune_history(conn: Conn, chain: str, below: int) -> None:
     """Forget block hashes below `below` (they are final; no reorg reaches them)."""
     await q.prune_blocks_below(conn, chain, below)
+
+
+async def watched_rows(conn: Conn) -> list[q.Row]:
+    """id, bsc_address, solana_reference of every invoice a watcher must watch."""
+    return await q.select_watched(conn)
+
+
+async def watched_row(conn: Conn, invoice_id: str) -> q.Row | None:
+    return await q.select_watched_one(conn, invoice_id)

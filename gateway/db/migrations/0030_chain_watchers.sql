@@ -69,3 +69,7 @@ SELECT id, chain, tx_hash, log_index, block_number, block_time, asset, token, fr
   FROM chain_transfers
  WHERE disposition IN ('wrong_asset', 'unapplied', 'unmatched') AND status <> 'removed';
 
+
+-- The watched set reloads expired invoices still inside their monitoring window (a late
+-- payment must be seen); without this index that would scan every expired invoice ever.
+CREATE INDEX invoices_expired_watch ON invoices (expires_at) WHERE status = 'expired';

@@ -1,0 +1,82 @@
+"""How values read in the console (Jinja filters; plain text, the templates escape it).
+
+Money is formatted from integers only: tiyn with divmod, crypto base units with the asset's
+decimals from the settlement registry (shown exactly, never rounded through a float).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from typing import Any, Final
+
+from gateway.invoices.assets import ASSETS
+from gateway.payments.amounts import format_units
+from settlement.errors import UnknownCurrency
+from settlement.money import currency
+
+THIN_SPACE: Final = "\u2009"
+
+
+def group_thousands(digits: str) -> str:
+    head = len(digits) % 3 or 3
+    return THIN_SPACE.join([digits[:head], *(digits[i:i + 3]
+                                             for i in range(head, len(digits), 3))])
+
+
+def kzt(tiyn: int | None) -> str:
+    """12345678 -> "123 456.78 ₸"."""
+    if tiyn is None:
+        return ""
+    value = int(tiyn)
+    sign = "-" if value < 0 else ""
+    whole, frac = divmod(abs(value), 100)
+    return f"{sign}{group_thousands(str(whole))}.{frac:02d}\u00a0₸"
+
+
+def timestamp(value: datetime | date | None) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return value.isoformat()
+
+
+def currency_code(asset: str, chain: str | None = None) -> str:
+    """An invoice asset id (USDT_BSC) or currency code (bsc:USDT) as a currency code."""
+    if asset in ASSETS:
+        return ASSETS[asset].currency_code
+    if ":" in asset or chain is None:
+        return asset
+    return f"{chain}:{asset}"
+
+
+def units(amount: Any, asset: str, chain: str | None = None) -> str:
+    """Base units in the asset's whole units with its symbol: (1500000, "USDT_SOL") ->
+    "1.5 USDT"; unknown assets show raw base units."""
+    code = currency_code(asset, chain)
+    value = int(amount)
+    try:
+        cur = currency(code)
+    except UnknownCurrency:
+        return f"{value} base units {asset}"
+    text = format_units(abs(value), cur.decimals)
+    return f"{'-' if value < 0 else ''}{text} {code.partition(':')[2] or code}"
+
+
+def bps(value: int) -> str:
+    """Basis points as a percentage: 150 -> "1.50 %"."""
+    whole, frac = divmod(int(value), 100)
+    return f"{whole}.{frac:02d}\u00a0%"
+
+
+def pretty_json(value: Any) -> str:
+    if value is None:
+        return ""
+    return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
+
+
+FILTERS: Final[dict[str, Callable[..., str]]] = {
+    "kzt": kzt, "ts": timestamp, "units": units, "bps": bps, "json": pretty_json,
+}

@@ -1,0 +1,239 @@
+"""The BNB Chain watcher: follows the head, stores payments once, tracks finality, handles
+reorgs, and hands every touched invoice to the lifecycle in the same transaction.
+
+One step:
+1. wait until the watched set is live and current (gateway.chains.watched);
+2. read the cursor; scan cursor+1 .. min(head, cursor+span) (gateway.chains.bsc_scan);
+   - the first block's parentHash is not the cursor's hash: a reorg. Walk back through the
+     stored recent hashes to the highest block the node still has (the fork point), mark
+     transfers above it removed, move the cursor there, re-apply touched invoices; the next
+     step re-scans from the fork point;
+   - else store transfers, the block hashes and the new cursor, and apply the touched
+     invoices, all in one transaction (`claim_cursor` first refuses a moved cursor);
+3. read finality (`finalized` tag, or head - BSC_CONFIRMATIONS when the node lacks the tag or
+   BSC_FINALITY=depth), mark transfers at or below it final, apply touched invoices (settled
+   and booked), prune old block hashes.
+RPC faults raise out of a step; `run` backs off and repeats it from the stored cursor, so a
+fault only delays detection and nothing is skipped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import asyncpg
+
+from gateway.chains.bsc_scan import CHAIN, BscScanner, Scan, Span
+from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
+from gateway.chains.models import BlockRef
+from gateway.chains.store import service as store
+from gateway.chains.store.service import BlockLink, Cursor
+from gateway.chains.watched import WatchedSet
+from gateway.errors import RpcError, RpcTimeout
+from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.log import get_logger
+
+log = get_logger(__name__)
+_REORG_WINDOW = 32  # blocks compared per round trip while walking back to the fork point
+TRANSIENT = (RpcError, RpcTimeout, StaleCursor, OSError, asyncpg.PostgresError,
+             asyncpg.InterfaceError)
+
+
+@dataclass(frozen=True)
+class BscConfig:
+    rpc_url: str
+    tokens: Mapping[str, str]  # BEP-20 contract -> asset id (USDT_BSC, USDC_BSC)
+    poll_interval: float = 0.5
+    finality: str = "tag"  # "tag" (fall back to depth if unknown) or "depth"
+    confirmations: int = 15
+    start_block: int | None = None  # None: start at the head
+    span: int = 50
+    history: int = 256
+    backoff: float = 0.2
+    backoff_cap: float = 10.0
+
+
+@dataclass
+class WatcherStats:
+    blocks: int = 0
+    logs_seen: int = 0
+    transfers: int = 0
+    reorgs: int = 0
+    errors: int = 0
+    finalized: int = -1
+    last_error: str | None = field(default=None, repr=False)
+
+
+class BscWatcher:
+    def __init__(self, config: BscConfig, pool: asyncpg.Pool, scanner: BscScanner,
+                 lifecycle: LifecycleConfig) -> None:
+        self.config = config
+        self.pool = pool
+        self.scanner = scanner
+        self.lifecycle = lifecycle
+        self.span = Span(config.span)
+        self.finality_mode = config.finality
+        self.stats = WatcherStats()
+
+    @property
+    def watched(self) -> WatchedSet:
+        return self.scanner.watched
+
+    # -- cursor --------------------------------------------------------------------------
+    async def _start_cursor(self, head: int) -> Cursor:
+        number = head if self.config.start_block is None else max(0, self.config.start_block - 1)
+        ref = await self.scanner.block_ref(number)
+        if ref is None:
+            raise RpcError(f"the node has no block {number} to start from")
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, CHAIN, None)
+            await store.advance(conn, CHAIN, [BlockLink(ref.number, ref.hash, "")])
+        log.info("bsc_cursor_started", chain=CHAIN, block=ref.number)
+        return Cursor(CHAIN, ref, -1, None)
+
+    async def _cursor(self, head: int) -> Cursor:
+        async with self.pool.acquire() as conn:
+            cursor = await store.load_cursor(conn, CHAIN)
+        return cursor if cursor is not None else await self._start_cursor(head)
+
+    # -- scanning ------------------------------------------------------------------------
+    async def _scan(self, cursor: Cursor, head: int) -> Scan:
+        while True:
+            hi = min(head, cursor.block.number + self.span.current)
+            try:
+                scan = await self.scanner.scan(cursor.block.number + 1, hi, cursor.block)
+            except RangeRefused as exc:
+                self.span.refused()
+                log.info("bsc_log_range_halved", chain=CHAIN, span=self.span.current,
+                         error=str(exc))
+                continue
+            self.span.succeeded()
+            return scan
+
+    async def _commit(self, cursor: Cursor, scan: Scan) -> None:
+        links = [BlockLink(b.number, b.hash, b.parent_hash) for b in scan.blocks]
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, CHAIN, cursor.block)
+            touched = await store.record_transfers(conn, CHAIN, scan.transfers)
+            await store.advance(conn, CHAIN, links)
+            await apply_invoices(conn, touched, self.lifecycle)
+        self.stats.blocks += len(scan.blocks)
+        self.stats.logs_seen += scan.logs_seen
+        self.stats.transfers += len(scan.transfers)
+        if scan.transfers:
+            log.info("bsc_transfers", chain=CHAIN, block=links[-1].number,
+                     transfers=len(scan.transfers), invoices=len(touched))
+
+    # -- reorgs --------------------------------------------------------------------------
+    async def _fork_point(self, cursor: Cursor) -> BlockRef:
+        async with self.pool.acquire() as conn:
+            lowest = await store.lowest_kept(conn, CHAIN)
+        lowest = cursor.block.number if lowest is None else lowest
+        hi = cursor.block.number
+        while hi >= lowest:
+            lo = max(lowest, hi - _REORG_WINDOW + 1)
+            async with self.pool.acquire() as conn:
+                stored = await store.recent_hashes(conn, CHAIN, lo, hi)
+            canonical = await self.scanner.canonical_hashes(lo, hi)
+            for number in range(hi, lo - 1, -1):
+                if number in stored and stored[number] == canonical.get(number):
+                    return BlockRef(number, stored[number])
+            hi = lo - 1
+        raise ReorgTooDeep(f"{CHAIN}: no common block with the node at or above {lowest}")
+
+    async def _reorg(self, cursor: Cursor) -> None:
+        fork = await self._fork_point(cursor)
+        if fork.number < cursor.finalized_number:
+            raise ReorgTooDeep(f"{CHAIN}: fork at {fork.number} is below finalized block "
+                               f"{cursor.finalized_number}")
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, CHAIN, cursor.block)
+            touched = await store.rollback_to(conn, CHAIN, fork)
+            await apply_invoices(conn, touched, self.lifecycle)
+        self.stats.reorgs += 1
+        log.warning("bsc_reorg", chain=CHAIN, block=cursor.block.number, fork=fork.number,
+                    depth=cursor.block.number - fork.number, invoices=sorted(touched))
+
+    # -- finality ------------------------------------------------------------------------
+    async def _finalized(self, head: int) -> BlockRef | int:
+        """The finalized block (tag mode) or just its number (depth mode)."""
+        if self.finality_mode == "tag":
+            try:
+                ref = await self.scanner.block_ref("finalized")
+            except NodeError as exc:
+                log.warning("bsc_finalized_tag_unsupported", chain=CHAIN, error=str(exc),
+                            confirmations=self.config.confirmations)
+                self.finality_mode = "depth"
+            else:
+                if ref is not None:
+                    return ref
+        return head - self.config.confirmations
+
+    async def _canonical_at(self, cursor: Cursor, number: int, known: BlockRef | int) -> bool:
+        """Our stored block `number` is the node's (else a reorg is pending)."""
+        if isinstance(known, BlockRef) and known.number == number:
+            node_hash: str | None = known.hash
+        else:
+            ref = await self.scanner.block_ref(number)
+            node_hash = ref.hash if ref else None
+        async with self.pool.acquire() as conn:
+            stored = (await store.recent_hashes(conn, CHAIN, number, number)).get(number)
+        return stored is None or stored == node_hash
+
+    async def _finalize(self, cursor: Cursor, head: int) -> None:
+        finalized = await self._finalized(head)
+        number = finalized.number if isinstance(finalized, BlockRef) else finalized
+        target = min(number, cursor.block.number)
+        if target <= cursor.finalized_number or target < 0:
+            return
+        if not await self._canonical_at(cursor, target, finalized):
+            await self._reorg(cursor)
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, CHAIN, cursor.block)
+            touched = await store.finalize_through(conn, CHAIN, target)
+            await store.prune_history(conn, CHAIN, target - self.config.history)
+            await apply_invoices(conn, touched, self.lifecycle)
+        self.stats.finalized = target
+        if touched:
+            log.info("bsc_finalized", chain=CHAIN, block=target, invoices=sorted(touched))
+
+    # -- the loop ------------------------------------------------------------------------
+    async def step(self) -> bool:
+        """One round; True when more blocks are already waiting."""
+        await self.watched.wait_current()
+        head = await self.scanner.head()
+        cursor = await self._cursor(head)
+        more = False
+        if head > cursor.block.number:
+            scan = await self._scan(cursor, head)
+            if scan.fork:
+                await self._reorg(cursor)
+                return True
+            if scan.blocks:
+                await self._commit(cursor, scan)
+                more = scan.blocks[-1].number < head
+                cursor = Cursor(CHAIN, BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash),
+                                cursor.finalized_number, None)
+        await self._finalize(cursor, head)
+        return more
+
+    async def run(self) -> None:
+        """Step until cancelled; transient faults back off and retry from the cursor."""
+        delay = self.config.backoff
+        while True:
+            try:
+                more = await self.step()
+            except TRANSIENT as exc:
+                self.stats.errors += 1
+                self.stats.last_error = str(exc)
+                log.warning("bsc_step_failed", chain=CHAIN, error=str(exc),
+                            retry_in_s=round(delay, 3))
+                await asyncio.sleep(delay)
+                delay = min(self.config.backoff_cap, delay * 2)
+                continue
+            delay = self.config.backoff
+            if not more:
+                await asyncio.sleep(self.config.poll_interval)

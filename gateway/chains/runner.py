@@ -1,0 +1,201 @@
+"""Running the watchers: in the app (`setup(app)`, GATEWAY_WATCHERS=on) or as their own
+process (`python -m gateway watch --chain bsc|solana`).
+
+Each chain runs under its own leader lock (`watcher:<chain>`), the expiry sweeper under
+`lifecycle-sweeper`: any number of processes may run them, one is active per lock and the
+others stand by (gateway.chains.leader). A chain's watched set and RPC client exist only
+while its process leads.
+
+A chain plugs in through WATCHER_FACTORIES: "module:function" taking
+(settings, pool, watched, lifecycle) and returning an object with `async run()` and
+`async close()`. The Solana watcher adds its line here.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import importlib
+import signal
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Protocol
+
+import asyncpg
+from aiohttp import web
+
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.chains.bsc import BscConfig, BscWatcher
+from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.leader import LeaderLock, lead
+from gateway.chains.rpc import RetryPolicy, RpcClient
+from gateway.chains.settings import KNOWN_CHAINS
+from gateway.chains.watched import WatchedSet
+from gateway.config import Settings
+from gateway.db.pool import create_pool, database_url
+from gateway.devnet import bsc as bsc_devnet
+from gateway.errors import ConfigError
+from gateway.invoices.catalog import TOKEN_SETTINGS
+from gateway.lifecycle.scheduler import Sweeper
+from gateway.lifecycle.service import LifecycleConfig
+from gateway.log import get_logger
+
+log = get_logger(__name__)
+
+BSC_TOKENS = ("USDT_BSC", "USDC_BSC")
+_DEVNET_TOKENS = {"USDT_BSC": bsc_devnet.USDT_ADDRESS, "USDC_BSC": bsc_devnet.USDC_ADDRESS}
+
+
+class ChainWatcher(Protocol):
+    async def run(self) -> None: ...
+    async def close(self) -> None: ...
+
+
+Factory = Callable[[Settings, asyncpg.Pool, WatchedSet, LifecycleConfig], ChainWatcher]
+WATCHER_FACTORIES: dict[str, str] = {
+    "bsc": "gateway.chains.runner:build_bsc",
+    "solana": "gateway.chains.solana_setup:build_solana",
+}
+
+
+def bsc_tokens(settings: Settings) -> dict[str, str]:
+    """Every configured BEP-20 contract -> asset id, offered or not: a token sent to an
+    invoice that did not offer it must still be seen (and recorded as wrong_asset)."""
+    tokens = {}
+    for asset in BSC_TOKENS:
+        address = getattr(settings, TOKEN_SETTINGS[asset][0])
+        if address is None and settings.dev:
+            address = _DEVNET_TOKENS[asset]
+        if address is not None:
+            tokens[address.lower()] = asset
+    return tokens
+
+
+class _BscRunning:
+    def __init__(self, watcher: BscWatcher, rpc: RpcClient) -> None:
+        self.watcher, self.rpc = watcher, rpc
+
+    async def run(self) -> None:
+        await self.watcher.run()
+
+    async def close(self) -> None:
+        await self.rpc.close()
+
+
+def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
+              lifecycle: LifecycleConfig) -> ChainWatcher:
+    c = settings.chains
+    rpc = RpcClient(settings.bsc_rpc_url, timeout=c.rpc_timeout_ms / 1000,
+                    retry=RetryPolicy(attempts=c.rpc_retries, base_delay=c.backoff_ms / 1000,
+                                      max_delay=c.backoff_cap_ms / 1000))
+    config = BscConfig(
+        rpc_url=settings.bsc_rpc_url, tokens=bsc_tokens(settings),
+        poll_interval=c.bsc_poll_ms / 1000, finality=c.bsc_finality,
+        confirmations=c.bsc_confirmations, start_block=c.bsc_start_block,
+        span=min(c.bsc_block_batch, c.bsc_log_range), history=c.bsc_block_history,
+        backoff=c.backoff_ms / 1000, backoff_cap=c.backoff_cap_ms / 1000,
+    )
+    scanner = BscScanner(rpc, config.tokens, watched)
+    return _BscRunning(BscWatcher(config, pool, scanner, lifecycle), rpc)
+
+
+def _factory(chain: str) -> Factory:
+    spec = WATCHER_FACTORIES.get(chain)
+    if spec is None:
+        raise ConfigError(f"GATEWAY_WATCH_CHAINS names {chain}, which has no watcher yet")
+    module, _, name = spec.partition(":")
+    factory: Factory = getattr(importlib.import_module(module), name)
+    return factory
+
+
+def lifecycle_config(settings: Settings) -> LifecycleConfig:
+    return LifecycleConfig(public_url=settings.public_url)
+
+
+async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
+    """Lead-or-stand-by for one chain until cancelled."""
+    dsn = database_url(settings)
+    factory = _factory(chain)
+    c = settings.chains
+
+    async def work() -> None:
+        watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
+        watcher = factory(settings, pool, watched, lifecycle_config(settings))
+        listener = asyncio.ensure_future(watched.run())
+        try:
+            await watcher.run()
+        finally:
+            listener.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await listener
+            await watcher.close()
+
+    lock = LeaderLock(dsn, f"watcher:{chain}", poll_interval=c.leader_poll_ms / 1000,
+                      check_interval=c.leader_poll_ms / 1000)
+    await lead(lock, work)
+
+
+async def sweep(settings: Settings, pool: asyncpg.Pool) -> None:
+    c = settings.chains
+    sweeper = Sweeper(pool, lifecycle_config(settings), interval=c.sweep_interval_ms / 1000)
+    lock = LeaderLock(database_url(settings), "lifecycle-sweeper",
+                      poll_interval=c.leader_poll_ms / 1000,
+                      check_interval=c.leader_poll_ms / 1000)
+    await lead(lock, sweeper.run)
+
+
+def background(settings: Settings, pool: asyncpg.Pool,
+               chains: tuple[str, ...]) -> list[Awaitable[None]]:
+    return [*(watch_chain(chain, settings, pool) for chain in chains), sweep(settings, pool)]
+
+
+# -- in the app ------------------------------------------------------------------------------
+async def _watchers_ctx(app: web.Application) -> AsyncIterator[None]:
+    settings = app[SETTINGS]
+    tasks = [asyncio.ensure_future(job) for job in
+             background(settings, app[DB_POOL], settings.chains.watch_chains)]
+    yield
+    for task in tasks:
+        task.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+def setup(app: web.Application) -> None:
+    settings = app[SETTINGS]
+    if settings.chains.watchers:
+        for chain in settings.chains.watch_chains:
+            _factory(chain)  # fail at start, not later, for a chain without a watcher
+        app.cleanup_ctx.append(_watchers_ctx)
+
+
+# -- as a process ----------------------------------------------------------------------------
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = sub.add_parser("watch", help="run a chain watcher (one active per chain)")
+    parser.add_argument("--chain", required=True, choices=KNOWN_CHAINS)
+    parser.add_argument("--no-sweeper", action="store_true",
+                        help="do not also run the expiry / monitoring-window sweeper")
+    parser.set_defaults(func=handle)
+
+
+async def _watch(settings: Settings, chain: str, with_sweeper: bool) -> None:
+    pool = await create_pool(database_url(settings), min_size=2, max_size=10)
+    jobs = [watch_chain(chain, settings, pool)]
+    if with_sweeper:
+        jobs.append(sweep(settings, pool))
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, lambda: [t.cancel() for t in tasks])
+    log.info("watch_started", chain=chain, sweeper=with_sweeper)
+    try:
+        await asyncio.gather(*tasks)
+    except asyncio.CancelledError:
+        log.info("watch_stopped", chain=chain)
+    finally:
+        await pool.close()
+
+
+def handle(args: argparse.Namespace, settings: Settings) -> int:
+    _factory(args.chain)
+    asyncio.run(_watch(settings, args.chain, not args.no_sweeper))
+    return 0

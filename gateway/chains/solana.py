@@ -1,0 +1,234 @@
+"""The Solana watcher: follows the treasury and its token accounts, reports payments.
+
+Each round (`tick`), for every followed account (the treasury wallet for SOL, its associated
+token account per configured mint):
+
+1. detection at `confirmed`: the account's new signatures since its confirmed cursor
+   (getSignaturesForAddress, paged), their transactions (getTransaction jsonParsed, v0,
+   batched), the payments in them (gateway.chains.solana_match: recipient, mint, post - pre,
+   meta.err), matched to invoices by reference key through the in-memory watched set. The
+   transfers, the lifecycle (an invoice paid in full becomes `processing`) and the cursor
+   commit in one transaction per batch;
+2. settlement at `finalized`: the account's new finalized signatures since its finalized
+   cursor, as far as detection has processed them; their transfers become final and the
+   lifecycle settles (and books) the invoices, again with the cursor in one transaction;
+
+then a sweep over transfers still `detected` in slots that are already final: finalized ones
+(missed by 2, e.g. a slot shared with the confirmed cursor) are finalized; ones the cluster no
+longer knows long after their slot (a dropped fork) are removed, and the lifecycle reverts.
+
+Cost grows with the treasury's traffic: requests per round are a constant per followed
+account plus one getTransaction per new signature, whatever the number of open invoices.
+RPC faults (HTTP 5xx, timeouts, garbage) raise from the round, which `run` retries with
+capped backoff: they delay detection and never lose or double a payment, because every write
+is idempotent and the cursors only move in the transaction that stored the work.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Protocol
+
+import asyncpg
+
+from gateway.chains import solana_follow as follow
+from gateway.chains import solana_queries as sq
+from gateway.chains.models import BlockRef, DetectedTransfer
+from gateway.chains.solana_match import CHAIN, Treasury, detect
+from gateway.chains.solana_rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
+from gateway.chains.solana_tx import SolanaTx, parse_transaction
+from gateway.chains.store import service as store
+from gateway.errors import ChainError
+from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.log import get_logger
+from settlement.db import Conn
+
+log = get_logger(__name__)
+
+# A signature unknown this many slots after its slot became final can no longer land: its
+# blockhash expired (150 blocks) long before. Removing a transfer earlier could race a
+# re-inclusion.
+DROP_AFTER_SLOTS = 300
+_SWEEP_LIMIT = 1_024
+
+
+class References(Protocol):
+    """The watched set as the Solana watcher reads it (gateway.chains.watched.WatchedSet)."""
+
+    def invoice_for_reference(self, reference: str) -> str | None: ...
+
+    async def wait_current(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class SolanaWatchOptions:
+    poll_interval: float = 0.5      # seconds between rounds when caught up
+    tx_batch: int = 50              # getTransaction requests per JSON-RPC batch
+    first_start: int = 1_000        # signatures per account read back on the very first start
+    backoff: float = 0.2            # seconds after a failed round, doubling ...
+    backoff_cap: float = 10.0       # ... up to this
+
+
+class SolanaWatcher:
+    def __init__(self, pool: asyncpg.Pool, rpc: SolanaRpc, treasury: Treasury,
+                 references: References, lifecycle: LifecycleConfig,
+                 options: SolanaWatchOptions | None = None) -> None:
+        self.pool = pool
+        self.rpc = rpc
+        self.treasury = treasury
+        self.references = references
+        self.lifecycle = lifecycle
+        self.options = options or SolanaWatchOptions()
+        self.log = log.bind(chain=CHAIN, treasury=treasury.owner)
+
+    # -- running -------------------------------------------------------------------------
+    async def run(self) -> None:
+        """Follow the chain until cancelled; a failed round is retried with backoff."""
+        failures = 0
+        while True:
+            try:
+                busy = await self.tick()
+                failures = 0
+            except (ChainError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                failures += 1
+                delay = min(self.options.backoff_cap, self.options.backoff * 2 ** (failures - 1))
+                self.log.warning("solana_round_failed", error=str(exc), error_type=type(exc)
+                                 .__name__, failures=failures, retry_in_s=round(delay, 3))
+                await asyncio.sleep(delay)
+                continue
+            if not busy:
+                await asyncio.sleep(self.options.poll_interval)
+
+    async def tick(self) -> int:
+        """One round over every followed account; the number of new signatures processed."""
+        await self.references.wait_current()
+        fetched: dict[str, SolanaTx] = {}
+        processed = 0
+        for account in self.treasury.accounts:
+            processed += await self._detect(account.address, fetched)
+        for account in self.treasury.accounts:
+            await self._finalize(account.address)
+        await self._sweep()
+        return processed
+
+    # -- detection (confirmed) -----------------------------------------------------------
+    async def _cursor(self, name: str) -> BlockRef | None:
+        async with self.pool.acquire() as conn:
+            cursor = await store.load_cursor(conn, name)
+        return cursor.block if cursor is not None else None
+
+    async def _detect(self, address: str, fetched: dict[str, SolanaTx]) -> int:
+        name = follow.cursor_name(address, CONFIRMED)
+        expected = await self._cursor(name)
+        infos = await follow.collect(self.rpc, address, CONFIRMED, expected,
+                                     first_start=self.options.first_start)
+        done = 0
+        for start in range(0, len(infos), self.options.tx_batch):
+            chunk = infos[start:start + self.options.tx_batch]
+            txs = await self._transactions(chunk, fetched)
+            ready = chunk[:len(txs)]
+            if not ready:
+                break
+            await self._commit_detected(name, expected, ready, txs)
+            expected = follow.position(ready[-1])
+            done += len(ready)
+            if len(ready) < len(chunk):
+                break  # the node listed a transaction it cannot serve yet: next round
+        return done
+
+    async def _transactions(self, chunk: Sequence[SignatureInfo],
+                            fetched: dict[str, SolanaTx]) -> list[SolanaTx | None]:
+        """The parsed transactions of `chunk` in order (None: failed, nothing to look at),
+        cut short at the first one the node does not return yet."""
+        wanted = [i.signature for i in chunk if i.err is None and i.signature not in fetched]
+        raw = await self.rpc.get_transactions(wanted, commitment=CONFIRMED,
+                                              batch_size=self.options.tx_batch)
+        for signature, result in zip(wanted, raw, strict=True):
+            if result is not None:
+                fetched[signature] = parse_transaction(result)
+        txs: list[SolanaTx | None] = []
+        for info in chunk:
+            if info.err is not None:
+                txs.append(None)
+            elif info.signature in fetched:
+                txs.append(fetched[info.signature])
+            else:
+                break
+        return txs
+
+    async def _commit_detected(self, name: str, expected: BlockRef | None,
+                               ready: Sequence[SignatureInfo],
+                               txs: Sequence[SolanaTx | None]) -> None:
+        found = [(tx, detect(tx, self.treasury, self.references.invoice_for_reference))
+                 for tx in txs if tx is not None]
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, name, expected)
+            transfers = [t for tx, ts in found for t in await self._matched(conn, tx, ts)]
+            touched = await store.record_transfers(conn, CHAIN, transfers)
+            await apply_invoices(conn, touched, self.lifecycle)
+            newest = follow.position(ready[-1])
+            await store.set_cursor(conn, name, newest, position=newest.hash)
+        for transfer in transfers:
+            self.log.info("solana_payment_detected", signature=transfer.tx_hash,
+                          asset=transfer.asset, amount=transfer.amount, slot=transfer.block_number,
+                          invoice_id=transfer.invoice_id)
+
+    async def _matched(self, conn: Conn, tx: SolanaTx,
+                       transfers: list[DetectedTransfer]) -> list[DetectedTransfer]:
+        """Transfers whose reference the watched set did not know, looked up in PostgreSQL:
+        an invoice whose notice is still in flight, or one no longer watched (the lifecycle
+        then classifies the late money). Unknown references stay unmatched, never dropped."""
+        if not transfers or transfers[0].invoice_id is not None:
+            return transfers
+        ours = {self.treasury.owner, *self.treasury.addresses}
+        keys = [k for k in tx.account_keys if k not in ours]
+        by_reference = await sq.invoices_by_reference(conn, keys)
+        invoice_id = next((by_reference[k] for k in keys if k in by_reference), None)
+        if invoice_id is None:
+            return transfers
+        return [dataclasses.replace(t, invoice_id=invoice_id) for t in transfers]
+
+    # -- settlement (finalized) ----------------------------------------------------------
+    async def _finalize(self, address: str) -> None:
+        confirmed = await self._cursor(follow.cursor_name(address, CONFIRMED))
+        if confirmed is None:
+            return
+        name = follow.cursor_name(address, FINALIZED)
+        expected = await self._cursor(name)
+        infos = await follow.collect(self.rpc, address, FINALIZED, expected,
+                                     first_start=self.options.first_start)
+        final = follow.covered(infos, confirmed)
+        if not final:
+            return
+        signatures = [i.signature for i in final if i.err is None]
+        async with self.pool.acquire() as conn, conn.transaction():
+            await store.claim_cursor(conn, name, expected)
+            touched = await store.finalize_transactions(conn, CHAIN, signatures)
+            await apply_invoices(conn, touched, self.lifecycle)
+            newest = follow.position(final[-1])
+            await store.set_cursor(conn, name, newest, position=newest.hash)
+        if touched:
+            self.log.info("solana_payments_final", invoices=sorted(touched),
+                          slot=final[-1].slot)
+
+    async def _sweep(self) -> None:
+        """Settle or remove transfers left `detected` in slots that are already final."""
+        final_slot = await self.rpc.get_slot(FINALIZED)
+        async with self.pool.acquire() as conn:
+            open_ = await sq.open_signatures(conn, CHAIN, final_slot, _SWEEP_LIMIT)
+        if not open_:
+            return
+        statuses = await self.rpc.get_signature_statuses([s for s, _ in open_])
+        final = [s for (s, _), st in zip(open_, statuses, strict=True) if st == FINALIZED]
+        gone = [s for (s, slot), st in zip(open_, statuses, strict=True)
+                if st in (None, "failed") and slot + DROP_AFTER_SLOTS <= final_slot]
+        if not final and not gone:
+            return
+        async with self.pool.acquire() as conn, conn.transaction():
+            touched = await store.finalize_transactions(conn, CHAIN, final)
+            touched |= await store.remove_transactions(conn, CHAIN, gone)
+            await apply_invoices(conn, touched, self.lifecycle)
+        self.log.info("solana_sweep", finalized=final, removed=gone)

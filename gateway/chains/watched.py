@@ -1,0 +1,148 @@
+"""The watched set: deposit addresses and Solana references of the invoices a watcher must
+see payments for, in memory, so matching a block costs dict lookups (not queries, not one
+RPC call per invoice).
+
+Loaded at start and kept current through `LISTEN ccp_events`: every `invoice.created`
+notice (sent at commit by any API process, gateway.webhooks.outbox) adds that invoice. A
+full reload every `reload_interval` drops invoices that are settled, cancelled or past
+their monitoring window. The set is `ready` only while its LISTEN connection is alive: after
+a disconnect notices may have been missed, so the watcher pauses (never scans a block
+against a stale set) until the set is reconnected and reloaded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+from collections.abc import Iterable
+from typing import Any
+
+import asyncpg
+
+from gateway.chains.store import service as store
+from gateway.log import get_logger
+
+log = get_logger(__name__)
+
+CHANNEL = "ccp_events"
+CREATED = "invoice.created"
+_KEEPALIVE_S = 2.0
+
+
+class WatchedSet:
+    """address (lower-case hex) -> invoice id, and Solana reference -> invoice id."""
+
+    def __init__(self, dsn: str, pool: asyncpg.Pool, *, reload_interval: float = 60.0,
+                 reconnect_delay: float = 1.0) -> None:
+        self.dsn = dsn
+        self.pool = pool
+        self.reload_interval = reload_interval
+        self.reconnect_delay = reconnect_delay
+        self.addresses: dict[str, str] = {}
+        self.references: dict[str, str] = {}
+        self._ready = asyncio.Event()
+        self._pending: set[asyncio.Task[None]] = set()
+        self._added_during_reload: list[tuple[str, str | None, str | None]] | None = None
+
+    # -- reading -----------------------------------------------------------------------
+    def invoice_for_address(self, address: str) -> str | None:
+        return self.addresses.get(address.lower())
+
+    def invoice_for_reference(self, reference: str) -> str | None:
+        return self.references.get(reference)
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    async def wait_current(self) -> None:
+        """Return once the set is live and every notice received so far is applied."""
+        await self._ready.wait()
+        while self._pending:
+            await asyncio.gather(*list(self._pending), return_exceptions=True)
+
+    # -- writing -----------------------------------------------------------------------
+    def _add(self, invoice_id: str, bsc_address: str | None, reference: str | None) -> None:
+        if bsc_address:
+            self.addresses[bsc_address.lower()] = invoice_id
+        if reference:
+            self.references[reference] = invoice_id
+        if self._added_during_reload is not None:
+            self._added_during_reload.append((invoice_id, bsc_address, reference))
+
+    def add_rows(self, rows: Iterable[Any]) -> None:
+        for row in rows:
+            self._add(row["id"], row["bsc_address"], row["solana_reference"])
+
+    async def reload(self) -> int:
+        """Replace the set with what the database says now; returns its size."""
+        self._added_during_reload = []
+        try:
+            async with self.pool.acquire() as conn:
+                rows = await store.watched_rows(conn)
+            added = self._added_during_reload
+        finally:
+            self._added_during_reload = None
+        addresses = {r["bsc_address"].lower(): r["id"] for r in rows if r["bsc_address"]}
+        references = {r["solana_reference"]: r["id"] for r in rows if r["solana_reference"]}
+        # Invoices announced while the query ran may be missing from its snapshot.
+        for invoice_id, address, reference in added:
+            if address:
+                addresses[address.lower()] = invoice_id
+            if reference:
+                references[reference] = invoice_id
+        self.addresses, self.references = addresses, references
+        return len(rows)
+
+    async def _fetch_one(self, invoice_id: str) -> None:
+        async with self.pool.acquire() as conn:
+            row = await store.watched_row(conn, invoice_id)
+        if row is not None:
+            self._add(row["id"], row["bsc_address"], row["solana_reference"])
+
+    def _on_notice(self, _conn: Any, _pid: int, _channel: str, payload: object) -> None:
+        try:
+            notice = json.loads(str(payload))
+        except ValueError:
+            log.warning("watched_bad_notice", payload=str(payload)[:200])
+            return
+        if notice.get("type") != CREATED or not isinstance(notice.get("invoice_id"), str):
+            return
+        task = asyncio.get_running_loop().create_task(self._fetch_one(notice["invoice_id"]))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
+
+    # -- running -----------------------------------------------------------------------
+    async def _session(self) -> None:
+        """One LISTEN connection's life: listen, load, keep alive, reload periodically."""
+        conn = await asyncpg.connect(self.dsn)
+        try:
+            await conn.add_listener(CHANNEL, self._on_notice)
+            size = await self.reload()
+            self._ready.set()
+            log.info("watched_set_loaded", invoices=size, addresses=len(self.addresses),
+                     references=len(self.references))
+            since_reload = 0.0
+            while True:
+                await asyncio.sleep(_KEEPALIVE_S)
+                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=_KEEPALIVE_S * 2)
+                since_reload += _KEEPALIVE_S
+                if since_reload >= self.reload_interval:
+                    await self.reload()
+                    since_reload = 0.0
+        finally:
+            self._ready.clear()
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(conn.close(), timeout=2)
+
+    async def run(self) -> None:
+        """Keep the set live until cancelled, reconnecting after failures."""
+        while True:
+            try:
+                await self._session()
+            except (OSError, TimeoutError, asyncpg.PostgresError,
+                    asyncpg.InterfaceError) as exc:
+                log.warning("watched_set_disconnected", error=str(exc),
+                            retry_in_s=self.reconnect_delay)
+            await asyncio.sleep(self.reconnect_delay)

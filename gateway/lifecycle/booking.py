@@ -1,0 +1,86 @@
+"""The one ledger entry of a settled invoice (`invoice:<id>:settlement`).
+
+Written in the transaction that moves the invoice to `settled`, never earlier (nothing is
+booked before finality). The entry is `settlement.booking.invoice_settlement_postings`:
+
+    Dr custody:<chain>:<asset>       units received (final, credited transfers)
+    Cr fx_position:<chain>:<asset>   the same
+    Dr fx_position:KZT               kzt_gross
+    Cr merchant_payable:<merchant>   kzt_gross - fee
+    Cr fee_revenue                   fee
+
+with one crypto leg per asset when a shopper paid in more than one. `kzt_gross` is the
+value of what was received at the locked quotes, capped at the invoice amount: a full or
+over-payment books the invoice amount (the excess stays in the FX position, refundable); an
+accepted under-payment (within tolerance, late, partial) books what actually arrived.
+The fee comes from the merchant's effective-dated schedule (settlement.fees) when one exists,
+else from the merchant's own fee columns. The idempotency key makes a replay after a crash a
+no-op that returns the first entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+
+from gateway.lifecycle import queries as q
+from gateway.lifecycle.errors import BookingError
+from settlement import ledger
+from settlement.booking import invoice_settlement_postings
+from settlement.db import Conn
+from settlement.fees.errors import NoFeeSchedule
+from settlement.fees.service import compute_fee, fee_for_invoice
+from settlement.ledger import JournalEntry, Posting, credit, custody_of, debit, fx_position
+from settlement.money import Money, currency
+
+SETTLEMENT_KIND = "invoice_settlement"
+
+
+def settlement_key(invoice_id: str) -> str:
+    return f"invoice:{invoice_id}:settlement"
+
+
+async def merchant_fee(conn: Conn, merchant_id: str, at: datetime, kzt_gross: int) -> int:
+    """The fee in tiyn on `kzt_gross` for the merchant at `at`."""
+    try:
+        return await fee_for_invoice(conn, merchant_id, at, kzt_gross)
+    except NoFeeSchedule:
+        row = await q.select_merchant_fee(conn, merchant_id)
+        if row is None:
+            raise BookingError(f"merchant {merchant_id} does not exist") from None
+        return compute_fee(kzt_gross, bps=row["fee_bps"], fixed=row["fee_fixed"], minimum=0)
+
+
+def settlement_postings(merchant_id: str, received: Mapping[str, int], kzt_gross: int,
+                        fee: int) -> list[Posting]:
+    """Postings for units received per currency code (e.g. {"bsc:USDT": 10**18})."""
+    parts = sorted((code, units) for code, units in received.items() if units > 0)
+    if not parts:
+        raise BookingError("a settlement needs received crypto")
+    (first_code, first_units), rest = parts[0], parts[1:]
+    postings = invoice_settlement_postings(
+        merchant_id=merchant_id, received=Money(first_units, currency(first_code)),
+        kzt_gross=kzt_gross, fee=fee,
+    )
+    for code, units in rest:
+        money = Money(units, currency(code))
+        postings += [debit(custody_of(money.currency), money),
+                     credit(fx_position(money.currency), money)]
+    return postings
+
+
+async def book_settlement(conn: Conn, *, invoice_id: str, merchant_id: str,
+                          received: Mapping[str, int], kzt_gross: int,
+                          at: datetime) -> JournalEntry:
+    """Post (or find, on replay) the invoice's settlement entry."""
+    if kzt_gross <= 0:
+        raise BookingError(f"invoice {invoice_id}: nothing to book (kzt_gross={kzt_gross})")
+    fee = await merchant_fee(conn, merchant_id, at, kzt_gross)
+    postings = settlement_postings(merchant_id, received, kzt_gross, fee)
+    return await ledger.post(
+        conn, idempotency_key=settlement_key(invoice_id), kind=SETTLEMENT_KIND,
+        postings=postings, reference=invoice_id,
+        metadata={"invoice_id": invoice_id, "merchant_id": merchant_id,
+                  "kzt_gross": kzt_gross, "fee": fee,
+                  "received": {code: str(units) for code, units in sorted(received.items())}},
+    )

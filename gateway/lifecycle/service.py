@@ -1,0 +1,201 @@
+"""Applying detected transfers to invoices: classify, decide (rules.py), carry out.
+
+`apply_invoices` runs inside the caller's transaction (the watcher's, together with the
+chain facts and the cursor; the scheduler's, for expiry). For each invoice, in id order so
+two writers never deadlock, it locks the row, classifies transfers not yet looked at
+(credited / wrong_asset / unapplied), recomputes the totals from all of the invoice's
+transfers, and carries out the decision: each status move is `transition()` plus a guarded
+UPDATE plus its webhook event; settling posts the ledger entry in the same transaction.
+Recomputing from the stored transfers (instead of adding deltas) is what makes a replay after
+a crash, a reorg or a repeated call land on the same state exactly once.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import asyncpg
+
+from gateway.chains.models import Disposition, TransferStatus
+from gateway.chains.store import queries as store_q
+from gateway.invoices import queries as invoice_q
+from gateway.invoices.assets import ASSETS
+from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.serializers import invoice_object
+from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
+from gateway.lifecycle import queries as q
+from gateway.lifecycle.booking import book_settlement
+from gateway.lifecycle.errors import InvoiceMissing, LostRace
+from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
+from gateway.log import get_logger
+from gateway.webhooks.outbox import emit
+from settlement.db import Conn
+
+log = get_logger(__name__)
+Row = asyncpg.Record
+
+
+@dataclass(frozen=True)
+class LifecycleConfig:
+    public_url: str
+
+
+@dataclass(frozen=True, slots=True)
+class Payment:
+    """A stored transfer as the lifecycle sees it."""
+
+    id: int
+    asset: str
+    units: int
+    status: TransferStatus
+    disposition: Disposition | None
+    value: int
+    at: datetime
+
+    @classmethod
+    def from_row(cls, row: Row) -> Payment:
+        return cls(
+            id=row["id"], asset=row["asset"], units=int(row["amount"]),
+            status=TransferStatus(row["status"]),
+            disposition=Disposition(row["disposition"]) if row["disposition"] else None,
+            value=row["value_tiyn"] or 0, at=row["block_time"] or row["detected_at"],
+        )
+
+    @property
+    def counts(self) -> bool:
+        return self.disposition is Disposition.CREDITED and self.status is not \
+            TransferStatus.REMOVED
+
+
+def _classify_one(p: Payment, status: InvoiceStatus,
+                  options: dict[str, PaymentOption]) -> Payment:
+    option = options.get(p.asset)
+    if option is None:
+        disposition, value = Disposition.WRONG_ASSET, 0
+    elif status in FINAL:
+        disposition, value = Disposition.UNAPPLIED, 0
+    else:
+        disposition = Disposition.CREDITED
+        value = value_tiyn(p.units, option.rate, option.decimals)
+    return Payment(p.id, p.asset, p.units, p.status, disposition, value, p.at)
+
+
+async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
+                      ) -> list[Payment]:
+    payments = [Payment.from_row(r) for r in
+                await store_q.select_invoice_transfers(conn, row["id"])]
+    status = InvoiceStatus(row["status"])
+    fresh = [_classify_one(p, status, options) for p in payments
+             if p.disposition is None and p.status is not TransferStatus.REMOVED]
+    if fresh:
+        await q.classify_transfers(conn, [p.id for p in fresh],
+                                   [str(p.disposition) for p in fresh], [p.value for p in fresh])
+        wrong = [p.id for p in fresh if p.disposition is Disposition.WRONG_ASSET]
+        if wrong:
+            log.warning("wrong_asset_payment", invoice_id=row["id"], transfer_ids=wrong)
+    by_id = {p.id: p for p in fresh}
+    return [by_id.get(p.id, p) for p in payments]
+
+
+def _terms(row: Row) -> Terms:
+    return Terms(
+        status=InvoiceStatus(row["status"]),
+        exception=InvoiceException(row["exception"]) if row["exception"] else None,
+        amount=row["amount"], amount_paid=row["amount_paid"], expires_at=row["expires_at"],
+        monitoring_window=row["monitoring_window"],
+        late_accept_window=row["late_accept_window"],
+        tolerance_bps=row["tolerance_bps"], tolerance_tiyn=row["tolerance_tiyn"],
+    )
+
+
+class _Carrier:
+    """Carries out one decision on one locked invoice row."""
+
+    def __init__(self, conn: Conn, row: Row, options: dict[str, PaymentOption],
+                 config: LifecycleConfig) -> None:
+        self.conn, self.row, self.options, self.config = conn, row, options, config
+
+    async def _write(self, target: InvoiceStatus, decision: Decision) -> None:
+        expected = self.row["status"]
+        if target.value != expected:
+            transition(expected, target)
+        exception = decision.exception.value if decision.exception else None
+        row = await q.update_invoice_state(self.conn, self.row["id"], expected, target.value,
+                                           exception, decision.amount_paid)
+        if row is None:
+            raise LostRace(f"invoice {self.row['id']} left {expected} under our row lock")
+        self.row = row
+
+    async def _emit(self, event: str) -> None:
+        invoice = Invoice.from_row(self.row, tuple(self.options.values()))
+        await emit(self.conn, merchant_id=self.row["merchant_id"], type=event,
+                   data=invoice_object(invoice, self.config.public_url))
+
+    async def _settle(self, payments: Sequence[Payment], at: datetime) -> None:
+        final = [p for p in payments if p.counts and p.status is TransferStatus.FINALIZED]
+        received: dict[str, int] = {}
+        for p in final:
+            code = ASSETS[p.asset].currency_code
+            received[code] = received.get(code, 0) + p.units
+        kzt_gross = min(self.row["amount"], sum(p.value for p in final))
+        await book_settlement(self.conn, invoice_id=self.row["id"],
+                              merchant_id=self.row["merchant_id"], received=received,
+                              kzt_gross=kzt_gross, at=at)
+        await q.unapply_open_credits(self.conn, self.row["id"])
+
+    async def _step(self, step: Step, decision: Decision, payments: Sequence[Payment],
+                    now: datetime) -> None:
+        if step.target is InvoiceStatus.SETTLED:
+            await self._settle(payments, now)
+        await self._write(step.target, decision)
+        await self._emit(step.event)
+
+    async def run(self, decision: Decision, payments: Sequence[Payment], now: datetime) -> None:
+        steps = list(decision.steps)
+        # An expiry comes first; money that arrived with or after it is announced next.
+        head = [steps.pop(0)] if steps and steps[0].target is InvoiceStatus.EXPIRED else []
+        for step in head:
+            await self._step(step, decision, payments, now)
+        if not steps:
+            await self._write(InvoiceStatus(self.row["status"]), decision)
+        for event in decision.notices:
+            await self._emit(event)
+        for step in steps:
+            await self._step(step, decision, payments, now)
+
+
+async def apply_invoice(conn: Conn, invoice_id: str, config: LifecycleConfig,
+                        now: datetime) -> InvoiceStatus:
+    """Bring one invoice up to date with its transfers and the clock; its status after."""
+    row = await q.lock_invoice(conn, invoice_id)
+    if row is None:
+        raise InvoiceMissing(f"invoice {invoice_id} does not exist")
+    options = {o.asset_id: o for o in map(
+        PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
+    payments = await _classified(conn, row, options)
+    terms = _terms(row)
+    credits = [Credit(p.value, p.status is TransferStatus.FINALIZED, p.at)
+               for p in payments if p.counts]
+    decision = decide(terms, credits, now)
+    if not decision.changes(terms):
+        return terms.status
+    carrier = _Carrier(conn, row, options, config)
+    await carrier.run(decision, payments, now)
+    status = InvoiceStatus(carrier.row["status"])
+    log.info("invoice_applied", invoice_id=invoice_id, status=status.value,
+             exception=decision.exception, amount_paid=decision.amount_paid,
+             events=[s.event for s in decision.steps] + list(decision.notices))
+    return status
+
+
+async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
+                         config: LifecycleConfig) -> dict[str, InvoiceStatus]:
+    """Apply every named invoice (in id order: a fixed lock order avoids deadlocks)."""
+    ids = sorted(set(invoice_ids))
+    if not ids:
+        return {}
+    now = await q.select_now(conn)
+    return {invoice_id: await apply_invoice(conn, invoice_id, config, now)
+            for invoice_id in ids}

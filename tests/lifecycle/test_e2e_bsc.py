@@ -1,0 +1,65 @@
+"""End to end on the BNB Chain devnet: an invoice created over the API, paid with a real
+signed transaction by the wallet simulator, seen by the watcher, settled and booked.
+
+Amounts are checked by hand: 1,500.00 KZT at the fixed dev rates (BNB 300,000 KZT, USDT and
+USDC 500 KZT) is 0.005 BNB or 3 tokens; the test merchant's fee is 100 bps = 15.00 KZT.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from tests.plugins.app import ApiClient
+from tests.plugins.devnet import Devnets
+from tests.plugins.watchers import (
+    WatchHandle,
+    create_invoice,
+    entry_count,
+    option,
+    pay,
+    settlement_postings,
+)
+
+AMOUNT = 150_000  # tiyn = 1,500.00 KZT
+FEE = 1_500  # 100 bps
+UNITS = {"BNB": 5 * 10**15, "USDT_BSC": 3 * 10**18, "USDC_BSC": 3 * 10**18}
+CODES = {"BNB": "bsc:BNB", "USDT_BSC": "bsc:USDT", "USDC_BSC": "bsc:USDC"}
+
+
+@pytest.fixture
+async def merchant_client(api_client: Callable[..., ApiClient],
+                          make_merchant: Callable[..., Awaitable[str]],
+                          make_api_key: Callable[..., Awaitable[str]]
+                          ) -> tuple[str, ApiClient]:
+    merchant_id = await make_merchant()
+    return merchant_id, api_client(await make_api_key(merchant_id))
+
+
+@pytest.mark.parametrize("asset", ["BNB", "USDT_BSC", "USDC_BSC"])
+async def test_pay_settle_and_book(asset: str, bsc_watch: WatchHandle, devnets: Devnets,
+                                   merchant_client: tuple[str, ApiClient]) -> None:
+    merchant_id, client = merchant_client
+    invoice = await create_invoice(client, AMOUNT, ["BNB", "USDT_BSC", "USDC_BSC"])
+    chosen = option(invoice, asset)
+    assert int(chosen["amount_units"]) == UNITS[asset]
+    await bsc_watch.wait_watched(chosen["address"])
+
+    await pay(devnets, chosen["uri"])
+    processing = await bsc_watch.wait_status(invoice["id"], "processing", timeout=10)
+    assert processing["amount_paid"] == AMOUNT
+    settled = await bsc_watch.wait_status(invoice["id"], "settled", timeout=15)
+    assert settled["amount_paid"] == AMOUNT and settled["exception"] is None
+
+    assert await bsc_watch.events(invoice["id"]) == [
+        "invoice.created", "invoice.processing", "invoice.settled"]
+    code = CODES[asset]
+    assert await settlement_postings(bsc_watch.pool, invoice["id"]) == sorted([
+        (f"custody:{code}", "debit", UNITS[asset]),
+        (f"fx_position:{code}", "credit", UNITS[asset]),
+        ("fx_position:KZT", "debit", AMOUNT),
+        (f"merchant_payable:{merchant_id}", "credit", AMOUNT - FEE),
+        ("fee_revenue", "credit", FEE),
+    ])
+    assert await entry_count(bsc_watch.pool, invoice["id"]) == 1

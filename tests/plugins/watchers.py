@@ -1,0 +1,148 @@
+"""Chain watcher fixtures: a BNB Chain watcher (plus the expiry sweeper) on the test devnet.
+
+- `running_bsc_watcher(pool, dsn, rpc_url, public_url, ...)`: async context manager running
+  a watched set, a BscWatcher and a Sweeper as tasks with fast timings; yields `WatchHandle`.
+- `bsc_watch` (module): that, on the session devnet and database, for the app_server's
+  invoices. Module scope: each test module gets a fresh watcher task.
+- helpers: `create_invoice(client, ...)`, `pay(uri, rpc_url, ...)`, `WatchHandle.wait_status`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+import asyncpg
+import pytest
+
+from gateway.chains.bsc import BscConfig, BscWatcher
+from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.rpc import RetryPolicy, RpcClient
+from gateway.chains.watched import WatchedSet
+from gateway.devnet import bsc as devnet_bsc
+from gateway.devnet.bsc_wallet import pay_uri
+from gateway.lifecycle.scheduler import Sweeper
+from gateway.lifecycle.service import LifecycleConfig
+from tests.plugins.app import ApiClient, RunningApp
+from tests.plugins.devnet import Devnets
+
+DEVNET_TOKENS = {devnet_bsc.USDT_ADDRESS.lower(): "USDT_BSC",
+                 devnet_bsc.USDC_ADDRESS.lower(): "USDC_BSC"}
+
+
+@dataclass
+class WatchHandle:
+    pool: asyncpg.Pool
+    watcher: BscWatcher
+    watched: WatchedSet
+    rpc: RpcClient
+
+    async def invoice(self, invoice_id: str) -> asyncpg.Record:
+        async with self.pool.acquire() as conn:
+            row = await conn.fetchrow("SELECT * FROM invoices WHERE id = $1", invoice_id)
+        assert row is not None
+        return row
+
+    async def wait_status(self, invoice_id: str, status: str, *, timeout: float = 20.0,
+                          amount_paid: int | None = None) -> asyncpg.Record:
+        deadline = time.monotonic() + timeout
+        while True:
+            row = await self.invoice(invoice_id)
+            if row["status"] == status and (amount_paid is None
+                                            or row["amount_paid"] == amount_paid):
+                return row
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{invoice_id} is {row['status']} "
+                                     f"(paid {row['amount_paid']}), waited for {status}")
+            await asyncio.sleep(0.05)
+
+    async def events(self, invoice_id: str) -> list[str]:
+        async with self.pool.acquire() as conn:
+            rows = await conn.fetch(
+                "SELECT type FROM events WHERE invoice_id = $1 ORDER BY created_at, id",
+                invoice_id)
+        return [r["type"] for r in rows]
+
+    async def wait_watched(self, address: str, timeout: float = 5.0) -> None:
+        deadline = time.monotonic() + timeout
+        while self.watched.invoice_for_address(address) is None:
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{address} never entered the watched set")
+            await asyncio.sleep(0.02)
+
+
+@contextlib.asynccontextmanager
+async def running_bsc_watcher(pool: asyncpg.Pool, dsn: str, rpc_url: str, public_url: str,
+                              *, poll: float = 0.05, sweep: bool = True,
+                              **config: Any) -> AsyncIterator[WatchHandle]:
+    watched = WatchedSet(dsn, pool, reload_interval=30)
+    rpc = RpcClient(rpc_url, timeout=2.0,
+                    retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.3))
+    settings = {"poll_interval": poll, "backoff": 0.05, "backoff_cap": 0.5,
+                "confirmations": 2, **config}
+    watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings), pool,
+                         BscScanner(rpc, DEVNET_TOKENS, watched), LifecycleConfig(public_url))
+    jobs = [watched.run(), watcher.run()]
+    if sweep:
+        jobs.append(Sweeper(pool, LifecycleConfig(public_url), interval=0.2).run())
+    tasks = [asyncio.ensure_future(job) for job in jobs]
+    try:
+        yield WatchHandle(pool, watcher, watched, rpc)
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await rpc.close()
+
+
+@pytest.fixture(scope="module")
+async def bsc_watch(devnets: Devnets, db_pool: asyncpg.Pool, database_url: str,
+                    app_server: RunningApp) -> AsyncIterator[WatchHandle]:
+    async with running_bsc_watcher(db_pool, database_url, devnets.bsc_rpc_url,
+                                   app_server.url) as handle:
+        yield handle
+
+
+async def create_invoice(client: ApiClient, amount: int, assets: list[str],
+                         **fields: Any) -> dict[str, Any]:
+    body = {"amount": amount, "currency": "KZT", "assets": assets, **fields}
+    response = await client.post("/v1/invoices", body)
+    assert response.status == 200, response.body
+    invoice: dict[str, Any] = response.body
+    return invoice
+
+
+def option(invoice: dict[str, Any], asset_id: str) -> dict[str, Any]:
+    found: dict[str, Any] = next(o for o in invoice["payment_options"]
+                                 if o["asset_id"] == asset_id)
+    return found
+
+
+async def pay(devnets: Devnets, uri: str, *, amount: Decimal | None = None, split: int = 1,
+              wallet: int = 1) -> list[str]:
+    return await pay_uri(uri, rpc_url=devnets.bsc_rpc_url, amount=amount, split=split,
+                         wallet=wallet)
+
+
+async def settlement_postings(pool: asyncpg.Pool, invoice_id: str
+                              ) -> list[tuple[str, str, int]]:
+    """(account code, direction, amount) of the invoice's settlement entry, sorted."""
+    async with pool.acquire() as conn:
+        rows = await conn.fetch(
+            """SELECT a.code, p.direction::text AS direction, p.amount
+               FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+               JOIN ledger_accounts a ON a.id = p.account_id
+               WHERE e.idempotency_key = $1""", f"invoice:{invoice_id}:settlement")
+    return sorted((r["code"], r["direction"], int(r["amount"])) for r in rows)
+
+
+async def entry_count(pool: asyncpg.Pool, invoice_id: str) -> int:
+    async with pool.acquire() as conn:
+        count: int = await conn.fetchval(
+            "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)
+    return count
