@@ -15,6 +15,20 @@ _LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARN
            "error": logging.ERROR}
 
 
+class _StderrLogger(structlog.PrintLogger):
+    """Prints to whatever `sys.stderr` is *now* (test runners swap and close it)."""
+
+    def msg(self, message: str) -> None:
+        print(message, file=sys.stderr, flush=True)
+
+    log = debug = info = warn = warning = msg
+    fatal = failure = err = error = critical = exception = msg
+
+
+def _stderr_logger_factory(*args: object) -> _StderrLogger:
+    return _StderrLogger()
+
+
 def configure_logging(log_format: str = "console", level: str = "info") -> None:
     """Configure structlog (and the stdlib root logger that libraries use)."""
     renderer: structlog.typing.Processor
@@ -32,7 +46,7 @@ def configure_logging(log_format: str = "console", level: str = "info") -> None:
             renderer,
         ],
         wrapper_class=structlog.make_filtering_bound_logger(_LEVELS[level]),
-        logger_factory=structlog.PrintLoggerFactory(file=sys.stderr),
+        logger_factory=_stderr_logger_factory,
         cache_logger_on_first_use=False,
     )
     logging.basicConfig(level=max(_LEVELS[level], logging.WARNING), stream=sys.stderr)

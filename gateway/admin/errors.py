@@ -9,7 +9,8 @@
         ├── RoleForbidden          an auditor (read-only) tried to change something (403)
         ├── InvalidForm            a form field is missing or malformed; names the field
         ├── PageNotFound           no such merchant / invoice / batch / run to show (404)
-        └── AdminUserExists        `admin create` with a username already taken
+        ├── AdminUserExists        `admin create` with a username already taken
+        └── ActionRefused          a domain service refused the action (its message, 409)
 
 Errors raised by the services the console drives (merchants, settlement, reconciliation)
 keep their own classes; the console maps them to a message on the page it re-renders.
@@ -78,5 +79,11 @@ class PageNotFound(AdminError):
 
 class AdminUserExists(AdminError):
     """An administrator with that username already exists."""
+
+    status = 409
+
+
+class ActionRefused(AdminError):
+    """The service behind a page refused the action (illegal state, bad bank details, ...)."""
 
     status = 409

@@ -24,6 +24,7 @@ from urllib.parse import quote
 import asyncpg
 import jinja2
 from aiohttp import web
+from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
@@ -91,7 +92,10 @@ def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) 
 
 def render(request: web.Request, template: str, *, status: int = 200,
            session: auth.Session | None = None, **values: Any) -> web.Response:
-    html = ENV.get_template(template).render(session=session, path=request.path, **values)
+    csrf = Markup("") if session is None else Markup(
+        '<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, session.csrf_token)
+    html = ENV.get_template(template).render(session=session, path=request.path, csrf=csrf,
+                                             **values)
     response = web.Response(text=html, status=status, content_type="text/html")
     secure_headers(request, response)
     return response

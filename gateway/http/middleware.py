@@ -24,7 +24,7 @@ from gateway.log import get_logger
 
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-REQUEST_ID = "request_id"
+REQUEST_ID = web.RequestKey("request_id", str)
 
 
 def error_response(error: ApiError, request_id: str | None = None) -> web.Response:

@@ -139,3 +139,50 @@ async def test_unknown_invoice_page(phone_page: Page, app_server: RunningApp,
     response = await phone_page.goto(f"{app_server.url}/pay/inv_0000000000000000?lang=ru")
     assert response is not None and response.status == 404
     await expect(phone_page.get_by_role("heading", name="Счёт не найден")).to_be_visible()
+
+
+async def test_expiry_and_late_payment_are_explained(
+        client: ApiClient, phone_page: Page, app_server: RunningApp,
+        db_pool: asyncpg.Pool) -> None:
+    invoice = await create_invoice(client, assets=["USDT_SOL"])
+    page = phone_page
+    await page.goto(invoice["checkout_url"] + "?lang=ru")
+    await expect(page.locator("#pay")).to_be_visible()
+    await advance(db_pool, invoice["id"], "invoice.expired", app_server.url,
+                  status=InvoiceStatus.EXPIRED)
+    await expect(page.locator("#status-text")).to_have_text(
+        "Срок действия счёта истёк. Не отправляйте платёж.")
+    await expect(page.locator("#pay")).to_be_hidden()
+    await expect(page.locator("#timer")).to_be_hidden()
+    await advance(db_pool, invoice["id"], "invoice.paid_late", app_server.url,
+                  amount_paid=150_000, exception=InvoiceException.PAID_LATE)
+    await expect(page.locator("#status-text")).to_contain_text("после истечения срока")
+
+
+async def test_works_without_javascript(client: ApiClient, phone_page: Page) -> None:
+    invoice = await create_invoice(client, assets=["USDT_BSC", "SOL"])
+    context = await phone_page.context.browser.new_context(  # type: ignore[union-attr]
+        java_script_enabled=False, viewport={"width": 360, "height": 740}, locale="en-US")
+    try:
+        page = await context.new_page()
+        await page.goto(invoice["checkout_url"])
+        await page.get_by_role("button", name="Pay with SOL on Solana").click()
+        await page.wait_for_url(re.compile(r"asset=SOL"))
+        await expect(page.locator("#panel")).to_have_attribute("data-asset", "SOL")
+        assert await decode_qr(page.locator("#qr svg")) == invoice["payment_options"][1]["uri"]
+        await expect(page.locator("noscript")).to_have_count(1)
+    finally:
+        await context.close()
+
+
+async def test_copy_falls_back_without_the_clipboard_api(client: ApiClient,
+                                                         phone_page: Page) -> None:
+    invoice = await create_invoice(client, assets=["BNB"])
+    page = phone_page
+    # Old or non-secure-context browsers: no navigator.clipboard at all.
+    await page.add_init_script("Object.defineProperty(navigator, 'clipboard', "
+                               "{value: undefined, configurable: true})")
+    await page.goto(invoice["checkout_url"] + "?lang=kk")
+    button = page.get_by_role("button", name="Мекенжайды көшіру")
+    await button.click()
+    await expect(page.locator("#copy-note")).to_have_text(re.compile("Көшірілді|қолмен"))

@@ -78,17 +78,17 @@ async def insert_invoice(conn: asyncpg.Connection, merchant_id: str, *,
     now = datetime.now(UTC)
     await conn.execute(
         "INSERT INTO invoices (id, merchant_id, amount, order_id, metadata, created_at,"
-        " expires_at, monitoring_window, solana_reference, solana_recipient)"
-        " VALUES ($1, $2, $3, 'order-1', $4, $5, $6, '1 day', $7, 'Treasury111')",
+        " expires_at, monitoring_window, solana_reference, solana_recipient, qr_token)"
+        " VALUES ($1, $2, $3, 'order-1', $4, $5, $6, '1 day', $7, 'Treasury111', $8)",
         invoice_id, merchant_id, amount, metadata or {"secret_note": "private"}, now,
-        now + timedelta(minutes=15), new_id("ref"),
+        now + timedelta(minutes=15), new_id("ref"), new_id("qr"),
     )
     await conn.execute(
         "INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol,"
-        " decimals, amount_units, rate, rate_source, rate_fetched_at, uri, qr_token)"
+        " decimals, amount_units, rate, rate_source, rate_fetched_at, uri)"
         " VALUES ($1, 'SOL', 0, 'solana', 'SOL', 9, 20000000001, 75000, 'fixed', $2,"
-        " 'solana:Treasury111?amount=20.000000001', $3)",
-        invoice_id, now, new_id("qr"),
+        " 'solana:Treasury111?amount=20.000000001')",
+        invoice_id, now,
     )
     return invoice_id
 

@@ -1,0 +1,183 @@
+"""Helpers of the Solana watcher end-to-end tests (tests/chains/test_solana_*.py).
+
+The gateway under test is the real app (API, webhooks) configured with the devnet's treasury
+and mints, plus the real watcher runner (`gateway.chains.runner.watch_chain`: leader lock,
+watched set over LISTEN/NOTIFY, the Solana watcher) as a task the tests can stop and restart.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import hashlib
+import hmac
+import json
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+from aiohttp import web
+
+from gateway.chains.runner import watch_chain
+from gateway.chains.settings import ChainSettings
+from gateway.config import Settings
+from tests.plugins.app import ApiClient, free_port, settings_for_tests
+from tests.plugins.devnet import Devnets
+
+FAST_CHAINS = ChainSettings(
+    rpc_timeout_ms=2_000, rpc_retries=2, backoff_ms=20, backoff_cap_ms=200, leader_poll_ms=100,
+    solana_poll_ms=50, solana_tx_batch=20,
+)
+
+
+def solana_settings(devnets: Devnets, database_url: str, data_dir: Path,
+                    **chains: Any) -> Settings:
+    return settings_for_tests(
+        database_url, data_dir, solana_rpc_url=devnets.solana_rpc_url or "",
+        solana_treasury=devnets.solana_treasury, solana_usdt_mint=devnets.solana_mints["USDT"],
+        solana_usdc_mint=devnets.solana_mints["USDC"],
+        solana_kzte_mint=devnets.solana_mints["KZTE"], kzte_decimals=2,
+        webhook_poll_interval_ms=100, webhook_retry_base_ms=100,
+        chains=replace(FAST_CHAINS, **chains),
+    )
+
+
+class WatcherTask:
+    """`python -m gateway watch --chain solana` as a task of the test's event loop."""
+
+    def __init__(self, pool: asyncpg.Pool) -> None:
+        self.pool = pool
+        self.task: asyncio.Task[None] | None = None
+
+    def start(self, settings: Settings) -> None:
+        assert self.task is None, "already running"
+        self.task = asyncio.ensure_future(watch_chain("solana", settings, self.pool))
+
+    async def stop(self) -> None:
+        task, self.task = self.task, None
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+
+async def wait_for(what: str, check: Callable[[], Awaitable[Any]], *,
+                   timeout: float = 20.0) -> Any:
+    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
+    deadline = time.monotonic() + timeout
+    while True:
+        value = await check()
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.05)
+
+
+async def create_invoice(client: ApiClient, asset: str, amount: int) -> dict[str, Any]:
+    response = await client.post("/v1/invoices", {"amount": amount, "currency": "KZT",
+                                                  "assets": [asset]})
+    assert response.status == 200, response.body
+    body: dict[str, Any] = response.body
+    return body
+
+
+async def invoice_status(client: ApiClient, invoice_id: str) -> dict[str, Any]:
+    response = await client.get(f"/v1/invoices/{invoice_id}")
+    assert response.status == 200, response.body
+    body: dict[str, Any] = response.body
+    return body
+
+
+async def wait_status(client: ApiClient, invoice_id: str, status: str,
+                      timeout: float = 20.0) -> dict[str, Any]:
+    async def reached() -> dict[str, Any] | None:
+        body = await invoice_status(client, invoice_id)
+        return body if body["status"] == status else None
+
+    found: dict[str, Any] = await wait_for(f"{invoice_id} {status}", reached, timeout=timeout)
+    return found
+
+
+async def event_types(client: ApiClient, invoice_id: str) -> list[str]:
+    """The invoice's events, oldest first."""
+    response = await client.get("/v1/events", params={"invoice": invoice_id, "limit": "100"})
+    assert response.status == 200, response.body
+    return [e["type"] for e in reversed(response.body["data"])]
+
+
+async def settlement_postings(pool: asyncpg.Pool, invoice_id: str) -> set[tuple[str, str, int]]:
+    """(account code, direction, amount) of the invoice's settlement entry."""
+    rows = await pool.fetch(
+        """SELECT a.code, p.direction::text AS direction, p.amount
+           FROM journal_entries e JOIN postings p ON p.entry_id = e.id
+           JOIN ledger_accounts a ON a.id = p.account_id
+           WHERE e.idempotency_key = $1""", f"invoice:{invoice_id}:settlement")
+    return {(r["code"], r["direction"], int(r["amount"])) for r in rows}
+
+
+async def entry_count(pool: asyncpg.Pool, invoice_id: str) -> int:
+    count: int = await pool.fetchval(
+        "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)
+    return count
+
+
+async def transfers_of(pool: asyncpg.Pool, signatures: list[str]) -> list[asyncpg.Record]:
+    return list(await pool.fetch(
+        "SELECT * FROM chain_transfers WHERE chain = 'solana' AND tx_hash = ANY($1::text[]) "
+        "ORDER BY id", signatures))
+
+
+def expected_postings(merchant_id: str, currency: str, units: int, tiyn: int,
+                      fee: int) -> set[tuple[str, str, int]]:
+    return {
+        (f"custody:{currency}", "debit", units),
+        (f"fx_position:{currency}", "credit", units),
+        ("fx_position:KZT", "debit", tiyn),
+        (f"merchant_payable:{merchant_id}", "credit", tiyn - fee),
+        ("fee_revenue", "credit", fee),
+    }
+
+
+@dataclass
+class WebhookReceiver:
+    """A merchant's webhook endpoint on 127.0.0.1 recording verified deliveries."""
+
+    port: int = field(default_factory=free_port)
+    secret: str = ""
+    received: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/hooks"
+
+    def verified(self, header: str, body: bytes) -> bool:
+        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
+        mac = hmac.new(self.secret.encode(), f"{parts.get('t')}.".encode() + body,
+                       hashlib.sha256).hexdigest()
+        return hmac.compare_digest(mac, parts.get("v1", ""))
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        if not self.verified(request.headers.get("CryptoCity-Signature", ""), body):
+            return web.Response(status=400)
+        self.received.append(json.loads(body))
+        return web.Response(status=204)
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[WebhookReceiver]:
+        app = web.Application()
+        app.router.add_post("/hooks", self.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        try:
+            yield self
+        finally:
+            await runner.cleanup()
+
+    def types_for(self, invoice_id: str) -> list[str]:
+        return [e["type"] for e in self.received if e["data"]["id"] == invoice_id]
