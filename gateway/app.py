@@ -26,6 +26,7 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.checkout:setup",
     "gateway.webhooks:setup",
     "gateway.settlement_admin:setup",
+    "gateway.admin:setup",
     "gateway.chains.runner:setup",
 )
 

@@ -22,6 +22,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.run",
     "gateway.merchants.cli",
     "gateway.settlement_admin.cli",
+    "gateway.admin.cli",
     "gateway.devnet.cli",
     "gateway.webhooks.cli",
     "gateway.chains.runner",

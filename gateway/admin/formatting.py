@@ -14,7 +14,7 @@ from typing import Any, Final
 from gateway.invoices.assets import ASSETS
 from gateway.payments.amounts import format_units
 from settlement.errors import UnknownCurrency
-from settlement.money import currency
+from settlement.money import Money, currency
 
 THIN_SPACE: Final = "\u2009"
 
@@ -65,6 +65,14 @@ def units(amount: Any, asset: str, chain: str | None = None) -> str:
     return f"{'-' if value < 0 else ''}{text} {code.partition(':')[2] or code}"
 
 
+def money(value: Money) -> str:
+    """A ledger amount in its own currency, exact."""
+    if value.currency.code == "KZT":
+        return kzt(value.amount)
+    sign = "-" if value.amount < 0 else ""
+    return f"{sign}{format_units(abs(value.amount), value.currency.decimals)} {value.currency}"
+
+
 def bps(value: int) -> str:
     """Basis points as a percentage: 150 -> "1.50 %"."""
     whole, frac = divmod(int(value), 100)
@@ -78,5 +86,6 @@ def pretty_json(value: Any) -> str:
 
 
 FILTERS: Final[dict[str, Callable[..., str]]] = {
-    "kzt": kzt, "ts": timestamp, "units": units, "bps": bps, "json": pretty_json,
+    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
+    "json": pretty_json,
 }

@@ -94,8 +94,9 @@ def render(request: web.Request, template: str, *, status: int = 200,
            session: auth.Session | None = None, **values: Any) -> web.Response:
     csrf = Markup("") if session is None else Markup(
         '<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, session.csrf_token)
-    html = ENV.get_template(template).render(session=session, path=request.path, csrf=csrf,
-                                             **values)
+    html = ENV.get_template(template).render(
+        **{"notice": None, "error": None, **values}, session=session, path=request.path,
+        csrf=csrf)
     response = web.Response(text=html, status=status, content_type="text/html")
     secure_headers(request, response)
     return response

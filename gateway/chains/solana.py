@@ -17,8 +17,10 @@ then a sweep over transfers still `detected` in slots that are already final: fi
 (missed by 2, e.g. a slot shared with the confirmed cursor) are finalized; ones the cluster no
 longer knows long after their slot (a dropped fork) are removed, and the lifecycle reverts.
 
-Cost grows with the treasury's traffic: requests per round are a constant per followed
-account plus one getTransaction per new signature, whatever the number of open invoices.
+Cost grows with the treasury's traffic, whatever the number of open invoices: an idle round
+is one getSignaturesForAddress per followed account (the finalized pass and the sweep ask
+nothing while nothing awaits finality); new traffic adds one getTransaction per signature
+(batched) and one finalized history page per account until it is final.
 RPC faults (HTTP 5xx, timeouts, garbage) raise from the round, which `run` retries with
 capped backoff: they delay detection and never lose or double a payment, because every write
 is idempotent and the cursors only move in the transaction that stored the work.
@@ -53,6 +55,7 @@ log = get_logger(__name__)
 # re-inclusion.
 DROP_AFTER_SLOTS = 300
 _SWEEP_LIMIT = 1_024
+_ANY_SLOT = 2**62
 
 
 class References(Protocol):
@@ -111,7 +114,7 @@ class SolanaWatcher:
             processed += await self._detect(account.address, fetched)
         for account in self.treasury.accounts:
             await self._finalize(account.address)
-        await self._sweep()
+        await self.sweep()
         return processed
 
     # -- detection (confirmed) -----------------------------------------------------------
@@ -198,6 +201,8 @@ class SolanaWatcher:
             return
         name = follow.cursor_name(address, FINALIZED)
         expected = await self._cursor(name)
+        if expected == confirmed:
+            return  # everything detected is final already: no request while idle
         infos = await follow.collect(self.rpc, address, FINALIZED, expected,
                                      first_start=self.options.first_start)
         final = follow.covered(infos, confirmed)
@@ -214,11 +219,14 @@ class SolanaWatcher:
             self.log.info("solana_payments_final", invoices=sorted(touched),
                           slot=final[-1].slot)
 
-    async def _sweep(self) -> None:
+    async def sweep(self) -> None:
         """Settle or remove transfers left `detected` in slots that are already final."""
-        final_slot = await self.rpc.get_slot(FINALIZED)
         async with self.pool.acquire() as conn:
-            open_ = await sq.open_signatures(conn, CHAIN, final_slot, _SWEEP_LIMIT)
+            open_ = await sq.open_signatures(conn, CHAIN, _ANY_SLOT, _SWEEP_LIMIT)
+        if not open_:
+            return  # the usual case: no request at all
+        final_slot = await self.rpc.get_slot(FINALIZED)
+        open_ = [(signature, slot) for signature, slot in open_ if slot <= final_slot]
         if not open_:
             return
         statuses = await self.rpc.get_signature_statuses([s for s, _ in open_])

@@ -83,7 +83,9 @@ def render_panel(option: OptionView, svg: str, t: Translator) -> str:
     return PANEL.substitute(
         asset_id=escape(option.asset_id), remainder_hidden=_hidden(not option.is_remainder),
         t_remainder_note=escape(t("remainder_note")), t_scan_qr=escape(t("scan_qr")), svg=svg,
-        uri=escape(option.uri), t_open_wallet_label=escape(t("open_wallet_label")),
+        uri=escape(option.uri),
+        t_open_wallet_label=escape(t("open_wallet_label", amount=option.amount,
+                                     asset=option.symbol, chain=option.chain_name)),
         t_open_wallet=escape(t("open_wallet")), t_exact_amount=escape(t("exact_amount")),
         amount=escape(option.amount), symbol=escape(option.symbol),
         t_copy_amount_label=escape(t("copy_amount_label")), t_copy=escape(t("copy")),
@@ -121,7 +123,8 @@ def _summary(view: CheckoutView, t: Translator) -> dict[str, str]:
         "paid_kzt": escape(format_kzt(view.amount_paid, sep)),
         "remaining_kzt": escape(format_kzt(view.remaining, sep)),
         "status_text": escape(t(STATUS_KEYS[view.phase])),
-        "note_hidden": _hidden(not view.overpaid), "overpaid_note": escape(t("overpaid_note")),
+        "note_hidden": _hidden(not (view.overpaid and view.phase is Phase.PAID)),
+        "overpaid_note": escape(t("overpaid_note")),
         "timer_hidden": _hidden(not view.payable), "countdown": format_countdown(view.seconds_left),
     }
 

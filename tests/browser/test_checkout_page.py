@@ -16,7 +16,7 @@ import asyncpg
 import pytest
 import zxingcpp
 from PIL import Image
-from playwright.async_api import Locator, Page, expect
+from playwright.async_api import Browser, Locator, Page, expect
 
 from gateway.checkout.remainder import remaining_units, uri_for_units
 from gateway.invoices.models import PaymentOption
@@ -116,7 +116,6 @@ async def test_live_status_partial_then_paid_without_reload(
     await expect(page.locator("#wallet-link")).to_have_attribute("href", remainder)
     assert await decode_qr(page.locator("#qr svg")) == remainder
     await expect(page.get_by_text("New QR code for the remaining amount")).to_be_visible()
-    await page.screenshot(path=str(screenshot_dir / "checkout-partial.png"), full_page=True)
 
     await advance(db_pool, invoice["id"], "invoice.processing", app_server.url,
                   amount_paid=150_000, status=InvoiceStatus.PROCESSING)
@@ -159,9 +158,9 @@ async def test_expiry_and_late_payment_are_explained(
     await expect(page.locator("#status-text")).to_contain_text("после истечения срока")
 
 
-async def test_works_without_javascript(client: ApiClient, phone_page: Page) -> None:
+async def test_works_without_javascript(client: ApiClient, browser: Browser) -> None:
     invoice = await create_invoice(client, assets=["USDT_BSC", "SOL"])
-    context = await phone_page.context.browser.new_context(  # type: ignore[union-attr]
+    context = await browser.new_context(
         java_script_enabled=False, viewport={"width": 360, "height": 740}, locale="en-US")
     try:
         page = await context.new_page()
@@ -185,4 +184,20 @@ async def test_copy_falls_back_without_the_clipboard_api(client: ApiClient,
     await page.goto(invoice["checkout_url"] + "?lang=kk")
     button = page.get_by_role("button", name="Мекенжайды көшіру")
     await button.click()
-    await expect(page.locator("#copy-note")).to_have_text(re.compile("Көшірілді|қолмен"))
+    await expect(page.locator("#copy-note")).to_have_text("Көшірілді")
+    await expect(button).to_have_text("Көшірілді")
+
+
+async def test_countdown_runs_out(client: ApiClient, phone_page: Page) -> None:
+    invoice = await create_invoice(client, assets=["BNB"], expires_in=120)
+    page = phone_page
+    await page.clock.install()
+    await page.goto(invoice["checkout_url"] + "?lang=en")
+    await expect(page.locator("#countdown")).to_have_text(re.compile(r"^(2:00|1:59)$"))
+    await page.clock.fast_forward("01:00")
+    await expect(page.locator("#countdown")).to_have_text(re.compile(r"^(1:00|0:59)$"))
+    await page.clock.fast_forward("01:05")
+    await expect(page.locator("#countdown")).to_have_text("Time is up")
+    await expect(page.locator("#status-text")).to_have_text(
+        "This invoice has expired. Do not send a payment.")
+    await expect(page.locator("#pay")).to_be_hidden()

@@ -91,8 +91,7 @@ async def test_partial_then_remainder_on_bnb_chain(
     await expect(page.locator("#remaining-kzt")).to_have_text("1\u2009000,00\u00a0₸")
     rescanned = await decode_qr(page.locator("#qr svg"))
     assert rescanned == remainder
-    await page.screenshot(path=str(screenshot_dir / "checkout-partial-devnet.png"),
-                          full_page=True)
+    await page.screenshot(path=str(screenshot_dir / "checkout-partial.png"), full_page=True)
 
     await pay_bsc(rescanned, rpc_url=devnets.bsc_rpc_url, wallet=2)
     await expect(page.locator("#status-text")).to_have_text(
@@ -103,8 +102,8 @@ async def test_partial_then_remainder_on_bnb_chain(
     assert time.monotonic() - started < 60
 
 
-async def test_full_payment_on_solana(
-        shop: ApiClient, phone_page: Page, devnets: Devnets, screenshot_dir: Path) -> None:
+async def test_full_payment_on_solana(shop: ApiClient, phone_page: Page,
+                                      devnets: Devnets) -> None:
     invoice = await create_invoice(shop, amount=150_000, assets=["USDT_BSC", "USDT_SOL"])
     page = phone_page
     errors = watch_errors(page)
@@ -113,7 +112,6 @@ async def test_full_payment_on_solana(
     await expect(page.locator("#panel")).to_have_attribute("data-asset", "USDT_SOL")
     scanned = await decode_qr(page.locator("#qr svg"))
     assert scanned == invoice["payment_options"][1]["uri"]
-    await page.screenshot(path=str(screenshot_dir / "checkout-solana.png"), full_page=True)
 
     assert devnets.solana_rpc_url is not None
     await pay_solana(scanned, rpc_url=devnets.solana_rpc_url, wallet=1)

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import asyncpg
 from aiohttp import web
 
@@ -181,3 +182,67 @@ class WebhookReceiver:
 
     def types_for(self, invoice_id: str) -> list[str]:
         return [e["type"] for e in self.received if e["data"]["id"] == invoice_id]
+
+
+FAULTS = ("http_500", "html", "truncated", "node_error", "stall")
+
+
+@dataclass
+class FaultyProxy:
+    """A JSON-RPC endpoint in front of the devnet that answers every `every`-th request with
+    the next fault in FAULTS instead of forwarding it: HTTP 500, an HTML error page, JSON cut
+    short, a JSON-RPC error object (-32005 node behind), or no answer within `stall` seconds."""
+
+    target: str
+    every: int = 4
+    stall: float = 1.0
+    port: int = field(default_factory=free_port)
+    requests: int = 0
+    injected: dict[str, int] = field(default_factory=dict)
+    session: aiohttp.ClientSession = field(init=False)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def _fault(self) -> str | None:
+        self.requests += 1
+        if self.requests % self.every:
+            return None
+        fault = FAULTS[(self.requests // self.every) % len(FAULTS)]
+        self.injected[fault] = self.injected.get(fault, 0) + 1
+        return fault
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        fault = self._fault()
+        if fault == "http_500":
+            return web.Response(status=500, text="internal error")
+        if fault == "html":
+            return web.Response(text="<html><body>502 Bad Gateway</body></html>",
+                                content_type="text/html")
+        if fault == "truncated":
+            return web.Response(text='{"jsonrpc": "2.0", "result": [',
+                                content_type="application/json")
+        if fault == "node_error":
+            error = {"code": -32005, "message": "Node is behind by 42 slots"}
+            return web.json_response({"jsonrpc": "2.0", "id": 1, "error": error})
+        if fault == "stall":
+            await asyncio.sleep(self.stall)
+        async with self.session.post(self.target, data=body,
+                                     headers={"Content-Type": "application/json"}) as resp:
+            return web.Response(body=await resp.read(), status=resp.status,
+                                content_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[FaultyProxy]:
+        app = web.Application()
+        app.router.add_post("/", self.handle)
+        runner = web.AppRunner(app, access_log=None)
+        await runner.setup()
+        await web.TCPSite(runner, "127.0.0.1", self.port).start()
+        async with aiohttp.ClientSession() as self.session:
+            try:
+                yield self
+            finally:
+                await runner.cleanup()

@@ -27,6 +27,7 @@ from gateway.chains.solana_match import (
 from gateway.chains.solana_rpc import parse_signature_infos
 from gateway.chains.solana_tx import parse_transaction
 
+NOBODY: dict[str, str] = {}
 RPC = Path(__file__).resolve().parents[1] / "fixtures" / "rpc"
 USDC_MAINNET = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 USDC_TX = "solana_getTransaction_jsonParsed_mainnet_usdc_transferChecked_with_ata_create_and_memo_p2p-key-app-kit.json"  # noqa: E501
@@ -74,7 +75,8 @@ def test_usdc_payment_is_validated_like_solana_pay() -> None:
     tx = parse_transaction(result(USDC_TX))
     treasury = build_treasury(USDC_OWNER, [("SOL", None, 9), ("USDC_SOL", USDC_MAINNET, 6)])
     reference = "9rB2Poc468mPpY9WMUmaqEPsvJah8SpPB8bKqAjjXp5H"  # any account key works
-    [transfer] = detect(tx, treasury, {reference: "inv_usdc0001"}.get)
+    references: dict[str, str] = {reference: "inv_usdc0001"}
+    [transfer] = detect(tx, treasury, references.get)
     assert transfer.asset == "USDC_SOL" and transfer.token == USDC_MAINNET
     assert transfer.amount == 1000 and transfer.log_index == 1  # the transferChecked
     assert transfer.to_address == USDC_OWNER
@@ -100,7 +102,7 @@ def test_failed_transaction_is_not_a_payment() -> None:
     raw = result(USDC_TX)
     raw["meta"]["err"] = {"InstructionError": [1, {"Custom": 1}]}
     treasury = build_treasury(USDC_OWNER, [("USDC_SOL", USDC_MAINNET, 6)])
-    assert detect(parse_transaction(raw), treasury, {}.get) == []
+    assert detect(parse_transaction(raw), treasury, NOBODY.get) == []
 
 
 def test_sol_transfer_without_reference_is_unmatched() -> None:
@@ -108,7 +110,7 @@ def test_sol_transfer_without_reference_is_unmatched() -> None:
     assert tx.lamport_change(2) == 1_000_000
     assert tx.lamport_change(1) == -1_000_000  # the sender; the fee payer is account 0
     treasury = build_treasury(SOL_RECIPIENT, [("SOL", None, 9)])
-    [transfer] = detect(tx, treasury, {}.get)
+    [transfer] = detect(tx, treasury, NOBODY.get)
     assert (transfer.asset, transfer.token, transfer.amount) == ("SOL", None, 1_000_000)
     assert transfer.log_index == 0 and transfer.invoice_id is None
     assert transfer.from_address == "DT1mBDFsNBc1UXa25RdxNvnjL5Lro7su7gX1zpLyCmWe"
@@ -138,7 +140,7 @@ def test_vote_transaction_pays_nobody() -> None:
     tx = parse_transaction(result(VOTE_TX))
     treasury = build_treasury(tx.account_keys[1], [("SOL", None, 9)])
     assert tx.instructions[0].kind == "vote"
-    assert detect(tx, treasury, {}.get) == []
+    assert detect(tx, treasury, NOBODY.get) == []
 
 
 def test_signature_page() -> None:

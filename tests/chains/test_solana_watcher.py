@@ -9,6 +9,7 @@ KZTE 1 KZT; the merchant's fee is the default 100 bps. Amounts below are worked 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
+from dataclasses import replace
 from typing import Any
 
 import asyncpg
@@ -19,6 +20,8 @@ from gateway.chains.solana_match import associated_token_account
 from gateway.chains.solana_rpc import CONFIRMED
 from gateway.devnet.solana.wallet import pay_uri
 from tests.chains.solana_support import (
+    FAULTS,
+    FaultyProxy,
     WatcherTask,
     WebhookReceiver,
     create_invoice,
@@ -198,3 +201,34 @@ async def _cursor(pool: asyncpg.Pool, address: str) -> asyncpg.Record:
                               cursor_name(address, CONFIRMED))
     assert row is not None
     return row
+
+
+async def test_rpc_faults_only_delay_detection(
+        shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
+        db_pool: asyncpg.Pool, solana_app: RunningApp) -> None:
+    merchant_id, client = shop
+    rpc_url = devnets.solana_rpc_url or ""
+    await watcher.stop()
+    async with FaultyProxy(rpc_url, every=4, stall=0.6).serving() as proxy:
+        faulty = replace(solana_app.settings, solana_rpc_url=proxy.url,
+                         chains=replace(solana_app.settings.chains, rpc_timeout_ms=300))
+        watcher.start(faulty)
+        try:
+            invoice = await create_invoice(client, "KZTE", 50_000)  # 500 KZTE
+            [signature] = await pay_uri(invoice["payment_options"][0]["uri"], rpc_url=rpc_url,
+                                        wallet=3)
+            await wait_status(client, invoice["id"], "settled", timeout=40)
+            await wait_for("every kind of fault", lambda: _all_faults(proxy), timeout=20)
+        finally:
+            await watcher.stop()
+            watcher.start(solana_app.settings)
+    assert set(proxy.injected) == set(FAULTS)
+    [row] = await transfers_of(db_pool, [signature])
+    assert (int(row["amount"]), row["status"]) == (50_000, "finalized")
+    assert await entry_count(db_pool, invoice["id"]) == 1
+    assert await settlement_postings(db_pool, invoice["id"]) == expected_postings(
+        merchant_id, "solana:KZTE", 50_000, 50_000, 500)
+
+
+async def _all_faults(proxy: FaultyProxy) -> bool:
+    return set(proxy.injected) == set(FAULTS)

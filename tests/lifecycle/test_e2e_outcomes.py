@@ -152,11 +152,7 @@ async def test_wrong_asset_is_recorded_not_credited(
     uri = (eip681_native(address, 5 * 10**15) if sent == "BNB"
            else eip681_token(devnet_bsc.USDT_ADDRESS, address, 3 * TOKEN))
     await pay(devnets, uri)
-    for _ in range(200):
-        stored = await transfers(bsc_watch.pool, invoice["id"])
-        if stored and stored[0]["status"] == "finalized":
-            break
-        await bsc_watch.wait_status(invoice["id"], "new")
+    stored = await bsc_watch.wait_transfers(invoice["id"], 1)
     assert [(t["disposition"], t["asset"]) for t in stored] == [
         ("wrong_asset", "BNB" if sent == "BNB" else "USDT_BSC")]
     row = await bsc_watch.invoice(invoice["id"])

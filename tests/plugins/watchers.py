@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
+
+import aiohttp
 
 import asyncpg
 import pytest
@@ -28,8 +32,20 @@ from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.lifecycle.scheduler import Sweeper
 from gateway.lifecycle.service import LifecycleConfig
-from tests.plugins.app import ApiClient, RunningApp
-from tests.plugins.devnet import Devnets
+from gateway.db.migrate import migrate
+from gateway.db.pool import create_pool
+from gateway.devnet.orchestrator import DevnetConfig, down, up
+from gateway.merchants import service as merchants
+from gateway.merchants.ids import random_token
+from tests.plugins.app import (
+    TEST_IBAN,
+    ApiClient,
+    RunningApp,
+    running_app,
+    settings_for_tests,
+)
+from tests.plugins.db import create_database
+from tests.plugins.devnet import Devnets, free_port
 
 DEVNET_TOKENS = {devnet_bsc.USDT_ADDRESS.lower(): "USDT_BSC",
                  devnet_bsc.USDC_ADDRESS.lower(): "USDC_BSC"}
@@ -59,6 +75,21 @@ class WatchHandle:
             if time.monotonic() > deadline:
                 raise AssertionError(f"{invoice_id} is {row['status']} "
                                      f"(paid {row['amount_paid']}), waited for {status}")
+            await asyncio.sleep(0.05)
+
+    async def wait_transfers(self, invoice_id: str, count: int, status: str = "finalized",
+                             timeout: float = 20.0) -> list[asyncpg.Record]:
+        """The invoice's stored transfers, once `count` of them have `status`."""
+        deadline = time.monotonic() + timeout
+        while True:
+            async with self.pool.acquire() as conn:
+                rows = list(await conn.fetch(
+                    "SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY id",
+                    invoice_id))
+            if sum(r["status"] == status for r in rows) >= count:
+                return rows
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{invoice_id}: transfers {[r['status'] for r in rows]}")
             await asyncio.sleep(0.05)
 
     async def events(self, invoice_id: str) -> list[str]:
@@ -146,3 +177,57 @@ async def entry_count(pool: asyncpg.Pool, invoice_id: str) -> int:
         count: int = await conn.fetchval(
             "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)
     return count
+
+
+@dataclass
+class Isolated:
+    """A fresh migrated database with the real app on it (own cursors, own watchers)."""
+
+    database_url: str
+    pool: asyncpg.Pool
+    app: RunningApp
+    session: aiohttp.ClientSession
+
+    async def client(self) -> tuple[str, ApiClient]:
+        """A new merchant on this database and an API client with its key."""
+        data = merchants.MerchantInput(name=f"Iso shop {random_token(6)}", bin="990340000018",
+                                       iban=TEST_IBAN)
+        async with self.pool.acquire() as conn:
+            merchant = await merchants.create_merchant(conn, data)
+            issued = await merchants.issue_api_key(conn, merchant.id,
+                                                   self.app.settings.api_key_pepper)
+        return merchant.id, ApiClient(self.session, self.app.url, issued.secret)
+
+
+@contextlib.asynccontextmanager
+async def isolated_gateway(server_url: str, data_dir: Path) -> AsyncIterator[Isolated]:
+    url = await create_database(server_url, f"ccp_iso_{secrets.token_hex(4)}")
+    await migrate(url)
+    pool = await create_pool(url, min_size=1, max_size=15)
+    try:
+        async with running_app(settings_for_tests(url, data_dir)) as app, \
+                aiohttp.ClientSession() as session:
+            yield Isolated(url, pool, app, session)
+    finally:
+        await asyncio.wait_for(pool.close(), 10)
+
+
+@contextlib.contextmanager
+def private_bsc_devnet(run_dir: Path, *, finality_blocks: int = 20,
+                       block_time: str = "0.2") -> Iterator[str]:
+    """A throwaway anvil (chain 56, test tokens) of our own, for tests that rewrite history."""
+    config = DevnetConfig(run_dir=run_dir, bsc_port=free_port(),
+                          bsc_block_time=Decimal(block_time),
+                          bsc_finality_blocks=finality_blocks, with_solana=False,
+                          persist_bsc_state=False, die_with_parent=True)
+    try:
+        up(config)
+        yield config.bsc_rpc_url
+    finally:
+        down(config)
+
+
+@pytest.fixture
+async def isolated(pg_server_url: str, tmp_path: Path) -> AsyncIterator[Isolated]:
+    async with isolated_gateway(pg_server_url, tmp_path) as env:
+        yield env

@@ -24,6 +24,7 @@
     asset: null,
     panels: {},
     redirecting: false,
+    timeUp: false,
     stream: null
   };
 
@@ -188,6 +189,7 @@
       setText("countdown", left > 0 ? clock(left) : catalog.time_up);
       if (left > 0) { return; }
       window.clearInterval(timer);
+      state.timeUp = true;
       // The server confirms with invoice.expired; a payment already seen wins over this.
       if (PAYABLE[state.phase]) { setPhase("expired", null); }
     }
@@ -240,6 +242,8 @@
 
   function apply(invoice) {
     var phase = phaseOf(invoice);
+    // The quote's time is over: never offer it again, even if the sweeper has not run yet.
+    if (state.timeUp && PAYABLE[phase]) { phase = "expired"; }
     var paidChanged = invoice.amount_paid !== state.amountPaid;
     state.amountPaid = invoice.amount_paid;
     if (phase === "partial") { showAmounts(invoice); }
