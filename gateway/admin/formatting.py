@@ -85,7 +85,20 @@ def pretty_json(value: Any) -> str:
     return json.dumps(value, indent=2, ensure_ascii=False, sort_keys=True, default=str)
 
 
-FILTERS: Final[dict[str, Callable[..., str]]] = {
+def changes(before: Any, after: Any) -> list[tuple[str, str, str]]:
+    """(field, before, after) for each top-level field that differs between two JSON objects;
+    empty unless both are objects."""
+    if not isinstance(before, dict) or not isinstance(after, dict):
+        return []
+    return [(key, _short(before.get(key)), _short(after.get(key)))
+            for key in sorted(set(before) | set(after)) if before.get(key) != after.get(key)]
+
+
+def _short(value: Any) -> str:
+    return "—" if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+
+FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
-    "json": pretty_json,
+    "json": pretty_json, "changes": changes,
 }

@@ -41,8 +41,9 @@ from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.log import get_logger
 
 log = get_logger(__name__)
-STATIC: Final = {name: (STATIC_DIR / name).read_bytes() for name in ("admin.css", "admin.js")}
-CONTENT_TYPES: Final = {".css": "text/css", ".js": "text/javascript"}
+STATIC: Final = {name: (STATIC_DIR / name).read_bytes()
+                 for name in ("admin.css", "admin.js", "favicon.svg")}
+CONTENT_TYPES: Final = {".css": "text/css", ".js": "text/javascript", ".svg": "image/svg+xml"}
 
 
 def _safe_next(raw: str | None) -> str:

@@ -59,6 +59,7 @@ ENV: Final = jinja2.Environment(
 ENV.filters.update(FILTERS)
 ENV.globals["css_url"] = f"/admin/static/admin.css?v={_static_version('admin.css')}"
 ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}"
+ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
 
 
 def https(request: web.Request) -> bool:

@@ -109,15 +109,25 @@ async def lead(lock: LeaderLock, work: Callable[[], Awaitable[None]]) -> None:
             await lock.acquire()
             worker = asyncio.ensure_future(work())
             holder = asyncio.ensure_future(lock.hold())
-            done, _ = await asyncio.wait({worker, holder},
-                                         return_when=asyncio.FIRST_COMPLETED)
+            try:
+                done, _ = await asyncio.wait({worker, holder},
+                                             return_when=asyncio.FIRST_COMPLETED)
+            except asyncio.CancelledError:
+                # Cancelled from outside (shutdown): asyncio.wait leaves both tasks running,
+                # and a worker outliving its lock would keep writing as a second leader.
+                await _cancel(worker)
+                await _cancel(holder)
+                raise
             await _cancel(worker)
             await _cancel(holder)
             if holder in done and isinstance(holder.exception(), LeadershipLost):
                 log.warning("leader_lost", lock=lock.name, error=str(holder.exception()))
                 continue
-            if worker in done and worker.exception() is not None:
-                raise worker.exception()  # type: ignore[misc]
+            if worker in done and (error := worker.exception()) is not None:
+                # Not transient (the work retries those itself): a broken invariant such as
+                # ReorgTooDeep. Stop loudly rather than keep writing.
+                log.error("leader_work_failed", lock=lock.name, error=repr(error))
+                raise error
             await lock.release()
             return
     finally:

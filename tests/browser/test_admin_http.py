@@ -98,12 +98,13 @@ async def test_secure_cookie_when_public_url_is_https(
                        public_url="https://pay.example.kz")
     name = await make_user(db_pool, auth.Role.AUDITOR)
     # The client would not send Secure cookies back over plain http: carry it by hand.
-    async with running_app(settings) as server, aiohttp.ClientSession(
+    url = f"http://{settings.host}:{settings.port}"
+    async with running_app(settings), aiohttp.ClientSession(
             cookie_jar=aiohttp.DummyCookieJar()) as http:
-        async with http.get(f"{server.url}/admin/login") as page:
+        async with http.get(f"{url}/admin/login") as page:
             token = csrf_of(await page.text())
             assert "secure" in page.headers["Set-Cookie"].lower()
-        async with http.post(f"{server.url}/admin/login", allow_redirects=False,
+        async with http.post(f"{url}/admin/login", allow_redirects=False,
                              headers={"Cookie": f"ccp_admin_login={token}"},
                              data={"csrf_token": token, "username": name,
                                    "password": PASSWORD}) as response:

@@ -48,7 +48,8 @@ def test_mainnet_block_header_and_native_transfers() -> None:
          "0x743b8aeedc163c0e3a0fe9f3910d146c48e70da8", 0x153c6ea30e6ee800),
     ]
     watched = {"0x743b8aeedc163c0e3a0fe9f3910d146c48e70da8"}
-    assert [t.value for t in native_transfers(block, watched)] == [1_530_219_620_000_000_000]  # 1.53021962 ETH
+    # 1.53021962 ETH
+    assert [t.value for t in native_transfers(block, watched)] == [1_530_219_620_000_000_000]
 
 
 def test_mainnet_erc20_transfer_logs() -> None:

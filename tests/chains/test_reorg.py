@@ -43,7 +43,8 @@ async def test_reorg_moves_the_invoice_back_and_books_nothing(
             back = await watch.wait_status(invoice["id"], "new", timeout=10)
             assert (back["amount_paid"], back["exception"]) == (0, None)
             assert watch.watcher.stats.reorgs >= 1
-            [transfer] = await watch.wait_transfers(invoice["id"], 1, status="removed")
+            removed = await watch.wait_transfers(invoice["id"], 1, status="removed")
+            assert [t["status"] for t in removed] == ["removed"]
             # Well past the old payment's finality: still nothing booked, still unpaid.
             await asyncio.sleep(3)
             assert (await watch.invoice(invoice["id"]))["status"] == "new"

@@ -75,12 +75,17 @@ async def test_refused_log_ranges_halve_and_grow_back(isolated: Isolated, devnet
     # Start 40 blocks back: the watcher catches up in spans of 32 that the node refuses
     # above 5 blocks; the payment inside that history is still found.
     await pay_uri(usdt["uri"], rpc_url=devnets.bsc_rpc_url, wallet=2)
-    head = int(await _head(devnets), 16)
+    while (head := int(await _head(devnets), 16)) < 50:  # enough history behind the head
+        await asyncio.sleep(0.2)
     proxy.max_log_span = 5
     async with running_bsc_watcher(isolated.pool, isolated.database_url, proxy.url,
                                    isolated.app.url, start_block=head - 40, span=32) as watch:
         await watch.wait_status(invoice["id"], "settled", timeout=20)
-        assert proxy.refused_spans[:3] == [32, 16, 8]
+        refused = proxy.refused_spans
+        # Refused spans halve (32 or whatever the head allowed, then 16, 8), never below
+        # what the node accepts, and the span grows back after successes.
+        assert len(refused) >= 3 and all(span > 5 for span in refused)
+        assert refused[1] == 16 and refused[2] == 8
         assert watch.watcher.span.current > 1
 
 

@@ -8,6 +8,7 @@ KZTE 1 KZT; the merchant's fee is the default 100 bps. Amounts below are worked 
 
 from __future__ import annotations
 
+import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
 from typing import Any
@@ -18,7 +19,9 @@ import pytest
 from gateway.chains.solana_follow import cursor_name
 from gateway.chains.solana_match import associated_token_account
 from gateway.chains.solana_rpc import CONFIRMED
+from gateway.chains.solana_setup import SolanaRunning
 from gateway.devnet.solana.wallet import pay_uri
+from gateway.lifecycle.service import LifecycleConfig
 from tests.chains.solana_support import (
     FAULTS,
     FaultyProxy,
@@ -28,6 +31,7 @@ from tests.chains.solana_support import (
     entry_count,
     event_types,
     expected_postings,
+    invoice_status,
     settlement_postings,
     solana_settings,
     transfers_of,
@@ -108,7 +112,13 @@ async def test_pay_each_asset(asset: str, currency: str, tiyn: int, units: int,
     assert (row["status"], row["disposition"], row["value_tiyn"]) == ("finalized", "credited",
                                                                      tiyn)
     assert row["to_address"] == devnets.solana_treasury
+    assert row["log_index"] == _transfer_instruction(option["uri"])
     assert row["from_address"] == devnets.solana_wallets[0]
+
+
+def _transfer_instruction(uri: str) -> int:
+    """The simulator sends [memo,] transfer: the transfer is instruction 1 after a memo."""
+    return 1 if "memo=" in uri else 0
 
 
 async def _delivered(receiver: WebhookReceiver, invoice_id: str) -> bool:
@@ -232,3 +242,59 @@ async def test_rpc_faults_only_delay_detection(
 
 async def _all_faults(proxy: FaultyProxy) -> bool:
     return set(proxy.injected) == set(FAULTS)
+
+
+class _KnowsNothing:
+    """A watched set that never heard of any invoice (its notices all still in flight)."""
+
+    def invoice_for_reference(self, reference: str) -> str | None:
+        return None
+
+    async def wait_current(self) -> None:
+        return None
+
+
+async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
+        shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
+        db_pool: asyncpg.Pool, solana_app: RunningApp) -> None:
+    _, client = shop
+    await watcher.stop()
+    running = SolanaRunning(solana_app.settings, db_pool, _KnowsNothing(),
+                            LifecycleConfig(public_url=solana_app.url))
+    try:
+        lonely = await running.watcher()
+        invoice = await create_invoice(client, "USDC_SOL", 100_000)  # 2 USDC
+        [signature] = await pay_uri(invoice["payment_options"][0]["uri"],
+                                    rpc_url=devnets.solana_rpc_url or "", wallet=3)
+
+        async def settled() -> bool:
+            await lonely.tick()
+            return bool((await invoice_status(client, invoice["id"]))["status"] == "settled")
+
+        await wait_for("settlement through the PostgreSQL fallback", settled)
+    finally:
+        await running.close()
+        watcher.start(solana_app.settings)
+    [row] = await transfers_of(db_pool, [signature])
+    assert (row["invoice_id"], row["disposition"]) == (invoice["id"], "credited")
+
+
+async def test_wrong_asset_with_the_reference_is_kept_for_refund(
+        shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
+        db_pool: asyncpg.Pool) -> None:
+    _, client = shop
+    invoice = await create_invoice(client, "USDT_SOL", 50_000)  # asks for 1 USDT
+    uri = invoice["payment_options"][0]["uri"]
+    # The shopper's wallet drops spl-token and sends 1 SOL with the invoice's reference.
+    sol_uri = re.sub(r"spl-token=[^&]+&?", "", uri)
+    [signature] = await pay_uri(sol_uri, rpc_url=devnets.solana_rpc_url or "", wallet=1)
+
+    async def kept() -> list[asyncpg.Record]:
+        return list(await db_pool.fetch(
+            "SELECT * FROM unmatched_payments WHERE tx_hash = $1 AND status = 'finalized'",
+            signature))
+
+    [row] = await wait_for("the wrong-asset payment", kept)
+    assert (row["asset"], int(row["amount"])) == ("SOL", 1_000_000_000)
+    assert (row["invoice_id"], row["disposition"]) == (invoice["id"], "wrong_asset")
+    assert (await invoice_status(client, invoice["id"]))["amount_paid"] == 0

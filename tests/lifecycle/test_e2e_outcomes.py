@@ -57,7 +57,7 @@ async def backdate(pool: asyncpg.Pool, invoice_id: str, late_window: str = "0") 
 
 async def test_partial_then_top_up(bsc_watch: WatchHandle, devnets: Devnets,
                                    merchant_client: tuple[str, ApiClient]) -> None:
-    merchant_id, client = merchant_client
+    _, client = merchant_client
     invoice = await create_invoice(client, AMOUNT, ["USDT_BSC"])
     usdt = option(invoice, "USDT_BSC")
     await bsc_watch.wait_watched(usdt["address"])

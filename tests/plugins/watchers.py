@@ -20,7 +20,6 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
-
 import asyncpg
 import pytest
 
@@ -28,13 +27,13 @@ from gateway.chains.bsc import BscConfig, BscWatcher
 from gateway.chains.bsc_scan import BscScanner
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.watched import WatchedSet
-from gateway.devnet import bsc as devnet_bsc
-from gateway.devnet.bsc_wallet import pay_uri
-from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.db.migrate import migrate
 from gateway.db.pool import create_pool
+from gateway.devnet import bsc as devnet_bsc
+from gateway.devnet.bsc_wallet import pay_uri
 from gateway.devnet.orchestrator import DevnetConfig, down, up
+from gateway.lifecycle.scheduler import Sweeper
+from gateway.lifecycle.service import LifecycleConfig
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import random_token
 from tests.plugins.app import (

@@ -1,0 +1,240 @@
+"""BNB Chain watcher benchmark: finality-to-settled latency and catch-up throughput.
+
+    .venv/bin/python -m tests.bench.watcher_bench [--open 1000,10000] [--payments 40]
+        [--blocks 10000] [--per-block 100] [--span 50] [--poll-ms 100]
+
+1. Latency: N open invoices (1,000 and 10,000) in a fresh database; a generated chain
+   (tests/bench/watcher_fakenode.py, 100 USDT transfers per 0.1 s block, finality 2 blocks
+   behind the head) pays `--payments` of them. Latency = the `invoice.settled` event's
+   time minus the moment the payment's block became final. Target: p99 < 500 ms + one poll
+   interval, and the two sizes within 20 % of each other (cost follows chain traffic, not
+   open invoices).
+2. Catch-up: the watcher starts `--blocks` behind a fixed head of blocks holding `--per-block`
+   transfers each (one block in ten also pays one of 10,000 open invoices) and replays them
+   through its real transport (web3 AsyncHTTPProvider, batched JSON-RPC), parsers, matching
+   and storage. Target: >= 20,000 transfers matched against the watched set per second.
+
+Uses DATABASE_URL's server when set, else a temporary embedded cluster. Writes
+bench-results/watcher.json. The machine is shared: figures are noisy.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import secrets
+import shutil
+import socket
+import statistics
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import asyncpg
+
+from gateway.chains.bsc import BscConfig, BscWatcher
+from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.rpc import RpcClient
+from gateway.chains.watched import WatchedSet
+from gateway.db.embedded import EmbeddedCluster
+from gateway.db.migrate import migrate
+from gateway.db.pool import create_pool
+from gateway.lifecycle.service import LifecycleConfig
+from gateway.log import configure_logging
+from tests.bench import watcher_fakenode as node
+
+RESULTS = Path("bench-results") / "watcher.json"
+TOKENS = {node.USDT: "USDT_BSC"}
+SEED_MERCHANT = """
+INSERT INTO merchants (id, name, bin, iban) VALUES ($1, 'Bench shop', '990340000018',
+                                                    'KZ86125KZT5004100100')
+"""
+SEED_INVOICES = """
+INSERT INTO invoices (id, merchant_id, amount, expires_at, monitoring_window, bsc_address,
+                      bsc_address_index, qr_token)
+SELECT 'inv_bench' || lpad(k::text, 8, '0'), $1, 150000, now() + interval '1 day',
+       interval '1 day', '0xa1a1a1a1' || lpad(to_hex(k), 32, '0'), k,
+       'qr_bench' || lpad(k::text, 8, '0')
+FROM generate_series(0, $2 - 1) AS k
+"""
+SEED_OPTIONS = """
+INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol, token,
+    decimals, amount_units, rate, rate_source, rate_fetched_at, uri)
+SELECT id, 'USDT_BSC', 0, 'bsc', 'USDT', '0x55d398326f99059fF775485246999027B3197955', 18,
+       3000000000000000000, 500, 'fixed', now(), 'ethereum:bench'
+FROM invoices WHERE merchant_id = $1
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@asynccontextmanager
+async def bench_server() -> AsyncIterator[str]:
+    tmp: Path | None = None
+    server = os.environ.get("DATABASE_URL")
+    if not server:
+        tmp = Path(tempfile.mkdtemp(prefix="ccpw-", dir="/tmp"))
+        cluster = EmbeddedCluster(tmp)
+        await asyncio.to_thread(cluster.start)
+        server = cluster.url("postgres")
+    try:
+        yield server
+    finally:
+        if tmp is not None:
+            await asyncio.to_thread(cluster.stop)
+            shutil.rmtree(tmp, ignore_errors=True)
+
+
+async def fresh_database(server: str, open_invoices: int) -> str:
+    name = f"watcher_bench_{secrets.token_hex(4)}"
+    admin = await asyncpg.connect(server)
+    try:
+        await admin.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await admin.close()
+    base, sep, query = server.partition("?")
+    url = base.rsplit("/", 1)[0] + f"/{name}" + (sep + query if sep else "")
+    await migrate(url)
+    conn = await asyncpg.connect(url)
+    try:
+        await conn.execute(SEED_MERCHANT, "mch_benchshop01")
+        await conn.execute(SEED_INVOICES, "mch_benchshop01", open_invoices)
+        await conn.execute(SEED_OPTIONS, "mch_benchshop01")
+        await conn.execute("ANALYZE")
+    finally:
+        await conn.close()
+    return url
+
+
+@asynccontextmanager
+async def watcher(url: str, rpc_url: str, *, poll: float, span: int
+                  ) -> AsyncIterator[tuple[BscWatcher, asyncpg.Pool]]:
+    pool = await create_pool(url, max_size=10)
+    watched = WatchedSet(url, pool, reload_interval=3600)
+    rpc = RpcClient(rpc_url, timeout=30)
+    config = BscConfig(rpc_url=rpc_url, tokens=TOKENS, poll_interval=poll, start_block=1,
+                       span=span, confirmations=2)
+    bsc = BscWatcher(config, pool, BscScanner(rpc, TOKENS, watched),
+                     LifecycleConfig("http://bench"))
+    tasks = [asyncio.ensure_future(watched.run()), asyncio.ensure_future(bsc.run())]
+    try:
+        yield bsc, pool
+    finally:
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await rpc.close()
+        await pool.close()
+
+
+async def settled_times(pool: asyncpg.Pool) -> dict[str, float]:
+    async with pool.acquire() as conn:
+        rows = await conn.fetch("SELECT invoice_id, extract(epoch FROM created_at) AS t "
+                                "FROM events WHERE type = 'invoice.settled'")
+    return {r["invoice_id"]: float(r["t"]) for r in rows}
+
+
+def percentile(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+async def latency_run(server: str, open_invoices: int, args: argparse.Namespace
+                      ) -> dict[str, Any]:
+    url = await fresh_database(server, open_invoices)
+    port = free_port()
+    spec = node.ChainSpec(mode="live", blocks=10**7, per_block=args.per_block, pay_every=5,
+                          payments=args.payments, block_time=0.1, depth=2,
+                          t0=time.time() + 2.0)
+    proc = node.start(spec, port)
+    try:
+        await node.wait_ready(f"http://127.0.0.1:{port}")
+        async with watcher(url, f"http://127.0.0.1:{port}", poll=args.poll_ms / 1000,
+                           span=args.span) as (_, pool):
+            deadline = time.time() + 60 + args.payments * 5 * spec.block_time
+            while len(done := await settled_times(pool)) < args.payments:
+                if time.time() > deadline:
+                    raise TimeoutError(f"only {len(done)} of {args.payments} settled")
+                await asyncio.sleep(0.2)
+    finally:
+        proc.terminate()
+        proc.join(5)
+    latencies = []
+    for k in range(args.payments):
+        block = (k + 1) * spec.pay_every
+        final_at = spec.t0 + (block + spec.depth) * spec.block_time
+        latencies.append((done[f"inv_bench{k:08d}"] - final_at) * 1000)
+    return {"open_invoices": open_invoices, "payments": args.payments,
+            "poll_ms": args.poll_ms, "p50_ms": round(statistics.median(latencies), 1),
+            "p99_ms": round(percentile(latencies, 99), 1),
+            "max_ms": round(max(latencies), 1)}
+
+
+async def catchup_run(server: str, args: argparse.Namespace) -> dict[str, Any]:
+    url = await fresh_database(server, 10_000)
+    port = free_port()
+    spec = node.ChainSpec(mode="replay", blocks=args.blocks, per_block=args.per_block,
+                          pay_every=10, payments=min(10_000, args.blocks // 10))
+    proc = node.start(spec, port)
+    try:
+        await node.wait_ready(f"http://127.0.0.1:{port}")
+        started = time.perf_counter()
+        async with watcher(url, f"http://127.0.0.1:{port}", poll=0.05, span=args.span) \
+                as (bsc, _):
+            while bsc.stats.blocks < args.blocks:
+                if bsc.stats.errors:
+                    raise RuntimeError(f"watcher failed: {bsc.stats.last_error}")
+                await asyncio.sleep(0.05)
+            elapsed = time.perf_counter() - started
+            stats = bsc.stats
+    finally:
+        proc.terminate()
+        proc.join(5)
+    return {"blocks": stats.blocks, "transfers_matched": stats.logs_seen,
+            "stored_payments": stats.transfers, "seconds": round(elapsed, 2),
+            "transfers_per_s": round(stats.logs_seen / elapsed),
+            "blocks_per_s": round(stats.blocks / elapsed), "span": args.span}
+
+
+async def main(args: argparse.Namespace) -> dict[str, Any]:
+    results: dict[str, Any] = {"latency": [], "note": "shared 2-core machine; noisy"}
+    async with bench_server() as server:
+        for size in (int(s) for s in args.open.split(",")):
+            row = await latency_run(server, size, args)
+            print(f"latency  open={size:>6}  p50={row['p50_ms']:>7} ms  "
+                  f"p99={row['p99_ms']:>7} ms  max={row['max_ms']:>7} ms", flush=True)
+            results["latency"].append(row)
+        if args.blocks:
+            results["catchup"] = row = await catchup_run(server, args)
+            print(f"catch-up {row['blocks']} blocks, {row['transfers_matched']} transfers "
+                  f"in {row['seconds']} s: {row['transfers_per_s']} transfers/s "
+                  f"({row['stored_payments']} payments stored)", flush=True)
+    return results
+
+
+def parse() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--open", default="1000,10000")
+    parser.add_argument("--payments", type=int, default=40)
+    parser.add_argument("--blocks", type=int, default=10_000)
+    parser.add_argument("--per-block", type=int, default=100)
+    parser.add_argument("--span", type=int, default=50)
+    parser.add_argument("--poll-ms", type=int, default=100)
+    return parser.parse_args()
+
+
+if __name__ == "__main__":
+    configure_logging("console", "warning")
+    outcome = asyncio.run(main(parse()))
+    RESULTS.parent.mkdir(exist_ok=True)
+    RESULTS.write_text(json.dumps(outcome, indent=2) + "\n")
