@@ -13,6 +13,13 @@ One step:
 3. read finality (`finalized` tag, or head - BSC_CONFIRMATIONS when the node lacks the tag or
    BSC_FINALITY=depth), mark transfers at or below it final, apply touched invoices (settled
    and booked), prune old block hashes.
+Payments that land before the watcher knows their invoice (the `invoice.created` notice
+arrives after the block was scanned) are not lost: every transfer of the last `recent`
+scanned blocks is kept in memory (gateway.chains.recent), and before each step the addresses
+that entered the watched set since the last one are looked up there and recorded. On start
+that ring is refilled from the `recent` blocks up to a stored cursor and checked against the
+whole set, for a predecessor that stopped between scanning a payment and hearing of its
+invoice (a first start, with no cursor yet, has nothing to look back at).
 RPC faults raise out of a step; `run` backs off and repeats it from the stored cursor, so a
 fault only delays detection and nothing is skipped.
 """
@@ -25,9 +32,10 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from gateway.chains.bsc_scan import CHAIN, BscScanner, Scan, Span
+from gateway.chains.bsc_scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.models import BlockRef
+from gateway.chains.recent import RecentTransfers
 from gateway.chains.store import service as store
 from gateway.chains.store.service import BlockLink, Cursor
 from gateway.chains.watched import WatchedSet
@@ -53,6 +61,7 @@ class BscConfig:
     history: int = 256
     backoff: float = 0.2
     backoff_cap: float = 10.0
+    recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
 
 
 @dataclass
@@ -60,6 +69,7 @@ class WatcherStats:
     blocks: int = 0
     logs_seen: int = 0
     transfers: int = 0
+    late: int = 0  # invoices credited from the recent blocks after their address was added
     reorgs: int = 0
     errors: int = 0
     finalized: int = -1
@@ -76,6 +86,10 @@ class BscWatcher:
         self.span = Span(config.span)
         self.finality_mode = config.finality
         self.stats = WatcherStats()
+        self.recent: RecentTransfers[Seen] = RecentTransfers(config.recent)
+        self._warmed = False
+        self._pending: dict[str, str] = {}  # keys entered, not yet checked against the ring
+        scanner.watched.track_new_keys()
 
     @property
     def watched(self) -> WatchedSet:
@@ -91,6 +105,7 @@ class BscWatcher:
             await store.claim_cursor(conn, CHAIN, None)
             await store.advance(conn, CHAIN, [BlockLink(ref.number, ref.hash, "")])
         log.info("bsc_cursor_started", chain=CHAIN, block=ref.number)
+        self._warmed = True  # nothing was scanned before this start: nothing to look back at
         return Cursor(CHAIN, ref, -1, None)
 
     async def _cursor(self, head: int) -> Cursor:
@@ -119,12 +134,54 @@ class BscWatcher:
             touched = await store.record_transfers(conn, CHAIN, scan.transfers)
             await store.advance(conn, CHAIN, links)
             await apply_invoices(conn, touched, self.lifecycle)
+        for number, items in scan.seen_by_block():
+            self.recent.remember(number, items)
         self.stats.blocks += len(scan.blocks)
         self.stats.logs_seen += scan.logs_seen
         self.stats.transfers += len(scan.transfers)
         if scan.transfers:
             log.info("bsc_transfers", chain=CHAIN, block=links[-1].number,
                      transfers=len(scan.transfers), invoices=len(touched))
+
+    # -- payments seen before their address was watched ----------------------------------
+    async def _warm(self, cursor: Cursor) -> bool:
+        """Refill the ring with the `recent` blocks up to the cursor and queue every watched
+        key for a look; False (try again next step) when they no longer chain to the cursor."""
+        number, parent = max(0, cursor.block.number - self.config.recent + 1), None
+        while number <= cursor.block.number:
+            hi = min(cursor.block.number, number + self.span.current - 1)
+            try:
+                scan = await self.scanner.scan(number, hi, None)
+            except RangeRefused:
+                self.span.refused()
+                continue
+            if not scan.blocks or (parent is not None and scan.blocks[0].parent_hash != parent):
+                return False
+            for block, items in scan.seen_by_block():
+                self.recent.remember(block, items)
+            number, parent = scan.blocks[-1].number + 1, scan.blocks[-1].hash
+        if parent != cursor.block.hash:
+            self.recent.clear()
+            return False
+        self._pending.update(self.watched.addresses)
+        return True
+
+    async def _late(self, cursor: Cursor) -> None:
+        """Record payments in the ring to addresses that entered the watched set since."""
+        self._pending.update(self.watched.take_new_keys())
+        if not self._pending:
+            return
+        transfers = await self.scanner.payments(self.recent.find(self._pending), self._pending)
+        if transfers:
+            async with self.pool.acquire() as conn, conn.transaction():
+                await store.claim_cursor(conn, CHAIN, cursor.block)
+                touched = await store.record_transfers(conn, CHAIN, transfers)
+                await apply_invoices(conn, touched, self.lifecycle)
+            if touched:
+                self.stats.late += len(touched)
+                log.info("bsc_late_match", chain=CHAIN, invoices=sorted(touched),
+                         blocks=sorted({t.block_number for t in transfers}))
+        self._pending.clear()
 
     # -- reorgs --------------------------------------------------------------------------
     async def _fork_point(self, cursor: Cursor) -> BlockRef:
@@ -152,6 +209,7 @@ class BscWatcher:
             await store.claim_cursor(conn, CHAIN, cursor.block)
             touched = await store.rollback_to(conn, CHAIN, fork)
             await apply_invoices(conn, touched, self.lifecycle)
+        self.recent.forget_above(fork.number)
         self.stats.reorgs += 1
         log.warning("bsc_reorg", chain=CHAIN, block=cursor.block.number, fork=fork.number,
                     depth=cursor.block.number - fork.number, invoices=sorted(touched))
@@ -206,6 +264,9 @@ class BscWatcher:
         await self.watched.wait_current()
         head = await self.scanner.head()
         cursor = await self._cursor(head)
+        if not self._warmed:
+            self._warmed = await self._warm(cursor)
+        await self._late(cursor)
         more = False
         if head > cursor.block.number:
             scan = await self._scan(cursor, head)

@@ -5,12 +5,19 @@ eth_getLogs for the configured token contracts' Transfer logs, and receipts only
 transfers to watched addresses (to skip failed transactions). The same code follows the head
 (ranges of a block or two) and catches up after downtime (ranges of `span` blocks): the
 eth_getLogs span halves when the node refuses it and grows back after successes.
+
+Every transfer of a range, watched or not, is also returned raw (`Scan.seen`, one `Seen` per
+native value transfer and per token Transfer log) for the watcher's ring of recent blocks
+(gateway.chains.recent): a deposit address that enters the watched set a moment after its
+block was scanned is matched there. Raw means cheap: no checksumming, no receipt, no
+`DetectedTransfer` until a key matches (`detected`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from itertools import pairwise
 
 from eth_utils.address import to_checksum_address
@@ -19,6 +26,8 @@ from gateway.chains.errors import MalformedResponse, NodeError, RangeRefused
 from gateway.chains.evm import (
     TRANSFER_TOPIC,
     EvmBlock,
+    NativeTransfer,
+    TokenTransfer,
     check_logs_match,
     native_transfers,
     parse_block,
@@ -36,6 +45,26 @@ RECEIPT_OK = "0x1"
 
 
 @dataclass(frozen=True, slots=True)
+class BlockInfo:
+    number: int
+    hash: str
+    time: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Seen:
+    """A transfer on chain to any address, as parsed (addresses lower case)."""
+
+    block: BlockInfo
+    transfer: TokenTransfer | NativeTransfer
+
+    @property
+    def key(self) -> str:
+        """The watched-set key it matches on: the recipient address."""
+        return self.transfer.to_address
+
+
+@dataclass(frozen=True, slots=True)
 class Scan:
     """What lo..hi holds for us; `fork` when lo's parent is not our cursor block."""
 
@@ -43,6 +72,14 @@ class Scan:
     transfers: tuple[DetectedTransfer, ...]
     logs_seen: int = 0
     fork: bool = False
+    seen: tuple[Seen, ...] = ()
+
+    def seen_by_block(self) -> list[tuple[int, list[tuple[str, Seen]]]]:
+        """(block number, [(key, seen)]) for every scanned block, in order (empty ones too)."""
+        grouped: dict[int, list[tuple[str, Seen]]] = {b.number: [] for b in self.blocks}
+        for item in self.seen:
+            grouped.setdefault(item.block.number, []).append((item.key, item))
+        return sorted(grouped.items())
 
 
 class Span:
@@ -120,50 +157,60 @@ class BscScanner:
         return {h for h, r in zip(tx_hashes, receipts, strict=True)
                 if isinstance(r, dict) and r.get("status") == RECEIPT_OK}
 
-    def _token_payments(self, raw_logs: list[object], blocks: Mapping[int, EvmBlock]
-                        ) -> list[DetectedTransfer]:
-        logs = token_transfers(raw_logs, self.watched.addresses, self.tokens)
+    def _seen_tokens(self, raw_logs: list[object], blocks: Mapping[int, BlockInfo]
+                     ) -> list[Seen]:
+        logs = token_transfers(raw_logs, None, self.tokens)
         check_logs_match(logs, {n: b.hash for n, b in blocks.items()})
-        return [
-            DetectedTransfer(
-                chain=CHAIN, tx_hash=t.tx_hash, log_index=t.log_index,
-                block_number=t.block_number, block_hash=t.block_hash,
-                block_time=blocks[t.block_number].timestamp, asset=self.tokens[t.token],
-                token=to_checksum_address(t.token), from_address=to_checksum_address(
-                    t.from_address), to_address=to_checksum_address(t.to_address),
-                amount=t.amount, invoice_id=self.watched.invoice_for_address(t.to_address),
-            )
-            for t in logs if t.block_number in blocks
-        ]
+        return [Seen(blocks[t.block_number], t) for t in logs if t.block_number in blocks]
 
-    async def _native_payments(self, blocks: list[EvmBlock]) -> list[DetectedTransfer]:
-        found = [(b, t) for b in blocks for t in native_transfers(b, self.watched.addresses)]
-        ok = await self.successful([t.tx_hash for _, t in found])
-        return [
-            DetectedTransfer(
-                chain=CHAIN, tx_hash=t.tx_hash, log_index=NATIVE_LOG_INDEX,
-                block_number=b.number, block_hash=b.hash, block_time=b.timestamp,
-                asset=NATIVE_ASSET, token=None,
-                from_address=to_checksum_address(t.from_address) if t.from_address else None,
-                to_address=to_checksum_address(t.to_address), amount=t.value,
-                invoice_id=self.watched.invoice_for_address(t.to_address),
-            )
-            for b, t in found if t.tx_hash in ok
-        ]
+    @staticmethod
+    def _seen_native(blocks: list[EvmBlock]) -> list[Seen]:
+        found = []
+        for b in blocks:
+            info = BlockInfo(b.number, b.hash, b.timestamp)
+            found += [Seen(info, t) for t in native_transfers(b)]
+        return found
 
-    async def scan(self, lo: int, hi: int, parent: BlockRef) -> Scan:
-        """Payments to watched addresses in lo..hi, whose parent must be `parent`."""
+    def detected(self, seen: Seen, invoice_id: str | None) -> DetectedTransfer:
+        """The stored form of a seen transfer, for `invoice_id`."""
+        t, block = seen.transfer, seen.block
+        if isinstance(t, NativeTransfer):
+            log_index, asset, token, amount = NATIVE_LOG_INDEX, NATIVE_ASSET, None, t.value
+        else:
+            log_index, asset, amount = t.log_index, self.tokens[t.token], t.amount
+            token = to_checksum_address(t.token)
+        return DetectedTransfer(
+            chain=CHAIN, tx_hash=t.tx_hash, log_index=log_index, block_number=block.number,
+            block_hash=block.hash, block_time=block.time, asset=asset, token=token,
+            from_address=to_checksum_address(t.from_address) if t.from_address else None,
+            to_address=to_checksum_address(t.to_address), amount=amount,
+            invoice_id=invoice_id,
+        )
+
+    async def payments(self, seen: Iterable[Seen], invoices: Mapping[str, str]
+                       ) -> list[DetectedTransfer]:
+        """The seen transfers to `invoices`' addresses (lower case -> invoice id), native ones
+        only when their transaction succeeded (a failed one keeps its value field)."""
+        matched = [s for s in seen if s.key in invoices]
+        native = [s.transfer.tx_hash for s in matched if isinstance(s.transfer, NativeTransfer)]
+        ok = await self.successful(native)
+        return [self.detected(s, invoices[s.key]) for s in matched
+                if not isinstance(s.transfer, NativeTransfer) or s.transfer.tx_hash in ok]
+
+    async def scan(self, lo: int, hi: int, parent: BlockRef | None) -> Scan:
+        """Payments to watched addresses in lo..hi, whose parent must be `parent` (None: a
+        re-read of blocks already followed, checked by the caller)."""
         blocks = await self.blocks(lo, hi)
         if not blocks:
             return Scan((), ())
-        if blocks[0].parent_hash != parent.hash:
+        if parent is not None and blocks[0].parent_hash != parent.hash:
             return Scan((), (), fork=True)
         for prev, block in pairwise(blocks):
             if block.parent_hash != prev.hash:
                 raise MalformedResponse(f"block {block.number} does not follow {prev.number}: "
                                         "the chain moved between reads")
         raw_logs = await self.logs(lo, blocks[-1].number)
-        by_number = {b.number: b for b in blocks}
-        transfers = self._token_payments(raw_logs, by_number)
-        transfers += await self._native_payments(blocks)
-        return Scan(tuple(blocks), tuple(transfers), logs_seen=len(raw_logs))
+        infos = {b.number: BlockInfo(b.number, b.hash, b.timestamp) for b in blocks}
+        seen = self._seen_tokens(raw_logs, infos) + self._seen_native(blocks)
+        transfers = await self.payments(seen, self.watched.addresses)
+        return Scan(tuple(blocks), tuple(transfers), logs_seen=len(raw_logs), seen=tuple(seen))

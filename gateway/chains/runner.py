@@ -94,6 +94,7 @@ def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
         confirmations=c.bsc_confirmations, start_block=c.bsc_start_block,
         span=min(c.bsc_block_batch, c.bsc_log_range), history=c.bsc_block_history,
         backoff=c.backoff_ms / 1000, backoff_cap=c.backoff_cap_ms / 1000,
+        recent=c.recent_blocks,
     )
     scanner = BscScanner(rpc, config.tokens, watched)
     return _BscRunning(BscWatcher(config, pool, scanner, lifecycle), rpc)

@@ -54,6 +54,7 @@ class ChainSettings:
     bsc_log_range: int = 2_000
     bsc_block_batch: int = 50
     bsc_block_history: int = 256
+    recent_blocks: int = 128
     solana_poll_ms: int = 500
     solana_tx_batch: int = 50
     solana_first_start: int = 1_000
@@ -62,7 +63,7 @@ class ChainSettings:
 def chain_settings(r: EnvReader, env: str) -> ChainSettings:
     return ChainSettings(
         watchers=r.bool("GATEWAY_WATCHERS", env == "dev"),
-        watch_chains=r.parsed("GATEWAY_WATCH_CHAINS", "bsc", parse_chains),
+        watch_chains=r.parsed("GATEWAY_WATCH_CHAINS", "bsc,solana", parse_chains),
         rpc_timeout_ms=r.int("CHAIN_RPC_TIMEOUT_MS", 10_000, lo=100, hi=120_000),
         rpc_retries=r.int("CHAIN_RPC_RETRIES", 3, lo=1, hi=20),
         backoff_ms=r.int("CHAIN_BACKOFF_MS", 200, lo=10, hi=60_000),
@@ -77,6 +78,7 @@ def chain_settings(r: EnvReader, env: str) -> ChainSettings:
         bsc_log_range=r.int("BSC_LOG_RANGE", 2_000, lo=1, hi=100_000),
         bsc_block_batch=r.int("BSC_BLOCK_BATCH", 50, lo=1, hi=1_000),
         bsc_block_history=r.int("BSC_BLOCK_HISTORY", 256, lo=16, hi=100_000),
+        recent_blocks=r.int("CHAIN_RECENT_BLOCKS", 128, lo=1, hi=10_000),
         solana_poll_ms=r.int("SOLANA_POLL_INTERVAL_MS", 500, lo=10, hi=60_000),
         solana_tx_batch=r.int("SOLANA_TX_BATCH", 50, lo=1, hi=1_000),
         solana_first_start=r.int("SOLANA_FIRST_START_SIGNATURES", 1_000, lo=1, hi=1_000),

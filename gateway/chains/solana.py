@@ -98,8 +98,9 @@ class SolanaWatcher:
             except (ChainError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 failures += 1
                 delay = min(self.options.backoff_cap, self.options.backoff * 2 ** (failures - 1))
-                self.log.warning("solana_round_failed", error=str(exc), error_type=type(exc)
-                                 .__name__, failures=failures, retry_in_s=round(delay, 3))
+                self.log.warning("solana_round_failed", error=str(exc),
+                                 error_type=type(exc).__name__, failures=failures,
+                                 retry_in_s=round(delay, 3))
                 await asyncio.sleep(delay)
                 continue
             if not busy:

@@ -115,7 +115,13 @@ class SolanaRunning:
                              self.lifecycle, self.options)
 
     async def run(self) -> None:
-        await (await self.watcher()).run()
+        try:
+            watcher = await self.watcher()
+        except ConfigError as exc:
+            # In the app this runs as a background task: say why it stops, loudly.
+            log.error("solana_watcher_not_started", chain="solana", error=str(exc))
+            raise
+        await watcher.run()
 
     async def close(self) -> None:
         await self.rpc.close()

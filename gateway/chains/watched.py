@@ -8,6 +8,10 @@ full reload every `reload_interval` drops invoices that are settled, cancelled o
 their monitoring window. The set is `ready` only while its LISTEN connection is alive: after
 a disconnect notices may have been missed, so the watcher pauses (never scans a block
 against a stale set) until the set is reconnected and reloaded.
+
+A watcher that keeps recent transfers (gateway.chains.recent) calls `track_new_keys()` once
+and then `take_new_keys()` before each step: the addresses and references that entered the
+set since (by a notice or a reload), to be matched against blocks scanned before they did.
 """
 
 from __future__ import annotations
@@ -44,6 +48,9 @@ class WatchedSet:
         self._ready = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
         self._added_during_reload: list[tuple[str, str | None, str | None]] | None = None
+        # key (address or reference) -> invoice id, entered since the last take; None while
+        # no watcher consumes them (so they never pile up).
+        self._new_keys: dict[str, str] | None = None
 
     # -- reading -----------------------------------------------------------------------
     def invoice_for_address(self, address: str) -> str | None:
@@ -62,12 +69,36 @@ class WatchedSet:
         while self._pending:
             await asyncio.gather(*list(self._pending), return_exceptions=True)
 
+    def track_new_keys(self) -> None:
+        """Start remembering the keys that enter the set (for `take_new_keys`)."""
+        if self._new_keys is None:
+            self._new_keys = {}
+
+    def take_new_keys(self) -> dict[str, str]:
+        """Keys (lower-case addresses, references) -> invoice id that entered the set since
+        the last call; empty unless `track_new_keys()` was called."""
+        if not self._new_keys:
+            return {}
+        taken, self._new_keys = self._new_keys, {}
+        return taken
+
+    def _entered(self, keys: dict[str, str]) -> None:
+        if self._new_keys is not None:
+            self._new_keys.update(keys)
+
     # -- writing -----------------------------------------------------------------------
     def _add(self, invoice_id: str, bsc_address: str | None, reference: str | None) -> None:
+        entered: dict[str, str] = {}
         if bsc_address:
-            self.addresses[bsc_address.lower()] = invoice_id
+            address = bsc_address.lower()
+            if self.addresses.get(address) != invoice_id:
+                entered[address] = invoice_id
+            self.addresses[address] = invoice_id
         if reference:
+            if self.references.get(reference) != invoice_id:
+                entered[reference] = invoice_id
             self.references[reference] = invoice_id
+        self._entered(entered)
         if self._added_during_reload is not None:
             self._added_during_reload.append((invoice_id, bsc_address, reference))
 
@@ -92,6 +123,9 @@ class WatchedSet:
                 addresses[address.lower()] = invoice_id
             if reference:
                 references[reference] = invoice_id
+        # Keys a lost notice never announced (e.g. across a reconnection) enter here.
+        self._entered({k: v for k, v in addresses.items() if self.addresses.get(k) != v})
+        self._entered({k: v for k, v in references.items() if self.references.get(k) != v})
         self.addresses, self.references = addresses, references
         return len(rows)
 

@@ -20,7 +20,8 @@ paid; a shopper who pays the quoted, ceil-rounded units is still credited the fu
     expired    seen >= due, on time/accepted -> processing (+ paid_late if late)
                seen >= due, late, not acc.   -> expired + paid_late  (left for a decision)
                more money arrived, partial   -> expired + paid_late / paid_partial
-    processing seen < due (reorg)            -> new before expiry, invalid after it
+    processing seen < due (reorg)            -> new before expiry  (invoice.reverted),
+                                                invalid after it     (invoice.invalid)
                final >= due                  -> settled (booked)
                now >= expires_at + window    -> invalid (never final)
     after processing, final >= due also settles in the same decision.
@@ -185,7 +186,7 @@ def _decide_processing(terms: Terms, t: _Totals, now: datetime) -> Decision:
         # The payment that made it processing was reorged out (or dropped).
         if now < terms.expires_at:
             exception = X.PAID_PARTIAL if t.seen > 0 else None
-            return Decision((Step(S.NEW, "invoice.paid_partial"),), exception, t.seen)
+            return Decision((Step(S.NEW, "invoice.reverted"),), exception, t.seen)
         return Decision((Step(S.INVALID, "invoice.invalid"),), terms.exception, t.seen)
     if t.final >= t.due:
         exception = keep_late or (X.PAID_OVER if t.final > terms.amount else None)

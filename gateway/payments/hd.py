@@ -15,9 +15,8 @@ from functools import lru_cache
 
 import base58
 import coincurve
-from eth_hash.auto import keccak
-from eth_utils.address import to_checksum_address
 
+from gateway.payments.eip55 import checksum_bytes, keccak256
 from gateway.payments.errors import DerivationError, InvalidExtendedKey
 
 # Account xpub of m/44'/60'/0' for the published BIP-39 test mnemonic "abandon ×11 about".
@@ -119,25 +118,33 @@ def serialize_xpub(key: ExtendedPublicKey) -> str:
     return encoded
 
 
-def _ckd_pub(chain_code: bytes, public_key: bytes, index: int) -> tuple[bytes, bytes]:
-    """BIP-32 CKDpub: (child chain code, child compressed public key)."""
+def _child_point(chain_code: bytes, public_key: bytes, parent: coincurve.PublicKey,
+                 index: int) -> tuple[bytes, coincurve.PublicKey]:
+    """BIP-32 CKDpub from a parsed parent point: (child chain code, child point)."""
     digest = hmac.new(chain_code, public_key + index.to_bytes(4, "big"), hashlib.sha512).digest()
     tweak, child_chain = digest[:32], digest[32:]
     if int.from_bytes(tweak, "big") >= _CURVE_ORDER:
         raise DerivationError(f"index {index} yields an invalid child; use the next index")
     try:
-        child = coincurve.PublicKey(public_key).add(tweak)
+        return child_chain, parent.add(tweak)
     except ValueError as exc:  # tweak makes the point at infinity
         raise DerivationError(f"index {index} yields an invalid child; use the next index") from exc
+
+
+def _ckd_pub(chain_code: bytes, public_key: bytes, index: int) -> tuple[bytes, bytes]:
+    """BIP-32 CKDpub: (child chain code, child compressed public key)."""
+    child_chain, child = _child_point(chain_code, public_key, coincurve.PublicKey(public_key),
+                                      index)
     return child_chain, child.format(compressed=True)
 
 
 @lru_cache(maxsize=64)
-def _external_chain(xpub: str) -> tuple[bytes, bytes]:
+def _external_chain(xpub: str) -> tuple[bytes, bytes, coincurve.PublicKey]:
     # Cached: every invoice derives from the same m/44'/60'/0'/0 node, so only the last step
-    # (one HMAC + one point addition) is paid per address.
+    # (one HMAC + one point addition) is paid per address; the parsed point is kept too.
     account = parse_xpub(xpub)
-    return _ckd_pub(account.chain_code, account.public_key, _EXTERNAL_CHAIN)
+    chain_code, public_key = _ckd_pub(account.chain_code, account.public_key, _EXTERNAL_CHAIN)
+    return chain_code, public_key, coincurve.PublicKey(public_key)
 
 
 def check_index(index: int) -> None:
@@ -147,18 +154,21 @@ def check_index(index: int) -> None:
         raise DerivationError(f"derivation index must be between 0 and {MAX_INDEX}, got {index}")
 
 
+def _address_of_point(point: coincurve.PublicKey) -> str:
+    return checksum_bytes(keccak256(point.format(compressed=False)[1:])[-20:])
+
+
 def address_of(public_key: bytes) -> str:
     """EIP-55 checksummed Ethereum/BNB Chain address of a secp256k1 public key."""
-    uncompressed = coincurve.PublicKey(public_key).format(compressed=False)
-    return str(to_checksum_address(keccak(uncompressed[1:])[-20:]))
+    return _address_of_point(coincurve.PublicKey(public_key))
 
 
 def derive_address(xpub: str, index: int) -> str:
     """Deposit address m/44'/60'/0'/0/index of the account `xpub`, EIP-55 checksummed."""
     check_index(index)
-    chain_code, public_key = _external_chain(xpub.strip())
-    _, child = _ckd_pub(chain_code, public_key, index)
-    return address_of(child)
+    chain_code, public_key, point = _external_chain(xpub.strip())
+    _, child = _child_point(chain_code, public_key, point, index)
+    return _address_of_point(child)
 
 
 def validate_xpub(xpub: str) -> str:

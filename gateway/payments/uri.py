@@ -10,11 +10,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from urllib.parse import quote, unquote_plus
 
-from eth_utils.address import is_checksum_address, to_checksum_address
-
-from gateway.payments.amounts import check_amount
+from gateway.payments.amounts import check_amount, format_units
+from gateway.payments.eip55 import checksum_hex
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
 
@@ -57,14 +57,18 @@ class SolanaPayRequest:
     memo: str | None = None
 
 
+# Cached: token contracts and the URIs parsed back by the simulator repeat the same few
+# addresses; a failed check raises and so is never cached.
+@lru_cache(maxsize=4096)
 def checksum_address(value: str, field_name: str = "address") -> str:
     """EIP-55 form of a 0x address; a mixed-case address must carry a valid checksum."""
     if not _HEX_ADDRESS.fullmatch(value):
         raise PaymentUriError(f"{field_name} {value!r} is not a 0x-prefixed 20-byte hex address")
     body = value[2:]
-    if body != body.lower() and body != body.upper() and not is_checksum_address(value):
+    checksummed = checksum_hex(body.lower())
+    if body != body.lower() and body != body.upper() and value != checksummed:
         raise PaymentUriError(f"{field_name} {value!r} has a bad EIP-55 checksum")
-    return str(to_checksum_address(value))
+    return checksummed
 
 
 def _uint(value: int, name: str) -> str:
@@ -93,6 +97,28 @@ def eip681_token(token: str, to: str, units: int, chain_id: int = BSC_CHAIN_ID) 
         f"ethereum:{contract}@{_chain(chain_id)}/transfer"
         f"?address={recipient}&uint256={_uint(units, 'units')}"
     )
+
+
+class Eip681Template:
+    """One asset's EIP-681 URIs with the fixed part (token contract, chain id) checked once.
+
+    Per invoice only the deposit address and the amount change. `uri()` trusts the address to
+    be EIP-55 already (hd.derive_address returns it so) instead of re-hashing it on every
+    invoice; its output equals `eip681_native` / `eip681_token` (tests/payments/test_uri.py).
+    """
+
+    __slots__ = ("_infix", "_prefix")
+
+    def __init__(self, token: str | None, chain_id: int = BSC_CHAIN_ID) -> None:
+        chain = _chain(chain_id)
+        if token is None:
+            self._prefix, self._infix = "ethereum:", f"@{chain}?value="
+        else:
+            contract = checksum_address(token, "token")
+            self._prefix, self._infix = f"ethereum:{contract}@{chain}/transfer?address=", "&uint256="
+
+    def uri(self, address: str, units: int) -> str:
+        return f"{self._prefix}{address}{self._infix}{_uint(units, 'units')}"
 
 
 def _query_pairs(query: str | None) -> list[tuple[str, str]]:
@@ -187,10 +213,37 @@ def solana_pay(
     if spl_token is not None:
         parts.append(f"spl-token={check_pubkey(spl_token, 'spl-token')}")
     parts.append(f"reference={check_pubkey(reference, 'reference')}")
-    for name, value in (("label", label), ("message", message), ("memo", memo)):
-        if value is not None:
-            parts.append(f"{name}={_text(value, name)}")
-    return f"solana:{recipient}?{'&'.join(parts)}"
+    return f"solana:{recipient}?{'&'.join(parts)}{solana_pay_tail(label, message, memo)}"
+
+
+def solana_pay_tail(label: str | None, message: str | None, memo: str | None = None) -> str:
+    """The `&label=..&message=..&memo=..` end of a transfer request, URL-encoded (or "")."""
+    return "".join(f"&{name}={_text(value, name)}"
+                   for name, value in (("label", label), ("message", message), ("memo", memo))
+                   if value is not None)
+
+
+class SolanaPayTemplate:
+    """One asset's Solana Pay transfer requests with recipient and mint checked once.
+
+    Per invoice only the amount, the reference (a fresh `new_reference()`, canonical by
+    construction) and the label/message tail change; the output equals `solana_pay`.
+    """
+
+    __slots__ = ("_decimals", "_head", "_mint")
+
+    def __init__(self, recipient: str, spl_token: str | None, decimals: int) -> None:
+        check_pubkey(recipient, "recipient")
+        if spl_token is None and decimals != SOL_DECIMALS:
+            raise PaymentUriError(f"native SOL has {SOL_DECIMALS} decimals, not {decimals}")
+        self._head = f"solana:{recipient}?amount="
+        self._mint = "" if spl_token is None else \
+            f"&spl-token={check_pubkey(spl_token, 'spl-token')}"
+        self._decimals = decimals
+
+    def uri(self, units: int, reference: str, tail: str) -> str:
+        amount = format_units(units, self._decimals)
+        return f"{self._head}{amount}{self._mint}&reference={reference}{tail}"
 
 
 def _check_sol_decimals(text: str, spl_token: str | None) -> None:

@@ -28,6 +28,7 @@ EVENT_TYPES: Final = (
     "invoice.paid_partial",
     "invoice.paid_late",
     "invoice.cancelled",
+    "invoice.reverted",
 )
 # The version of the event payload shape; bumped when `data` changes incompatibly.
 API_VERSION: Final = "2025-01-01"

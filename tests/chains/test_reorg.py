@@ -1,5 +1,5 @@
 """A BNB Chain reorg after detection and before finality: the payment disappears, the
-invoice moves back from processing to new, nothing is booked; a payment made afterwards on
+invoice moves back from processing to new (event `invoice.reverted`), nothing is booked; a payment made afterwards on
 the new chain still settles it.
 
 Private anvil (finality 10 blocks = 2 s at 0.2 s blocks) so the reorg can land in the gap;
@@ -50,7 +50,7 @@ async def test_reorg_moves_the_invoice_back_and_books_nothing(
             assert (await watch.invoice(invoice["id"]))["status"] == "new"
             assert await entry_count(isolated.pool, invoice["id"]) == 0
             assert await watch.events(invoice["id"]) == [
-                "invoice.created", "invoice.processing", "invoice.paid_partial"]
+                "invoice.created", "invoice.processing", "invoice.reverted"]
 
             # The shopper pays again on the new chain: processing, settled, booked once.
             await pay_uri(usdt["uri"], rpc_url=rpc_url, wallet=1)

@@ -18,10 +18,13 @@ import pytest
 
 from gateway.chains.solana_follow import cursor_name
 from gateway.chains.solana_match import associated_token_account
-from gateway.chains.solana_rpc import CONFIRMED
-from gateway.chains.solana_setup import SolanaRunning
+from gateway.chains.solana_rpc import CONFIRMED, SolanaRpc
+from gateway.chains.solana_setup import SolanaRunning, resolve_treasury
 from gateway.devnet.solana.wallet import pay_uri
+from gateway.errors import ConfigError
+from gateway.invoices.catalog import build_catalog
 from gateway.lifecycle.service import LifecycleConfig
+from gateway.payments.references import new_reference
 from tests.chains.solana_support import (
     FAULTS,
     FaultyProxy,
@@ -298,3 +301,29 @@ async def test_wrong_asset_with_the_reference_is_kept_for_refund(
     assert (row["asset"], int(row["amount"])) == ("SOL", 1_000_000_000)
     assert (row["invoice_id"], row["disposition"]) == (invoice["id"], "wrong_asset")
     assert (await invoice_status(client, invoice["id"]))["amount_paid"] == 0
+
+
+async def test_mints_are_checked_against_the_cluster(solana_app: RunningApp,
+                                                     devnets: Devnets) -> None:
+    rpc = SolanaRpc(devnets.solana_rpc_url or "")
+    try:
+        catalog = build_catalog(solana_app.settings)
+        treasury = await resolve_treasury(rpc, catalog)
+        owner = devnets.solana_treasury or ""
+        assert {a.asset: a.address for a in treasury.accounts} == {
+            "SOL": owner,
+            **{asset: associated_token_account(owner, devnets.solana_mints[symbol])
+               for asset, symbol in (("USDT_SOL", "USDT"), ("USDC_SOL", "USDC"),
+                                     ("KZTE", "KZTE"))},
+        }
+        for account in treasury.accounts[1:]:  # the devnet treasury holds each ATA already
+            assert await rpc.get_parsed_account(account.address) is not None
+        kzte = catalog.assets["KZTE"]
+        wrong_decimals = replace(catalog, assets={"KZTE": replace(kzte, decimals=6)})
+        with pytest.raises(ConfigError, match=r"SOLANA_KZTE_MINT: .* has 2 decimals"):
+            await resolve_treasury(rpc, wrong_decimals)
+        missing = replace(catalog, assets={"KZTE": replace(kzte, token=new_reference())})
+        with pytest.raises(ConfigError, match=r"SOLANA_KZTE_MINT: .* does not exist"):
+            await resolve_treasury(rpc, missing)
+    finally:
+        await rpc.close()

@@ -107,6 +107,7 @@ def test_reorged_payment_moves_processing_back_or_invalid() -> None:
     processing = replace(TERMS, status=S.PROCESSING, amount_paid=150_000)
     back = decide(processing, [], BEFORE)
     assert targets(back) == ["new"] and back.exception is None and back.amount_paid == 0
+    assert [step.event for step in back.steps] == ["invoice.reverted"]
     assert targets(decide(processing, [], LATE)) == ["invalid"]
 
 

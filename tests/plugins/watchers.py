@@ -109,8 +109,10 @@ class WatchHandle:
 @contextlib.asynccontextmanager
 async def running_bsc_watcher(pool: asyncpg.Pool, dsn: str, rpc_url: str, public_url: str,
                               *, poll: float = 0.05, sweep: bool = True,
+                              watched: WatchedSet | None = None,
                               **config: Any) -> AsyncIterator[WatchHandle]:
-    watched = WatchedSet(dsn, pool, reload_interval=30)
+    """`watched`: a watched set of the test's own (e.g. one that holds notices back)."""
+    watched = watched or WatchedSet(dsn, pool, reload_interval=30)
     rpc = RpcClient(rpc_url, timeout=2.0,
                     retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.3))
     settings = {"poll_interval": poll, "backoff": 0.05, "backoff_cap": 0.5,

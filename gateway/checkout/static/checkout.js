@@ -17,7 +17,7 @@
   var FINAL = { paid: true, invalid: true, cancelled: true };
   var EVENT_TYPES = ["invoice", "invoice.created", "invoice.processing", "invoice.settled",
     "invoice.paid_partial", "invoice.expired", "invoice.paid_late", "invoice.invalid",
-    "invoice.cancelled"];
+    "invoice.cancelled", "invoice.reverted"];
   var state = {
     phase: root.dataset.phase,
     amountPaid: Number(root.dataset.amountPaid),
