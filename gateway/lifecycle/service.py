@@ -70,7 +70,13 @@ class Payment:
 
 
 def _classify_one(p: Payment, status: InvoiceStatus,
-                  options: dict[str, PaymentOption]) -> Payment:
+                  options: dict[str, PaymentOption], units_before: int) -> Payment:
+    """Classify a fresh transfer; `units_before` are the asset's units already credited.
+
+    A credited transfer is worth the growth of the floor-rounded value of all units credited
+    in its asset, so split payments are valued like one payment of their total (rounding
+    each part down separately would lose up to a tiyn per part).
+    """
     option = options.get(p.asset)
     if option is None:
         disposition, value = Disposition.WRONG_ASSET, 0
@@ -78,17 +84,32 @@ def _classify_one(p: Payment, status: InvoiceStatus,
         disposition, value = Disposition.UNAPPLIED, 0
     else:
         disposition = Disposition.CREDITED
-        value = value_tiyn(p.units, option.rate, option.decimals)
+        value = (value_tiyn(units_before + p.units, option.rate, option.decimals)
+                 - value_tiyn(units_before, option.rate, option.decimals))
     return Payment(p.id, p.asset, p.units, p.status, disposition, value, p.at)
+
+
+def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
+                    options: dict[str, PaymentOption]) -> list[Payment]:
+    credited: dict[str, int] = {}
+    for p in payments:
+        if p.counts:
+            credited[p.asset] = credited.get(p.asset, 0) + p.units
+    fresh = []
+    for p in payments:
+        if p.disposition is None and p.status is not TransferStatus.REMOVED:
+            done = _classify_one(p, status, options, credited.get(p.asset, 0))
+            if done.counts:
+                credited[p.asset] = credited.get(p.asset, 0) + p.units
+            fresh.append(done)
+    return fresh
 
 
 async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
                       ) -> list[Payment]:
     payments = [Payment.from_row(r) for r in
                 await store_q.select_invoice_transfers(conn, row["id"])]
-    status = InvoiceStatus(row["status"])
-    fresh = [_classify_one(p, status, options) for p in payments
-             if p.disposition is None and p.status is not TransferStatus.REMOVED]
+    fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
     if fresh:
         await q.classify_transfers(conn, [p.id for p in fresh],
                                    [str(p.disposition) for p in fresh], [p.value for p in fresh])
