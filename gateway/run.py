@@ -90,7 +90,7 @@ def banner(settings: Settings, step_lines: list[str]) -> str:
     """The one block `make run` prints: where everything answers and how to try it."""
     url, cli = settings.public_url, cli_prefix()
     lines = [
-        f"gateway:   {url}  (health {url}/healthz, ready {url}/readyz)",
+        f"gateway:   {url}  (health: /healthz, readiness: /readyz)",
         f"OpenAPI:   {url}/v1/openapi.json",
         f"checkout:  {url}/pay/<invoice id>  (each invoice's checkout_url)",
         f"admin:     {url}/admin",

@@ -1,4 +1,13 @@
-"""The asyncpg connection pool and the database URL of this process."""
+"""The asyncpg connection pool and the database URL of this process.
+
+Releasing a connection does not run asyncpg's reset query (`pg_advisory_unlock_all(); CLOSE
+ALL; UNLISTEN *; RESET ALL`): that is one more round trip on every request, for state this
+project never leaves on a pooled connection. asyncpg still rolls back a transaction left open
+and drops the connection's Python listeners on release. Rule: session state (LISTEN, session
+advisory locks, SET) lives on a dedicated `asyncpg.connect()` connection, as in the live hub,
+the watched set, the watcher leader lock and the migrator; pooled connections use only
+transaction-scoped locks and settings (`pg_advisory_xact_lock`, `SET LOCAL`).
+"""
 
 from __future__ import annotations
 
@@ -24,10 +33,14 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
     )
 
 
+async def _no_session_reset(conn: asyncpg.Connection) -> None:
+    """The pool's release hook, replacing the reset query (see the module docstring)."""
+
+
 async def create_pool(dsn: str, *, min_size: int = 2, max_size: int = 20) -> asyncpg.Pool:
     pool = await asyncpg.create_pool(
         dsn, min_size=min_size, max_size=max_size, init=_init_connection,
-        command_timeout=60,
+        reset=_no_session_reset, command_timeout=60,
     )
     assert pool is not None
     return pool

@@ -16,6 +16,14 @@ Errors are not saved (Stripe does the same for validation errors): a client that
 body may retry with the same key. The fingerprint is sha256 over method, path and the body
 re-serialised canonically (sorted keys), so whitespace and key order do not matter.
 Keys live `IDEMPOTENCY_TTL` seconds (24 h); `purge_ctx` deletes older ones periodically.
+
+Self-saving handlers (`@self_saving`, used by `POST /v1/invoices`, the hot path) get no
+transaction from here: they write their rows and the saved response in ONE statement (no
+BEGIN/COMMIT round trips), composing `CLAIM_CTE` and `SAVE_CTE` with their own inserts, and
+read their key with `idempotent_write(request)`. The statement's claim gates the inserts, so
+the outcomes are the same: 409 for an in-flight twin, a replay or 422 for a saved key. When
+such a handler fails before its statement ran (e.g. a rate went stale since the first
+request), a saved response for the key is still replayed.
 Two different keys hashing to the same 32-bit lock slot at the same instant would see a
 spurious 409 — a retry resolves it.
 """
@@ -27,6 +35,7 @@ import contextlib
 import hashlib
 import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
@@ -34,10 +43,12 @@ import asyncpg
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.errors import Conflict, InvalidRequest, Unprocessable
+from gateway.errors import ApiError, Conflict, InvalidRequest, Unprocessable
 from gateway.http.auth import is_private_api, principal
 from gateway.http.json import read_json_object
 from gateway.http.middleware import Handler
+from gateway.http.queries import PURGE_BATCH, claim, save
+from gateway.http.queries import purge as purge  # re-exported: its old home, used by tests
 from gateway.log import get_logger
 from settlement.db import Conn
 
@@ -47,43 +58,36 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"
 MAX_KEY_LENGTH = 255
 PURGE_INTERVAL_SECONDS = 600
-PURGE_BATCH = 5000
+
+JSON_CONTENT_TYPE = "application/json"
+IN_USE = "idempotency_key_in_use"
+REUSED = "idempotency_key_reused"
+
+
+@dataclass(frozen=True, slots=True)
+class IdempotentWrite:
+    """What a self-saving handler's statement needs to claim the key and save its response."""
+
+    merchant_id: str
+    key: str
+    request_hash: bytes
+    ttl: timedelta
+
+
+@dataclass(frozen=True, slots=True)
+class SavedResponse:
+    """The response saved for a key by an earlier request."""
+
+    request_hash: bytes
+    status: int
+    body: bytes
+    content_type: str
+
 
 TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
-
-CLAIM = "SELECT * FROM idempotency_claim($1, $2, $3)"
-SAVE = """
-INSERT INTO idempotency_keys
-    (merchant_id, key, request_hash, response_status, response_body, content_type)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (merchant_id, key) DO UPDATE SET
-    request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
-    response_body = EXCLUDED.response_body, content_type = EXCLUDED.content_type,
-    created_at = now()
-"""
-# A conflicting row can only be an expired one (the claim saw no live row under the lock).
-PURGE = """
-DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
-    SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2))
-"""
-
-
-async def claim(conn: Conn, merchant_id: str, key: str, ttl: timedelta) -> asyncpg.Record:
-    row: asyncpg.Record | None = await conn.fetchrow(CLAIM, merchant_id, key, ttl)
-    assert row is not None  # a set-returning function that always returns one row
-    return row
-
-
-async def save(conn: Conn, merchant_id: str, key: str, request_hash: bytes, status: int,
-               body: bytes, content_type: str) -> None:
-    await conn.execute(SAVE, merchant_id, key, request_hash, status, body, content_type)
-
-
-async def purge(conn: Conn, ttl: timedelta, batch: int = PURGE_BATCH) -> int:
-    status: str = await conn.execute(PURGE, ttl, batch)
-    return int(status.rpartition(" ")[2])
-
+WRITE = web.RequestKey("idempotent_write", IdempotentWrite)
+_SELF_SAVING: set[Handler] = set()
 
 def tx_conn(request: web.Request) -> Conn:
     """The connection (inside the request's transaction) of an authenticated POST."""
@@ -110,16 +114,28 @@ def _key(request: web.Request) -> str | None:
     return key
 
 
-def _replay(row: asyncpg.Record, request_hash: bytes) -> web.Response:
-    if row["request_hash"] != request_hash:
+def saved_response(row: asyncpg.Record) -> SavedResponse | None:
+    """The saved response in a claim row (`idempotency_claim` columns), if there is one."""
+    if row["request_hash"] is None:
+        return None
+    return SavedResponse(bytes(row["request_hash"]), row["response_status"],
+                         bytes(row["response_body"]), row["content_type"])
+
+
+def in_use() -> Conflict:
+    return Conflict("A request with this idempotency key is still in progress.",
+                    code=IN_USE, param=HEADER)
+
+
+def replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
+    """The saved response again, or 422 when the key was used for another request."""
+    if saved.request_hash != request_hash:
         raise Unprocessable(
             "This idempotency key was already used with a different request.",
-            code="idempotency_key_reused", param=HEADER,
+            code=REUSED, param=HEADER,
         )
-    return web.Response(
-        status=row["response_status"], body=row["response_body"],
-        content_type=row["content_type"], headers={REPLAYED_HEADER: "true"},
-    )
+    return web.Response(status=saved.status, body=saved.body, content_type=saved.content_type,
+                        headers={REPLAYED_HEADER: "true"})
 
 
 async def _run(request: web.Request, handler: Handler, conn: Conn, key: str | None,
@@ -129,10 +145,10 @@ async def _run(request: web.Request, handler: Handler, conn: Conn, key: str | No
     if key is not None:
         row = await claim(conn, merchant_id, key, timedelta(seconds=settings.idempotency_ttl))
         if not row["locked"]:
-            raise Conflict("A request with this idempotency key is still in progress.",
-                           code="idempotency_key_in_use", param=HEADER)
-        if row["request_hash"] is not None:
-            return _replay(row, request_hash)
+            raise in_use()
+        saved = saved_response(row)
+        if saved is not None:
+            return replay(saved, request_hash)
     response = await handler(request)
     if key is not None and 200 <= response.status < 300:
         body = response.body if isinstance(response, web.Response) else None
@@ -147,6 +163,46 @@ def _is_api_post(request: web.Request) -> bool:
     return request.method == "POST" and is_private_api(request.path)
 
 
+def self_saving(handler: Handler) -> Handler:
+    """Mark a POST handler that claims its key and saves its response in its own statement."""
+    _SELF_SAVING.add(handler)
+    return handler
+
+
+def idempotent_write(request: web.Request) -> IdempotentWrite | None:
+    """The key claim of a self-saving handler's request (None without Idempotency-Key)."""
+    return request.get(WRITE)
+
+
+async def _replay_after_error(request: web.Request, write: IdempotentWrite) -> web.Response | None:
+    # The handler failed before its statement could claim the key: a twin may hold it, or an
+    # earlier request may have saved the answer this one must replay.
+    async with request.app[DB_POOL].acquire() as conn:
+        row = await claim(conn, write.merchant_id, write.key, write.ttl)
+    if not row["locked"]:
+        raise in_use()
+    saved = saved_response(row)
+    return replay(saved, write.request_hash) if saved is not None else None
+
+
+async def _run_self_saving(request: web.Request, handler: Handler, key: str | None,
+                           request_hash: bytes) -> web.StreamResponse:
+    if key is None:
+        return await handler(request)
+    ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
+    write = IdempotentWrite(principal(request).merchant_id, key, request_hash, ttl)
+    request[WRITE] = write
+    try:
+        return await handler(request)
+    except ApiError as exc:
+        if exc.code in (IN_USE, REUSED):  # the statement's own claim already answered
+            raise
+        replayed = await _replay_after_error(request, write)
+        if replayed is None:
+            raise
+        return replayed
+
+
 @web.middleware
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not _is_api_post(request):
@@ -154,9 +210,12 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
     request[JSON_BODY] = body
     key = _key(request)
+    request_hash = fingerprint(request, body)
+    if request.match_info.handler in _SELF_SAVING:
+        return await _run_self_saving(request, handler, key, request_hash)
     async with request.app[DB_POOL].acquire() as conn, conn.transaction():
         request[TX_CONN] = conn
-        return await _run(request, handler, conn, key, fingerprint(request, body))
+        return await _run(request, handler, conn, key, request_hash)
 
 
 async def _purge_loop(app: web.Application) -> None:

@@ -12,37 +12,64 @@ from typing import Any
 
 import asyncpg
 
+from gateway.http.queries import CLAIM_CTE, SAVE_CTE
+from gateway.webhooks.queries import EVENT_CTES
 from settlement.db import Conn
 
 Row = asyncpg.Record
 
-NEXT_BSC_INDEX = "SELECT nextval('bsc_address_index_seq')::integer"
+# A block of BIP-44 indexes for one process (gateway.invoices.indexes), in one round trip.
+NEXT_BSC_INDEXES = "SELECT nextval('bsc_address_index_seq')::integer FROM generate_series(1, $1)"
 
-# One statement writes the invoice and all its options (one round trip on the hot path).
-# Options arrive as parallel arrays; amount_units as text so no integer width limits apply.
-INSERT_INVOICE = """
-WITH inv AS (
+# The invoice, its options, its `invoice.created` event (with deliveries and NOTIFY) in ONE
+# statement, so the create path is one round trip and, with no explicit transaction, commits
+# in it too. Options arrive as parallel arrays; amount_units as text so no integer width limits
+# apply. `{gate}` is empty, or the idempotency claim that must let the insert through.
+_CREATE_CTES = """
+inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
-                          redirect_url, expires_at, monitoring_window, late_accept_window,
-                          tolerance_bps, tolerance_tiyn, bsc_address, bsc_address_index,
-                          solana_reference, solana_recipient, qr_token)
-    VALUES ($1, $2, $3, $4, $5, $6, $7, $8, now() + make_interval(secs => $9), $10, $11,
-            $12, $13, $14, $15, $16, $17, $18)
-    RETURNING *
+                          redirect_url, created_at, expires_at, monitoring_window,
+                          late_accept_window, tolerance_bps, tolerance_tiyn, bsc_address,
+                          bsc_address_index, solana_reference, solana_recipient, qr_token)
+    SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
+           $9::timestamptz, $10::timestamptz, $11::interval, $12::interval, $13::integer,
+           $14::bigint, $15::text, $16::integer, $17::text, $18::text, $19::text
+    {gate}
+    RETURNING id
 ), opts AS (
     INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol, token,
                                          decimals, amount_units, rate, rate_source,
                                          rate_fetched_at, uri)
     SELECT inv.id, o.asset, o.position, o.chain, o.symbol, o.token, o.decimals,
            o.amount_units::numeric(78, 0), o.rate, o.rate_source, o.rate_fetched_at, o.uri
-    FROM inv, unnest($19::text[], $20::smallint[], $21::text[], $22::text[], $23::text[],
-                     $24::smallint[], $25::text[], $26::numeric[], $27::text[],
-                     $28::timestamptz[], $29::text[])
+    FROM inv, unnest($20::text[], $21::smallint[], $22::text[], $23::text[], $24::text[],
+                     $25::smallint[], $26::text[], $27::numeric[], $28::text[],
+                     $29::timestamptz[], $30::text[])
          AS o(asset, position, chain, symbol, token, decimals, amount_units, rate,
               rate_source, rate_fetched_at, uri)
+),"""
+_CREATED_EVENT = EVENT_CTES.format(
+    id="$31", merchant="$2", type="$32", version="$33", invoice="$1", data="$34", notice="$35",
+    source="FROM inv",
 )
-SELECT * FROM inv
-"""
+CREATE_INVOICE = (
+    "WITH" + _CREATE_CTES.format(gate="") + _CREATED_EVENT
+    + "\nSELECT (SELECT count(*) FROM inv) AS created, (SELECT count(*) FROM notified) AS notified"
+)
+# The same behind an Idempotency-Key: the claim gates the insert, the response is saved with it.
+# Row: the claim's columns (locked, and the saved response of an earlier request if any),
+# `created` (1 when this request's invoice was written).
+CREATE_INVOICE_IDEMPOTENT = (
+    "WITH" + CLAIM_CTE.format(merchant="$2", key="$36", ttl="$37") + ","
+    + _CREATE_CTES.format(gate="FROM claim WHERE claim.locked AND claim.request_hash IS NULL")
+    + _CREATED_EVENT + ","
+    + SAVE_CTE.format(merchant="$2", key="$36", hash="$38", body="$39", content_type="$40",
+                      source="FROM inv")
+    + """
+SELECT claim.*, (SELECT count(*) FROM inv) AS created, (SELECT count(*) FROM saved) AS saved_now,
+       (SELECT count(*) FROM notified) AS notified
+FROM claim"""
+)
 SELECT_INVOICE = "SELECT * FROM invoices WHERE id = $1 AND merchant_id = $2"
 SELECT_INVOICE_FOR_UPDATE = SELECT_INVOICE + " FOR UPDATE"
 SELECT_INVOICE_ANY_MERCHANT = "SELECT * FROM invoices WHERE id = $1"
@@ -85,15 +112,20 @@ WHERE status IN ('new', 'processing')
 """
 
 
-async def next_bsc_index(conn: Conn) -> int:
-    index: int = await conn.fetchval(NEXT_BSC_INDEX)
-    return index
+async def next_bsc_indexes(conn: Conn, count: int) -> list[int]:
+    return [row[0] for row in await conn.fetch(NEXT_BSC_INDEXES, count)]
 
 
-async def insert_invoice(conn: Conn, invoice: Sequence[Any], options: Sequence[list[Any]]) -> Row:
-    """Insert the invoice (18 values) and its options (11 parallel columns); returns the row."""
-    row: Row | None = await conn.fetchrow(INSERT_INVOICE, *invoice, *options)
-    assert row is not None  # INSERT ... RETURNING always yields its row
+async def create_invoice(conn: Conn, invoice: Sequence[Any], options: Sequence[list[Any]],
+                         event: Sequence[Any], claim: Sequence[Any] | None) -> Row:
+    """Run CREATE_INVOICE (`claim` None) or CREATE_INVOICE_IDEMPOTENT.
+
+    invoice: 19 values ($1..$19); options: 11 parallel columns; event: id, type, api version,
+    data (JSON text), notice; claim: key, ttl, request hash, response body, content type.
+    """
+    query, extra = (CREATE_INVOICE, ()) if claim is None else (CREATE_INVOICE_IDEMPOTENT, claim)
+    row: Row | None = await conn.fetchrow(query, *invoice, *options, *event, *extra)
+    assert row is not None  # the final SELECT always yields one row
     return row
 
 

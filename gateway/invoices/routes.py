@@ -1,6 +1,7 @@
 """HTTP of invoices: `POST /v1/invoices`, `GET /v1/invoices`, `GET /v1/invoices/{id}`,
 `POST /v1/invoices/{id}/cancel`. Authentication, rate limiting, idempotency and the POST
-transaction come from the /v1 middleware chain (gateway.http.api).
+transaction come from the /v1 middleware chain (gateway.http.api); `POST /v1/invoices` is
+self-saving (gateway.http.idempotency): its one statement claims the key and saves the response.
 """
 
 from __future__ import annotations
@@ -14,13 +15,22 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest, NotFound
 from gateway.http.auth import principal
-from gateway.http.idempotency import json_body, tx_conn
+from gateway.http.idempotency import (
+    JSON_CONTENT_TYPE,
+    SavedResponse,
+    idempotent_write,
+    json_body,
+    replay,
+    self_saving,
+    tx_conn,
+)
 from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
 from gateway.invoices.params import Limits, parse_create, reject_unknown
-from gateway.invoices.serializers import invoice_object
+from gateway.invoices.quotes import UriTemplates
+from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
 from gateway.rates import RATE_BOOK
 
@@ -42,18 +52,27 @@ def _invoice_id(request: web.Request) -> str:
     return invoice_id
 
 
+def _body(body: bytes) -> web.Response:
+    return web.Response(body=body, content_type=JSON_CONTENT_TYPE)
+
+
 def _json(request: web.Request, invoice: Invoice) -> web.Response:
-    deps = request.app[INVOICE_DEPS]
-    return web.json_response(invoice_object(invoice, deps.public_url))
+    return _body(invoice_json(invoice, request.app[INVOICE_DEPS].public_url))
 
 
 @routes.post("/v1/invoices")
+@self_saving
 async def create(request: web.Request) -> web.Response:
     req = parse_create(json_body(request), request.app[LIMITS])
-    invoice = await service.create_invoice(
-        tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
-    )
-    return _json(request, invoice)
+    write = idempotent_write(request)
+    async with request.app[DB_POOL].acquire() as conn:
+        result = await service.create_invoice(
+            conn, request.app[INVOICE_DEPS], principal(request), req, write
+        )
+    if isinstance(result, SavedResponse):
+        assert write is not None  # only a claimed key has a saved response
+        return replay(result, write.request_hash)
+    return _body(result.body)
 
 
 @routes.get("/v1/invoices/{id}")
@@ -120,7 +139,7 @@ async def list_(request: web.Request) -> web.Response:
         )
     public_url = request.app[INVOICE_DEPS].public_url
     items = [invoice_object(invoice, public_url) for invoice in invoices]
-    return web.json_response(envelope("/v1/invoices", items, page))
+    return _body(dumps(envelope("/v1/invoices", items, page)))
 
 
 async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
@@ -129,6 +148,7 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
     app[INVOICE_DEPS] = service.InvoiceDeps(
         catalog=app[CATALOG], book=app[RATE_BOOK],
         policy=service.Policy.from_settings(settings), public_url=settings.public_url,
+        uris=UriTemplates(app[CATALOG]),
     )
     yield
 

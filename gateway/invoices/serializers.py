@@ -4,13 +4,20 @@ Amounts: `amount`/`amount_paid` are integer tiyn; an option's `amount` is a plai
 string in the asset's units (no exponent) and `amount_units` the same in base units as an
 integer string (JSON numbers cannot carry 10^18-scale integers safely in every client).
 Timestamps are RFC 3339 UTC strings.
+
+`invoice_json` is the one encoding of the object (orjson, compact): the create path sends the
+same bytes as the response, the `invoice.created` event's data and the saved idempotent
+response, so the object is serialised once.
 """
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
+
+import orjson
 
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.payments.amounts import format_units
@@ -24,6 +31,12 @@ def plain_decimal(value: Decimal) -> str:
     """Positional notation always (`str(Decimal("3E+5"))` would give an exponent)."""
     text = format(value, "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+# A quote's rate and fetched-at repeat in every invoice until the rates refresh: their text is
+# cached (Decimal("1.50") == Decimal("1.5") share an entry, and both print as "1.5").
+_rate_text = lru_cache(maxsize=256)(plain_decimal)
+_fetched_at_text = lru_cache(maxsize=256)(timestamp)
 
 
 def qr_urls(public_url: str, qr_token: str, asset_id: str) -> tuple[str, str]:
@@ -41,9 +54,9 @@ def option_object(option: PaymentOption, invoice: Invoice, public_url: str) -> d
         "decimals": option.decimals,
         "amount": format_units(option.amount_units, option.decimals),
         "amount_units": str(option.amount_units),
-        "rate": plain_decimal(option.rate),
+        "rate": _rate_text(option.rate),
         "rate_source": option.rate_source,
-        "rate_fetched_at": timestamp(option.rate_fetched_at),
+        "rate_fetched_at": _fetched_at_text(option.rate_fetched_at),
         "uri": option.uri,
     }
     if option.chain == "bsc":
@@ -77,3 +90,12 @@ def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
         "late_payment_window": int(invoice.late_accept_window.total_seconds()),
         "payment_options": [option_object(o, invoice, public_url) for o in invoice.options],
     }
+
+
+def dumps(obj: Any) -> bytes:
+    """Compact JSON of an API object (strings, ints, lists, dicts and None only)."""
+    return orjson.dumps(obj)
+
+
+def invoice_json(invoice: Invoice, public_url: str) -> bytes:
+    return dumps(invoice_object(invoice, public_url))

@@ -1,18 +1,28 @@
 """Invoice rules: create (quotes locked, deposit targets assigned), read, list, cancel, and the
 guarded status change every later lifecycle step (chain watchers, expiry) goes through.
 
-No SQL here (see queries.py). Writers run in the caller's transaction: on the API that is the
-one transaction of the request (gateway.http.idempotency), so the invoice, its options, its
-`invoice.created` event and the saved idempotent response commit together.
+No SQL here (see queries.py). Creation is ONE statement (queries.CREATE_INVOICE): the invoice,
+its options, its `invoice.created` event (deliveries, NOTIFY) and, with an Idempotency-Key,
+the key's claim and saved response commit together in one round trip. Everything the statement
+needs is computed here first: the deposit address from a reserved index (indexes.py), the
+quotes, the URIs, the timestamps (this process's clock) and the response bytes, which are also
+the event's data and the saved response. Other writers run in the caller's transaction.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 from gateway.config import Settings
 from gateway.errors import NotFound
+from gateway.http.idempotency import (
+    JSON_CONTENT_TYPE,
+    IdempotentWrite,
+    SavedResponse,
+    in_use,
+    saved_response,
+)
 from gateway.invoices import queries as q
 from gateway.invoices.catalog import Catalog
 from gateway.invoices.errors import (
@@ -21,17 +31,25 @@ from gateway.invoices.errors import (
     NotCancellable,
     StaleTransition,
 )
+from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.params import CreateInvoice
-from gateway.invoices.quotes import Targets, build_options, lock_quotes, message_for
-from gateway.invoices.serializers import invoice_object
+from gateway.invoices.quotes import (
+    LockedQuote,
+    Targets,
+    UriTemplates,
+    build_options,
+    lock_quotes,
+    message_for,
+)
+from gateway.invoices.serializers import invoice_json, invoice_object
 from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
-from gateway.webhooks.outbox import emit
+from gateway.webhooks.outbox import emit, pending_event
 from settlement.db import Conn
 
 Row = q.Row
@@ -60,6 +78,16 @@ class InvoiceDeps:
     book: RateBook
     policy: Policy
     public_url: str
+    uris: UriTemplates
+    indexes: BscIndexes = field(default_factory=BscIndexes)
+
+
+@dataclass(frozen=True)
+class Created:
+    """A new invoice and its API object as JSON (the response body)."""
+
+    invoice: Invoice
+    body: bytes
 
 
 @dataclass(frozen=True)
@@ -73,7 +101,7 @@ class ListFilter:
 async def _targets(conn: Conn, deps: InvoiceDeps, chains: set[str], caller: Principal,
                    req: CreateInvoice) -> tuple[Targets, int | None]:
     """Deposit targets and the BIP-44 index of the BNB Chain address (None without bsc)."""
-    index = await q.next_bsc_index(conn) if "bsc" in chains else None
+    index = await deps.indexes.take(conn) if "bsc" in chains else None
     solana = "solana" in chains
     targets = Targets(
         bsc_address=derive_address(deps.catalog.xpub, index) if index is not None else None,
@@ -84,31 +112,65 @@ async def _targets(conn: Conn, deps: InvoiceDeps, chains: set[str], caller: Prin
     return targets, index
 
 
-async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
-                         req: CreateInvoice) -> Invoice:
+def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
+                 locked: list[LockedQuote], targets: Targets) -> Invoice:
+    now = datetime.now(UTC)
+    policy = deps.policy
+    return Invoice(
+        id=new_id("inv"), merchant_id=caller.merchant_id, status=InvoiceStatus.NEW,
+        exception=None, amount=req.amount, currency=req.currency, amount_paid=0,
+        order_id=req.order_id, description=req.description, metadata=req.metadata,
+        redirect_url=req.redirect_url, created_at=now,
+        expires_at=now + timedelta(seconds=req.expires_in),
+        monitoring_window=policy.monitoring_window,
+        late_accept_window=policy.late_accept_window, tolerance_bps=policy.tolerance_bps,
+        tolerance_tiyn=policy.tolerance_tiyn, bsc_address=targets.bsc_address,
+        solana_reference=targets.solana_reference, solana_recipient=targets.solana_recipient,
+        qr_token=random_token(QR_TOKEN_CHARS),
+        options=build_options(locked, targets, deps.uris),
+    )
+
+
+async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
+                         write: IdempotentWrite | None = None) -> Created | SavedResponse:
+    """Create the invoice in one statement; `write`: the request's Idempotency-Key claim.
+
+    Returns the saved response of an earlier request with the same key instead, when there is
+    one (the caller replays it, or refuses a different request); raises the 409 Conflict
+    `idempotency_key_in_use` while a twin request holds the key.
+    """
     if not caller.active:
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
-    # Quotes first: a stale rate refuses the invoice before any sequence value is spent.
+    # Quotes first: a stale rate refuses the invoice before any index is spent.
     locked = lock_quotes(deps.book, assets, req.amount)
     targets, index = await _targets(conn, deps, {a.spec.chain for a in assets}, caller, req)
-    options = build_options(locked, targets)
-    row = await q.insert_invoice(conn, _invoice_values(deps.policy, caller, req, targets, index),
-                                 _option_columns(options))
-    invoice = Invoice.from_row(row, options)
-    await emit(conn, merchant_id=caller.merchant_id, type="invoice.created",
-               data=invoice_object(invoice, deps.public_url))
-    return invoice
+    invoice = _new_invoice(deps, caller, req, locked, targets)
+    body = invoice_json(invoice, deps.public_url)
+    event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
+    claim = None if write is None else (write.key, write.ttl, write.request_hash, body,
+                                        JSON_CONTENT_TYPE)
+    row = await q.create_invoice(
+        conn, _invoice_values(invoice, index), _option_columns(invoice.options),
+        (event.id, event.type, event.api_version, body.decode(), event.notice), claim,
+    )
+    if write is not None:
+        saved = saved_response(row)
+        if saved is not None:
+            return saved
+        if not row["locked"]:
+            raise in_use()
+    return Created(invoice, body)
 
 
-def _invoice_values(policy: Policy, caller: Principal, req: CreateInvoice, targets: Targets,
-                    index: int | None) -> tuple[object, ...]:
+def _invoice_values(invoice: Invoice, index: int | None) -> tuple[object, ...]:
+    """Values in queries.CREATE_INVOICE's invoice column order ($1..$19)."""
     return (
-        new_id("inv"), caller.merchant_id, req.amount, req.currency, req.order_id,
-        req.description, req.metadata, req.redirect_url, req.expires_in,
-        policy.monitoring_window, policy.late_accept_window, policy.tolerance_bps,
-        policy.tolerance_tiyn, targets.bsc_address, index, targets.solana_reference,
-        targets.solana_recipient, random_token(QR_TOKEN_CHARS),
+        invoice.id, invoice.merchant_id, invoice.amount, invoice.currency, invoice.order_id,
+        invoice.description, invoice.metadata, invoice.redirect_url, invoice.created_at,
+        invoice.expires_at, invoice.monitoring_window, invoice.late_accept_window,
+        invoice.tolerance_bps, invoice.tolerance_tiyn, invoice.bsc_address, index,
+        invoice.solana_reference, invoice.solana_recipient, invoice.qr_token,
     )
 
 

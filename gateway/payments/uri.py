@@ -115,7 +115,8 @@ class Eip681Template:
             self._prefix, self._infix = "ethereum:", f"@{chain}?value="
         else:
             contract = checksum_address(token, "token")
-            self._prefix, self._infix = f"ethereum:{contract}@{chain}/transfer?address=", "&uint256="
+            self._prefix = f"ethereum:{contract}@{chain}/transfer?address="
+            self._infix = "&uint256="
 
     def uri(self, address: str, units: int) -> str:
         return f"{self._prefix}{address}{self._infix}{_uint(units, 'units')}"

@@ -1,9 +1,11 @@
 """Balances from chain nodes over standard JSON-RPC, for reconciliation.
 
 BNB Chain: `eth_getBalance` (BNB) and ERC-20 `balanceOf` through `eth_call` per deposit
-address. Solana: `getBalance` of the treasury (SOL) and `getTokenAccountBalance` of the
-treasury's associated token account per mint (a missing account holds 0). The same code runs
-against the local devnets, testnet or mainnet: only the URLs differ.
+address, at the block the watcher has finalized (so the balance and the transfers it holds
+describe the same instant). Solana: `getBalance` of the treasury (SOL) and
+`getTokenAccountBalance` of the treasury's associated token account per mint (a missing
+account holds 0), at `finalized` commitment. The same code runs against the local devnets,
+testnet or mainnet: only the URLs differ. At most `concurrency` calls are in flight.
 """
 
 from __future__ import annotations
@@ -75,13 +77,14 @@ def _hex_int(value: Any, method: str) -> int:
     return int(value, 16) if len(value) > 2 else 0
 
 
-async def bnb_balance(rpc: JsonRpc, address: str) -> int:
-    return _hex_int(await rpc.call("eth_getBalance", [address, "latest"]), "eth_getBalance")
+async def bnb_balance(rpc: JsonRpc, address: str, block: str = "latest") -> int:
+    return _hex_int(await rpc.call("eth_getBalance", [address, block]), "eth_getBalance")
 
 
-async def erc20_balance(rpc: JsonRpc, contract: str, address: str) -> int:
+async def erc20_balance(rpc: JsonRpc, contract: str, address: str,
+                        block: str = "latest") -> int:
     data = BALANCE_OF + address.lower().removeprefix("0x").rjust(64, "0")
-    result = await rpc.call("eth_call", [{"to": contract, "data": data}, "latest"])
+    result = await rpc.call("eth_call", [{"to": contract, "data": data}, block])
     return _hex_int(result, "eth_call")
 
 
@@ -107,38 +110,46 @@ async def spl_balance(rpc: JsonRpc, token_account: str) -> int:
     return int(result["value"]["amount"])
 
 
-async def _observe(
-    chain: str, asset: str, address: str, fetch: Awaitable[int]
-) -> Observation:
+async def _observe(chain: str, asset: str, address: str, fetch: Awaitable[int],
+                   gate: asyncio.Semaphore) -> Observation:
     try:
-        return Observation(chain, asset, address, await fetch)
+        async with gate:
+            return Observation(chain, asset, address, await fetch)
     except ChainError as exc:
         return Observation(chain, asset, address, None, str(exc))
     except (KeyError, TypeError, ValueError) as exc:
         return Observation(chain, asset, address, None, f"malformed answer: {exc}")
 
 
+def _bsc_fetch(rpc: JsonRpc, sources: ChainSources, e: AddressExpectation,
+               block: str) -> Awaitable[int] | None:
+    if e.asset == "bsc:BNB":
+        return bnb_balance(rpc, e.address, block)
+    if e.asset in sources.bsc_tokens:
+        return erc20_balance(rpc, sources.bsc_tokens[e.asset], e.address, block)
+    return None
+
+
+def _solana_fetch(rpc: JsonRpc, e: AddressExpectation) -> Awaitable[int]:
+    return sol_balance(rpc, e.address) if e.asset == "solana:SOL" else spl_balance(rpc, e.address)
+
+
 async def observe(
-    sources: ChainSources, expected: Sequence[AddressExpectation], timeout: float
+    sources: ChainSources, expected: Sequence[AddressExpectation], timeout: float, *,
+    bsc_block: int | None = None, concurrency: int = 16,
 ) -> list[Observation]:
-    """Every balance reconciliation needs, fetched concurrently."""
-    tasks = []
+    """The balance of every expectation's address and asset, fetched concurrently; BNB
+    Chain at `bsc_block` (None: latest)."""
+    gate = asyncio.Semaphore(concurrency)
+    block = "latest" if bsc_block is None else hex(bsc_block)
     async with aiohttp.ClientSession() as session:
-        if sources.bsc_rpc_url:
-            bsc = JsonRpc(session, sources.bsc_rpc_url, timeout)
-            for e in expected:
-                if e.chain != "bsc":
-                    continue
-                if e.asset == "bsc:BNB":
-                    tasks.append(_observe("bsc", e.asset, e.address, bnb_balance(bsc, e.address)))
-                elif e.asset in sources.bsc_tokens:
-                    fetch = erc20_balance(bsc, sources.bsc_tokens[e.asset], e.address)
-                    tasks.append(_observe("bsc", e.asset, e.address, fetch))
-        if sources.solana_rpc_url and sources.solana_treasury:
-            sol = JsonRpc(session, sources.solana_rpc_url, timeout)
-            owner = sources.solana_treasury
-            tasks.append(_observe("solana", "solana:SOL", owner, sol_balance(sol, owner)))
-            for asset, mint in sorted(sources.solana_mints.items()):
-                ata = associated_token_address(owner, mint)
-                tasks.append(_observe("solana", asset, ata, spl_balance(sol, ata)))
+        bsc = JsonRpc(session, sources.bsc_rpc_url, timeout) if sources.bsc_rpc_url else None
+        sol = JsonRpc(session, sources.solana_rpc_url, timeout) \
+            if sources.solana_rpc_url else None
+        tasks = []
+        for e in expected:
+            fetch = _bsc_fetch(bsc, sources, e, block) if e.chain == "bsc" and bsc else \
+                _solana_fetch(sol, e) if e.chain == "solana" and sol else None
+            if fetch is not None:
+                tasks.append(_observe(e.chain, e.asset, e.address, fetch, gate))
         return list(await asyncio.gather(*tasks))

@@ -23,7 +23,6 @@ from settlement.batches.states import BatchStatus
 from settlement.db import Conn
 from settlement.fees.fx import convert
 from settlement.payouts.service import ExportRequest
-from settlement.reconciliation.service import resolve_unmatched
 
 Action = Callable[[Conn, argparse.Namespace, Settings], Awaitable[Any]]
 
@@ -109,12 +108,13 @@ async def _reconcile(conn: Conn, args: argparse.Namespace, settings: Settings) -
 
 
 async def _assign(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return await resolve_unmatched(conn, args.transfer, action="assign",
-                                   invoice_id=args.invoice, note=args.note)
+    return await service.resolve_payment(conn, settings, args.transfer, action="assign",
+                                         invoice_id=args.invoice, note=args.note)
 
 
 async def _refund(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return await resolve_unmatched(conn, args.transfer, action="refund", note=args.note)
+    return await service.resolve_payment(conn, settings, args.transfer, action="refund",
+                                         note=args.note)
 
 
 async def _close(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:

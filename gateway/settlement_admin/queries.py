@@ -1,45 +1,80 @@
-"""SQL of the settlement admin: payee bank details from merchants, the watcher's transfers.
-
-The detected-transfers table belongs to the chain watchers (gateway migrations 0030-0039);
-its presence and columns are checked at run time so reconciliation degrades to a note, not a
-crash, on a database where it is missing or shaped differently.
+"""SQL of the settlement admin: payee bank details from merchants, and what the chain watchers
+recorded (gateway migration 0030: `chain_transfers`, `chain_cursors`, view
+`unmatched_payments`) as reconciliation needs it.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import timedelta
 
 import asyncpg
 
 from settlement.db import Conn
 
-TRANSFERS_TABLE = "detected_transfers"
-TRANSFER_COLUMNS = ("id", "chain", "asset", "to_address", "amount", "invoice_id")
-
 SELECT_PAYEES = """
 SELECT id, name, iban, bic, bin FROM merchants WHERE id = ANY($1::text[])
 """
 
-SELECT_TABLE_COLUMNS = """
-SELECT column_name FROM information_schema.columns
- WHERE table_schema = current_schema() AND table_name = $1
+# The height the BNB Chain watcher has finalized: balances are read at exactly this block, so
+# they compare with the transfers it holds up to there (-1: nothing final yet).
+SELECT_FINALIZED_NUMBER = "SELECT finalized_number FROM chain_cursors WHERE chain = $1"
+
+# What each recipient should hold per asset: every transfer still in the chain (not reorged
+# out) up to block `$2`, whatever the lifecycle made of it (credited, wrong asset, ...): the
+# money is on the address either way. Solana's recipient is the treasury owner.
+SELECT_RECEIVED = """
+SELECT lower(to_address) AS address, asset, sum(amount) AS units
+  FROM chain_transfers
+ WHERE chain = $1 AND status <> 'removed' AND block_number <= $2
+ GROUP BY lower(to_address), asset
+"""
+# Solana: what reached the treasury `$1` (the recipient of every Solana Pay request) and is
+# final, per asset; balances are read at `finalized` commitment. Base58 is case-sensitive.
+SELECT_TREASURY_RECEIVED = """
+SELECT asset, sum(amount) AS units
+  FROM chain_transfers
+ WHERE chain = 'solana' AND status = 'finalized' AND to_address = $1
+ GROUP BY asset
 """
 
-# Per deposit address and asset: the units the watcher saw arrive (what the address should hold
-# while funds are not swept).
-SELECT_ADDRESS_EXPECTATIONS = f"""
-SELECT chain, asset, to_address, sum(amount) AS units
-  FROM {TRANSFERS_TABLE}
- GROUP BY chain, asset, to_address
+# Deposit addresses to ask the node about: every one that received a transfer, and those of
+# invoices created in the last `$1` (money arriving after their monitoring window is not
+# recorded by the watcher; reconciliation is where it shows).
+SELECT_DEPOSIT_ADDRESSES = """
+SELECT DISTINCT lower(to_address) AS address FROM chain_transfers WHERE chain = 'bsc'
+UNION
+SELECT lower(bsc_address) FROM invoices
+ WHERE bsc_address IS NOT NULL AND created_at > now() - $1::interval
 """
 
-SELECT_UNMATCHED_TRANSFERS = f"""
-SELECT id::text AS id, chain, asset, to_address, amount,
-       to_jsonb(t) ->> 'tx_hash' AS tx_hash, to_jsonb(t) ->> 'signature' AS signature
-  FROM {TRANSFERS_TABLE} t
- WHERE invoice_id IS NULL
+# The transfers the invoice flow booked: final, credited, of settled invoices (exactly the
+# crypto legs of the `invoice:<id>:settlement` entries; non-final credits become unapplied at
+# settlement).
+SELECT_BOOKED = """
+SELECT t.chain, t.asset, sum(t.amount) AS units
+  FROM chain_transfers t
+  JOIN invoices i ON i.id = t.invoice_id
+ WHERE t.status = 'finalized' AND t.disposition = 'credited' AND i.status = 'settled'
+ GROUP BY t.chain, t.asset
+"""
+
+SELECT_UNMATCHED = """
+SELECT id::text AS id, chain, asset, to_address, amount, tx_hash
+  FROM unmatched_payments
  ORDER BY id
  LIMIT $1
+"""
+SELECT_UNMATCHED_ONE = """
+SELECT id, chain, asset, to_address, amount, tx_hash, invoice_id, status, disposition
+  FROM unmatched_payments WHERE id = $1
+"""
+SELECT_INVOICE_EXISTS = "SELECT EXISTS (SELECT 1 FROM invoices WHERE id = $1)"
+# Assigning a payment hands it to the invoice as a transfer the lifecycle has not looked at:
+# it classifies it again (credited when the invoice can still take it).
+REASSIGN_TRANSFER = """
+UPDATE chain_transfers SET invoice_id = $2, disposition = NULL, value_tiyn = NULL
+ WHERE id = $1 AND status <> 'removed'
 """
 
 
@@ -47,13 +82,42 @@ async def payees(conn: Conn, merchant_ids: Sequence[str]) -> list[asyncpg.Record
     return await conn.fetch(SELECT_PAYEES, list(merchant_ids))
 
 
-async def table_columns(conn: Conn, table: str) -> set[str]:
-    return {r["column_name"] for r in await conn.fetch(SELECT_TABLE_COLUMNS, table)}
+async def finalized_number(conn: Conn, chain: str) -> int | None:
+    number: int | None = await conn.fetchval(SELECT_FINALIZED_NUMBER, chain)
+    return number
 
 
-async def address_expectations(conn: Conn) -> list[asyncpg.Record]:
-    return await conn.fetch(SELECT_ADDRESS_EXPECTATIONS)
+async def received(conn: Conn, chain: str, through_block: int) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_RECEIVED, chain, through_block)
 
 
-async def unmatched_transfers(conn: Conn, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(SELECT_UNMATCHED_TRANSFERS, limit)
+async def treasury_received(conn: Conn, treasury: str) -> dict[str, int]:
+    rows = await conn.fetch(SELECT_TREASURY_RECEIVED, treasury)
+    return {r["asset"]: int(r["units"]) for r in rows}
+
+
+async def deposit_addresses(conn: Conn, days: int) -> list[str]:
+    rows = await conn.fetch(SELECT_DEPOSIT_ADDRESSES, timedelta(days=days))
+    return [r["address"] for r in rows]
+
+
+async def booked(conn: Conn) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_BOOKED)
+
+
+async def unmatched(conn: Conn, limit: int) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_UNMATCHED, limit)
+
+
+async def unmatched_one(conn: Conn, transfer_id: int) -> asyncpg.Record | None:
+    row: asyncpg.Record | None = await conn.fetchrow(SELECT_UNMATCHED_ONE, transfer_id)
+    return row
+
+
+async def invoice_exists(conn: Conn, invoice_id: str) -> bool:
+    found: bool = await conn.fetchval(SELECT_INVOICE_EXISTS, invoice_id)
+    return found
+
+
+async def reassign_transfer(conn: Conn, transfer_id: int, invoice_id: str) -> None:
+    await conn.execute(REASSIGN_TRANSFER, transfer_id, invoice_id)

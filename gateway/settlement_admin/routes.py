@@ -33,8 +33,13 @@ from settlement.batches.states import BatchStatus
 from settlement.errors import LedgerError, MoneyError, SettlementError
 from settlement.fees.fx import convert
 from settlement.payouts.service import ExportRequest, get_payout_file
-from settlement.reconciliation.errors import AlreadyResolved, RunNotFound
-from settlement.reconciliation.service import get_run, list_runs, resolve_unmatched
+from settlement.reconciliation.errors import (
+    AlreadyResolved,
+    RunNotFound,
+    UnknownInvoice,
+    UnknownPayment,
+)
+from settlement.reconciliation.service import get_run, list_runs
 from settlement.reports import render
 from settlement.reports.service import statement, zone_summary
 
@@ -59,7 +64,7 @@ def _mapped() -> Iterator[None]:
     """Settlement refusals as API errors in the one error shape."""
     try:
         yield
-    except (BatchNotFound, RunNotFound) as exc:
+    except (BatchNotFound, RunNotFound, UnknownPayment, UnknownInvoice) as exc:
         raise NotFound(str(exc)) from exc
     except (IllegalBatchTransition, AlreadyResolved, BusinessDayNotOver) as exc:
         raise Conflict(str(exc)) from exc
@@ -240,8 +245,9 @@ async def resolve(request: web.Request) -> web.Response:
     invoice_id, note = body.get("invoice_id"), body.get("note")
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            done = await resolve_unmatched(
-                conn, request.match_info["transfer_id"], action=request.match_info["action"],
+            done = await service.resolve_payment(
+                conn, request.app[SETTINGS], request.match_info["transfer_id"],
+                action=request.match_info["action"],
                 invoice_id=invoice_id if isinstance(invoice_id, str) else None,
                 note=note if isinstance(note, str) else None)
     return web.json_response(done)

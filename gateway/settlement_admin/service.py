@@ -1,28 +1,40 @@
-"""Settlement administration: settings, merchants and chain nodes wired to `settlement`."""
+"""Settlement administration: settings, merchants, chain nodes and the watchers' transfers
+wired to `settlement` (batches, payouts, reconciliation)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 from gateway.config import Settings
+from gateway.invoices.assets import ASSETS
+from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 from gateway.settlement_admin import queries
-from gateway.settlement_admin.chain_balances import ChainSources, observe
+from gateway.settlement_admin.chain_balances import (
+    ChainSources,
+    associated_token_address,
+    observe,
+)
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.db import Conn
 from settlement.payouts.pain001 import Party
 from settlement.payouts.service import ExportRequest, PayoutFile, export_batches
+from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
 from settlement.reconciliation.service import (
     AddressExpectation,
     Run,
     UnmatchedPayment,
     reconcile,
+    resolve_unmatched,
 )
 
 log = get_logger(__name__)
+UNMATCHED_LIMIT = 1_000  # unmatched payments listed per run (oldest first)
 
 
 def calendar(settings: Settings) -> CutoffCalendar:
@@ -70,35 +82,122 @@ def chain_sources(settings: Settings) -> ChainSources:
     )
 
 
-async def _watcher_data(
-    conn: Conn, limit: int = 1000
-) -> tuple[list[AddressExpectation], list[UnmatchedPayment], list[str]]:
-    columns = await queries.table_columns(conn, queries.TRANSFERS_TABLE)
-    if not set(queries.TRANSFER_COLUMNS) <= columns:
-        note = (f"table {queries.TRANSFERS_TABLE} with columns "
-                f"{', '.join(queries.TRANSFER_COLUMNS)} not found: per-address lines and "
-                "unmatched payments skipped")
-        return [], [], [note]
-    expected = [AddressExpectation(r["chain"], _code(r["chain"], r["asset"]), r["to_address"],
-                                   int(r["units"]))
-                for r in await queries.address_expectations(conn)]
-    unmatched = [UnmatchedPayment(r["id"], r["chain"], _code(r["chain"], r["asset"]),
-                                  r["to_address"], int(r["amount"]),
-                                  r["tx_hash"] or r["signature"] or "")
-                 for r in await queries.unmatched_transfers(conn, limit)]
-    return expected, unmatched, []
+_CODE_TO_ASSET = {spec.currency_code: asset_id for asset_id, spec in ASSETS.items()}
 
 
 def _code(chain: str, asset: str) -> str:
-    return asset if ":" in asset else f"{chain}:{asset}"
+    """The ledger currency code of a watcher asset id (USDT_BSC -> bsc:USDT)."""
+    spec = ASSETS.get(asset)
+    return spec.currency_code if spec is not None else f"{chain}:{asset}"
+
+
+async def _bsc_expected(conn: Conn, sources: ChainSources, days: int
+                        ) -> tuple[list[AddressExpectation], int | None]:
+    """Every deposit address x every checked BSC asset, with the units the watcher holds for
+    it up to its finalized block (the block the balances are read at; None: `latest`)."""
+    if not sources.bsc_rpc_url:
+        return [], None
+    final = await queries.finalized_number(conn, "bsc")
+    block = final if final is not None and final >= 0 else None
+    rows = await queries.received(conn, "bsc", block if block is not None else 2**62)
+    sums = {(r["address"], _code("bsc", r["asset"])): int(r["units"]) for r in rows}
+    codes = ["bsc:BNB", *sorted(sources.bsc_tokens)]
+    return [AddressExpectation("bsc", code, address, sums.get((address, code), 0))
+            for address in sorted(await queries.deposit_addresses(conn, days))
+            for code in codes], block
+
+
+async def _solana_expected(conn: Conn, sources: ChainSources) -> list[AddressExpectation]:
+    """The treasury (SOL) and its associated token account per mint, with what the watcher
+    holds as final for each."""
+    owner = sources.solana_treasury
+    if not sources.solana_rpc_url or not owner:
+        return []
+    held = await queries.treasury_received(conn, owner)
+
+    def units(code: str) -> int:
+        return held.get(_CODE_TO_ASSET.get(code, ""), 0)
+
+    return [AddressExpectation("solana", "solana:SOL", owner, units("solana:SOL")),
+            *(AddressExpectation("solana", code, associated_token_address(owner, mint),
+                                 units(code))
+              for code, mint in sorted(sources.solana_mints.items()))]
+
+
+async def _booked(conn: Conn) -> dict[str, int]:
+    booked: dict[str, int] = {}
+    for r in await queries.booked(conn):
+        code = _code(r["chain"], r["asset"])
+        booked[code] = booked.get(code, 0) + int(r["units"])
+    return booked
+
+
+async def _unmatched(conn: Conn, limit: int) -> list[UnmatchedPayment]:
+    return [UnmatchedPayment(r["id"], r["chain"], _code(r["chain"], r["asset"]),
+                             r["to_address"], int(r["amount"]), r["tx_hash"])
+            for r in await queries.unmatched(conn, limit)]
+
+
+@dataclass(frozen=True)
+class _Facts:
+    expected: list[AddressExpectation]
+    bsc_block: int | None
+    booked: dict[str, int]
+    unmatched: list[UnmatchedPayment]
+
+
+async def _facts(conn: Conn, sources: ChainSources, days: int) -> _Facts:
+    bsc, block = await _bsc_expected(conn, sources, days)
+    solana = await _solana_expected(conn, sources)
+    return _Facts([*bsc, *solana], block, await _booked(conn),
+                  await _unmatched(conn, UNMATCHED_LIMIT))
+
+
+async def _snapshot(conn: Conn, sources: ChainSources, days: int) -> _Facts:
+    """The watcher's facts and the books' booked transfers as of one instant."""
+    if conn.is_in_transaction():
+        return await _facts(conn, sources, days)
+    async with conn.transaction(isolation="repeatable_read", readonly=True):
+        return await _facts(conn, sources, days)
 
 
 async def run_reconciliation(
     conn: Conn, settings: Settings, sources: ChainSources | None = None
 ) -> Run:
+    """Chains vs the watcher's transfers vs the ledger, stored as one run (lines: see
+    settlement.reconciliation.service)."""
     sources = sources or chain_sources(settings)
-    expected, unmatched, notes = await _watcher_data(conn)
-    observations = await observe(sources, expected, settings.settlement.rpc_timeout)
-    return await reconcile(conn, observations=observations,
-                           checked_assets=sources.checked_assets(), expected=expected,
-                           unmatched=unmatched, notes=notes)
+    facts = await _snapshot(conn, sources, settings.settlement.address_days)
+    observations = await observe(sources, facts.expected, settings.settlement.rpc_timeout,
+                                 bsc_block=facts.bsc_block)
+    notes = [] if facts.bsc_block is None else [
+        f"bsc balances read at finalized block {facts.bsc_block}"]
+    return await reconcile(conn, observations=observations, booked=facts.booked,
+                           expected=facts.expected, unmatched=facts.unmatched, notes=notes)
+
+
+async def resolve_payment(conn: Conn, settings: Settings, transfer_id: str, *, action: str,
+                          invoice_id: str | None = None, note: str | None = None
+                          ) -> dict[str, Any]:
+    """An operator's decision on an unmatched payment (view `unmatched_payments`): `refund`
+    records it for a refund to the sender; `assign` also hands the transfer to the invoice
+    and applies the lifecycle in the same transaction (credited if the invoice can still
+    take it: it may go processing and settle as usual; else it stays unapplied)."""
+    async with conn.transaction():
+        payment = await queries.unmatched_one(conn, int(transfer_id)) \
+            if transfer_id.isdigit() else None
+        if payment is None:
+            raise UnknownPayment(f"no unmatched payment {transfer_id}")
+        if action == "assign" and (invoice_id is None
+                                   or not await queries.invoice_exists(conn, invoice_id)):
+            raise UnknownInvoice(f"no invoice {invoice_id} to assign the payment to")
+        done = await resolve_unmatched(conn, transfer_id, action=action, invoice_id=invoice_id,
+                                       note=note)
+        if action == "assign" and invoice_id is not None:
+            await queries.reassign_transfer(conn, payment["id"], invoice_id)
+            statuses = await apply_invoices(conn, [invoice_id],
+                                            LifecycleConfig(settings.public_url))
+            done["invoice_status"] = statuses[invoice_id].value
+    log.info("unmatched_payment_decided", transfer_id=transfer_id, action=action,
+             invoice_id=invoice_id)
+    return done

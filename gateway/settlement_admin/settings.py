@@ -36,6 +36,7 @@ class SettlementSettings:
     purpose: PurposeCodes = field(default_factory=PurposeCodes)
     payout_dir: Path | None = None
     rpc_timeout: int = 10
+    address_days: int = 7
 
 
 def _cutoff(raw: str) -> time:
@@ -87,4 +88,5 @@ def settlement_settings(r: EnvReader, env: str) -> SettlementSettings:
         purpose=purpose,
         payout_dir=Path(payout_dir).absolute() if payout_dir else None,
         rpc_timeout=r.int("RECONCILE_RPC_TIMEOUT", 10, lo=1, hi=300),
+        address_days=r.int("RECONCILE_ADDRESS_DAYS", 7, lo=0, hi=3_650),
     )

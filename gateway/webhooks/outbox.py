@@ -5,11 +5,17 @@ the merchant subscribed to the type, and a `pg_notify('ccp_events', ...)` that P
 delivers only when the caller's transaction commits. So a state change, its event, its
 deliveries and the live-status wake-up are all-or-nothing: a rolled-back transition leaves no
 event behind and wakes no one.
+
+A writer that makes its change in one statement (invoice creation) writes the event in that
+same statement instead: `pending_event` gives the ids and the notice, and
+`gateway.webhooks.queries.EVENT_CTES` the SQL, so the rows and the notice are the same as
+`emit` would write.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from typing import Any, Final
 
 from gateway.merchants.ids import new_id
@@ -17,7 +23,8 @@ from gateway.webhooks import queries
 from gateway.webhooks.errors import UnknownEventType
 from settlement.db import Conn
 
-__all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "UnknownEventType", "emit"]
+__all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "PendingEvent", "UnknownEventType",
+           "emit", "pending_event"]
 
 EVENT_TYPES: Final = (
     "invoice.created",
@@ -46,28 +53,45 @@ def invoice_id_of(data: dict[str, Any]) -> str | None:
     return None
 
 
-async def emit(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any]) -> str:
-    """Record event `type` with `data` (the full API object) for `merchant_id`; returns its id.
+@dataclass(frozen=True, slots=True)
+class PendingEvent:
+    """An event about to be written: its id, type and the NOTIFY payload announcing it."""
 
-    Runs in the caller's transaction: call it inside the transaction that makes the change.
-    """
+    id: str
+    merchant_id: str
+    type: str
+    invoice_id: str | None
+    notice: str
+    api_version: str = API_VERSION
+
+
+def pending_event(merchant_id: str, type: str, invoice_id: str | None) -> PendingEvent:
+    """A new event id and its notice (`{event_id, type, merchant_id, invoice_id}`)."""
     if type not in EVENT_TYPES:
         raise UnknownEventType(f"unknown event type {type!r}")
     event_id = new_event_id()
-    invoice_id = invoice_id_of(data)
     notice = json.dumps(
         {"event_id": event_id, "type": type, "merchant_id": merchant_id,
          "invoice_id": invoice_id},
         separators=(",", ":"),
     )
+    return PendingEvent(event_id, merchant_id, type, invoice_id, notice)
+
+
+async def emit(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any]) -> str:
+    """Record event `type` with `data` (the full API object) for `merchant_id`; returns its id.
+
+    Runs in the caller's transaction: call it inside the transaction that makes the change.
+    """
+    event = pending_event(merchant_id, type, invoice_id_of(data))
     await queries.insert_event(
         conn,
-        event_id=event_id,
+        event_id=event.id,
         merchant_id=merchant_id,
         type=type,
-        api_version=API_VERSION,
-        invoice_id=invoice_id,
+        api_version=event.api_version,
+        invoice_id=event.invoice_id,
         data_json=json.dumps(data, separators=(",", ":")),
-        notice=notice,
+        notice=event.notice,
     )
-    return event_id
+    return event.id

@@ -10,12 +10,18 @@ from settlement.db import Conn
 
 Row = asyncpg.Record
 
-# One round trip: the event, its deliveries and the commit-time notification. The data is sent
-# as text and cast, so it does not depend on the connection's jsonb codec.
-INSERT_EVENT = """
-WITH ev AS (
+# The outbox write as WITH items, for statements that write an event in the same round trip
+# as the change itself: `ev` (the event: one row, or one per row of `{source}`, e.g. "FROM inv"
+# to write it only when the change's own insert happened), `dl` (its pending deliveries) and
+# `notified` (the commit-time notification; the statement must read it, e.g. count(*), or it
+# is not evaluated). The placeholders are the caller's parameter numbers. The data is sent as
+# text and cast, so it does not depend on the connection's jsonb codec.
+EVENT_CTES = """
+ev AS (
     INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data)
-    VALUES ($1, $2, $3, $4, $5, $6::text::jsonb)
+    SELECT {id}::text, {merchant}::text, {type}::text, {version}::text, {invoice}::text,
+           {data}::text::jsonb
+    {source}
     RETURNING id, merchant_id, type
 ), dl AS (
     INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
@@ -25,8 +31,16 @@ WITH ev AS (
     WHERE w.status = 'enabled'
       AND (ev.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
     RETURNING 1
-)
-SELECT pg_notify('ccp_events', $7), (SELECT count(*) FROM dl) AS deliveries
+), notified AS (
+    SELECT pg_notify('ccp_events', {notice}::text) FROM ev
+)"""
+
+# One round trip: the event, its deliveries and the commit-time notification.
+INSERT_EVENT = "WITH " + EVENT_CTES.format(
+    id="$1", merchant="$2", type="$3", version="$4", invoice="$5", data="$6", notice="$7",
+    source="",
+) + """
+SELECT (SELECT count(*) FROM notified) AS notified, (SELECT count(*) FROM dl) AS deliveries
 """
 
 

@@ -3,7 +3,9 @@
     SettlementError
     └── ReconciliationError       a reconciliation run or resolution was refused
         ├── RunNotFound           no stored run with that id
-        └── AlreadyResolved       the unmatched payment already has a decision
+        ├── AlreadyResolved       the unmatched payment already has a decision
+        ├── UnknownPayment        no unmatched payment with that id
+        └── UnknownInvoice        a payment was to be assigned to an invoice that does not exist
 """
 
 from __future__ import annotations
@@ -21,3 +23,11 @@ class RunNotFound(ReconciliationError):
 
 class AlreadyResolved(ReconciliationError):
     """An unmatched payment can be resolved once; the first decision stands."""
+
+
+class UnknownPayment(ReconciliationError):
+    """No unmatched payment has that id (or it was reorged out)."""
+
+
+class UnknownInvoice(ReconciliationError):
+    """The invoice an unmatched payment was to be assigned to does not exist."""

@@ -12,6 +12,17 @@ from settlement.db import Conn
 
 SELECT_CUSTODY_CODES = "SELECT code FROM ledger_accounts WHERE code LIKE 'custody:%' ORDER BY code"
 
+# Units that treasury conversions (settlement.fees.fx, kind fx_conversion) took out of each
+# custody account: the part of the booked crypto that legitimately left the books.
+SELECT_CUSTODY_CONVERSIONS = """
+SELECT a.code, sum(p.amount) AS units
+  FROM postings p
+  JOIN ledger_accounts a ON a.id = p.account_id
+  JOIN journal_entries e ON e.id = p.entry_id
+ WHERE a.code LIKE 'custody:%' AND p.direction = 'credit' AND e.kind = 'fx_conversion'
+ GROUP BY a.code
+"""
+
 INSERT_RUN = """
 INSERT INTO reconciliation_runs (id, started_at, status, difference_count, trial_balance, notes)
 VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)
@@ -60,6 +71,10 @@ SELECT transfer_id, action, invoice_id, note, resolved_at
 
 async def custody_codes(conn: Conn) -> list[str]:
     return [r["code"] for r in await conn.fetch(SELECT_CUSTODY_CODES)]
+
+
+async def custody_conversions(conn: Conn) -> dict[str, int]:
+    return {r["code"]: int(r["units"]) for r in await conn.fetch(SELECT_CUSTODY_CONVERSIONS)}
 
 
 async def insert_run(

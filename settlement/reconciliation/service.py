@@ -1,24 +1,28 @@
 """Reconciliation rules: compare the books with the chains and with themselves.
 
 The caller (gateway.settlement_admin) brings what only it can know: balances the chain nodes
-report (`Observation`), what each deposit address should hold according to the watcher's
-detected transfers (`AddressExpectation`) and the on-chain payments no invoice matched
+report (`Observation`), what each deposit address / treasury account should hold according to
+the watcher's final transfers (`AddressExpectation`), the units of the transfers the invoice
+flow booked, per currency (`booked`), and the on-chain payments no invoice took
 (`UnmatchedPayment`). This module compares and stores; it never talks to a node.
 
 Lines of a run (every difference is listed, none is netted away):
-- custody: per asset, ledger custody:<chain>:<asset> (straight posting sums) vs the sum of
-  the balances observed on chain for that asset;
-- address: per deposit address, expected (detected transfers) vs observed;
+- address: per deposit address (BNB Chain) or treasury account (Solana) and asset, the sum of
+  the watcher's final transfers vs the balance the node reports; `difference` = chain -
+  expected (money the watcher never recorded, or that left the address);
+- custody: per currency, the ledger's custody:<chain>:<asset> (straight posting sums) vs the
+  booked transfers less what treasury conversions took out of custody; `difference` =
+  expected - ledger;
 - trial_balance: a currency whose debits and credits over the whole ledger differ;
-- unmatched_payment: a payment without invoice and without an operator's decision yet;
-- fetch_error: a balance the node could not give (the asset's custody line is then skipped).
+- unmatched_payment: a payment no invoice took, without an operator's decision yet;
+- fetch_error: a balance the node could not give (that address line is then skipped).
 """
 
 from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
@@ -104,27 +108,24 @@ async def _ledger_custody(conn: Conn) -> dict[str, int]:
             for code, (debits, credits) in sums.items()}
 
 
-def custody_lines(books: dict[str, int], observations: Sequence[Observation],
-                  checked_assets: set[str]) -> tuple[list[Line], list[str]]:
-    lines: list[Line] = []
-    notes: list[str] = []
-    failed = {o.asset for o in observations if o.units is None}
-    for o in observations:
-        if o.units is None:
-            lines.append(Line("fetch_error", o.chain, o.asset, o.address,
-                              detail={"error": o.error or "unknown"}))
-    for asset in sorted(set(books) | checked_assets):
-        if asset not in checked_assets:
-            notes.append(f"{asset}: no chain balance source configured; not compared")
-            continue
-        if asset in failed:
-            continue
-        on_chain = sum(o.units or 0 for o in observations if o.asset == asset)
-        in_books = books.get(asset, 0)
-        if on_chain != in_books:
-            lines.append(Line("custody", asset.partition(":")[0], asset, None, in_books,
-                              on_chain, on_chain - in_books))
-    return lines, notes
+def custody_lines(books: Mapping[str, int], booked: Mapping[str, int],
+                  converted: Mapping[str, int]) -> list[Line]:
+    """Ledger custody per currency vs booked transfers less conversions out of custody."""
+    lines = []
+    for code in sorted(set(books) | set(booked)):
+        expected = booked.get(code, 0) - converted.get(code, 0)
+        in_books = books.get(code, 0)
+        if expected != in_books:
+            lines.append(Line("custody", code.partition(":")[0], code, None, in_books,
+                              expected, expected - in_books,
+                              {"booked_transfers": str(booked.get(code, 0)),
+                               "converted": str(converted.get(code, 0))}))
+    return lines
+
+
+def fetch_errors(observations: Sequence[Observation]) -> list[Line]:
+    return [Line("fetch_error", o.chain, o.asset, o.address, detail={"error": o.error or "?"})
+            for o in observations if o.units is None]
 
 
 def address_lines(expected: Sequence[AddressExpectation],
@@ -148,22 +149,22 @@ async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> l
 
 
 async def reconcile(
-    conn: Conn, *, observations: Sequence[Observation], checked_assets: set[str],
+    conn: Conn, *, observations: Sequence[Observation], booked: Mapping[str, int],
     expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
     notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
     started = await conn.fetchval("SELECT now()")
-    custody, custody_notes = custody_lines(await _ledger_custody(conn), observations,
-                                           checked_assets)
+    converted = {code.removeprefix("custody:"): units for code, units in
+                 (await queries.custody_conversions(conn)).items()}
+    custody = custody_lines(await _ledger_custody(conn), booked, converted)
     trial = await ledger.trial_balance(conn)
-    lines = [*custody, *address_lines(expected, observations),
+    lines = [*fetch_errors(observations), *address_lines(expected, observations), *custody,
              *[Line("trial_balance", None, cur, None, None, None, net)
                for cur, net in sorted(trial.items()) if net != 0],
              *await unmatched_lines(conn, unmatched)]
     run = Run(f"rec_{secrets.token_hex(10)}", started,
-              "differences" if lines else "balanced", lines, trial,
-              [*notes, *custody_notes])
+              "differences" if lines else "balanced", lines, trial, list(notes))
     await _store(conn, run)
     log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
     return run

@@ -219,6 +219,8 @@ def stop_everything(ws: Workspace, proc: subprocess.Popen[bytes] | None) -> None
     """Teardown that works whatever state a failed test left behind."""
     if proc is not None:
         stop_run(proc, signal.SIGTERM)
+    if not ws.recorded_pids():
+        return  # a passing run stopped everything itself
     for args in (("devnet", "down"), ("db", "stop")):
         with contextlib.suppress(subprocess.TimeoutExpired):
             ws.cli(*args)
@@ -243,6 +245,10 @@ class Run:
         start = text.rindex("CryptoCity Pay is running")
         end = text.index("-" * 78, start)
         return text[start:end]
+
+    def log_tail(self, chars: int = 4000) -> str:
+        """The end of the run's output, for assertion messages."""
+        return "--- gateway run output (tail) ---\n" + self.ws.output_text()[-chars:]
 
     def restart(self) -> None:
         """Start `gateway run` again in the same workspace (a second `make run`)."""

@@ -45,7 +45,7 @@ def create_invoice(run: Run, order_id: str, assets: list[str]) -> dict[str, Any]
     answer = http("POST", run.ws.url + "/v1/invoices", key=demo_key(run),
                   headers={"Idempotency-Key": f"e2e-{order_id}-{time.time_ns()}"},
                   body={"amount": 150_000, "order_id": order_id, "assets": assets})
-    assert answer.status == 200, answer.body
+    assert answer.status == 200, f"{answer.body}\n{run.log_tail()}"
     invoice: dict[str, Any] = answer.json()
     return invoice
 
@@ -96,7 +96,8 @@ def test_bnb_and_solana_payments_settle(run: Run) -> None:
         assert out.strip(), "the simulator prints the transaction id"
     for invoice in (on_bsc, on_solana):
         final = wait_settled(run, invoice["id"])
-        assert (final["status"], final["amount_paid"]) == ("settled", 150_000), final
+        assert (final["status"], final["amount_paid"]) == ("settled", 150_000), \
+            f"{final}\n{run.log_tail()}"
 
 
 def test_checkout_page_answers(run: Run) -> None:
@@ -134,7 +135,7 @@ def test_stops_cleanly_restarts_and_leaves_nothing_running(run: Run) -> None:
     first_key = demo_key(run)
     pgid = run.proc.pid
     run.proc.send_signal(signal.SIGINT)  # Ctrl-C
-    assert run.proc.wait(20) == 0, ws.output_text()[-3000:]
+    assert run.proc.wait(20) == 0, run.log_tail()
     assert group_members(pgid) == [], "the run left processes in its group"
     assert not port_open(ws.gateway_port)
     run.restart()  # a second `make run`: same database, devnets and demo key
@@ -142,7 +143,7 @@ def test_stops_cleanly_restarts_and_leaves_nothing_running(run: Run) -> None:
     assert first_key in run.banner()
     pgid = run.proc.pid
     run.proc.send_signal(signal.SIGTERM)
-    assert run.proc.wait(20) == 0, ws.output_text()[-3000:]
+    assert run.proc.wait(20) == 0, run.log_tail()
     assert group_members(pgid) == []
     pids = ws.recorded_pids()
     assert set(pids) == {"bsc", "solana", "postgres"}, "devnets and database outlive the run"

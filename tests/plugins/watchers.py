@@ -205,6 +205,11 @@ async def isolated_gateway(server_url: str, data_dir: Path) -> AsyncIterator[Iso
     url = await create_database(server_url, f"ccp_iso_{secrets.token_hex(4)}")
     await migrate(url)
     pool = await create_pool(url, min_size=1, max_size=15)
+    # Deposit addresses come from one xpub by sequence number: a fresh database starting at 0
+    # would reuse addresses other tests paid on the shared devnet (a watcher looking back at
+    # recent blocks would rightly credit those payments). Start somewhere nobody else is.
+    await pool.execute(f"ALTER SEQUENCE bsc_address_index_seq RESTART WITH "
+                       f"{1_000_000 + secrets.randbelow(2**30)}")
     try:
         async with running_app(settings_for_tests(url, data_dir)) as app, \
                 aiohttp.ClientSession() as session:

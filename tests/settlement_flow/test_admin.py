@@ -102,7 +102,8 @@ async def test_reconciliation_finds_a_planted_difference(
     fake_node: tuple[str, list[dict[str, Any]]],
 ) -> None:
     url, _ = fake_node
-    # The books say the treasury holds 100 units of a private SPL asset; the node says 90.
+    # The books hold 100 units of a private SPL asset no watched transfer explains; the node
+    # says the treasury's token account holds 90 that the watcher never recorded.
     asset = Currency(f"solana:P{secrets.token_hex(4)}", 6)
     await settle_invoice(conn, f"mch_{secrets.token_hex(8)}", asset=asset, units=100,
                          kzt_gross=100_000, fee=1_000)
@@ -110,15 +111,16 @@ async def test_reconciliation_finds_a_planted_difference(
                            solana_treasury=TREASURY, solana_mints={asset.code: MINT})
     settings = settings_for_tests(database_url, tmp_path)
     run = await service.run_reconciliation(conn, settings, sources)
-    [line] = [ln for ln in run.lines if ln.asset == asset.code]
-    assert (line.kind, line.ledger_amount, line.chain_amount, line.difference) == (
-        "custody", 100, 90, -10)
+    lines = sorted((ln.kind, ln.address, ln.ledger_amount, ln.chain_amount, ln.difference)
+                   for ln in run.lines if ln.asset == asset.code)
+    assert lines == [("address", associated_token_address(TREASURY, MINT), 0, 90, 90),
+                     ("custody", None, 100, 0, -100)]
     assert run.status == "differences"
     assert run.trial_balance and all(v == 0 for v in run.trial_balance.values())
     stored = await conn.fetchval(
         "SELECT count(*) FROM reconciliation_items WHERE run_id = $1 AND asset = $2",
         run.id, asset.code)
-    assert stored == 1
+    assert stored == 2
     transfer = f"tr_{secrets.token_hex(4)}"
     await resolve_unmatched(conn, transfer, action="refund", note="sender asked")
     with pytest.raises(AlreadyResolved):
