@@ -1,6 +1,6 @@
 """A BNB Chain reorg after detection and before finality: the payment disappears, the
-invoice moves back from processing to new (event `invoice.reverted`), nothing is booked; a payment made afterwards on
-the new chain still settles it.
+invoice moves back from processing to new (event `invoice.reverted`), nothing is booked; a
+payment made afterwards on the new chain still settles it.
 
 Private anvil (finality 10 blocks = 2 s at 0.2 s blocks) so the reorg can land in the gap;
 evm_snapshot / evm_revert rewrite history below the payment block.
