@@ -243,3 +243,7 @@ async def test_sweep_settles_final_and_removes_dropped(node: FakeNode, rpc: Sola
     assert got == {sigs["final"]: "finalized", sigs["dropped"]: "removed",
                    sigs["pending"]: "detected", sigs["recent"]: "detected"}
     assert slots["recent"] + DROP_AFTER_SLOTS > final_slot  # too young to call dropped
+    # These made-up signatures live in the session database: take them out so the real
+    # watchers of later tests do not ask the devnet about them.
+    await db_pool.execute("DELETE FROM chain_transfers WHERE tx_hash = ANY($1::text[])",
+                          list(sigs.values()))
