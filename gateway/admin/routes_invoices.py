@@ -65,7 +65,8 @@ async def unmatched_resolve(ctx: Ctx) -> web.StreamResponse:
     invoice_id = ctx.optional("invoice_id") if action == "assign" else None
     with mapped((ReconciliationError, ActionRefused)):
         async with ctx.pool.acquire() as conn:
-            await service.resolve_payment(conn, ctx.actor, ctx.request.match_info["transfer_id"],
+            await service.resolve_payment(conn, ctx.settings, ctx.actor,
+                                          ctx.request.match_info["transfer_id"],
                                           action, invoice_id, ctx.optional("note"))
     return redirect(ctx.request, f"/admin/unmatched?done={action}")
 

@@ -21,17 +21,18 @@ from gateway.admin import audit
 from gateway.admin import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.chains.store import queries as transfer_queries
+from gateway.config import Settings
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
+from gateway.settlement_admin import service as settlement_admin
 from gateway.webhooks import queries as event_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
 from settlement.fees.errors import NoFeeSchedule
 from settlement.ledger import entry_postings
-from settlement.reconciliation.service import resolve_unmatched
 
 PAGE_SIZE = 50
 MAX_EVENTS = 200
@@ -203,10 +204,12 @@ async def unmatched_payments(conn: Conn, *, include_resolved: bool) -> list[asyn
     return await q.select_unmatched(conn, include_resolved=include_resolved, limit=200)
 
 
-async def resolve_payment(conn: Conn, actor: audit.Actor, transfer_id: str, action: str,
-                          invoice_id: str | None, note: str | None) -> dict[str, Any]:
-    """Record an operator's decision on an unmatched payment: assign it to an invoice (which
-    must exist) or mark it for refund to the sender."""
+async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, transfer_id: str,
+                          action: str, invoice_id: str | None, note: str | None
+                          ) -> dict[str, Any]:
+    """An operator's decision on an unmatched payment, audited in the same transaction:
+    assign it to an invoice (which must exist; the lifecycle then credits it) or mark it for
+    refund to the sender. The decision itself is settlement_admin's `resolve_payment`."""
     if not transfer_id.isdigit():
         raise PageNotFound(f"No unmatched payment {transfer_id}.")
     async with conn.transaction():
@@ -218,9 +221,9 @@ async def resolve_payment(conn: Conn, actor: audit.Actor, transfer_id: str, acti
                 raise InvalidForm("invoice_id", "is required to assign a payment")
             if await invoice_queries.select_invoice_any_merchant(conn, invoice_id) is None:
                 raise InvalidForm("invoice_id", f"no invoice {invoice_id}")
-        done = await resolve_unmatched(conn, transfer_id, action=action,
-                                       invoice_id=invoice_id if action == "assign" else None,
-                                       note=note)
+        done = await settlement_admin.resolve_payment(
+            conn, settings, transfer_id, action=action,
+            invoice_id=invoice_id if action == "assign" else None, note=note)
         await audit.record(conn, actor, f"unmatched_payment.{action}",
                            target_type="chain_transfer", target_id=transfer_id,
                            before=payment, after=done)
