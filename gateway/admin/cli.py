@@ -9,19 +9,14 @@ actor `cli`.
 from __future__ import annotations
 
 import argparse
-import asyncio
 import getpass
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TextIO, TypeVar
+from typing import TextIO
 
 from gateway.admin import auth
 from gateway.admin.errors import AdminError, InvalidForm
 from gateway.config import Settings
-from gateway.db.pool import create_pool, database_url
-from settlement.db import Conn
-
-T = TypeVar("T")
+from gateway.db.oneshot import run_job
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -52,25 +47,11 @@ def read_password(given: str | None, stdin: TextIO | None = None) -> str:
     return stream.readline().rstrip("\r\n")
 
 
-def _with_conn(settings: Settings, work: Callable[[Conn], Awaitable[T]]) -> T:
-    async def run() -> T:
-        # A pool (of one) rather than a bare connection: it installs the jsonb codec the
-        # audit log's before/after columns rely on.
-        pool = await create_pool(database_url(settings), min_size=1, max_size=1)
-        try:
-            async with pool.acquire() as conn:
-                return await work(conn)
-        finally:
-            await pool.close()
-
-    return asyncio.run(run())
-
-
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     try:
         password = read_password(args.password)
         role = auth.parse_role(args.role)
-        user_id = _with_conn(settings, lambda conn: auth.create_user(
+        user_id = run_job(settings, lambda conn: auth.create_user(
             conn, args.username, password, role))
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
@@ -84,7 +65,7 @@ def _create(args: argparse.Namespace, settings: Settings) -> int:
 def _set_password(args: argparse.Namespace, settings: Settings) -> int:
     try:
         password = read_password(args.password)
-        _with_conn(settings, lambda conn: auth.set_password(conn, args.username, password))
+        run_job(settings, lambda conn: auth.set_password(conn, args.username, password))
     except AdminError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1

@@ -1,11 +1,15 @@
 """Solana JSON-RPC client of the watcher: plain JSON-RPC 2.0 over aiohttp.
 
+Timeouts, retries and the error mapping are the watchers' shared ones
+(gateway.chains.rpc.JsonRpcEndpoint); this module says how requests travel and reads the
+typed answers.
+
 Plain aiohttp rather than solana-py's AsyncClient because the watcher parses the node's JSON
 itself (gateway.chains.solana_tx), needs JSON-RPC batches for getTransaction, and must map
 every transport fault to our errors in one place. The same code talks to the local devnet,
 devnet/testnet and mainnet endpoints; only the URL differs.
 
-Error mapping (library errors never leave this module):
+Error mapping (library errors never leave this client):
 - connection failures, HTTP status >= 400 (429 included), bodies that are not JSON or not a
   JSON-RPC response -> `RpcError` (transient: retried with capped exponential backoff);
 - no answer within the timeout -> `RpcTimeout` (retried);
@@ -16,27 +20,21 @@ Error mapping (library errors never leave this module):
 
 from __future__ import annotations
 
-import asyncio
 import json
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, Final
 
 import aiohttp
 
 from gateway.chains.errors import MalformedResponse, NodeError
-from gateway.chains.rpc import RetryPolicy
-from gateway.errors import RpcError, RpcTimeout
-from gateway.log import get_logger
-
-log = get_logger(__name__)
-T = TypeVar("T")
+from gateway.chains.rpc import JsonRpcEndpoint, RetryPolicy, excerpt
+from gateway.errors import RpcError
 
 CONFIRMED: Final = "confirmed"
 FINALIZED: Final = "finalized"
 MAX_SIGNATURES_PAGE: Final = 1_000  # the validator's cap for getSignaturesForAddress
 MAX_STATUSES: Final = 256           # the validator's cap for getSignatureStatuses
-_EXCERPT = 160
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,40 +48,20 @@ class SignatureInfo:
     confirmation_status: str | None
 
 
-def _excerpt(value: object) -> str:
-    text = str(value)
-    return text if len(text) <= _EXCERPT else text[:_EXCERPT] + "..."
-
-
-def _result(method: str, answer: Any) -> Any:
-    """The `result` of one JSON-RPC response object, or the mapped error."""
-    if not isinstance(answer, dict) or answer.get("jsonrpc") != "2.0":
-        raise RpcError(f"{method}: the node answered {_excerpt(answer)!r}, not a response")
-    error = answer.get("error")
-    if error is not None:
-        code = error.get("code") if isinstance(error, dict) else None
-        message = error.get("message") if isinstance(error, dict) else error
-        raise NodeError(f"{method}: {_excerpt(message)}",
-                          code=code if isinstance(code, int) else None)
-    if "result" not in answer:
-        raise RpcError(f"{method}: the answer has neither result nor error")
-    return answer["result"]
-
-
 def _int(value: Any, what: str) -> int:
     if not isinstance(value, int) or isinstance(value, bool):
-        raise MalformedResponse(f"{what} is not an integer: {_excerpt(value)!r}")
+        raise MalformedResponse(f"{what} is not an integer: {excerpt(value)!r}")
     return value
 
 
 def parse_signature_infos(raw: Any) -> list[SignatureInfo]:
     """A getSignaturesForAddress result as SignatureInfo values (order kept)."""
     if not isinstance(raw, list):
-        raise MalformedResponse(f"getSignaturesForAddress: expected a list, got {_excerpt(raw)}")
+        raise MalformedResponse(f"getSignaturesForAddress: expected a list, got {excerpt(raw)}")
     infos = []
     for item in raw:
         if not isinstance(item, dict) or not isinstance(item.get("signature"), str):
-            raise MalformedResponse(f"getSignaturesForAddress: bad entry {_excerpt(item)}")
+            raise MalformedResponse(f"getSignaturesForAddress: bad entry {excerpt(item)}")
         block_time = item.get("blockTime")
         infos.append(SignatureInfo(
             signature=item["signature"],
@@ -95,14 +73,17 @@ def parse_signature_infos(raw: Any) -> list[SignatureInfo]:
     return infos
 
 
-class SolanaRpc:
+class SolanaRpc(JsonRpcEndpoint):
     """One Solana node's JSON-RPC endpoint. Create inside the event loop; `close()` after."""
+
+    chain = "solana"
+    # A result of the wrong shape comes back the same on a retry; the watcher's tick retries.
+    permanent = (NodeError, MalformedResponse)
+    require_version = True
 
     def __init__(self, url: str, *, timeout: float = 10.0,
                  retry: RetryPolicy | None = None) -> None:
-        self.url = url
-        self.timeout = timeout
-        self.retry = retry or RetryPolicy()
+        super().__init__(url, timeout=timeout, retry=retry)
         self._session: aiohttp.ClientSession | None = None
         self._next_id = 0
 
@@ -125,41 +106,20 @@ class SolanaRpc:
 
     async def _post(self, label: str, body: Any) -> Any:
         """POST one JSON body; the decoded JSON answer, every failure mapped to ours."""
-        try:
-            async with asyncio.timeout(self.timeout + 1):
-                async with self._http().post(self.url, data=json.dumps(body)) as resp:
-                    text = await resp.text()
-                    if resp.status >= 400:
-                        raise RpcError(f"{label} at {self.url}: HTTP {resp.status} "
-                                       f"{_excerpt(text)}", code=resp.status)
-                    return json.loads(text)
-        except TimeoutError as exc:
-            raise RpcTimeout(f"{label} at {self.url}: no answer within {self.timeout}s") \
-                from exc
-        except (aiohttp.ClientError, OSError) as exc:
-            raise RpcError(f"{label} at {self.url}: {_excerpt(exc)}") from exc
-        except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise RpcError(f"{label} at {self.url}: the answer is not JSON") from exc
+        async def send() -> Any:
+            async with self._http().post(self.url, data=json.dumps(body)) as resp:
+                text = await resp.text()
+                if resp.status >= 400:
+                    raise RpcError(f"{label} at {self.url}: HTTP {resp.status} "
+                                   f"{excerpt(text)}", code=resp.status)
+                return json.loads(text)
 
-    async def _retrying(self, label: str, once: Callable[[], Awaitable[T]]) -> T:
-        for attempt in range(1, self.retry.attempts + 1):
-            try:
-                return await once()
-            except (NodeError, MalformedResponse):
-                raise
-            except (RpcError, RpcTimeout) as exc:
-                if attempt == self.retry.attempts:
-                    raise
-                delay = self.retry.delay(attempt)
-                log.warning("rpc_retry", chain="solana", method=label, attempt=attempt,
-                            error=str(exc), retry_in_s=round(delay, 3))
-                await asyncio.sleep(delay)
-        raise AssertionError("unreachable: the last attempt re-raises")
+        return await self._guarded(label, send)
 
     async def call(self, method: str, params: Sequence[Any] = ()) -> Any:
         """`method(params)`: the raw `result` as the node sent it."""
         async def once() -> Any:
-            return _result(method, await self._post(method, self._request(method, params)))
+            return self._result(method, await self._post(method, self._request(method, params)))
 
         return await self._retrying(method, once)
 
@@ -173,13 +133,13 @@ class SolanaRpc:
             requests = [self._request(method, p) for p in param_lists]
             answer = await self._post(label, requests)
             if not isinstance(answer, list):
-                _result(label, answer)  # one error object for the whole batch
+                self._result(label, answer)  # one error object for the whole batch
                 raise RpcError(f"{label}: the node answered one object to a batch")
             by_id = {a.get("id"): a for a in answer if isinstance(a, dict)}
             if len(by_id) != len(requests):
                 raise MalformedResponse(f"{label}: {len(answer)} answers to {len(requests)}")
             # Batch answers may come in any order; the ids say which is which.
-            return [_result(method, by_id.get(r["id"])) for r in requests]
+            return [self._result(method, by_id.get(r["id"])) for r in requests]
 
         return await self._retrying(label, once)
 
@@ -223,7 +183,7 @@ class SolanaRpc:
                                   [chunk, {"searchTransactionHistory": True}])
             value = raw.get("value") if isinstance(raw, dict) else None
             if not isinstance(value, list) or len(value) != len(chunk):
-                raise MalformedResponse(f"getSignatureStatuses: bad answer {_excerpt(raw)}")
+                raise MalformedResponse(f"getSignatureStatuses: bad answer {excerpt(raw)}")
             statuses.extend(_status(entry) for entry in value)
         return statuses
 
@@ -232,10 +192,10 @@ class SolanaRpc:
         raw = await self.call("getAccountInfo", [address, {"encoding": "jsonParsed",
                                                            "commitment": CONFIRMED}])
         if not isinstance(raw, dict) or "value" not in raw:
-            raise MalformedResponse(f"getAccountInfo: bad answer {_excerpt(raw)}")
+            raise MalformedResponse(f"getAccountInfo: bad answer {excerpt(raw)}")
         value = raw["value"]
         if value is not None and not isinstance(value, dict):
-            raise MalformedResponse(f"getAccountInfo: bad value {_excerpt(value)}")
+            raise MalformedResponse(f"getAccountInfo: bad value {excerpt(value)}")
         return value
 
 
@@ -243,7 +203,7 @@ def _status(entry: Any) -> str | None:
     if entry is None:
         return None
     if not isinstance(entry, dict):
-        raise MalformedResponse(f"getSignatureStatuses: bad entry {_excerpt(entry)}")
+        raise MalformedResponse(f"getSignatureStatuses: bad entry {excerpt(entry)}")
     if entry.get("err") is not None:
         return "failed"
     status = entry.get("confirmationStatus")

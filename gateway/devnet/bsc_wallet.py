@@ -29,6 +29,7 @@ from web3.exceptions import TimeExhausted, Web3Exception
 
 from gateway.devnet import bsc
 from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
+from gateway.devnet.split import split_units
 from gateway.log import get_logger
 from gateway.payments.amounts import parse_units
 from gateway.payments.errors import PaymentUriError
@@ -82,16 +83,6 @@ def parse_payment_uri(uri: str) -> BscPayment:
         raise InvalidPaymentUri("the amount must be more than zero")
     token = request.target if request.function == "transfer" else None
     return BscPayment(to=request.to, units=request.amount, token=token)
-
-
-def split_units(total: int, parts: int) -> list[int]:
-    """`parts` positive amounts summing exactly to `total` (the remainder on the first ones)."""
-    if parts < 1:
-        raise PaymentFailed(f"split must be at least 1, got {parts}")
-    if total < parts:
-        raise PaymentFailed(f"cannot split {total} base units into {parts} non-zero transfers")
-    base, remainder = divmod(total, parts)
-    return [base + 1 if i < remainder else base for i in range(parts)]
 
 
 def to_units(amount: Decimal, decimals: int) -> int:

@@ -17,7 +17,7 @@ from collections import deque
 from gateway.invoices import queries as q
 from settlement.db import Conn
 
-DEFAULT_BLOCK = 32
+DEFAULT_BLOCK = 128
 
 
 class BscIndexes:

@@ -36,11 +36,15 @@ class PaymentOption:
             uri=row["uri"],
         )
 
-    def columns(self, position: int) -> tuple[Any, ...]:
-        """Values in queries.INSERT_INVOICE's option column order."""
-        return (self.asset_id, position, self.chain, self.symbol, self.token, self.decimals,
-                str(self.amount_units), self.rate, self.rate_source, self.rate_fetched_at,
-                self.uri)
+    def record(self, position: int) -> dict[str, Any]:
+        """The option as queries.CREATE_INVOICE's JSON takes it (numbers as exact text)."""
+        return {
+            "asset": self.asset_id, "position": position, "chain": self.chain,
+            "symbol": self.symbol, "token": self.token, "decimals": self.decimals,
+            "amount_units": str(self.amount_units), "rate": str(self.rate),
+            "rate_source": self.rate_source, "rate_fetched_at": self.rate_fetched_at.isoformat(),
+            "uri": self.uri,
+        }
 
 
 @dataclass(frozen=True)

@@ -23,8 +23,10 @@ NEXT_BSC_INDEXES = "SELECT nextval('bsc_address_index_seq')::integer FROM genera
 
 # The invoice, its options, its `invoice.created` event (with deliveries and NOTIFY) in ONE
 # statement, so the create path is one round trip and, with no explicit transaction, commits
-# in it too. Options arrive as parallel arrays; amount_units as text so no integer width limits
-# apply. `{gate}` is empty, or the idempotency claim that must let the insert through.
+# in it too. Options arrive as one JSON array of objects (one parameter instead of eleven
+# arrays: asyncpg encodes array elements one by one); amounts and rates are JSON strings so
+# they reach numeric exactly. `{gate}` is empty, or the idempotency claim that must let the
+# insert through.
 _CREATE_CTES = """
 inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
@@ -41,15 +43,14 @@ inv AS (
                                          decimals, amount_units, rate, rate_source,
                                          rate_fetched_at, uri)
     SELECT inv.id, o.asset, o.position, o.chain, o.symbol, o.token, o.decimals,
-           o.amount_units::numeric(78, 0), o.rate, o.rate_source, o.rate_fetched_at, o.uri
-    FROM inv, unnest($20::text[], $21::smallint[], $22::text[], $23::text[], $24::text[],
-                     $25::smallint[], $26::text[], $27::numeric[], $28::text[],
-                     $29::timestamptz[], $30::text[])
-         AS o(asset, position, chain, symbol, token, decimals, amount_units, rate,
-              rate_source, rate_fetched_at, uri)
+           o.amount_units, o.rate, o.rate_source, o.rate_fetched_at, o.uri
+    FROM inv, json_to_recordset($20::json)
+         AS o(asset text, position smallint, chain text, symbol text, token text,
+              decimals smallint, amount_units numeric(78, 0), rate numeric, rate_source text,
+              rate_fetched_at timestamptz, uri text)
 ),"""
 _CREATED_EVENT = EVENT_CTES.format(
-    id="$31", merchant="$2", type="$32", version="$33", invoice="$1", data="$34", notice="$35",
+    id="$21", merchant="$2", type="$22", version="$23", invoice="$1", data="$24", notice="$25",
     source="FROM inv",
 )
 CREATE_INVOICE = (
@@ -60,10 +61,12 @@ CREATE_INVOICE = (
 # Row: the claim's columns (locked, and the saved response of an earlier request if any),
 # `created` (1 when this request's invoice was written).
 CREATE_INVOICE_IDEMPOTENT = (
-    "WITH" + CLAIM_CTE.format(merchant="$2", key="$36", ttl="$37") + ","
+    "WITH" + CLAIM_CTE.format(merchant="$2", key="$26", ttl="$27") + ","
     + _CREATE_CTES.format(gate="FROM claim WHERE claim.locked AND claim.request_hash IS NULL")
     + _CREATED_EVENT + ","
-    + SAVE_CTE.format(merchant="$2", key="$36", hash="$38", body="$39", content_type="$40",
+    # The saved response is the event's data ($24) as UTF-8 bytes: sent once, not twice.
+    + SAVE_CTE.format(merchant="$2", key="$26", hash="$28",
+                      body="convert_to($24::text, 'UTF8')", content_type="$29",
                       source="FROM inv")
     + """
 SELECT claim.*, (SELECT count(*) FROM inv) AS created, (SELECT count(*) FROM saved) AS saved_now,
@@ -116,15 +119,16 @@ async def next_bsc_indexes(conn: Conn, count: int) -> list[int]:
     return [row[0] for row in await conn.fetch(NEXT_BSC_INDEXES, count)]
 
 
-async def create_invoice(conn: Conn, invoice: Sequence[Any], options: Sequence[list[Any]],
+async def create_invoice(conn: Conn, invoice: Sequence[Any], options_json: str,
                          event: Sequence[Any], claim: Sequence[Any] | None) -> Row:
     """Run CREATE_INVOICE (`claim` None) or CREATE_INVOICE_IDEMPOTENT.
 
-    invoice: 19 values ($1..$19); options: 11 parallel columns; event: id, type, api version,
-    data (JSON text), notice; claim: key, ttl, request hash, response body, content type.
+    invoice: 19 values ($1..$19); options_json: the options as a JSON array of objects keyed
+    by column; event: id, type, api version, data (JSON text, also the saved response body),
+    notice; claim: key, ttl, request hash, content type.
     """
     query, extra = (CREATE_INVOICE, ()) if claim is None else (CREATE_INVOICE_IDEMPOTENT, claim)
-    row: Row | None = await conn.fetchrow(query, *invoice, *options, *event, *extra)
+    row: Row | None = await conn.fetchrow(query, *invoice, options_json, *event, *extra)
     assert row is not None  # the final SELECT always yields one row
     return row
 

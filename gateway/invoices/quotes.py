@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from gateway.invoices.catalog import Catalog, OfferedAsset
 from gateway.invoices.models import PaymentOption
@@ -40,17 +41,53 @@ class Targets:
     message: str | None
 
 
-def lock_quotes(book: RateBook, assets: Sequence[OfferedAsset], amount: int) -> list[LockedQuote]:
+class QuoteCache:
+    """The book's quotes, reused while the book's prices are unchanged and the quote is fresh.
+
+    `RateBook.quote` recomputes a formula with Decimal contexts on every call (5 symbols per
+    invoice). With the same snapshots (identified by each source's fetched-at) the book would
+    answer the same quote until the chosen formula's oldest input passes the rule's max age,
+    so that moment is this entry's deadline: a stale rate is still never used, and a refresh
+    is seen by the very next invoice. Refusals (RateUnavailable) are not cached.
+    """
+
+    def __init__(self, book: RateBook) -> None:
+        self.book = book
+        self._max_age = {rule.symbol: timedelta(seconds=rule.max_age_seconds)
+                         for rule in book.rules}
+        self._version: tuple[tuple[str, datetime | None], ...] = ()
+        self._quotes: dict[str, tuple[Quote, datetime]] = {}
+
+    def _current(self) -> None:
+        version = tuple((status.source, status.fetched_at) for status in self.book.status())
+        if version != self._version:
+            self._version, self._quotes = version, {}
+
+    def quote(self, symbol: str, now: datetime) -> Quote:
+        cached = self._quotes.get(symbol)
+        if cached is not None and now < cached[1]:
+            return cached[0]
+        quote = self.book.quote(symbol)
+        max_age = self._max_age.get(symbol)
+        if max_age is not None:
+            self._quotes[symbol] = (quote, quote.fetched_at + max_age)
+        return quote
+
+    def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
+        """A quote per distinct symbol, in order (raises RateUnavailable for the first stale)."""
+        self._current()
+        now = datetime.now(UTC)
+        return {symbol: self.quote(symbol, now) for symbol in dict.fromkeys(symbols)}
+
+
+def lock_quotes(quotes: QuoteCache, assets: Sequence[OfferedAsset],
+                amount: int) -> list[LockedQuote]:
     """One quote per asset (raises RateUnavailable naming the first stale pair)."""
-    by_symbol: dict[str, Quote] = {}
-    locked = []
-    for asset in assets:
-        symbol = asset.spec.symbol
-        if symbol not in by_symbol:
-            by_symbol[symbol] = book.quote(symbol)
-        quote = by_symbol[symbol]
-        locked.append(LockedQuote(asset, quote, units_for(amount, quote.rate, asset.decimals)))
-    return locked
+    by_symbol = quotes.quotes([asset.spec.symbol for asset in assets])
+    return [
+        LockedQuote(asset, quote, units_for(amount, quote.rate, asset.decimals))
+        for asset, quote in ((a, by_symbol[a.spec.symbol]) for a in assets)
+    ]
 
 
 class UriTemplates:

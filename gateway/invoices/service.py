@@ -36,13 +36,14 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.params import CreateInvoice
 from gateway.invoices.quotes import (
     LockedQuote,
+    QuoteCache,
     Targets,
     UriTemplates,
     build_options,
     lock_quotes,
     message_for,
 )
-from gateway.invoices.serializers import invoice_json, invoice_object
+from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id, random_token
@@ -80,6 +81,10 @@ class InvoiceDeps:
     public_url: str
     uris: UriTemplates
     indexes: BscIndexes = field(default_factory=BscIndexes)
+    quotes: QuoteCache = field(init=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "quotes", QuoteCache(self.book))
 
 
 @dataclass(frozen=True)
@@ -143,15 +148,15 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal, req: 
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
     # Quotes first: a stale rate refuses the invoice before any index is spent.
-    locked = lock_quotes(deps.book, assets, req.amount)
+    locked = lock_quotes(deps.quotes, assets, req.amount)
     targets, index = await _targets(conn, deps, {a.spec.chain for a in assets}, caller, req)
     invoice = _new_invoice(deps, caller, req, locked, targets)
     body = invoice_json(invoice, deps.public_url)
     event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
-    claim = None if write is None else (write.key, write.ttl, write.request_hash, body,
+    claim = None if write is None else (write.key, write.ttl, write.request_hash,
                                         JSON_CONTENT_TYPE)
     row = await q.create_invoice(
-        conn, _invoice_values(invoice, index), _option_columns(invoice.options),
+        conn, _invoice_values(invoice, index), _options_json(invoice.options),
         (event.id, event.type, event.api_version, body.decode(), event.notice), claim,
     )
     if write is not None:
@@ -174,9 +179,8 @@ def _invoice_values(invoice: Invoice, index: int | None) -> tuple[object, ...]:
     )
 
 
-def _option_columns(options: tuple[PaymentOption, ...]) -> list[list[object]]:
-    rows = [option.columns(position) for position, option in enumerate(options)]
-    return [list(column) for column in zip(*rows, strict=True)]
+def _options_json(options: tuple[PaymentOption, ...]) -> str:
+    return dumps([option.record(position) for position, option in enumerate(options)]).decode()
 
 
 async def _with_options(conn: Conn, rows: list[Row]) -> list[Invoice]:

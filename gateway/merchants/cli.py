@@ -3,19 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import sys
-from collections.abc import Awaitable, Callable
-from typing import TypeVar
-
-import asyncpg
 
 from gateway.config import Settings
-from gateway.db.pool import database_url
+from gateway.db.oneshot import run_job
 from gateway.merchants import service
-from settlement.db import Conn
-
-T = TypeVar("T")
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,11 +15,13 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     actions = merchant.add_subparsers(dest="action", required=True)
     create = actions.add_parser("create", help="register a merchant (prints its id)")
     create.add_argument("--name", required=True)
-    create.add_argument("--bin", required=True, help="12-digit business identification number")
-    create.add_argument("--iban", required=True, help="KZ IBAN for payouts")
+    create.add_argument("--bin", required=True,
+                        help="12-digit business identification number (control digit checked)")
+    create.add_argument("--iban", required=True, help="KZ IBAN for payouts (mod-97 checked)")
     create.add_argument("--bic")
     create.add_argument("--fee-bps", type=int, default=100, help="fee in basis points")
     create.add_argument("--fee-fixed", type=int, default=0, help="fixed fee in tiyn")
+    create.add_argument("--fee-minimum", type=int, default=0, help="minimum fee in tiyn")
     create.set_defaults(func=_create)
     actions.add_parser("list", help="list merchants").set_defaults(func=_list)
     for action in ("suspend", "activate"):
@@ -46,34 +40,23 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     key_revoke.set_defaults(func=_key_revoke)
 
 
-def _with_conn(settings: Settings, work: Callable[[Conn], Awaitable[T]]) -> T:
-    async def run() -> T:
-        conn = await asyncpg.connect(database_url(settings))
-        try:
-            return await work(conn)
-        finally:
-            await conn.close()
-
-    return asyncio.run(run())
-
-
 def _create(args: argparse.Namespace, settings: Settings) -> int:
     data = service.MerchantInput(args.name, args.bin, args.iban, args.bic, args.fee_bps,
-                                 args.fee_fixed)
-    merchant = _with_conn(settings, lambda conn: service.create_merchant(conn, data))
+                                 args.fee_fixed, args.fee_minimum)
+    merchant = run_job(settings, lambda conn: service.create_merchant(conn, data))
     print(merchant.id)
     return 0
 
 
 def _list(args: argparse.Namespace, settings: Settings) -> int:
-    merchants = _with_conn(settings, service.list_merchants)
+    merchants = run_job(settings, service.list_merchants)
     for m in merchants:
         print(f"{m.id}\t{m.status}\t{m.fee_bps}bps+{m.fee_fixed}\t{m.bin}\t{m.iban}\t{m.name}")
     return 0
 
 
 def _set_status(args: argparse.Namespace, settings: Settings) -> int:
-    merchant = _with_conn(
+    merchant = run_job(
         settings, lambda conn: service.set_status(conn, args.merchant_id, args.status)
     )
     print(f"{merchant.id} {merchant.status}")
@@ -81,7 +64,7 @@ def _set_status(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _key_create(args: argparse.Namespace, settings: Settings) -> int:
-    key = _with_conn(settings, lambda conn: service.issue_api_key(
+    key = run_job(settings, lambda conn: service.issue_api_key(
         conn, args.merchant, settings.api_key_pepper))
     print(key.secret)
     print(f"key id {key.id} for {key.merchant_id}; store it now, it is not shown again",
@@ -90,7 +73,7 @@ def _key_create(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _key_revoke(args: argparse.Namespace, settings: Settings) -> int:
-    _with_conn(settings, lambda conn: service.revoke_api_key(conn, args.key_id))
+    run_job(settings, lambda conn: service.revoke_api_key(conn, args.key_id))
     print(f"revoked {args.key_id} (running gateways stop accepting it within "
           f"{settings.api_key_cache_ttl} s)")
     return 0

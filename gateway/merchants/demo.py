@@ -22,7 +22,7 @@ from settlement.db import Conn
 KEY_FILE = "demo_api_key"
 DEMO = service.MerchantInput(
     name="CryptoCity Demo Shop",
-    bin="990340000018",
+    bin="990340000014",  # control digit valid: demo payouts pass settlement's checks
     iban="KZ86125KZT5004100100",
     bic="HSBKKZKX",
     fee_bps=100,

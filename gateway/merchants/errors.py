@@ -2,7 +2,8 @@
 
     GatewayError
     └── MerchantError            merchant administration (CLI, startup seeding)
-        ├── InvalidMerchant      a bad name, BIN, IBAN, BIC or fee; the message names the field
+        ├── InvalidMerchant      a bad name, BIN, IBAN, BIC or fee (BIN/IBAN by the payout
+        │                        validators); the message names the field
         ├── MerchantNotFound     no merchant with that id
         └── ApiKeyNotFound       no API key with that id
 """

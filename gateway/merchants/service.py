@@ -1,8 +1,13 @@
 """Merchant rules: validated registration data, status changes, API key issue and revocation.
 
-Validation follows the Kazakh formats: BIN is 12 digits; an IBAN is `KZ`, two check digits and
-16 alphanumerics (3-char bank code + 13-char account), valid under ISO 13616 mod-97; a BIC is
-ISO 9362 (8 or 11 characters). The fee is basis points of the invoice plus a fixed tiyn part.
+A merchant that cannot be paid out cannot be created: the BIN and IBAN are checked with the
+same validators the payout files use (`settlement.payouts.bin.validate_bin`: 12 digits, a real
+month, the IIN/BIN control digit; `settlement.payouts.iban.validate_kz_iban`: `KZ`, check
+digits, 3-digit bank code, 13-character account, ISO 13616 mod-97); a BIC is ISO 9362 (8 or 11
+characters). The fee is basis points of the invoice plus a fixed tiyn part (and a minimum):
+creation writes the merchant and its first fee schedule (`settlement.fees`, effective from
+the creating transaction's start) in one transaction, so every merchant has a fee in effect
+from its first moment.
 """
 
 from __future__ import annotations
@@ -18,9 +23,12 @@ from gateway.merchants.apikeys import generate_key
 from gateway.merchants.errors import ApiKeyNotFound, InvalidMerchant, MerchantNotFound
 from gateway.merchants.ids import new_id
 from settlement.db import Conn
+from settlement.fees.errors import FeeError
+from settlement.fees.service import set_fee_schedule
+from settlement.payouts.bin import validate_bin
+from settlement.payouts.errors import InvalidBin, InvalidIban
+from settlement.payouts.iban import validate_kz_iban
 
-_BIN = re.compile(r"^[0-9]{12}$")
-_KZ_IBAN = re.compile(r"^KZ[0-9]{2}[0-9A-Z]{16}$")
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 MAX_FEE_BPS = 10_000
 STATUSES = ("active", "suspended")
@@ -34,6 +42,7 @@ class MerchantInput:
     bic: str | None = None
     fee_bps: int = 100
     fee_fixed: int = 0
+    fee_minimum: int = 0  # tiyn; only for the first fee schedule (not a merchants column)
 
 
 @dataclass(frozen=True)
@@ -64,29 +73,28 @@ class IssuedKey:
     last4: str
 
 
-def iban_checksum_ok(iban: str) -> bool:
-    """ISO 13616: move the first four characters to the end, letters to 10..35, mod 97 == 1."""
-    rearranged = iban[4:] + iban[:4]
-    digits = "".join(str(int(ch, 36)) for ch in rearranged)
-    return int(digits) % 97 == 1
-
-
 def normalize_iban(raw: str) -> str:
-    iban = raw.replace(" ", "").upper()
-    if not _KZ_IBAN.match(iban):
-        raise InvalidMerchant("iban", "must be KZ, 2 check digits and 16 letters/digits")
-    if not iban_checksum_ok(iban):
-        raise InvalidMerchant("iban", "check digits do not match (mod-97)")
-    return iban
+    """The IBAN in electronic form when it is a valid KZ IBAN; else InvalidMerchant("iban")."""
+    try:
+        return validate_kz_iban(raw)
+    except InvalidIban as exc:
+        raise InvalidMerchant("iban", str(exc)) from exc
+
+
+def normalize_bin(raw: str) -> str:
+    """The 12-digit BIN when its month and control digit are right; else InvalidMerchant("bin")."""
+    try:
+        return validate_bin(raw)
+    except InvalidBin as exc:
+        raise InvalidMerchant("bin", str(exc)) from exc
 
 
 def validate(data: MerchantInput) -> MerchantInput:
-    """The input with normalised IBAN/BIC; raises InvalidMerchant naming the first bad field."""
+    """The input with normalised BIN/IBAN/BIC; raises InvalidMerchant naming the first bad field."""
     name = data.name.strip()
     if not 1 <= len(name) <= 200:
         raise InvalidMerchant("name", "must be 1..200 characters")
-    if not _BIN.match(data.bin):
-        raise InvalidMerchant("bin", "must be exactly 12 digits")
+    bin_ = normalize_bin(data.bin)
     bic = data.bic.strip().upper() if data.bic else None
     if bic is not None and not _BIC.match(bic):
         raise InvalidMerchant("bic", "must be an 8 or 11 character ISO 9362 code")
@@ -94,16 +102,29 @@ def validate(data: MerchantInput) -> MerchantInput:
         raise InvalidMerchant("fee_bps", f"must be between 0 and {MAX_FEE_BPS}")
     if data.fee_fixed < 0:
         raise InvalidMerchant("fee_fixed", "must be zero or more tiyn")
-    return MerchantInput(name, data.bin, normalize_iban(data.iban), bic,
-                         data.fee_bps, data.fee_fixed)
+    if data.fee_minimum < 0:
+        raise InvalidMerchant("fee_minimum", "must be zero or more tiyn")
+    return MerchantInput(name, bin_, normalize_iban(data.iban), bic, data.fee_bps,
+                         data.fee_fixed, data.fee_minimum)
 
 
 async def create_merchant(conn: Conn, data: MerchantInput, *, demo: bool = False) -> Merchant:
+    """Validate, then write the merchant and its first fee schedule in one transaction."""
     ok = validate(data)
-    row = await q.insert_merchant(
-        conn, (new_id("mch"), ok.name, ok.bin, ok.iban, ok.bic, ok.fee_bps, ok.fee_fixed, demo)
-    )
-    return Merchant.from_row(row)
+    async with conn.transaction():
+        row = await q.insert_merchant(
+            conn, (new_id("mch"), ok.name, ok.bin, ok.iban, ok.bic, ok.fee_bps, ok.fee_fixed,
+                   demo)
+        )
+        merchant = Merchant.from_row(row)
+        try:
+            # effective_from None: the database's now(), this transaction's start, which the
+            # fee trigger never sees as "in the past" (a client clock could be behind it).
+            await set_fee_schedule(conn, merchant.id, bps=ok.fee_bps, fixed=ok.fee_fixed,
+                                   minimum=ok.fee_minimum, effective_from=None)
+        except FeeError as exc:
+            raise InvalidMerchant("fee", str(exc)) from exc
+    return merchant
 
 
 async def get_merchant(conn: Conn, merchant_id: str) -> Merchant:

@@ -16,7 +16,8 @@ def keccak256(data: bytes) -> bytes:
 
 def checksum_hex(lower_hex: str) -> str:
     """`0x` + the EIP-55 form of 40 lower-case hex digits (no prefix)."""
-    digest = keccak.new(data=lower_hex.encode("ascii"), digest_bits=256).hexdigest()
+    # digest().hex(): pycryptodome's hexdigest() formats byte by byte in Python, 2.5x slower.
+    digest = keccak.new(data=lower_hex.encode("ascii"), digest_bits=256).digest().hex()
     # A letter is upper-cased where the hash's nibble at its position is 8 or more; comparing
     # the hex digit as text ("8" <= "8".."9" < "a".."f") avoids an int() per character.
     return "0x" + "".join(

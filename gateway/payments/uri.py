@@ -189,6 +189,8 @@ def parse_eip681(uri: str) -> Eip681Request:
     return Eip681Request(target, chain_id, "transfer", to, amount)
 
 
+# Cached: the label is the merchant's name, the same on every invoice of that merchant.
+@lru_cache(maxsize=1024)
 def _text(value: str, name: str) -> str:
     # encodeURIComponent-style: spaces as %20, UTF-8 percent-encoded (SPEC.md "URL-encoded").
     if not value:

@@ -9,14 +9,13 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
 from gateway.config import Settings
-from gateway.db.pool import create_pool, database_url
+from gateway.db.oneshot import run_job
 from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.states import BatchStatus
@@ -80,19 +79,10 @@ def _register_settlement(sub: argparse._SubParsersAction) -> None:  # type: igno
 
 def _handler(action: Action) -> Callable[[argparse.Namespace, Settings], int]:
     def handle(args: argparse.Namespace, settings: Settings) -> int:
-        result = asyncio.run(_with_conn(action, args, settings))
+        result = run_job(settings, lambda conn: action(conn, args, settings))
         print(json.dumps(result, indent=2, default=str))
         return 0
     return handle
-
-
-async def _with_conn(action: Action, args: argparse.Namespace, settings: Settings) -> Any:
-    pool = await create_pool(database_url(settings), min_size=1, max_size=2)
-    try:
-        async with pool.acquire() as conn:
-            return await action(conn, args, settings)
-    finally:
-        await pool.close()
 
 
 async def _convert(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:

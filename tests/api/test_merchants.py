@@ -14,9 +14,10 @@ from gateway.merchants import service
 from gateway.merchants.apikeys import hash_key, well_formed
 from gateway.merchants.demo import KEY_FILE, seed_demo
 from gateway.merchants.errors import ApiKeyNotFound, InvalidMerchant, MerchantNotFound
-from tests.plugins.app import TEST_IBAN
+from settlement.fees.service import fee_schedules
+from tests.plugins.app import TEST_BIN, TEST_IBAN
 
-GOOD = service.MerchantInput(name="Shop", bin="990340000018", iban=TEST_IBAN)
+GOOD = service.MerchantInput(name="Shop", bin=TEST_BIN, iban=TEST_IBAN)
 
 
 @pytest.mark.parametrize("iban,ok", [
@@ -37,13 +38,36 @@ def test_iban(iban: str, ok: bool) -> None:
 
 @pytest.mark.parametrize("field,value", [
     ("bin", "12345678901"), ("bin", "12345678901a"), ("bic", "HSBK"), ("name", " "),
-    ("fee_bps", 10_001), ("fee_fixed", -1),
+    ("fee_bps", 10_001), ("fee_fixed", -1), ("fee_minimum", -1),
+    ("bin", "990340000018"),  # 12 digits, but the IIN/BIN control digit is 4, not 8
+    ("bin", "991340000014"),  # month 13
+    ("iban", "KZ86125KZT5004100101"),  # mod-97 fails
 ])
 def test_invalid_fields_are_named(field: str, value: object) -> None:
     data = service.MerchantInput(**{**GOOD.__dict__, field: value})
     with pytest.raises(InvalidMerchant) as err:
         service.validate(data)
     assert err.value.field == field
+
+
+async def test_creation_writes_the_first_fee_schedule(conn: asyncpg.Connection) -> None:
+    data = service.MerchantInput(name="Fee shop", bin=f" {TEST_BIN} ", iban=TEST_IBAN.lower(),
+                                 fee_bps=175, fee_fixed=2_500, fee_minimum=10_000)
+    merchant = await service.create_merchant(conn, data)
+    assert (merchant.bin, merchant.iban) == (TEST_BIN, TEST_IBAN)
+    [schedule] = await fee_schedules(conn, merchant.id)
+    assert (schedule.bps, schedule.fixed, schedule.minimum) == (175, 2_500, 10_000)
+    assert schedule.effective_from == merchant.created_at  # in effect from the first moment
+    assert schedule.fee(1_000_000) == 20_000  # 1.75 % + 25 KZT
+
+
+async def test_refused_merchant_leaves_nothing(conn: asyncpg.Connection) -> None:
+    before = await conn.fetchval("SELECT count(*) FROM merchants")
+    with pytest.raises(InvalidMerchant) as err:
+        await service.create_merchant(conn, service.MerchantInput(
+            name="No payout", bin="990340000018", iban=TEST_IBAN))
+    assert err.value.field == "bin" and "control digit" in str(err.value)
+    assert await conn.fetchval("SELECT count(*) FROM merchants") == before
 
 
 async def test_status_and_key_errors(conn: asyncpg.Connection) -> None:
@@ -66,13 +90,15 @@ async def test_cli_round_trip(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
                               database_url: str, conn: asyncpg.Connection) -> None:
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.setenv("GATEWAY_LOG_LEVEL", "warning")
-    assert await _cli("merchant", "create", "--name", "Cli Shop", "--bin", "990340000018",
+    assert await _cli("merchant", "create", "--name", "Cli Shop", "--bin", TEST_BIN,
                       "--iban", TEST_IBAN, "--bic", "HSBKKZKX", "--fee-bps", "150",
                       "--fee-fixed", "5000") == 0
     merchant_id = capsys.readouterr().out.strip()
     row = await conn.fetchrow("SELECT * FROM merchants WHERE id = $1", merchant_id)
     assert row is not None
     assert (row["fee_bps"], row["fee_fixed"], row["bic"]) == (150, 5000, "HSBKKZKX")
+    [schedule] = await fee_schedules(conn, merchant_id)
+    assert (schedule.bps, schedule.fixed, schedule.minimum) == (150, 5000, 0)
     assert await _cli("merchant", "suspend", merchant_id) == 0
     assert await _cli("merchant", "activate", merchant_id) == 0
     assert await _cli("merchant", "list") == 0
@@ -89,6 +115,12 @@ async def test_cli_round_trip(monkeypatch: pytest.MonkeyPatch, capsys: pytest.Ca
     assert await _cli("merchant", "create", "--name", "Bad", "--bin", "1",
                       "--iban", TEST_IBAN) == 1
     assert "bin" in capsys.readouterr().err
+    assert await _cli("merchant", "create", "--name", "Bad", "--bin", "990340000018",
+                      "--iban", TEST_IBAN) == 1
+    assert "control digit" in capsys.readouterr().err
+    assert await _cli("merchant", "create", "--name", "Bad", "--bin", TEST_BIN,
+                      "--iban", "KZ86125KZT5004100101") == 1
+    assert "mod-97" in capsys.readouterr().err
 
 
 async def test_seed_demo_is_idempotent(database_url: str, tmp_path: Path,

@@ -3,10 +3,12 @@
     .venv/bin/python -m tests.bench.api_bench [--seconds 10] [--concurrency 64]
 
 A fresh migrated database (DATABASE_URL's server, else a temporary embedded cluster; see
-ledger_bench.bench_database). Two servers run as separate processes, each with the same pool
+tests/bench/support.py). Two servers run as separate processes, each with the same pool
 size: the gateway itself (`python -m gateway serve`: auth, rate limit, idempotency, quotes,
-deposit address, invoice + options + outbox event in one transaction), and the ceiling, a bare
-aiohttp endpoint that parses the same JSON body and does one asyncpg INSERT. This process is
+deposit address, invoice + options + outbox event in one statement; configured like the API
+processes of deploy/compose.yaml: no in-process chain watchers or webhook worker), and the
+ceiling, a bare aiohttp endpoint that parses the same JSON body and does one asyncpg INSERT
+(both pools from gateway.db.pool.create_pool, so both skip the reset query). This process is
 the load generator: `--concurrency` connections, each posting back to back for `--seconds`
 after a warm-up; every gateway request carries a fresh Idempotency-Key, as a client would.
 Target: gateway >= 50 % of the ceiling's throughput and p99 < 50 ms. Prints a table and
@@ -38,8 +40,8 @@ from gateway.config import Settings
 from gateway.db.pool import create_pool
 from gateway.merchants import service
 from gateway.merchants.service import MerchantInput
-from tests.bench.ledger_bench import bench_database
-from tests.plugins.app import TEST_IBAN, TEST_TOKENS, free_port
+from tests.bench.support import bench_database
+from tests.plugins.app import TEST_BIN, TEST_IBAN, TEST_TOKENS, free_port
 
 RESULTS = Path("bench-results") / "api.json"
 POOL_SIZE = 20
@@ -86,9 +88,12 @@ def serve_ceiling(port: int, dsn: str) -> None:
 
 # -- processes -------------------------------------------------------------------------------
 def _gateway_env(dsn: str, port: int) -> dict[str, str]:
+    # An API process as deploy/compose.yaml runs it: chain watchers and the webhook worker run
+    # in processes of their own, not in the API process being measured.
     env = dict(os.environ, DATABASE_URL=dsn, GATEWAY_PORT=str(port),
                GATEWAY_LOG_LEVEL="warning", GATEWAY_DB_POOL_SIZE=str(POOL_SIZE),
-               API_RATE_LIMIT="1000000", API_RATE_BURST="1000000")
+               API_RATE_LIMIT="1000000", API_RATE_BURST="1000000",
+               GATEWAY_WATCHERS="off", WEBHOOK_WORKER="off")
     env.update({name.upper(): value for name, value in TEST_TOKENS.items()})
     return env
 
@@ -159,7 +164,7 @@ async def _api_key(dsn: str) -> str:
     conn = await asyncpg.connect(dsn)
     try:
         merchant = await service.create_merchant(
-            conn, MerchantInput(name="Bench shop", bin="990340000018", iban=TEST_IBAN))
+            conn, MerchantInput(name="Bench shop", bin=TEST_BIN, iban=TEST_IBAN))
         return (await service.issue_api_key(conn, merchant.id,
                                             Settings().api_key_pepper)).secret
     finally:
@@ -167,7 +172,7 @@ async def _api_key(dsn: str) -> str:
 
 
 async def run(seconds: float, concurrency: int) -> dict[str, Any]:
-    async with bench_database() as dsn:
+    async with bench_database("api_bench") as dsn:
         key = await _api_key(dsn)
         gw_port, ceil_port = free_port(), free_port()
         gateway = [sys.executable, "-m", "gateway", "serve"]

@@ -33,7 +33,7 @@ from gateway.db.pool import create_pool
 from gateway.log import configure_logging
 from gateway.merchants import service
 from gateway.merchants.service import MerchantInput
-from tests.bench.ledger_bench import bench_database
+from tests.bench.support import bench_database
 from tests.plugins.app import TEST_IBAN, running_app, settings_for_tests
 from tests.plugins.browser import CHROMIUM, CHROMIUM_ARGS
 
@@ -63,7 +63,7 @@ async def _api_key(dsn: str, pepper: str) -> str:
     try:
         async with pool.acquire() as conn:
             merchant = await service.create_merchant(conn, MerchantInput(
-                name="Bench coffee", bin="990340000018", iban=TEST_IBAN))
+                name="Bench coffee", bin="990340000014", iban=TEST_IBAN))
             return (await service.issue_api_key(conn, merchant.id, pepper)).secret
     finally:
         await pool.close()
@@ -143,7 +143,7 @@ async def _browser(urls: list[str]) -> dict[str, float]:
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
-    async with bench_database() as dsn:
+    async with bench_database("checkout_bench") as dsn:
         settings = settings_for_tests(dsn, Path(tempfile.mkdtemp(prefix="ccp-bench-")))
         async with running_app(settings) as app, aiohttp.ClientSession() as session:
             key = await _api_key(dsn, settings.api_key_pepper)

@@ -17,19 +17,15 @@ import asyncio
 import json
 import os
 import secrets
-import shutil
 import statistics
-import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
 
 import asyncpg
 
-from gateway.db.embedded import SERVER_SETTINGS, EmbeddedCluster
-from gateway.db.migrate import migrate
+from gateway.db.embedded import SERVER_SETTINGS
 from gateway.db.pool import create_pool
 from gateway.log import configure_logging
 from settlement import ledger
@@ -37,39 +33,13 @@ from settlement.booking import invoice_settlement_postings
 from settlement.db import Conn
 from settlement.ledger import FEE_REVENUE
 from settlement.money import BSC_USDT, Money
+from tests.bench.support import bench_database as bench_database  # api_bench imports it here
 
 RESULTS = Path("bench-results") / "ledger.json"
 RAW_TABLE = "CREATE TABLE IF NOT EXISTS bench_raw_inserts (id bigserial PRIMARY KEY, v bigint)"
 RAW_INSERT = "INSERT INTO bench_raw_inserts (v) VALUES ($1)"
 
 Op = Callable[[Conn, int], Awaitable[None]]
-
-
-@asynccontextmanager
-async def bench_database() -> AsyncIterator[str]:
-    """A fresh migrated database on DATABASE_URL's server or on a temporary embedded cluster."""
-    tmp: Path | None = None
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        tmp = Path(tempfile.mkdtemp(prefix="ccpb-", dir="/tmp"))
-        cluster = EmbeddedCluster(tmp)
-        await asyncio.to_thread(cluster.start)
-        server = cluster.url("postgres")
-    name = f"ledger_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, sep, query = server.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (sep + query if sep else "")
-    try:
-        await migrate(url)
-        yield url
-    finally:
-        if tmp is not None:
-            await asyncio.to_thread(EmbeddedCluster(tmp).stop)
-            shutil.rmtree(tmp, ignore_errors=True)
 
 
 def settle_op(run: str) -> Op:
@@ -170,7 +140,7 @@ def report(result: dict[str, Any]) -> str:
 
 
 async def run(seconds: float, writer_counts: list[int]) -> dict[str, Any]:
-    async with bench_database() as url:
+    async with bench_database("ledger_bench") as url:
         pool = await create_pool(url, min_size=2, max_size=max(writer_counts) + 2)
         try:
             async with pool.acquire() as conn:

@@ -2,8 +2,8 @@
 
     .venv/bin/python -m tests.bench.settlement_bench [--invoices 100000] [--merchants 500]
 
-A fresh migrated database (DATABASE_URL's server or a temporary embedded cluster, via the
-ledger bench's `bench_database`). Settled invoices are bulk-loaded through the real
+A fresh migrated database (DATABASE_URL's server or a temporary embedded cluster, via
+tests/bench/support.py's `bench_database`). Settled invoices are bulk-loaded through the real
 journal_entries/postings tables (set-based INSERT ... SELECT, so every ledger trigger runs:
 stamping, account and balance checks), half bsc:USDT, half solana:SOL. Then timed:
 1. close the business day for all merchants and export one pain.001 file (target < 10 s);
@@ -35,7 +35,7 @@ from settlement.payouts.iban import make_kz_iban
 from settlement.payouts.pain001 import Party, PurposeCodes
 from settlement.payouts.service import ExportRequest, export_batches
 from settlement.reports.service import zone_summary
-from tests.bench.ledger_bench import bench_database
+from tests.bench.support import bench_database
 
 RESULTS = Path("bench-results") / "settlement.json"
 CHUNK = 10_000
@@ -100,7 +100,7 @@ async def run(invoices: int, merchant_count: int) -> dict[str, Any]:
     async def lookup(conn: Conn, ids: Sequence[str]) -> Mapping[str, Party]:
         return {m: payees[m] for m in ids}
 
-    async with bench_database() as url:
+    async with bench_database("settlement_bench") as url:
         pool = await create_pool(url, min_size=1, max_size=4)
         try:
             async with pool.acquire() as conn:

@@ -13,9 +13,7 @@ import argparse
 import asyncio
 import base64
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -27,7 +25,7 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
 from gateway.devnet.solana import constants as c
-from tests.plugins.solana_devnet import start_solana_devnet
+from tests.bench.support import temp_solana_devnet
 
 
 async def _call(session: aiohttp.ClientSession, url: str, method: str,
@@ -65,7 +63,7 @@ def _ms(values: list[float]) -> str:
 
 
 async def run(count: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, start_solana_devnet(Path(tmp) / "state") as net:
+    with temp_solana_devnet() as net:
         url, payer, to = net.rpc_url, c.wallet_keypair(0), Pubkey.new_unique()
         async with aiohttp.ClientSession() as session:
             started = time.perf_counter()

@@ -16,7 +16,6 @@ import argparse
 import asyncio
 import json
 import secrets
-import tempfile
 import time
 from pathlib import Path
 
@@ -28,7 +27,7 @@ from gateway.chains.solana_rpc import CONFIRMED, SolanaRpc
 from gateway.chains.solana_tx import parse_transaction
 from gateway.devnet.solana import constants as c
 from gateway.devnet.solana.wallet import pay_uri
-from tests.plugins.solana_devnet import start_solana_devnet
+from tests.bench.support import temp_solana_devnet
 
 FIXTURE = (Path(__file__).resolve().parents[1] / "fixtures" / "rpc" /
            "solana_getTransaction_jsonParsed_mainnet_usdc_transferChecked_with_ata_create_and_"
@@ -53,7 +52,7 @@ def matching(rounds: int) -> None:
 
 
 async def pipeline(transfers: int) -> None:
-    with tempfile.TemporaryDirectory() as tmp, start_solana_devnet(Path(tmp) / "state") as devnet:
+    with temp_solana_devnet() as devnet:
         uri = f"solana:{c.TREASURY_PUBKEY}?amount=0.001"
         start = time.perf_counter()
         for i in range(transfers):

@@ -23,12 +23,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-import os
-import secrets
-import shutil
-import socket
 import statistics
-import tempfile
 import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -41,12 +36,13 @@ from gateway.chains.bsc import BscConfig, BscWatcher
 from gateway.chains.bsc_scan import BscScanner
 from gateway.chains.rpc import RpcClient
 from gateway.chains.watched import WatchedSet
-from gateway.db.embedded import EmbeddedCluster
-from gateway.db.migrate import migrate
 from gateway.db.pool import create_pool
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import configure_logging
 from tests.bench import watcher_fakenode as node
+from tests.bench.support import bench_server
+from tests.plugins.db import fresh_database
+from tests.plugins.devnet import free_port
 
 RESULTS = Path("bench-results") / "watcher.json"
 TOKENS = {node.USDT: "USDT_BSC"}
@@ -71,40 +67,9 @@ FROM invoices WHERE merchant_id = $1
 """
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-@asynccontextmanager
-async def bench_server() -> AsyncIterator[str]:
-    tmp: Path | None = None
-    server = os.environ.get("DATABASE_URL")
-    if not server:
-        tmp = Path(tempfile.mkdtemp(prefix="ccpw-", dir="/tmp"))
-        cluster = EmbeddedCluster(tmp)
-        await asyncio.to_thread(cluster.start)
-        server = cluster.url("postgres")
-    try:
-        yield server
-    finally:
-        if tmp is not None:
-            await asyncio.to_thread(cluster.stop)
-            shutil.rmtree(tmp, ignore_errors=True)
-
-
-async def fresh_database(server: str, open_invoices: int) -> str:
-    name = f"watcher_bench_{secrets.token_hex(4)}"
-    admin = await asyncpg.connect(server)
-    try:
-        await admin.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await admin.close()
-    base, sep, query = server.partition("?")
-    url = base.rsplit("/", 1)[0] + f"/{name}" + (sep + query if sep else "")
-    await migrate(url)
+async def seeded_database(server: str, open_invoices: int) -> str:
+    """A fresh migrated database holding `open_invoices` open USDT invoices of one merchant."""
+    url = await fresh_database(server, "watcher_bench")
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(SEED_MERCHANT, "mch_benchshop01")
@@ -151,7 +116,7 @@ def percentile(values: list[float], p: float) -> float:
 
 async def latency_run(server: str, open_invoices: int, args: argparse.Namespace
                       ) -> dict[str, Any]:
-    url = await fresh_database(server, open_invoices)
+    url = await seeded_database(server, open_invoices)
     port = free_port()
     spec = node.ChainSpec(mode="live", blocks=10**7, per_block=args.per_block, pay_every=5,
                           payments=args.payments, block_time=0.1, depth=2,
@@ -181,7 +146,7 @@ async def latency_run(server: str, open_invoices: int, args: argparse.Namespace
 
 
 async def catchup_run(server: str, args: argparse.Namespace) -> dict[str, Any]:
-    url = await fresh_database(server, 10_000)
+    url = await seeded_database(server, 10_000)
     port = free_port()
     spec = node.ChainSpec(mode="replay", blocks=args.blocks, per_block=args.per_block,
                           pay_every=10, payments=min(10_000, args.blocks // 10))

@@ -34,7 +34,7 @@ from gateway.webhooks.outbox import emit
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.urlguard import UrlPolicy
-from tests.bench.ledger_bench import bench_database
+from tests.bench.support import bench_database
 
 MERCHANT = "mch_bench" + secrets.token_hex(4)
 DATA = {"id": "inv_bench", "object": "invoice", "status": "settled", "amount": 1_500_000}
@@ -132,7 +132,7 @@ async def main(events: int, workers: int) -> None:
     app.router.add_post("/hook", receiver.handle)
     server = TestServer(app, host="127.0.0.1")
     await server.start_server()
-    async with bench_database() as dsn:
+    async with bench_database("webhooks_bench") as dsn:
         pool = await create_pool(dsn, max_size=40)
         try:
             await pool.execute(

@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import hashlib
-import hmac
 import json
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -25,8 +23,10 @@ from aiohttp import web
 from gateway.chains.runner import watch_chain
 from gateway.chains.settings import ChainSettings
 from gateway.config import Settings
+from gateway.webhooks import signing
 from tests.plugins.app import ApiClient, free_port, settings_for_tests
 from tests.plugins.devnet import Devnets
+from tests.plugins.local_server import serve
 
 FAST_CHAINS = ChainSettings(
     rpc_timeout_ms=2_000, rpc_retries=2, backoff_ms=20, backoff_cap_ms=200, leader_poll_ms=100,
@@ -44,6 +44,16 @@ def solana_settings(devnets: Devnets, database_url: str, data_dir: Path,
         webhook_poll_interval_ms=100, webhook_retry_base_ms=100,
         chains=replace(FAST_CHAINS, **chains),
     )
+
+
+class KnowsNothing:
+    """A watched set that never heard of any invoice (as if its notices were all in flight)."""
+
+    def invoice_for_reference(self, reference: str) -> str | None:
+        return None
+
+    async def wait_current(self) -> None:
+        return None
 
 
 class WatcherTask:
@@ -78,14 +88,6 @@ async def wait_for(what: str, check: Callable[[], Awaitable[Any]], *,
         await asyncio.sleep(0.05)
 
 
-async def create_invoice(client: ApiClient, asset: str, amount: int) -> dict[str, Any]:
-    response = await client.post("/v1/invoices", {"amount": amount, "currency": "KZT",
-                                                  "assets": [asset]})
-    assert response.status == 200, response.body
-    body: dict[str, Any] = response.body
-    return body
-
-
 async def invoice_status(client: ApiClient, invoice_id: str) -> dict[str, Any]:
     response = await client.get(f"/v1/invoices/{invoice_id}")
     assert response.status == 200, response.body
@@ -110,37 +112,10 @@ async def event_types(client: ApiClient, invoice_id: str) -> list[str]:
     return [e["type"] for e in reversed(response.body["data"])]
 
 
-async def settlement_postings(pool: asyncpg.Pool, invoice_id: str) -> set[tuple[str, str, int]]:
-    """(account code, direction, amount) of the invoice's settlement entry."""
-    rows = await pool.fetch(
-        """SELECT a.code, p.direction::text AS direction, p.amount
-           FROM journal_entries e JOIN postings p ON p.entry_id = e.id
-           JOIN ledger_accounts a ON a.id = p.account_id
-           WHERE e.idempotency_key = $1""", f"invoice:{invoice_id}:settlement")
-    return {(r["code"], r["direction"], int(r["amount"])) for r in rows}
-
-
-async def entry_count(pool: asyncpg.Pool, invoice_id: str) -> int:
-    count: int = await pool.fetchval(
-        "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)
-    return count
-
-
 async def transfers_of(pool: asyncpg.Pool, signatures: list[str]) -> list[asyncpg.Record]:
     return list(await pool.fetch(
         "SELECT * FROM chain_transfers WHERE chain = 'solana' AND tx_hash = ANY($1::text[]) "
         "ORDER BY id", signatures))
-
-
-def expected_postings(merchant_id: str, currency: str, units: int, tiyn: int,
-                      fee: int) -> set[tuple[str, str, int]]:
-    return {
-        (f"custody:{currency}", "debit", units),
-        (f"fx_position:{currency}", "credit", units),
-        ("fx_position:KZT", "debit", tiyn),
-        (f"merchant_payable:{merchant_id}", "credit", tiyn - fee),
-        ("fee_revenue", "credit", fee),
-    }
 
 
 @dataclass
@@ -155,15 +130,10 @@ class WebhookReceiver:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}/hooks"
 
-    def verified(self, header: str, body: bytes) -> bool:
-        parts = dict(p.split("=", 1) for p in header.split(",") if "=" in p)
-        mac = hmac.new(self.secret.encode(), f"{parts.get('t')}.".encode() + body,
-                       hashlib.sha256).hexdigest()
-        return hmac.compare_digest(mac, parts.get("v1", ""))
-
     async def handle(self, request: web.Request) -> web.Response:
         body = await request.read()
-        if not self.verified(request.headers.get("CryptoCity-Signature", ""), body):
+        header = request.headers.get(signing.SIGNATURE_HEADER, "")
+        if not signing.verify(self.secret, header, body, now=int(time.time())):
             return web.Response(status=400)
         self.received.append(json.loads(body))
         return web.Response(status=204)
@@ -172,13 +142,8 @@ class WebhookReceiver:
     async def serving(self) -> AsyncIterator[WebhookReceiver]:
         app = web.Application()
         app.router.add_post("/hooks", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        try:
+        async with serve(app, port=self.port):
             yield self
-        finally:
-            await runner.cleanup()
 
     def types_for(self, invoice_id: str) -> list[str]:
         return [e["type"] for e in self.received if e["data"]["id"] == invoice_id]
@@ -238,11 +203,5 @@ class FaultyProxy:
     async def serving(self) -> AsyncIterator[FaultyProxy]:
         app = web.Application()
         app.router.add_post("/", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        async with aiohttp.ClientSession() as self.session:
-            try:
-                yield self
-            finally:
-                await runner.cleanup()
+        async with aiohttp.ClientSession() as self.session, serve(app, port=self.port):
+            yield self

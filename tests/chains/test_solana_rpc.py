@@ -24,7 +24,9 @@ from gateway.chains.solana_rpc import CONFIRMED, SignatureInfo, SolanaRpc
 from gateway.chains.store import service as store
 from gateway.errors import RpcError, RpcTimeout
 from gateway.lifecycle.service import LifecycleConfig
+from tests.chains.solana_support import KnowsNothing
 from tests.plugins.app import free_port
+from tests.plugins.local_server import serve
 
 
 class FakeNode:
@@ -59,13 +61,8 @@ class FakeNode:
     async def serving(self) -> AsyncIterator[FakeNode]:
         app = web.Application()
         app.router.add_post("/", self.handle)
-        runner = web.AppRunner(app, access_log=None)
-        await runner.setup()
-        await web.TCPSite(runner, "127.0.0.1", self.port).start()
-        try:
+        async with serve(app, port=self.port):
             yield self
-        finally:
-            await runner.cleanup()
 
 
 async def _maybe_await(value: Any) -> Any:
@@ -203,14 +200,6 @@ def test_covered_stops_at_what_detection_processed() -> None:
     assert covered(final, BlockRef(10, "y")) == []
 
 
-class _NoReferences:
-    def invoice_for_reference(self, reference: str) -> str | None:
-        return None
-
-    async def wait_current(self) -> None:
-        return None
-
-
 def _transfer(signature: str, slot: int) -> DetectedTransfer:
     return DetectedTransfer("solana", signature, 0, slot, "", None, "SOL", None, "payer",
                             "treasury", 1_000, None)
@@ -234,7 +223,7 @@ async def test_sweep_settles_final_and_removes_dropped(node: FakeNode, rpc: Sola
     node.methods["getSignatureStatuses"] = answer
     async with db_pool.acquire() as conn:
         await store.record_transfers(conn, "solana", [_transfer(sigs[n], slots[n]) for n in sigs])
-    watcher = SolanaWatcher(db_pool, rpc, build_treasury("treasury", []), _NoReferences(),
+    watcher = SolanaWatcher(db_pool, rpc, build_treasury("treasury", []), KnowsNothing(),
                             LifecycleConfig(public_url="http://127.0.0.1"))
     await watcher.sweep()
     rows = await db_pool.fetch("SELECT tx_hash, status FROM chain_transfers "

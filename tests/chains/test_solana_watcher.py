@@ -28,14 +28,11 @@ from gateway.payments.references import new_reference
 from tests.chains.solana_support import (
     FAULTS,
     FaultyProxy,
+    KnowsNothing,
     WatcherTask,
     WebhookReceiver,
-    create_invoice,
-    entry_count,
     event_types,
-    expected_postings,
     invoice_status,
-    settlement_postings,
     solana_settings,
     transfers_of,
     wait_for,
@@ -43,6 +40,12 @@ from tests.chains.solana_support import (
 )
 from tests.plugins.app import ApiClient, RunningApp, running_app
 from tests.plugins.devnet import Devnets
+from tests.plugins.watchers import (
+    create_invoice,
+    entry_count,
+    expected_postings,
+    settlement_postings,
+)
 
 pytestmark = pytest.mark.skipif("not __import__('gateway.devnet.orchestrator', "
                                 "fromlist=['x']).solana_available()",
@@ -94,7 +97,7 @@ async def test_pay_each_asset(asset: str, currency: str, tiyn: int, units: int,
                                                            "enabled_events": ["*"]})
         assert hook.status == 200, hook.body
         receiver.secret = hook.body["secret"]
-        invoice = await create_invoice(client, asset, tiyn)
+        invoice = await create_invoice(client, tiyn, [asset])
         [option] = invoice["payment_options"]
         assert int(option["amount_units"]) == units
         assert option["recipient"] == devnets.solana_treasury
@@ -132,7 +135,7 @@ async def test_payment_without_reference_is_kept_unmatched(
         shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
         db_pool: asyncpg.Pool) -> None:
     _, client = shop
-    invoice = await create_invoice(client, "USDC_SOL", 50_000)  # 1 USDC
+    invoice = await create_invoice(client, 50_000, ["USDC_SOL"])  # 1 USDC
     [signature] = await pay_uri(invoice["payment_options"][0]["uri"],
                                 rpc_url=devnets.solana_rpc_url or "", drop_reference=True)
 
@@ -152,7 +155,7 @@ async def test_split_payment_settles_once_paid_in_full(
         shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
         db_pool: asyncpg.Pool) -> None:
     merchant_id, client = shop
-    invoice = await create_invoice(client, "SOL", 300_000)  # 3 000 KZT = 0.04 SOL
+    invoice = await create_invoice(client, 300_000, ["SOL"])  # 3 000 KZT = 0.04 SOL
     signatures = await pay_uri(invoice["payment_options"][0]["uri"],
                                rpc_url=devnets.solana_rpc_url or "", split=3, wallet=1)
     assert len(set(signatures)) == 3
@@ -203,7 +206,7 @@ async def test_restart_resumes_from_cursor_and_books_once(
 
 
 async def _pay_usdt(client: ApiClient, rpc_url: str) -> tuple[str, str]:
-    invoice = await create_invoice(client, "USDT_SOL", 50_000)  # 500 KZT = 1 USDT
+    invoice = await create_invoice(client, 50_000, ["USDT_SOL"])  # 500 KZT = 1 USDT
     [signature] = await pay_uri(invoice["payment_options"][0]["uri"], rpc_url=rpc_url,
                                 wallet=2)
     return invoice["id"], signature
@@ -227,7 +230,7 @@ async def test_rpc_faults_only_delay_detection(
                          chains=replace(solana_app.settings.chains, rpc_timeout_ms=300))
         watcher.start(faulty)
         try:
-            invoice = await create_invoice(client, "KZTE", 50_000)  # 500 KZTE
+            invoice = await create_invoice(client, 50_000, ["KZTE"])  # 500 KZTE
             [signature] = await pay_uri(invoice["payment_options"][0]["uri"], rpc_url=rpc_url,
                                         wallet=3)
             await wait_status(client, invoice["id"], "settled", timeout=40)
@@ -247,26 +250,16 @@ async def _all_faults(proxy: FaultyProxy) -> bool:
     return set(proxy.injected) == set(FAULTS)
 
 
-class _KnowsNothing:
-    """A watched set that never heard of any invoice (its notices all still in flight)."""
-
-    def invoice_for_reference(self, reference: str) -> str | None:
-        return None
-
-    async def wait_current(self) -> None:
-        return None
-
-
 async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
         shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
         db_pool: asyncpg.Pool, solana_app: RunningApp) -> None:
     _, client = shop
     await watcher.stop()
-    running = SolanaRunning(solana_app.settings, db_pool, _KnowsNothing(),
+    running = SolanaRunning(solana_app.settings, db_pool, KnowsNothing(),
                             LifecycleConfig(public_url=solana_app.url))
     try:
         lonely = await running.watcher()
-        invoice = await create_invoice(client, "USDC_SOL", 100_000)  # 2 USDC
+        invoice = await create_invoice(client, 100_000, ["USDC_SOL"])  # 2 USDC
         [signature] = await pay_uri(invoice["payment_options"][0]["uri"],
                                     rpc_url=devnets.solana_rpc_url or "", wallet=3)
 
@@ -286,7 +279,7 @@ async def test_wrong_asset_with_the_reference_is_kept_for_refund(
         shop: tuple[str, ApiClient], watcher: WatcherTask, devnets: Devnets,
         db_pool: asyncpg.Pool) -> None:
     _, client = shop
-    invoice = await create_invoice(client, "USDT_SOL", 50_000)  # asks for 1 USDT
+    invoice = await create_invoice(client, 50_000, ["USDT_SOL"])  # asks for 1 USDT
     uri = invoice["payment_options"][0]["uri"]
     # The shopper's wallet drops spl-token and sends 1 SOL with the invoice's reference.
     sol_uri = re.sub(r"spl-token=[^&]+&?", "", uri)

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
 from eth_account import Account
-from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3 import AsyncWeb3
 
 from gateway.devnet import bsc
 from gateway.devnet.bsc_tokens import abi
-from tests.plugins.devnet import Devnets
 
 ABANDON = "abandon " * 11 + "about"
-
-
-@pytest.fixture
-async def w3(devnets: Devnets) -> AsyncIterator[AsyncWeb3[Any]]:
-    web3 = AsyncWeb3(AsyncHTTPProvider(devnets.bsc_rpc_url))
-    yield web3
-    await web3.provider.disconnect()
 
 
 async def test_chain_id_is_bnb_chain(w3: AsyncWeb3[Any]) -> None:

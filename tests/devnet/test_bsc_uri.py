@@ -7,8 +7,9 @@ import sys
 
 import pytest
 
-from gateway.devnet.bsc_wallet import BscPayment, parse_payment_uri, split_units, transfer_data
+from gateway.devnet.bsc_wallet import BscPayment, parse_payment_uri, transfer_data
 from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
+from gateway.devnet.split import split_units
 from tests.plugins.devnet import Devnets
 
 TO = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator
 from decimal import Decimal
 from typing import Any
 
 import pytest
 from eth_utils.crypto import keccak
-from web3 import AsyncHTTPProvider, AsyncWeb3
+from web3 import AsyncWeb3
 
 from gateway.devnet import bsc
 from gateway.devnet.bsc_tokens import abi
@@ -18,13 +17,6 @@ from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
 from tests.plugins.devnet import Devnets, fresh_bsc_address
 
 TRANSFER_TOPIC = "0x" + keccak(text="Transfer(address,address,uint256)").hex()
-
-
-@pytest.fixture
-async def w3(devnets: Devnets) -> AsyncIterator[AsyncWeb3[Any]]:
-    web3 = AsyncWeb3(AsyncHTTPProvider(devnets.bsc_rpc_url))
-    yield web3
-    await web3.provider.disconnect()
 
 
 def _topic(address: str) -> str:

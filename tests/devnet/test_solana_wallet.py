@@ -13,8 +13,8 @@ from solders.token.associated import get_associated_token_address
 
 from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
 from gateway.devnet.solana import constants as c
-from gateway.devnet.solana.payuri import parse_transfer_request
-from gateway.devnet.solana.wallet import pay_uri, split_amount
+from gateway.devnet.solana.wallet import parse_transfer_request, pay_uri
+from gateway.devnet.split import split_units
 from tests.devnet.test_solana_rpc import wait_for
 from tests.plugins.solana_devnet import SolanaDevnet, rpc_result
 
@@ -71,10 +71,10 @@ def test_refuses_malformed_uris(uri: str, complaint: str) -> None:
 
 
 def test_split_sums_exactly() -> None:
-    assert split_amount(10, 3) == [4, 3, 3]
-    assert sum(split_amount(1_000_001, 7)) == 1_000_001
+    assert split_units(10, 3) == [4, 3, 3]
+    assert sum(split_units(1_000_001, 7)) == 1_000_001
     with pytest.raises(PaymentFailed):
-        split_amount(2, 3)
+        split_units(2, 3)
 
 
 async def _parsed_tx(url: str, signature: str) -> object:

@@ -7,8 +7,6 @@ USDC 500 KZT) is 0.005 BNB or 3 tokens; the test merchant's fee is 100 bps = 15.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
-
 import pytest
 
 from tests.plugins.app import ApiClient
@@ -17,6 +15,7 @@ from tests.plugins.watchers import (
     WatchHandle,
     create_invoice,
     entry_count,
+    expected_postings,
     option,
     pay,
     settlement_postings,
@@ -26,15 +25,6 @@ AMOUNT = 150_000  # tiyn = 1,500.00 KZT
 FEE = 1_500  # 100 bps
 UNITS = {"BNB": 5 * 10**15, "USDT_BSC": 3 * 10**18, "USDC_BSC": 3 * 10**18}
 CODES = {"BNB": "bsc:BNB", "USDT_BSC": "bsc:USDT", "USDC_BSC": "bsc:USDC"}
-
-
-@pytest.fixture
-async def merchant_client(api_client: Callable[..., ApiClient],
-                          make_merchant: Callable[..., Awaitable[str]],
-                          make_api_key: Callable[..., Awaitable[str]]
-                          ) -> tuple[str, ApiClient]:
-    merchant_id = await make_merchant()
-    return merchant_id, api_client(await make_api_key(merchant_id))
 
 
 @pytest.mark.parametrize("asset", ["BNB", "USDT_BSC", "USDC_BSC"])
@@ -54,12 +44,6 @@ async def test_pay_settle_and_book(asset: str, bsc_watch: WatchHandle, devnets: 
 
     assert await bsc_watch.events(invoice["id"]) == [
         "invoice.created", "invoice.processing", "invoice.settled"]
-    code = CODES[asset]
-    assert await settlement_postings(bsc_watch.pool, invoice["id"]) == sorted([
-        (f"custody:{code}", "debit", UNITS[asset]),
-        (f"fx_position:{code}", "credit", UNITS[asset]),
-        ("fx_position:KZT", "debit", AMOUNT),
-        (f"merchant_payable:{merchant_id}", "credit", AMOUNT - FEE),
-        ("fee_revenue", "credit", FEE),
-    ])
+    assert await settlement_postings(bsc_watch.pool, invoice["id"]) == expected_postings(
+        merchant_id, CODES[asset], UNITS[asset], AMOUNT, FEE)
     assert await entry_count(bsc_watch.pool, invoice["id"]) == 1

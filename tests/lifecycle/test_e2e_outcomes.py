@@ -7,7 +7,6 @@ Dev rates: 1,500.00 KZT is 3 USDT / 3 USDC or 0.005 BNB; the test merchant's fee
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
 from decimal import Decimal
 
 import asyncpg
@@ -21,6 +20,7 @@ from tests.plugins.watchers import (
     WatchHandle,
     create_invoice,
     entry_count,
+    expected_postings,
     option,
     pay,
     settlement_postings,
@@ -28,15 +28,6 @@ from tests.plugins.watchers import (
 
 AMOUNT = 150_000
 TOKEN = 10**18
-
-
-@pytest.fixture
-async def merchant_client(api_client: Callable[..., ApiClient],
-                          make_merchant: Callable[..., Awaitable[str]],
-                          make_api_key: Callable[..., Awaitable[str]]
-                          ) -> tuple[str, ApiClient]:
-    merchant_id = await make_merchant()
-    return merchant_id, api_client(await make_api_key(merchant_id))
 
 
 async def transfers(pool: asyncpg.Pool, invoice_id: str) -> list[asyncpg.Record]:
@@ -85,11 +76,8 @@ async def test_overpayment_books_the_invoice_amount(
     assert settled["exception"] == "paid_over" and settled["amount_paid"] == 200_000
     # All 4 USDC are in custody; the merchant is owed the 1,500.00 KZT sale, less the fee;
     # the extra 1 USDC stays in the FX position, refundable.
-    assert await settlement_postings(bsc_watch.pool, invoice["id"]) == sorted([
-        ("custody:bsc:USDC", "debit", 4 * TOKEN), ("fx_position:bsc:USDC", "credit", 4 * TOKEN),
-        ("fx_position:KZT", "debit", AMOUNT), (f"merchant_payable:{merchant_id}", "credit",
-                                                AMOUNT - 1_500),
-        ("fee_revenue", "credit", 1_500)])
+    assert await settlement_postings(bsc_watch.pool, invoice["id"]) == expected_postings(
+        merchant_id, "bsc:USDC", 4 * TOKEN, AMOUNT, 1_500)
 
 
 async def test_two_split_transfers(bsc_watch: WatchHandle, devnets: Devnets,

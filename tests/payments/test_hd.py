@@ -5,7 +5,11 @@ from __future__ import annotations
 import base58
 import pytest
 from eth_account import Account
+from eth_utils.address import to_checksum_address
+from hypothesis import given
+from hypothesis import strategies as st
 
+from gateway.payments.eip55 import checksum_bytes
 from gateway.payments.errors import DerivationError, InvalidExtendedKey
 from gateway.payments.hd import (
     DEV_ACCOUNT_XPUB,
@@ -14,6 +18,7 @@ from gateway.payments.hd import (
     parse_xpub,
     validate_xpub,
 )
+from gateway.payments.uri import checksum_address
 from tests.payments.bip32_private import TEST_MNEMONIC, account_xpub
 
 
@@ -100,3 +105,9 @@ def test_index_out_of_range(index: int) -> None:
 def test_index_must_be_an_int(index: object) -> None:
     with pytest.raises(DerivationError, match="must be an int"):
         derive_address(DEV_ACCOUNT_XPUB, index)  # type: ignore[arg-type]
+
+
+@given(st.binary(min_size=20, max_size=20))
+def test_fast_eip55_equals_eth_utils(raw: bytes) -> None:
+    assert checksum_bytes(raw) == to_checksum_address(raw.hex())
+    assert checksum_address("0x" + raw.hex().upper()) == to_checksum_address(raw.hex())

@@ -15,12 +15,15 @@ from gateway.payments.references import new_reference
 from gateway.payments.uri import (
     MAX_UINT256,
     Eip681Request,
+    Eip681Template,
     SolanaPayRequest,
+    SolanaPayTemplate,
     eip681_native,
     eip681_token,
     parse_eip681,
     parse_solana_pay,
     solana_pay,
+    solana_pay_tail,
 )
 
 ADDR = "0x9858EfFD232B4033E47d90003D41EC34EcaEda94"
@@ -200,3 +203,32 @@ def test_format_units_round_trips(units: int, decimals: int) -> None:
 def test_parse_units_refuses_too_many_decimals() -> None:
     with pytest.raises(PaymentUriError, match="decimal places"):
         parse_units("0.0000001", 6)
+
+
+@given(st.integers(min_value=0, max_value=MAX_UINT256))
+def test_eip681_templates_equal_the_builders(units: int) -> None:
+    assert Eip681Template(None).uri(ADDR, units) == eip681_native(ADDR, units)
+    assert Eip681Template(TOKEN.lower()).uri(ADDR, units) == eip681_token(TOKEN, ADDR, units)
+
+
+@given(st.integers(min_value=1, max_value=10**30), st.sampled_from([None, USDC_MINT]),
+       st.sampled_from([None, "Кофе «Жулдыз»"]), st.sampled_from([None, "Order 7 & co"]))
+def test_solana_pay_template_equals_the_builder(units: int, mint: str | None, label: str | None,
+                                                message: str | None) -> None:
+    decimals = 9 if mint is None else 6
+    built = solana_pay(RECIPIENT, format_units(units, decimals), spl_token=mint, reference=REF,
+                       label=label, message=message)
+    template = SolanaPayTemplate(RECIPIENT, mint, decimals)
+    assert template.uri(units, REF, solana_pay_tail(label, message)) == built
+    assert parse_solana_pay(built).amount == Decimal(format_units(units, decimals))
+
+
+def test_templates_check_their_fixed_parts_once() -> None:
+    with pytest.raises(PaymentUriError):
+        Eip681Template("0x12")
+    with pytest.raises(PaymentUriError):
+        Eip681Template(TOKEN.replace("F", "f", 1))  # broken EIP-55 checksum
+    with pytest.raises(PaymentUriError):
+        SolanaPayTemplate("not-a-key", None, 9)
+    with pytest.raises(PaymentUriError):
+        SolanaPayTemplate(RECIPIENT, None, 6)  # native SOL has 9 decimals

@@ -2,11 +2,16 @@
 
 `DATABASE_URL` when given (a fresh database is created on that server), else an embedded
 cluster in a short temp dir (unix socket paths are limited to ~100 bytes).
+
+Helpers for tests and benchmarks that need a database of their own: `pg_server()` (that
+server), `fresh_database(server_url, prefix)` (a new migrated database on it) and
+`database_pool(url)` (a pool closed on exit).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import secrets
 import shutil
@@ -23,14 +28,15 @@ from gateway.db.pool import create_pool
 from settlement.db import Conn
 
 
-@pytest.fixture(scope="session")
-def pg_server_url() -> Iterator[str]:
-    """A maintenance DSN (database `postgres`) on a server the tests may create databases on."""
+@contextlib.contextmanager
+def pg_server(prefix: str = "ccp-") -> Iterator[str]:
+    """A maintenance DSN (database `postgres`) on a server we may create databases on:
+    DATABASE_URL's, else an embedded cluster in a new temp dir (stopped and removed after)."""
     given = os.environ.get("DATABASE_URL")
     if given:
         yield given
         return
-    tmp = Path(tempfile.mkdtemp(prefix="ccp-", dir="/tmp"))
+    tmp = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     cluster = EmbeddedCluster(tmp)
     cluster.start()
     try:
@@ -38,6 +44,12 @@ def pg_server_url() -> Iterator[str]:
     finally:
         cluster.stop()
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def pg_server_url() -> Iterator[str]:
+    with pg_server() as url:
+        yield url
 
 
 async def create_database(server_url: str, name: str) -> str:
@@ -52,19 +64,34 @@ async def create_database(server_url: str, name: str) -> str:
     return base.rsplit("/", 1)[0] + f"/{name}" + (sep + query if sep else "")
 
 
-@pytest.fixture(scope="session")
-async def database_url(pg_server_url: str) -> str:
-    """A fresh, migrated database for this test session."""
-    url = await create_database(pg_server_url, f"ccp_test_{secrets.token_hex(4)}")
+async def fresh_database(server_url: str, prefix: str) -> str:
+    """A new database `<prefix>_<random>` on `server_url`, migrated; its URL."""
+    url = await create_database(server_url, f"{prefix}_{secrets.token_hex(4)}")
     await migrate(url)
     return url
 
 
+@contextlib.asynccontextmanager
+async def database_pool(url: str, **sizes: int) -> AsyncIterator[asyncpg.Pool]:
+    """A pool on `url` (gateway.db.pool.create_pool; `sizes`: its min_size/max_size), closed
+    (waiting at most 10 s) on the way out."""
+    pool = await create_pool(url, **sizes)
+    try:
+        yield pool
+    finally:
+        await asyncio.wait_for(pool.close(), 10)
+
+
+@pytest.fixture(scope="session")
+async def database_url(pg_server_url: str) -> str:
+    """A fresh, migrated database for this test session."""
+    return await fresh_database(pg_server_url, "ccp_test")
+
+
 @pytest.fixture(scope="session")
 async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(database_url, max_size=40)
-    yield pool
-    await asyncio.wait_for(pool.close(), 10)
+    async with database_pool(database_url, max_size=40) as pool:
+        yield pool
 
 
 @pytest.fixture

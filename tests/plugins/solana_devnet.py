@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ import aiohttp
 import pytest
 
 from gateway.devnet.errors import DevnetStartError
+from tests.plugins.devnet import free_port
 
 SLOT_MS = 50
 FINALITY_SLOTS = 8
@@ -42,13 +42,6 @@ class SolanaDevnet:
     process: subprocess.Popen[bytes]
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def _healthy(rpc_url: str) -> bool:
     body = json.dumps({"jsonrpc": "2.0", "id": 1, "method": "getHealth"}).encode()
     request = urllib.request.Request(rpc_url, data=body,
@@ -62,7 +55,7 @@ def _healthy(rpc_url: str) -> bool:
 
 @contextlib.contextmanager
 def start_solana_devnet(state_dir: Path) -> Iterator[SolanaDevnet]:
-    port = _free_port()
+    port = free_port()
     command = [
         sys.executable, "-m", "gateway.devnet.solana", "--host", "127.0.0.1",
         "--port", str(port), "--slot-ms", str(SLOT_MS), "--finality-slots",

@@ -4,7 +4,9 @@
   a watched set, a BscWatcher and a Sweeper as tasks with fast timings; yields `WatchHandle`.
 - `bsc_watch` (module): that, on the session devnet and database, for the app_server's
   invoices. Module scope: each test module gets a fresh watcher task.
-- helpers: `create_invoice(client, ...)`, `pay(uri, rpc_url, ...)`, `WatchHandle.wait_status`.
+- helpers: `create_invoice(client, ...)`, `pay(uri, rpc_url, ...)`, `WatchHandle.wait_status`,
+  and the ledger checks of both chains' end-to-end tests: `settlement_postings`,
+  `expected_postings`, `entry_count`.
 """
 
 from __future__ import annotations
@@ -27,8 +29,6 @@ from gateway.chains.bsc import BscConfig, BscWatcher
 from gateway.chains.bsc_scan import BscScanner
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.watched import WatchedSet
-from gateway.db.migrate import migrate
-from gateway.db.pool import create_pool
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.devnet.orchestrator import DevnetConfig, down, up
@@ -43,7 +43,7 @@ from tests.plugins.app import (
     running_app,
     settings_for_tests,
 )
-from tests.plugins.db import create_database
+from tests.plugins.db import database_pool, fresh_database
 from tests.plugins.devnet import Devnets, free_port
 
 DEVNET_TOKENS = {devnet_bsc.USDT_ADDRESS.lower(): "USDT_BSC",
@@ -173,6 +173,18 @@ async def settlement_postings(pool: asyncpg.Pool, invoice_id: str
     return sorted((r["code"], r["direction"], int(r["amount"])) for r in rows)
 
 
+def expected_postings(merchant_id: str, currency: str, units: int, tiyn: int,
+                      fee: int) -> list[tuple[str, str, int]]:
+    """What `settlement_postings` returns for `units` of `currency` booked as `tiyn` KZT."""
+    return sorted([
+        (f"custody:{currency}", "debit", units),
+        (f"fx_position:{currency}", "credit", units),
+        ("fx_position:KZT", "debit", tiyn),
+        (f"merchant_payable:{merchant_id}", "credit", tiyn - fee),
+        ("fee_revenue", "credit", fee),
+    ])
+
+
 async def entry_count(pool: asyncpg.Pool, invoice_id: str) -> int:
     async with pool.acquire() as conn:
         count: int = await conn.fetchval(
@@ -191,7 +203,7 @@ class Isolated:
 
     async def client(self) -> tuple[str, ApiClient]:
         """A new merchant on this database and an API client with its key."""
-        data = merchants.MerchantInput(name=f"Iso shop {random_token(6)}", bin="990340000018",
+        data = merchants.MerchantInput(name=f"Iso shop {random_token(6)}", bin="990340000014",
                                        iban=TEST_IBAN)
         async with self.pool.acquire() as conn:
             merchant = await merchants.create_merchant(conn, data)
@@ -202,20 +214,17 @@ class Isolated:
 
 @contextlib.asynccontextmanager
 async def isolated_gateway(server_url: str, data_dir: Path) -> AsyncIterator[Isolated]:
-    url = await create_database(server_url, f"ccp_iso_{secrets.token_hex(4)}")
-    await migrate(url)
-    pool = await create_pool(url, min_size=1, max_size=15)
-    # Deposit addresses come from one xpub by sequence number: a fresh database starting at 0
-    # would reuse addresses other tests paid on the shared devnet (a watcher looking back at
-    # recent blocks would rightly credit those payments). Start somewhere nobody else is.
-    await pool.execute(f"ALTER SEQUENCE bsc_address_index_seq RESTART WITH "
-                       f"{1_000_000 + secrets.randbelow(2**30)}")
-    try:
+    url = await fresh_database(server_url, "ccp_iso")
+    async with database_pool(url, min_size=1, max_size=15) as pool:
+        # Deposit addresses come from one xpub by sequence number: a fresh database starting
+        # at 0 would reuse addresses other tests paid on the shared devnet (a watcher looking
+        # back at recent blocks would rightly credit those payments). Start somewhere nobody
+        # else is.
+        await pool.execute(f"ALTER SEQUENCE bsc_address_index_seq RESTART WITH "
+                           f"{1_000_000 + secrets.randbelow(2**30)}")
         async with running_app(settings_for_tests(url, data_dir)) as app, \
                 aiohttp.ClientSession() as session:
             yield Isolated(url, pool, app, session)
-    finally:
-        await asyncio.wait_for(pool.close(), 10)
 
 
 @contextlib.contextmanager

@@ -10,16 +10,14 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from gateway.appkeys import SETTINGS
-from gateway.config import Settings
 from gateway.errors import ServiceUnavailable
-from gateway.rates import RATE_BOOK, setup
 from gateway.rates.book import RateBook
 from gateway.rates.errors import ProviderError, RateUnavailable
 from gateway.rates.providers import BinanceProvider, FixedProvider, RateProvider
 from gateway.rates.refresher import RateRefresher
 from gateway.rates.rules import parse_rules
-from tests.rates.local_server import serve
+from tests.plugins.local_server import serve
+from tests.rates.support import started_book
 
 T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
@@ -189,16 +187,8 @@ async def test_refresher_loop_refreshes_periodically() -> None:
 
 
 async def test_setup_makes_the_book_fresh_at_startup_in_fixed_mode() -> None:
-    app = web.Application()
-    app[SETTINGS] = Settings.from_env({"GATEWAY_RATES_FIXED": "SOL=80000.5"})
-    setup(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        book = app[RATE_BOOK]
+    async with started_book({"GATEWAY_RATES_FIXED": "SOL=80000.5"}) as book:
         assert book.quote("BNB").rate == Decimal(300000)
         assert book.quote("SOL").rate == Decimal("80000.5")
         assert book.quote("KZTE").rate == 1
         assert set(book.symbols) == {"BNB", "USDT", "USDC", "SOL", "KZTE"}
-    finally:
-        await runner.cleanup()

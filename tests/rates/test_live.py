@@ -7,11 +7,9 @@ from decimal import Decimal
 
 from aiohttp import web
 
-from gateway.appkeys import SETTINGS
-from gateway.config import Settings
-from gateway.rates import RATE_BOOK, setup
 from gateway.rates.errors import RateUnavailable
-from tests.rates.local_server import serve
+from tests.plugins.local_server import serve
+from tests.rates.support import started_book
 
 # The real feed's shape (see tests/fixtures/nbk_sample.xml), with the USD line the rules need.
 NBK_WITH_USD = """<?xml version="1.0" encoding="utf-8"?>
@@ -48,21 +46,14 @@ def _feeds() -> web.Application:
 
 async def test_live_mode_quotes_from_local_feeds_with_spreads() -> None:
     async with serve(_feeds()) as base:
-        app = web.Application()
-        app[SETTINGS] = Settings.from_env(
-            {
-                "GATEWAY_RATES_MODE": "live",
-                "GATEWAY_NBK_URL": f"{base}/rss/get_rates.cfm?fdate={{date}}",
-                "GATEWAY_BINANCE_URL": base,
-                "GATEWAY_RATE_RULES": "USDC = nbk:USD | fixed:USDC spread=25; DOGE = fixed:DOGE",
-                "GATEWAY_RATES_FIXED": "DOGE=70",
-            }
-        )
-        setup(app)
-        runner = web.AppRunner(app)
-        await runner.setup()
-        try:
-            book = app[RATE_BOOK]
+        env = {
+            "GATEWAY_RATES_MODE": "live",
+            "GATEWAY_NBK_URL": f"{base}/rss/get_rates.cfm?fdate={{date}}",
+            "GATEWAY_BINANCE_URL": base,
+            "GATEWAY_RATE_RULES": "USDC = nbk:USD | fixed:USDC spread=25; DOGE = fixed:DOGE",
+            "GATEWAY_RATES_FIXED": "DOGE=70",
+        }
+        async with started_book(env) as book:
             # 580.12 * 441.04 = 255856.1248, minus 100 bps
             assert book.quote("BNB").rate == Decimal("253297.563552")
             assert book.quote("SOL").rate == Decimal("63529.6068")  # 145.5 * 441.04 * 0.99
@@ -70,25 +61,16 @@ async def test_live_mode_quotes_from_local_feeds_with_spreads() -> None:
             assert book.quote("USDC").rate == Decimal("439.9374")  # 441.04 * 0.9975
             assert book.quote("KZTE").rate == 1
             assert book.quote("DOGE").source == "fixed:DOGE"
-        finally:
-            await runner.cleanup()
 
 
 async def test_live_mode_without_reachable_feeds_refuses_to_quote() -> None:
-    app = web.Application()
-    app[SETTINGS] = Settings.from_env(
-        {
-            "GATEWAY_RATES_MODE": "live",
-            "GATEWAY_NBK_URL": "http://127.0.0.1:9/nbk?fdate={date}",
-            "GATEWAY_BINANCE_URL": "http://127.0.0.1:9",
-            "GATEWAY_RATES_TIMEOUT_SECONDS": "2",
-        }
-    )
-    setup(app)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    try:
-        book = app[RATE_BOOK]
+    env = {
+        "GATEWAY_RATES_MODE": "live",
+        "GATEWAY_NBK_URL": "http://127.0.0.1:9/nbk?fdate={date}",
+        "GATEWAY_BINANCE_URL": "http://127.0.0.1:9",
+        "GATEWAY_RATES_TIMEOUT_SECONDS": "2",
+    }
+    async with started_book(env) as book:
         for symbol in ("BNB", "SOL", "USDT"):
             try:
                 book.quote(symbol)
@@ -97,5 +79,3 @@ async def test_live_mode_without_reachable_feeds_refuses_to_quote() -> None:
             else:
                 raise AssertionError(f"{symbol} was quoted without a fresh rate")
         assert book.quote("KZTE").rate == 1
-    finally:
-        await runner.cleanup()

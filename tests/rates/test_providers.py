@@ -19,7 +19,7 @@ from gateway.rates.providers import (
     parse_binance,
     parse_nbk,
 )
-from tests.rates.local_server import serve
+from tests.plugins.local_server import serve
 
 NBK_SAMPLE = (Path(__file__).parents[1] / "fixtures" / "nbk_sample.xml").read_bytes()
 

@@ -33,7 +33,8 @@ from settlement.reconciliation.service import (
     address_lines,
     resolve_unmatched,
 )
-from tests.plugins.app import free_port, running_app, settings_for_tests
+from tests.plugins.app import running_app, settings_for_tests
+from tests.plugins.local_server import serve
 from tests.settlement_flow.helpers import db_now, settle_invoice
 
 TREASURY = "9WzDXwBbmkg8ZTbNMqUxvQRAyrZzDsGYdLVL9zYtAWWM"
@@ -70,12 +71,8 @@ async def fake_node() -> AsyncIterator[tuple[str, list[dict[str, Any]]]]:
 
     app = web.Application()
     app.router.add_post("/", rpc)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    port = free_port()
-    await web.TCPSite(runner, "127.0.0.1", port).start()
-    yield f"http://127.0.0.1:{port}/", seen
-    await runner.cleanup()
+    async with serve(app) as url:
+        yield f"{url}/", seen
 
 
 async def test_evm_balance_calls(fake_node: tuple[str, list[dict[str, Any]]]) -> None:

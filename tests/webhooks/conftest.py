@@ -8,31 +8,24 @@ A separate database keeps the worker tests deterministic.
 
 from __future__ import annotations
 
-import asyncio
-import secrets
 from collections.abc import AsyncIterator
 from typing import cast
 
 import asyncpg
 import pytest
 
-from gateway.db.migrate import migrate
-from gateway.db.pool import create_pool
-from tests.plugins.db import create_database
+from tests.plugins.db import database_pool, fresh_database
 
 
 @pytest.fixture(scope="session")
 async def own_db_url(pg_server_url: str) -> str:
-    url = await create_database(pg_server_url, f"ccp_webhooks_{secrets.token_hex(4)}")
-    await migrate(url)
-    return url
+    return await fresh_database(pg_server_url, "ccp_webhooks")
 
 
 @pytest.fixture(scope="session")
 async def own_pool(own_db_url: str) -> AsyncIterator[asyncpg.Pool]:
-    pool = await create_pool(own_db_url, max_size=20)
-    yield pool
-    await asyncio.wait_for(pool.close(), 10)
+    async with database_pool(own_db_url, max_size=20) as pool:
+        yield pool
 
 
 @pytest.fixture

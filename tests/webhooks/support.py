@@ -24,7 +24,7 @@ from gateway.config import Settings
 from gateway.merchants.ids import new_id
 from gateway.merchants.service import MerchantInput, create_merchant, issue_api_key
 from gateway.webhooks import signing
-from tests.plugins.app import running_app, settings_for_tests
+from tests.plugins.app import TEST_BIN, running_app, settings_for_tests
 
 PEPPER = "test-pepper"
 
@@ -66,7 +66,7 @@ class ShopMerchant:
 
 async def make_merchant(conn: asyncpg.Connection) -> ShopMerchant:
     merchant = await create_merchant(
-        conn, MerchantInput(name="Webhook test shop", bin="123456789012", iban=_kz_iban()))
+        conn, MerchantInput(name="Webhook test shop", bin=TEST_BIN, iban=_kz_iban()))
     key = await issue_api_key(conn, merchant.id, PEPPER)
     return ShopMerchant(merchant.id, key.secret)
 

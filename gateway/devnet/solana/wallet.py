@@ -14,8 +14,11 @@ do), `wallet` picks the test wallet.
 from __future__ import annotations
 
 import asyncio
+import re
 import struct
+from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import parse_qsl, quote, unquote, urlencode
 
 from solana.rpc.async_api import AsyncClient
 from solana.rpc.commitment import Confirmed
@@ -33,9 +36,11 @@ from solders.transaction import VersionedTransaction
 
 from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
 from gateway.devnet.solana import constants as c
-from gateway.devnet.solana.payuri import TransferRequest, parse_transfer_request
 from gateway.devnet.solana.tokens import TOKEN_PROGRAMS, decode_mint
+from gateway.devnet.split import split_units
 from gateway.log import get_logger
+from gateway.payments.errors import PaymentUriError
+from gateway.payments.uri import parse_solana_pay
 
 log = get_logger(__name__)
 
@@ -45,6 +50,78 @@ SYSTEM_PROGRAM_ID = Pubkey.from_string(c.SYSTEM_PROGRAM)
 _TRANSFER_CHECKED = 12
 _CREATE_IDEMPOTENT = b"\x01"
 _BLOCKHASH_POLL_S = 0.02
+SCHEME = "solana:"
+# The fields SPEC.md defines; any other is an extension a wallet ignores (the gateway's own
+# parser refuses them, as it only reads back the URIs it wrote).
+_SPEC_FIELDS = frozenset({"amount", "spl-token", "reference", "label", "message", "memo"})
+# The gateway parser's wording -> the simulator's (kept stable for its users and tests).
+_WALLET_WORDING = (
+    (re.compile(r"(?P<field>[a-z-]+) (?P<value>.+) is not a base58 32-byte public key"),
+     "{field} is not a base58 public key: {value}"),
+    (re.compile(r"parameter '(?P<field>[a-z-]+)' appears more than once"),
+     "{field} may appear only once"),
+)
+
+
+@dataclass(frozen=True)
+class TransferRequest:
+    """A transfer request as the wallet pays it: the parsed fields as public keys."""
+
+    recipient: Pubkey
+    amount: Decimal | None
+    spl_token: Pubkey | None
+    references: tuple[Pubkey, ...]
+    label: str | None
+    message: str | None
+    memo: str | None
+
+
+def _spec_query(query: str) -> str:
+    """The query with only the spec's fields, re-encoded; strict about encoding, as a wallet is."""
+    try:
+        pairs = parse_qsl(query, keep_blank_values=True, strict_parsing=bool(query),
+                          errors="strict")
+    except (ValueError, UnicodeDecodeError) as exc:
+        raise InvalidPaymentUri(f"malformed query string: {exc}") from exc
+    return urlencode([(k, v) for k, v in pairs if k in _SPEC_FIELDS], quote_via=quote)
+
+
+def _wallet_message(exc: PaymentUriError) -> str:
+    text = str(exc)
+    for pattern, wording in _WALLET_WORDING:
+        match = pattern.fullmatch(text)
+        if match:
+            return wording.format(**match.groupdict())
+    return text
+
+
+def parse_transfer_request(uri: str) -> TransferRequest:
+    """The transfer request in `uri` per the gateway's Solana Pay parser, with a wallet's
+    extra checks: no transaction requests (a URL pathname), no white space around the URI,
+    unknown fields ignored. InvalidPaymentUri says what is wrong otherwise."""
+    if not uri.startswith(SCHEME):
+        raise InvalidPaymentUri(f"not a Solana Pay URI (must start with {SCHEME!r}): {uri!r}")
+    if uri != uri.rstrip():
+        raise InvalidPaymentUri(f"the URI ends in white space: {uri!r}")
+    path, _, query = uri[len(SCHEME):].partition("?")
+    if unquote(path).startswith(("https:", "http:")):
+        raise InvalidPaymentUri("transaction requests (a URL pathname) are not supported")
+    if not path:
+        raise InvalidPaymentUri("recipient is missing")
+    try:
+        # Always with "?": the gateway parser strips white space a wallet must not accept.
+        request = parse_solana_pay(f"{SCHEME}{path}?{_spec_query(query)}")
+    except PaymentUriError as exc:
+        raise InvalidPaymentUri(_wallet_message(exc)) from exc
+    return TransferRequest(
+        recipient=Pubkey.from_string(request.recipient),
+        amount=request.amount,
+        spl_token=None if request.spl_token is None else Pubkey.from_string(request.spl_token),
+        references=tuple(Pubkey.from_string(r) for r in request.references),
+        label=request.label,
+        message=request.message,
+        memo=request.memo,
+    )
 
 
 def to_base_units(amount: Decimal, decimals: int) -> int:
@@ -53,16 +130,6 @@ def to_base_units(amount: Decimal, decimals: int) -> int:
     if scaled != scaled.to_integral_value():
         raise InvalidPaymentUri(f"amount {amount} has more than {decimals} decimal places")
     return int(scaled)
-
-
-def split_amount(total: int, parts: int) -> list[int]:
-    """`parts` positive amounts summing exactly to `total` (the remainder on the first ones)."""
-    if parts < 1:
-        raise PaymentFailed(f"split must be at least 1, got {parts}")
-    if total < parts:
-        raise PaymentFailed(f"cannot split {total} base units into {parts} positive transfers")
-    base, rest = divmod(total, parts)
-    return [base + (1 if i < rest else 0) for i in range(parts)]
 
 
 def _with_references(ix: Instruction, references: tuple[Pubkey, ...]) -> Instruction:
@@ -175,7 +242,7 @@ async def _pay(
     memo = [_memo(request.memo)] if request.memo is not None else []
     signatures = []
     if request.spl_token is None:
-        parts = split_amount(to_base_units(amount, c.SOL_DECIMALS), split)
+        parts = split_units(to_base_units(amount, c.SOL_DECIMALS), split)
         for lamports in parts:
             ix = transfer(TransferParams(from_pubkey=payer.keypair.pubkey(),
                                          to_pubkey=request.recipient, lamports=lamports))
@@ -184,7 +251,7 @@ async def _pay(
     setup, template, units, decimals = await _token_instructions(
         payer, request, request.spl_token, amount
     )
-    for part in split_amount(units, split):
+    for part in split_units(units, split):
         ix = _with_references(_transfer_checked(template, part, decimals), refs)
         signatures.append(await payer.send([*setup, *memo, ix]))
     return signatures

@@ -1,0 +1,128 @@
+"""The one-statement create path: what it writes, the notice watchers rely on, its caches."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+
+import asyncpg
+import pytest
+
+from gateway.config import Settings
+from gateway.invoices.indexes import BscIndexes
+from gateway.invoices.quotes import QuoteCache
+from gateway.invoices.serializers import invoice_object
+from gateway.invoices.service import get_invoice
+from gateway.rates import RATE_BOOK, RateUnavailable
+from gateway.rates.book import RateBook
+from gateway.rates.rules import parse_rules
+from tests.api.helpers import assert_error, invoice_body
+from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
+
+KeyFactory = Callable[..., Awaitable[str]]
+
+
+@pytest.fixture
+async def client(api_client: Callable[..., ApiClient], make_api_key: KeyFactory) -> ApiClient:
+    return api_client(await make_api_key())
+
+
+async def test_one_statement_writes_invoice_event_notice_and_saved_response(
+    client: ApiClient, database_url: str, conn: asyncpg.Connection, app_server: RunningApp,
+) -> None:
+    notices: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)  # LISTEN needs its own connection
+    try:
+        await listener.add_listener("ccp_events", lambda *a: notices.put_nowait(str(a[3])))
+        key = secrets.token_hex(8)
+        created = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
+        assert created.status == 200
+        invoice_id = created.body["id"]
+        while True:  # other tests' notices may come first
+            notice = json.loads(await asyncio.wait_for(notices.get(), 5))
+            if notice["invoice_id"] == invoice_id:
+                break
+    finally:
+        await listener.close()
+    # The watched set (gateway.chains.watched) adds invoices from exactly this notice.
+    assert notice["type"] == "invoice.created"
+    event = await conn.fetchrow("SELECT id, merchant_id, data FROM events WHERE invoice_id = $1",
+                                invoice_id)
+    assert event is not None and event["id"] == notice["event_id"]
+    assert event["data"] == created.body  # the event carries the response's object
+    saved = await conn.fetchval("SELECT response_body FROM idempotency_keys "
+                                "WHERE merchant_id = $1 AND key = $2", event["merchant_id"], key)
+    assert bytes(saved) == created.raw  # saved byte for byte, replayed verbatim
+    # What the row says equals what the process computed (its clock, its quotes, its URIs).
+    stored = await get_invoice(conn, event["merchant_id"], invoice_id)
+    assert invoice_object(stored, app_server.settings.public_url) == created.body
+
+
+async def test_created_at_and_expiry_come_from_one_clock(client: ApiClient,
+                                                         conn: asyncpg.Connection) -> None:
+    created = await client.post("/v1/invoices", invoice_body(expires_in=120))
+    row = await conn.fetchrow("SELECT created_at, expires_at, now() AS db_now FROM invoices "
+                              "WHERE id = $1", created.body["id"])
+    assert row is not None
+    assert row["expires_at"] - row["created_at"] == timedelta(seconds=120)
+    assert abs(row["db_now"] - row["created_at"]) < timedelta(seconds=5)
+
+
+@pytest.fixture
+async def own_server(app_settings: Settings) -> AsyncIterator[RunningApp]:
+    port = free_port()
+    settings = replace(app_settings, port=port, public_url=f"http://127.0.0.1:{port}",
+                       rates_refresh_seconds=3600)
+    async with running_app(settings) as server:
+        yield server
+
+
+async def test_saved_response_is_replayed_even_when_rates_went_stale(
+    own_server: RunningApp, api_client: Callable[..., ApiClient], make_api_key: KeyFactory,
+) -> None:
+    client = api_client(await make_api_key(), server=own_server)
+    key = secrets.token_hex(8)
+    first = await client.post("/v1/invoices", invoice_body(assets=["SOL"]), idempotency_key=key)
+    assert first.status == 200
+    book = own_server.app[RATE_BOOK]
+    book.record("fixed", dict(own_server.settings.rates_fixed),
+                datetime.now(UTC) - timedelta(hours=2))
+    # A new request cannot be quoted; the retried one gets its saved answer.
+    assert_error(await client.post("/v1/invoices", invoice_body(assets=["SOL"])), 503,
+                 "rate_unavailable", "SOL_KZT")
+    again = await client.post("/v1/invoices", invoice_body(assets=["SOL"]), idempotency_key=key)
+    assert again.status == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.raw == first.raw
+    other = await client.post("/v1/invoices", invoice_body(amount=7), idempotency_key=key)
+    assert_error(other, 422, "idempotency_key_reused", "Idempotency-Key")
+
+
+async def test_quote_cache_follows_refreshes_and_never_serves_a_stale_rate() -> None:
+    book = RateBook(parse_rules("SOL = fixed:SOL max_age=60"))
+    cache = QuoteCache(book)
+    now = datetime.now(UTC)
+    book.record("fixed", {"SOL": Decimal("75000")}, now - timedelta(seconds=30))
+    first = cache.quotes(["SOL", "SOL"])["SOL"]
+    assert first.rate == Decimal("75000")
+    assert cache.quotes(["SOL"])["SOL"] is first  # same prices: the cached quote
+    book.record("fixed", {"SOL": Decimal("80000")}, now - timedelta(seconds=1))
+    assert cache.quotes(["SOL"])["SOL"].rate == Decimal("80000")  # a refresh is seen at once
+    # Cached 0.2 s before its 60 s age limit; once past it, refused like the book refuses it.
+    book.record("fixed", {"SOL": Decimal("81000")},
+                datetime.now(UTC) - timedelta(seconds=59, milliseconds=800))
+    assert cache.quotes(["SOL"])["SOL"].rate == Decimal("81000")
+    await asyncio.sleep(0.3)
+    with pytest.raises(RateUnavailable):
+        cache.quotes(["SOL"])
+
+
+async def test_index_blocks_hand_out_each_index_once(conn: asyncpg.Connection) -> None:
+    a, b = BscIndexes(block=3), BscIndexes(block=3)
+    taken = [await indexes.take(conn) for _ in range(7) for indexes in (a, b)]
+    assert len(set(taken)) == 14  # two processes, refills included: never the same index
+    assert len(a) == 2 and len(b) == 2  # 7 taken from the 9 each reserved
