@@ -109,7 +109,7 @@ def parse_transfer_request(uri: str) -> TransferRequest:
     if not path:
         raise InvalidPaymentUri("recipient is missing")
     try:
-        # Always with "?": the gateway parser strips white space a wallet must not accept.
+        # The recipient as written and only the spec's fields, for the gateway's parser.
         request = parse_solana_pay(f"{SCHEME}{path}?{_spec_query(query)}")
     except PaymentUriError as exc:
         raise InvalidPaymentUri(_wallet_message(exc)) from exc
