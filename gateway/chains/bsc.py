@@ -53,14 +53,14 @@ TRANSIENT = (RpcError, RpcTimeout, StaleCursor, OSError, asyncpg.PostgresError,
 class BscConfig:
     rpc_url: str
     tokens: Mapping[str, str]  # BEP-20 contract -> asset id (USDT_BSC, USDC_BSC)
-    poll_interval: float = 0.5
+    poll_interval: float = 0.5  # float-ok
     finality: str = "tag"  # "tag" (fall back to depth if unknown) or "depth"
     confirmations: int = 15
     start_block: int | None = None  # None: start at the head
     span: int = 50
     history: int = 256
-    backoff: float = 0.2
-    backoff_cap: float = 10.0
+    backoff: float = 0.2  # float-ok
+    backoff_cap: float = 10.0  # float-ok
     recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
 
 

@@ -36,8 +36,8 @@ def lock_key(name: str) -> int:
 
 
 class LeaderLock:
-    def __init__(self, dsn: str, name: str, *, poll_interval: float = 1.0,
-                 check_interval: float = 1.0) -> None:
+    def __init__(self, dsn: str, name: str, *, poll_interval: float = 1.0,  # float-ok
+                 check_interval: float = 1.0) -> None:  # float-ok
         self.dsn = dsn
         self.name = name
         self.key = lock_key(name)

@@ -47,10 +47,10 @@ class RetryPolicy:
     """How often and how patiently a transient failure is retried."""
 
     attempts: int = 3
-    base_delay: float = 0.1
-    max_delay: float = 5.0
+    base_delay: float = 0.1  # float-ok
+    max_delay: float = 5.0  # float-ok
 
-    def delay(self, attempt: int) -> float:
+    def delay(self, attempt: int) -> float:  # float-ok
         """Seconds to wait after failed attempt `attempt` (1-based), with +-20 % jitter."""
         raw = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
         return raw * random.uniform(0.8, 1.2)  # jitter spreads retries of many clients
@@ -74,7 +74,7 @@ class JsonRpcEndpoint:
     # Whether an answer must say "jsonrpc": "2.0" to count as a JSON-RPC response.
     require_version: ClassVar[bool] = False
 
-    def __init__(self, url: str, *, timeout: float = 10.0,
+    def __init__(self, url: str, *, timeout: float = 10.0,  # float-ok
                  retry: RetryPolicy | None = None) -> None:
         self.url = url
         self.timeout = timeout
@@ -135,7 +135,7 @@ class RpcClient(JsonRpcEndpoint):
 
     chain = "bsc"
 
-    def __init__(self, url: str, *, timeout: float = 10.0,
+    def __init__(self, url: str, *, timeout: float = 10.0,  # float-ok
                  retry: RetryPolicy | None = None) -> None:
         super().__init__(url, timeout=timeout, retry=retry)
         provider = AsyncHTTPProvider(

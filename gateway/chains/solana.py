@@ -68,11 +68,11 @@ class References(Protocol):
 
 @dataclass(frozen=True)
 class SolanaWatchOptions:
-    poll_interval: float = 0.5      # seconds between rounds when caught up
+    poll_interval: float = 0.5      # float-ok; seconds between rounds when caught up
     tx_batch: int = 50              # getTransaction requests per JSON-RPC batch
     first_start: int = 1_000        # signatures per account read back on the very first start
-    backoff: float = 0.2            # seconds after a failed round, doubling ...
-    backoff_cap: float = 10.0       # ... up to this
+    backoff: float = 0.2            # float-ok; seconds after a failed round, doubling ...
+    backoff_cap: float = 10.0       # float-ok; ... up to this
 
 
 class SolanaWatcher:

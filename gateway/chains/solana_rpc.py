@@ -81,7 +81,7 @@ class SolanaRpc(JsonRpcEndpoint):
     permanent = (NodeError, MalformedResponse)
     require_version = True
 
-    def __init__(self, url: str, *, timeout: float = 10.0,
+    def __init__(self, url: str, *, timeout: float = 10.0,  # float-ok
                  retry: RetryPolicy | None = None) -> None:
         super().__init__(url, timeout=timeout, retry=retry)
         self._session: aiohttp.ClientSession | None = None

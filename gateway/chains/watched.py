@@ -37,8 +37,8 @@ _KEEPALIVE_S = 2.0
 class WatchedSet:
     """address (lower-case hex) -> invoice id, and Solana reference -> invoice id."""
 
-    def __init__(self, dsn: str, pool: asyncpg.Pool, *, reload_interval: float = 60.0,
-                 reconnect_delay: float = 1.0) -> None:
+    def __init__(self, dsn: str, pool: asyncpg.Pool, *, reload_interval: float = 60.0,  # float-ok
+                 reconnect_delay: float = 1.0) -> None:  # float-ok
         self.dsn = dsn
         self.pool = pool
         self.reload_interval = reload_interval

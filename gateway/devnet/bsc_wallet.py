@@ -141,7 +141,7 @@ class _Payer:
             hashes.append("0x" + bytes(tx_hash).hex())
         return hashes
 
-    async def wait(self, hashes: list[str], timeout: float) -> None:
+    async def wait(self, hashes: list[str], timeout: float) -> None:  # float-ok
         for tx_hash in hashes:
             receipt = await self.w3.eth.wait_for_transaction_receipt(
                 tx_hash, timeout=timeout, poll_latency=0.05  # type: ignore[arg-type]
@@ -157,7 +157,7 @@ async def pay_uri(
     amount: Decimal | None = None,
     split: int = 1,
     wallet: int = 0,
-    after: float = 0.0,
+    after: float = 0.0,  # float-ok
     wait: bool = True,
 ) -> list[str]:
     """Pay the EIP-681 `uri` from test wallet `wallet`; returns the transaction hashes.
@@ -175,7 +175,7 @@ async def pay_uri(
 
 
 async def _pay(w3: AsyncWeb3[Any], payment: BscPayment, amount: Decimal | None, split: int,
-               wallet: int, after: float, wait: bool) -> list[str]:
+               wallet: int, after: float, wait: bool) -> list[str]:  # float-ok
     payer = _Payer(w3, wallet)
     await payer.check_chain()
     units = payment.units

@@ -41,9 +41,9 @@ def _positive_int(text: str) -> int:
     return value
 
 
-def _seconds(text: str) -> float:
+def _seconds(text: str) -> float:  # float-ok
     try:
-        value = float(text)
+        value = float(text)  # float-ok
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
     if not 0 <= value <= 86400:

@@ -17,7 +17,8 @@ from gateway.errors import RpcError, RpcTimeout
 _ids = itertools.count(1)
 
 
-def call(url: str, method: str, params: list[Any] | None = None, *, timeout: float = 5.0) -> Any:
+def call(url: str, method: str, params: list[Any] | None = None, *,
+         timeout: float = 5.0) -> Any:  # float-ok
     """`method(params)` at `url`; the `result`, or RpcError / RpcTimeout."""
     body = json.dumps(
         {"jsonrpc": "2.0", "id": next(_ids), "method": method, "params": params or []}
@@ -52,7 +53,8 @@ def _result(method: str, raw: bytes) -> Any:
     return answer["result"]
 
 
-def answers(url: str, method: str, expected: Any = None, *, timeout: float = 1.0) -> bool:
+def answers(url: str, method: str, expected: Any = None, *,
+            timeout: float = 1.0) -> bool:  # float-ok
     """Whether the node answers `method` (with `expected`, when given) right now."""
     try:
         result = call(url, method, timeout=timeout)

@@ -64,7 +64,7 @@ class ProcessInfo:
     pid: int
     argv: tuple[str, ...]
     url: str
-    started_at: float
+    started_at: float  # float-ok
 
     def to_json(self) -> str:
         return json.dumps({"pid": self.pid, "argv": list(self.argv), "url": self.url,
@@ -74,7 +74,7 @@ class ProcessInfo:
     def from_json(cls, text: str) -> ProcessInfo:
         raw: dict[str, Any] = json.loads(text)
         return cls(int(raw["pid"]), tuple(raw["argv"]), str(raw["url"]),
-                   float(raw["started_at"]))
+                   float(raw["started_at"]))  # float-ok
 
 
 def _alive(pid: int) -> bool:
@@ -154,7 +154,7 @@ class ManagedProcess:
         *,
         url: str,
         ready: Callable[[], bool],
-        timeout: float = 30.0,
+        timeout: float = 30.0,  # float-ok
         env: Mapping[str, str] | None = None,
         die_with_parent: bool = False,
     ) -> ProcessInfo:
@@ -193,7 +193,7 @@ class ManagedProcess:
         return proc
 
     def _wait_ready(self, proc: subprocess.Popen[bytes], ready: Callable[[], bool],
-                    timeout: float) -> None:
+                    timeout: float) -> None:  # float-ok
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if proc.poll() is not None:
@@ -209,7 +209,7 @@ class ManagedProcess:
             f"{self.log_tail()}"
         )
 
-    def stop(self, timeout: float = 15.0) -> bool:
+    def stop(self, timeout: float = 15.0) -> bool:  # float-ok
         """SIGTERM (so anvil writes its state), SIGKILL after `timeout`; True if it ran."""
         try:
             pid = int(self.pid_file.read_text().strip())
@@ -223,7 +223,7 @@ class ManagedProcess:
         self._forget()
         return was_running
 
-    def _terminate(self, pid: int, timeout: float) -> None:
+    def _terminate(self, pid: int, timeout: float) -> None:  # float-ok
         with contextlib.suppress(ProcessLookupError):
             os.kill(pid, signal.SIGTERM)
         if not self._wait_exit(pid, timeout):
@@ -233,7 +233,7 @@ class ManagedProcess:
             self._wait_exit(pid, 5.0)
 
     @staticmethod
-    def _wait_exit(pid: int, timeout: float) -> bool:
+    def _wait_exit(pid: int, timeout: float) -> bool:  # float-ok
         child = _children.get(pid)
         if child is not None:
             try:

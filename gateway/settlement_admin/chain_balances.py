@@ -49,7 +49,8 @@ class ChainSources:
 class JsonRpc:
     """One node endpoint; errors become RpcError / RpcTimeout (gateway.errors)."""
 
-    def __init__(self, session: aiohttp.ClientSession, url: str, timeout: float) -> None:
+    def __init__(self, session: aiohttp.ClientSession, url: str,
+                 timeout: float) -> None:  # float-ok
         self.session, self.url, self.timeout = session, url, timeout
 
     async def call(self, method: str, params: list[Any]) -> Any:
@@ -135,7 +136,7 @@ def _solana_fetch(rpc: JsonRpc, e: AddressExpectation) -> Awaitable[int]:
 
 
 async def observe(
-    sources: ChainSources, expected: Sequence[AddressExpectation], timeout: float, *,
+    sources: ChainSources, expected: Sequence[AddressExpectation], timeout: float, *,  # float-ok
     bsc_block: int | None = None, concurrency: int = 16,
 ) -> list[Observation]:
     """The balance of every expectation's address and asset, fetched concurrently; BNB

@@ -46,16 +46,16 @@ USER_AGENT: Final = "CryptoCityPay-Webhooks/1"
 
 @dataclass(frozen=True)
 class WorkerConfig:
-    timeout: float
+    timeout: float  # float-ok
     concurrency: int
-    poll_interval: float
+    poll_interval: float  # float-ok
     url_policy: UrlPolicy
     retry: RetryPolicy
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
         return cls(
-            timeout=float(settings.webhook_timeout),
+            timeout=float(settings.webhook_timeout),  # float-ok
             concurrency=settings.webhook_concurrency,
             poll_interval=settings.webhook_poll_interval_ms / 1000,
             url_policy=UrlPolicy(dev=settings.dev),
@@ -63,7 +63,7 @@ class WorkerConfig:
         )
 
     @property
-    def lease_seconds(self) -> float:
+    def lease_seconds(self) -> float:  # float-ok
         # Longer than any attempt can take, so no other worker claims a row still in flight.
         return self.timeout + LEASE_MARGIN
 

@@ -249,7 +249,8 @@ RETURNING id
 """
 
 
-async def claim_due(conn: Conn, *, limit: int, lease_seconds: float, token: str) -> list[Row]:
+async def claim_due(conn: Conn, *, limit: int, lease_seconds: float,  # float-ok
+                    token: str) -> list[Row]:
     return await conn.fetch(CLAIM_DUE, limit, lease_seconds, token)
 
 
@@ -266,6 +267,6 @@ async def finish_delivery(conn: Conn, delivery_id: str, token: str, status: str)
 
 
 async def reschedule_delivery(
-    conn: Conn, delivery_id: str, token: str, delay_seconds: float
+    conn: Conn, delivery_id: str, token: str, delay_seconds: float  # float-ok
 ) -> bool:
     return await conn.fetchval(RESCHEDULE_DELIVERY, delivery_id, token, delay_seconds) is not None

@@ -33,26 +33,27 @@ JITTER: Final = 0.2
 
 @dataclass(frozen=True)
 class RetryPolicy:
-    base_seconds: float
-    cap_seconds: float
-    window_seconds: float
+    base_seconds: float  # float-ok
+    cap_seconds: float  # float-ok
+    window_seconds: float  # float-ok
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.webhook_retry_base_ms / 1000, float(settings.webhook_retry_cap),
-                   float(settings.webhook_retry_window))
+        return cls(settings.webhook_retry_base_ms / 1000,
+                   float(settings.webhook_retry_cap),  # float-ok
+                   float(settings.webhook_retry_window))  # float-ok
 
-    def nominal_delay(self, attempt: int) -> float:
+    def nominal_delay(self, attempt: int) -> float:  # float-ok
         """The un-jittered wait after failed attempt number `attempt` (1-based)."""
         # Bounding the exponent keeps 3**n small; the cap is reached long before 40.
         exponent: int = min(attempt - 1, 40)
-        return min(self.base_seconds * float(3**exponent), self.cap_seconds)
+        return min(self.base_seconds * float(3**exponent), self.cap_seconds)  # float-ok
 
-    def delay(self, attempt: int, rng: random.Random) -> float:
+    def delay(self, attempt: int, rng: random.Random) -> float:  # float-ok
         return self.nominal_delay(attempt) * rng.uniform(1 - JITTER, 1 + JITTER)
 
     def next_delay(self, attempt: int, created_at: datetime, now: datetime,
-                   rng: random.Random) -> float | None:
+                   rng: random.Random) -> float | None:  # float-ok
         """Seconds until the next attempt, or None when the retry window is used up."""
         wait = self.delay(attempt, rng)
         if now + timedelta(seconds=wait) > created_at + timedelta(seconds=self.window_seconds):

@@ -94,7 +94,7 @@ async def prune_snapshots(conn: Conn, *, older_than: timedelta = timedelta(days=
         return await queries.delete_old_snapshots(conn, datetime.now(UTC) - older_than)
 
 
-async def snapshot_loop(pool: asyncpg.Pool, *, every_seconds: float = 60.0) -> None:
+async def snapshot_loop(pool: asyncpg.Pool, *, every_seconds: float = 60.0) -> None:  # float-ok
     """Snapshot (and prune) every `every_seconds` until cancelled: run it as a task.
 
     Any number of processes may run it; concurrent snapshots of one horizon are skipped.

@@ -94,7 +94,7 @@ def ui_token_amount(amount: int, decimals: int) -> dict[str, Any]:
     return {
         "amount": str(amount),
         "decimals": decimals,
-        "uiAmount": float(Decimal(amount).scaleb(-decimals)),
+        "uiAmount": float(Decimal(amount).scaleb(-decimals)),  # float-ok: RPC shape
         "uiAmountString": ui_amount_string(amount, decimals),
     }
 
