@@ -68,8 +68,18 @@ def pid_alive(pid: int) -> bool:
     return state != "Z"
 
 
-def group_members(pgid: int) -> list[int]:
-    """Live processes in process group `pgid` (from /proc)."""
+def group_members(pgid: int, *, settle_s: int = 5) -> list[int]:
+    """Live processes in process group `pgid` (from /proc), after giving members that are
+    already exiting up to `settle_s` seconds to go (the leader's exit does not wait for them)."""
+    deadline = time.monotonic() + settle_s
+    while True:
+        members = _group_members_now(pgid)
+        if not members or time.monotonic() >= deadline:
+            return members
+        time.sleep(0.1)
+
+
+def _group_members_now(pgid: int) -> list[int]:
     members = []
     for stat in Path("/proc").glob("[0-9]*/stat"):
         with contextlib.suppress(OSError, IndexError, ValueError):

@@ -135,7 +135,7 @@ def test_stops_cleanly_restarts_and_leaves_nothing_running(run: Run) -> None:
     first_key = demo_key(run)
     pgid = run.proc.pid
     run.proc.send_signal(signal.SIGINT)  # Ctrl-C
-    assert run.proc.wait(20) == 0, run.log_tail()
+    assert run.proc.wait(40) == 0, run.log_tail()
     assert group_members(pgid) == [], "the run left processes in its group"
     assert not port_open(ws.gateway_port)
     run.restart()  # a second `make run`: same database, devnets and demo key
@@ -143,7 +143,7 @@ def test_stops_cleanly_restarts_and_leaves_nothing_running(run: Run) -> None:
     assert first_key in run.banner()
     pgid = run.proc.pid
     run.proc.send_signal(signal.SIGTERM)
-    assert run.proc.wait(20) == 0, run.log_tail()
+    assert run.proc.wait(40) == 0, run.log_tail()
     assert group_members(pgid) == []
     pids = ws.recorded_pids()
     assert set(pids) == {"bsc", "solana", "postgres"}, "devnets and database outlive the run"
