@@ -45,9 +45,9 @@ def parse_page(query: Mapping[str, str]) -> Page:
 
 def envelope(url: str, items: Sequence[dict[str, Any]], page: Page) -> dict[str, Any]:
     """The list object for `items` fetched with `page.fetch` rows."""
-    return {
-        "object": "list",
-        "url": url,
-        "data": list(items[: page.limit]),
-        "has_more": len(items) > page.limit,
-    }
+    return list_object(url, list(items[: page.limit]), len(items) > page.limit)
+
+
+def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
+    """The one list shape of the API, for a page already cut to its limit."""
+    return {"object": "list", "url": url, "data": data, "has_more": has_more}

@@ -94,10 +94,6 @@ def event_with_deliveries(
     return obj
 
 
-def list_object(url: str, data: list[dict[str, Any]], has_more: bool) -> dict[str, Any]:
-    return {"object": "list", "url": url, "has_more": has_more, "data": data}
-
-
 def event_payload(
     *, event_id: str, type: str, created: datetime, api_version: str, data_json: str
 ) -> bytes:

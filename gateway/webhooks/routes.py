@@ -15,8 +15,8 @@ from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest
 from gateway.http.auth import principal
 from gateway.http.idempotency import json_body, tx_conn
-from gateway.http.pagination import parse_page
-from gateway.webhooks import objects, service
+from gateway.http.pagination import list_object, parse_page
+from gateway.webhooks import service
 from gateway.webhooks.urlguard import UrlPolicy
 
 routes = web.RouteTableDef()
@@ -27,7 +27,7 @@ def _merchant(request: web.Request) -> str:
 
 
 def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> web.Response:
-    return web.json_response(objects.list_object(request.path, items, has_more))
+    return web.json_response(list_object(request.path, items, has_more))
 
 
 @routes.post("/v1/webhook_endpoints")
