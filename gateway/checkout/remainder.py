@@ -12,6 +12,7 @@ recognises the second payment exactly as it recognised the first.
 from __future__ import annotations
 
 from gateway.checkout.errors import RemainderUriError
+from gateway.invoices import quotes
 from gateway.invoices.models import PaymentOption
 from gateway.payments.amounts import format_units
 from gateway.payments.errors import PaymentRequestError
@@ -22,7 +23,6 @@ from gateway.payments.uri import (
     parse_solana_pay,
     solana_pay,
 )
-from gateway.rates import units_for
 from gateway.rates.errors import RatesError
 
 
@@ -31,14 +31,12 @@ def remaining_tiyn(amount: int, amount_paid: int) -> int:
 
 
 def remaining_units(option: PaymentOption, amount: int, amount_paid: int) -> int:
-    """Base units of `option` still owed: ceil at the locked rate, capped at the full quote."""
-    if amount_paid <= 0:
-        return option.amount_units
+    """Base units of `option` still owed (`gateway.invoices.quotes.remaining_units`)."""
     try:
-        owed = units_for(remaining_tiyn(amount, amount_paid), option.rate, option.decimals)
+        return quotes.remaining_units(option.amount_units, option.rate, option.decimals,
+                                      amount=amount, amount_paid=amount_paid)
     except RatesError as exc:
         raise RemainderUriError(f"cannot price the remainder of {option.asset_id}") from exc
-    return min(owed, option.amount_units)
 
 
 def _eip681_for(uri: str, units: int) -> str:

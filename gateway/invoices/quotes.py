@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from gateway.invoices.catalog import Catalog, OfferedAsset
 from gateway.invoices.models import PaymentOption
@@ -133,3 +134,14 @@ def build_options(locked: Sequence[LockedQuote], targets: Targets,
 def message_for(description: str | None, order_id: str | None) -> str | None:
     text = description or (f"Order {order_id}" if order_id else None)
     return text[:MAX_MESSAGE] if text else None
+
+
+def remaining_units(amount_units: int, rate: Decimal, decimals: int, *,
+                    amount: int, amount_paid: int) -> int:
+    """Base units of a locked quote still owed after `amount_paid` tiyn: the remaining tiyn at
+    the locked rate, rounded UP like the quote itself, never more than the full quote. The
+    checkout page and the live stream both show this figure, so they always agree."""
+    if amount_paid <= 0:
+        return amount_units
+    remaining = max(amount - amount_paid, 0)
+    return min(units_for(remaining, rate, decimals), amount_units) if remaining else 0

@@ -24,9 +24,9 @@ def test_remaining_is_rounded_up_per_option() -> None:
     view = live_view(invoice, public=False)
     assert view["amount_remaining"] == 1_000_000
     [option] = view["payment_options"]
-    # 20000000001 * 2/3 = 13333333334 (ceil of 13333333334.0)
-    assert option["amount_remaining_units"] == "13333333334"
-    assert option["amount_remaining"] == "13.333333334"
+    # 10 000.00 KZT still owed at 75 000 KZT/SOL = 0.1333333333… SOL, rounded up to the lamport
+    assert option["amount_remaining_units"] == "133333334"
+    assert option["amount_remaining"] == "0.133333334"
     paid = live_view(invoice_data("inv_x", amount_paid=2_000_000), public=False)
     assert paid["amount_remaining"] == 0
     assert paid["payment_options"][0]["amount_remaining_units"] == "0"

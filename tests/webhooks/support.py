@@ -100,7 +100,8 @@ def invoice_data(invoice_id: str, status: str = "new", amount_paid: int = 0) -> 
         "amount": 1_500_000, "currency": "KZT", "amount_paid": amount_paid,
         "order_id": "order-1", "metadata": {"secret_note": "private"},
         "payment_options": [{"asset": "SOL", "chain": "solana", "decimals": 9,
-                             "amount": "20.000000001", "amount_units": "20000000001"}],
+                             "amount": "20.000000001", "amount_units": "20000000001",
+                             "rate": "75000.00"}],
     }
 
 
