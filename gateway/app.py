@@ -25,7 +25,6 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.live:setup",
     "gateway.checkout:setup",
     "gateway.webhooks:setup",
-    "gateway.settlement_admin:setup",
     "gateway.admin:setup",
     "gateway.chains.runner:setup",
 )

@@ -21,7 +21,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.db.cli",
     "gateway.run",
     "gateway.merchants.cli",
-    "gateway.settlement_admin.cli",
+    "gateway.admin.settlement.cli",
     "gateway.admin.cli",
     "gateway.devnet.cli",
     "gateway.webhooks.cli",

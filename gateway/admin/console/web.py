@@ -28,8 +28,8 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
+from gateway.admin.console.formatting import FILTERS
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
-from gateway.admin.formatting import FILTERS
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.log import get_logger

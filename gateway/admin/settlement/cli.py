@@ -14,9 +14,9 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from gateway.admin.settlement import service
 from gateway.config import Settings
 from gateway.db.oneshot import run_job
-from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.states import BatchStatus
 from settlement.db import Conn

@@ -18,8 +18,9 @@ from typing import Any
 import asyncpg
 
 from gateway.admin import audit
-from gateway.admin import queries as q
+from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
+from gateway.admin.settlement import service as settlement_admin
 from gateway.chains.store import queries as transfer_queries
 from gateway.config import Settings
 from gateway.invoices import queries as invoice_queries
@@ -27,7 +28,6 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
-from gateway.settlement_admin import service as settlement_admin
 from gateway.webhooks import queries as event_queries
 from settlement.db import Conn
 from settlement.fees import service as fees

@@ -14,8 +14,8 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from gateway.settlement_admin import service
-from gateway.settlement_admin.chain_balances import (
+from gateway.admin.settlement import service
+from gateway.admin.settlement.chain_balances import (
     ChainSources,
     JsonRpc,
     associated_token_address,

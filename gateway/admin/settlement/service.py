@@ -9,16 +9,16 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from gateway.config import Settings
-from gateway.invoices.assets import ASSETS
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
-from gateway.log import get_logger
-from gateway.settlement_admin import queries
-from gateway.settlement_admin.chain_balances import (
+from gateway.admin.settlement import queries
+from gateway.admin.settlement.chain_balances import (
     ChainSources,
     associated_token_address,
     observe,
 )
+from gateway.config import Settings
+from gateway.invoices.assets import ASSETS
+from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.log import get_logger
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.db import Conn

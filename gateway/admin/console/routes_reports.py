@@ -13,10 +13,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import settlement_ops
-from gateway.admin.chart import volume_chart
+from gateway.admin.console import settlement_ops
+from gateway.admin.console.chart import volume_chart
+from gateway.admin.console.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
-from gateway.admin.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
 from gateway.merchants import service as merchants
 from settlement.errors import SettlementError
 from settlement.reconciliation.errors import RunNotFound

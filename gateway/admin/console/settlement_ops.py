@@ -16,8 +16,8 @@ from typing import Any
 from gateway.admin import audit
 from gateway.admin import queries as q
 from gateway.admin.errors import InvalidForm
+from gateway.admin.settlement import service as settlement_admin
 from gateway.config import Settings
-from gateway.settlement_admin import service as settlement_admin
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.batches.models import Batch

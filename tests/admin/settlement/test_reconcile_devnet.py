@@ -17,12 +17,12 @@ from pathlib import Path
 
 import asyncpg
 
+from gateway.admin.settlement import service
+from gateway.admin.settlement.chain_balances import ChainSources
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet import jsonrpc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.payments.uri import eip681_token
-from gateway.settlement_admin import service
-from gateway.settlement_admin.chain_balances import ChainSources
 from settlement import ledger
 from settlement.money import Money, currency
 from settlement.reconciliation.service import Run

@@ -6,9 +6,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import service, settlement_ops
+from gateway.admin.console import service, settlement_ops
+from gateway.admin.console.web import Ctx, mapped, parse_day, reader, redirect, writer
 from gateway.admin.errors import ActionRefused
-from gateway.admin.web import Ctx, mapped, parse_day, reader, redirect, writer
 from gateway.invoices.states import InvoiceStatus
 from settlement.reconciliation.errors import ReconciliationError
 

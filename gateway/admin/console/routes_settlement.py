@@ -8,9 +8,9 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import settlement_ops
+from gateway.admin.console import settlement_ops
+from gateway.admin.console.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
-from gateway.admin.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
 from settlement.batches.errors import BatchNotFound
 from settlement.batches.states import BatchStatus
 from settlement.errors import LedgerError, MoneyError, SettlementError

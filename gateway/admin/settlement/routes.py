@@ -16,6 +16,7 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin.settlement import service
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import (
     Conflict,
@@ -26,7 +27,6 @@ from gateway.errors import (
     Unprocessable,
 )
 from gateway.http.json import read_json_object
-from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.errors import BatchNotFound, BusinessDayNotOver, IllegalBatchTransition
 from settlement.batches.states import BatchStatus
