@@ -9,8 +9,13 @@ lockout after repeated failures, and the two roles.
   the user, a per-session CSRF token and two expiries (idle, sliding; absolute, fixed).
 - Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_minutes`.
   While locked even the right password is refused, and the refusal does not count.
-- Roles: `admin` may change things; `auditor` only reads. Every mutating route calls
-  `require_admin` on the server; hidden buttons are a courtesy, not the control.
+- Roles: `admin` may change everything; `operator` runs settlement (batches, payout files,
+  reconciliation, unmatched payments, treasury) but not merchants or accounts; `auditor`
+  only reads. Every mutating route calls `require_admin` or `require_operator` on the
+  server; hidden buttons are a courtesy, not the control.
+- API tokens (for the JSON API under /admin/api): a random 256-bit secret shown once at
+  creation; the database keeps its SHA-256. A token acts as its user (role and `disabled`
+  read on every call), or as an auditor when scoped `read`; revoking it ends it at once.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -51,13 +57,41 @@ TOKEN_BYTES = 32
 BAD_LOGIN = "Wrong username or password."
 
 
+API_TOKEN_PREFIX = "ccpadm_"
+
+
 class Role(StrEnum):
     ADMIN = "admin"
+    OPERATOR = "operator"
     AUDITOR = "auditor"
 
     @property
     def can_change(self) -> bool:
+        """Merchants, their keys and bank details, administrator accounts."""
         return self is Role.ADMIN
+
+    @property
+    def can_operate(self) -> bool:
+        """Settlement: close days, export and mark payouts, reconcile, resolve, convert."""
+        return self in (Role.ADMIN, Role.OPERATOR)
+
+
+class TokenScope(StrEnum):
+    READ = "read"  # acts as an auditor whatever the user's role
+    WRITE = "write"  # acts with the user's role
+
+
+class Principal(Protocol):
+    """Who is signed in: a console session or an API token."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +107,25 @@ class Session:
     @property
     def actor_name(self) -> str:
         return self.username
+
+
+@dataclass(frozen=True)
+class TokenCaller:
+    """The user behind an API token (with the role the token's scope allows)."""
+
+    user_id: str
+    username: str
+    role: Role
+    token_id: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: str
+    username: str
+    name: str
+    scope: TokenScope
+    secret: str  # the only copy: shown once, stored hashed
 
 
 @dataclass(frozen=True)
@@ -98,7 +151,7 @@ def parse_role(raw: str) -> Role:
     try:
         return Role(raw)
     except ValueError as exc:
-        raise InvalidForm("role", "must be admin or auditor") from exc
+        raise InvalidForm("role", "must be admin, operator or auditor") from exc
 
 
 async def hash_password(password: str) -> str:
@@ -143,9 +196,14 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def require_admin(session: Session) -> None:
-    if not session.role.can_change:
-        raise RoleForbidden(f"{session.username} is an auditor: read-only access.")
+def require_admin(who: Principal) -> None:
+    if not who.role.can_change:
+        raise RoleForbidden(f"{who.username} is an {who.role.value}: this needs an admin.")
+
+
+def require_operator(who: Principal) -> None:
+    if not who.role.can_operate:
+        raise RoleForbidden(f"{who.username} is an {who.role.value}: read-only access.")
 
 
 async def create_user(conn: Conn, username: str, password: str, role: Role,
@@ -252,3 +310,48 @@ async def sign_out(conn: Conn, token: str, actor: audit.Actor) -> None:
         await q.delete_session(conn, token_hash(token))
         await audit.record(conn, actor, "auth.logout", target_type="admin_user",
                            target_id=actor.id)
+
+
+async def create_api_token(conn: Conn, username: str, name: str, scope: TokenScope,
+                           actor: audit.Actor = audit.CLI_ACTOR) -> IssuedToken:
+    """A new API token for `username`; its secret is returned once and stored hashed."""
+    user_name = normalize_username(username)
+    label = name.strip()
+    if not 1 <= len(label) <= 100:
+        raise InvalidForm("name", "1..100 characters")
+    secret = API_TOKEN_PREFIX + new_token()
+    async with conn.transaction():
+        user = await q.select_user_by_name(conn, user_name)
+        if user is None or user["disabled"]:
+            raise InvalidForm("username", f"no active administrator named {user_name!r}")
+        row = await q.insert_api_token(conn, new_id("admtok"), user["id"], label, scope.value,
+                                       token_hash(secret))
+        await audit.record(conn, actor, "admin_token.create", target_type="admin_token",
+                           target_id=row["id"], after={**dict(row.items()),
+                                                       "username": user_name})
+    return IssuedToken(row["id"], user_name, label, scope, secret)
+
+
+async def revoke_api_token(conn: Conn, token_id: str,
+                           actor: audit.Actor = audit.CLI_ACTOR) -> None:
+    async with conn.transaction():
+        row = await q.revoke_api_token(conn, token_id)
+        if row is None:
+            raise InvalidForm("id", f"no API token {token_id}")
+        await audit.record(conn, actor, "admin_token.revoke", target_type="admin_token",
+                           target_id=token_id, after=row)
+
+
+async def list_api_tokens(conn: Conn, username: str | None) -> list[asyncpg.Record]:
+    return await q.list_api_tokens(conn, normalize_username(username) if username else None)
+
+
+async def load_api_token(conn: Conn, secret: str) -> TokenCaller | None:
+    """The caller behind a live token of an enabled user, or None."""
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    row = await q.touch_api_token(conn, token_hash(secret))
+    if row is None:
+        return None
+    role = Role.AUDITOR if row["scope"] == TokenScope.READ else Role(row["role"])
+    return TokenCaller(row["user_id"], row["username"], role, row["id"])

@@ -1,4 +1,5 @@
-"""SQL of the administrators: users, sessions and the audit log (migrations 0050-0051)."""
+"""SQL of the administrators: users, sessions, API tokens and the audit log (migrations
+0050-0053)."""
 
 from __future__ import annotations
 
@@ -58,6 +59,31 @@ RETURNING s.user_id, u.username, u.role, s.csrf_token, s.expires_at
 DELETE_SESSION = "DELETE FROM admin_sessions WHERE token_hash = $1"
 DELETE_USER_SESSIONS = "DELETE FROM admin_sessions WHERE user_id = $1"
 DELETE_EXPIRED_SESSIONS = "DELETE FROM admin_sessions WHERE expires_at <= now()"
+
+# --- API tokens --------------------------------------------------------------------------
+INSERT_API_TOKEN = """
+INSERT INTO admin_api_tokens (id, user_id, name, scope, token_hash)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, user_id, name, scope, created_at, last_used_at, revoked_at
+"""
+# Look up a live token of an enabled user and note its use, in one round trip.
+TOUCH_API_TOKEN = """
+UPDATE admin_api_tokens t SET last_used_at = now()
+FROM admin_users u
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled
+RETURNING t.id, t.user_id, u.username, u.role, t.scope
+"""
+REVOKE_API_TOKEN = """
+UPDATE admin_api_tokens SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1
+RETURNING id, user_id, name, scope, created_at, last_used_at, revoked_at
+"""
+LIST_API_TOKENS = """
+SELECT t.id, u.username, t.name, t.scope, t.created_at, t.last_used_at, t.revoked_at
+FROM admin_api_tokens t JOIN admin_users u ON u.id = t.user_id
+WHERE ($1::text IS NULL OR u.username = $1)
+ORDER BY t.created_at, t.id
+"""
 
 # --- audit log ---------------------------------------------------------------------------
 INSERT_AUDIT = """
@@ -133,6 +159,28 @@ async def delete_user_sessions(conn: Conn, user_id: str) -> None:
 
 async def delete_expired_sessions(conn: Conn) -> None:
     await conn.execute(DELETE_EXPIRED_SESSIONS)
+
+
+async def insert_api_token(conn: Conn, token_id: str, user_id: str, name: str, scope: str,
+                           token_hash: bytes) -> Row:
+    row: Row | None = await conn.fetchrow(INSERT_API_TOKEN, token_id, user_id, name, scope,
+                                          token_hash)
+    assert row is not None  # INSERT ... RETURNING always yields its row
+    return row
+
+
+async def touch_api_token(conn: Conn, token_hash: bytes) -> Row | None:
+    row: Row | None = await conn.fetchrow(TOUCH_API_TOKEN, token_hash)
+    return row
+
+
+async def revoke_api_token(conn: Conn, token_id: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(REVOKE_API_TOKEN, token_id)
+    return row
+
+
+async def list_api_tokens(conn: Conn, username: str | None) -> list[Row]:
+    return list(await conn.fetch(LIST_API_TOKENS, username))
 
 
 async def insert_audit(conn: Conn, values: Sequence[Any]) -> Row:

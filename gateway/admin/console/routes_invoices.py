@@ -7,7 +7,7 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from gateway.admin.console import service, settlement_ops
-from gateway.admin.console.web import Ctx, mapped, parse_day, reader, redirect, writer
+from gateway.admin.console.web import Ctx, mapped, operator_writer, parse_day, reader, redirect
 from gateway.admin.errors import ActionRefused
 from gateway.invoices.states import InvoiceStatus
 from settlement.reconciliation.errors import ReconciliationError
@@ -59,7 +59,7 @@ async def unmatched_list(ctx: Ctx) -> web.StreamResponse:
                       notice=NOTICES.get(ctx.query("done") or ""))
 
 
-@writer
+@operator_writer
 async def unmatched_resolve(ctx: Ctx) -> web.StreamResponse:
     action = ctx.request.match_info["action"]
     invoice_id = ctx.optional("invoice_id") if action == "assign" else None

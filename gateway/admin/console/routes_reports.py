@@ -15,7 +15,15 @@ from aiohttp import web
 
 from gateway.admin.console import settlement_ops
 from gateway.admin.console.chart import volume_chart
-from gateway.admin.console.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
+from gateway.admin.console.web import (
+    Ctx,
+    attachment,
+    mapped,
+    operator_writer,
+    parse_day,
+    reader,
+    redirect,
+)
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
 from gateway.merchants import service as merchants
 from settlement.errors import SettlementError
@@ -98,7 +106,7 @@ async def runs_page(ctx: Ctx) -> web.StreamResponse:
     return ctx.render("reconciliation.html", runs=runs)
 
 
-@writer
+@operator_writer
 async def run_now(ctx: Ctx) -> web.StreamResponse:
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:

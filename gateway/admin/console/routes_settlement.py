@@ -9,7 +9,15 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from gateway.admin.console import settlement_ops
-from gateway.admin.console.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
+from gateway.admin.console.web import (
+    Ctx,
+    attachment,
+    mapped,
+    operator_writer,
+    parse_day,
+    reader,
+    redirect,
+)
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
 from settlement.batches.errors import BatchNotFound
 from settlement.batches.states import BatchStatus
@@ -51,7 +59,7 @@ async def batch_list(ctx: Ctx) -> web.StreamResponse:
         zone=ctx.settings.settlement.zone, notice=_notice(ctx))
 
 
-@writer
+@operator_writer
 async def batch_close(ctx: Ctx) -> web.StreamResponse:
     day = parse_day(ctx.field("day"), "day")
     assert day is not None  # field() refuses a blank day
@@ -64,7 +72,7 @@ async def batch_close(ctx: Ctx) -> web.StreamResponse:
     return redirect(ctx.request, f"/admin/batches?{query}")
 
 
-@writer
+@operator_writer
 async def batch_export(ctx: Ctx) -> web.StreamResponse:
     ids = [v for v in ctx.form.getall("batch_id", []) if isinstance(v, str) and v]
     if not ids:
@@ -88,7 +96,7 @@ async def payout_download(ctx: Ctx) -> web.StreamResponse:
     return attachment(ctx.request, found.document, "application/xml", found.file_name())
 
 
-@writer
+@operator_writer
 async def batch_mark(ctx: Ctx) -> web.StreamResponse:
     outcome = ctx.request.match_info["outcome"]
     with mapped(*REFUSALS):

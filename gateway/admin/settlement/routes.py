@@ -1,14 +1,13 @@
-"""Admin HTTP API for settlement under /admin/api/ (Bearer GATEWAY_ADMIN_TOKEN).
+"""Admin HTTP API for settlement under /admin/api/: the console's administrators with their
+API tokens or sessions (gateway.admin.api_access); changes need `operator` or `admin`.
 
-Without a token configured the API is open in dev and refused entirely in prod. Reports answer
-JSON by default, `?format=csv` or `?format=pdf` (PDFs are rendered in a worker thread, off
-the event loop).
+Reports answer JSON by default, `?format=csv` or `?format=pdf` (PDFs are rendered in a worker
+thread, off the event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -16,14 +15,13 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin.api_access import api_caller
 from gateway.admin.settlement import service
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import (
     Conflict,
-    Forbidden,
     InvalidRequest,
     NotFound,
-    Unauthorized,
     Unprocessable,
 )
 from gateway.http.json import read_json_object
@@ -45,18 +43,6 @@ from settlement.reports.service import statement, zone_summary
 
 routes = web.RouteTableDef()
 PREFIX = "/admin/api"
-
-
-def _authorize(request: web.Request) -> None:
-    settings = request.app[SETTINGS]
-    token = settings.settlement.admin_token
-    if token is None:
-        if settings.dev:
-            return
-        raise Forbidden("The admin API is disabled: GATEWAY_ADMIN_TOKEN is not set.")
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        raise Unauthorized("A valid admin bearer token is required.", code="invalid_admin_token")
 
 
 @contextmanager
@@ -115,7 +101,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get(f"{PREFIX}/batches")
 async def list_batches(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     status = request.query.get("status")
     if status is not None and status not in {s.value for s in BatchStatus}:
         raise InvalidRequest("unknown status", param="status")
@@ -130,7 +116,7 @@ async def list_batches(request: web.Request) -> web.StreamResponse:
 
 @routes.post(f"{PREFIX}/batches/close")
 async def close_day(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     raw = (await _body(request)).get("day")
     day = date.fromisoformat(raw) if isinstance(raw, str) else None
     with _mapped():
@@ -143,7 +129,7 @@ async def close_day(request: web.Request) -> web.Response:
 
 @routes.post(f"{PREFIX}/batches/export")
 async def export(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     body = await _body(request)
     ids, raw_day = body.get("batch_ids"), body.get("day")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
@@ -162,7 +148,7 @@ async def export(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/payout-files/{file_id}")
 async def payout_file(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=False)
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
             found = await get_payout_file(conn, request.match_info["file_id"])
@@ -172,7 +158,7 @@ async def payout_file(request: web.Request) -> web.Response:
 
 @routes.post(PREFIX + "/batches/{batch_id}/{outcome:paid|failed}")
 async def mark(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     body = await _body(request)
     reference = body.get("bank_reference")
     if not isinstance(reference, str):
@@ -192,7 +178,7 @@ async def mark(request: web.Request) -> web.Response:
 
 @routes.get(f"{PREFIX}/reports/statement")
 async def merchant_statement(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     merchant_id = request.query.get("merchant_id")
     if not merchant_id:
         raise InvalidRequest("merchant_id is required", param="merchant_id")
@@ -205,7 +191,7 @@ async def merchant_statement(request: web.Request) -> web.StreamResponse:
 
 @routes.get(f"{PREFIX}/reports/zone-summary")
 async def summary(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     first = _date(request, "from", required=True) or date.min
     last = _date(request, "to", required=True) or date.min
     with _mapped():
@@ -217,7 +203,7 @@ async def summary(request: web.Request) -> web.StreamResponse:
 
 @routes.post(f"{PREFIX}/reconciliation/runs")
 async def reconcile(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     async with request.app[DB_POOL].acquire() as conn:
         run = await service.run_reconciliation(conn, request.app[SETTINGS])
     return web.json_response(run.as_json(), status=201)
@@ -225,14 +211,14 @@ async def reconcile(request: web.Request) -> web.Response:
 
 @routes.get(f"{PREFIX}/reconciliation/runs")
 async def runs(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=False)
     async with request.app[DB_POOL].acquire() as conn:
         return web.json_response({"data": await list_runs(conn)})
 
 
 @routes.get(PREFIX + "/reconciliation/runs/{run_id}")
 async def run_detail(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=False)
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
             return web.json_response(await get_run(conn, request.match_info["run_id"]))
@@ -240,7 +226,7 @@ async def run_detail(request: web.Request) -> web.Response:
 
 @routes.post(PREFIX + "/unmatched-payments/{transfer_id}/{action:assign|refund}")
 async def resolve(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     body = await _body(request)
     invoice_id, note = body.get("invoice_id"), body.get("note")
     with _mapped():
@@ -255,7 +241,7 @@ async def resolve(request: web.Request) -> web.Response:
 
 @routes.post(f"{PREFIX}/treasury/conversions")
 async def conversion(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=True)
     body = await _body(request)
     try:
         units, kzt = int(str(body["units"])), int(str(body["kzt"]))

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,6 +13,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from gateway.admin import auth as admin_auth
 from gateway.admin.settlement import service
 from gateway.admin.settlement.chain_balances import (
     ChainSources,
@@ -22,7 +22,6 @@ from gateway.admin.settlement.chain_balances import (
     bnb_balance,
     erc20_balance,
 )
-from gateway.settlement_admin.settings import SettlementSettings
 from settlement.batches import service as batches
 from settlement.money import Currency
 from settlement.payouts.bin import make_bin
@@ -129,7 +128,6 @@ async def test_admin_api_export_reports_and_auth(
     make_merchant: Callable[..., Awaitable[str]],
 ) -> None:
     settings = settings_for_tests(database_url, tmp_path)
-    settings = replace(settings, settlement=SettlementSettings(admin_token="s3cret"))
     # The fixture's default BIN 990340000018 fails the control digit (its control is 4):
     # payout files refuse it, so this merchant gets a valid one.
     m = await make_merchant(bic="CASPKZKA", bin=make_bin("99034000001"))
@@ -139,7 +137,7 @@ async def test_admin_api_export_reports_and_auth(
         cut = await db_now(conn)
         [batch] = (await batches.close_period(conn, cut.date() + timedelta(days=4000),
                                               start, cut, merchant_ids=[m])).closed
-    auth = {"Authorization": "Bearer s3cret"}
+    auth = {"Authorization": f"Bearer {await operator_token(db_pool)}"}
     async with running_app(settings) as server, aiohttp.ClientSession() as http:
         base = f"{server.url}/admin/api"
         async with http.get(f"{base}/batches") as r:
@@ -171,6 +169,15 @@ async def test_admin_api_export_reports_and_auth(
                             params={"from": day, "to": day, "format": "csv"},
                             headers=auth) as r:
             assert r.status == 200 and (await r.text()).startswith("day,chain,asset")
+
+
+async def operator_token(pool: asyncpg.Pool) -> str:
+    """A write token of a fresh operator (the role that runs settlement)."""
+    name = f"ops-{secrets.token_hex(4)}"
+    async with pool.acquire() as conn:
+        await admin_auth.create_user(conn, name, "correct horse battery", admin_auth.Role.OPERATOR)
+        issued = await admin_auth.create_api_token(conn, name, "test", admin_auth.TokenScope.WRITE)
+    return issued.secret
 
 
 async def _now(pool: asyncpg.Pool) -> Any:
