@@ -1,5 +1,11 @@
 """Settlement administration: settings, merchants, chain nodes and the watchers' transfers
-wired to `settlement` (batches, payouts, reconciliation)."""
+wired to `settlement` (batches, payouts, reports, reconciliation, treasury conversions).
+
+The one service behind the console pages, the JSON API and the CLI: every change takes the
+acting administrator (`audit.Actor`; the CLI acts as `cli`) and writes its audit row, in the
+change's own transaction where the change has one. Reading a payout file is audited too: it
+carries every payee's bank details.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +15,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+from gateway.admin import audit
+from gateway.admin import queries as admin_queries
+from gateway.admin.errors import InvalidForm
 from gateway.admin.settlement import queries
 from gateway.admin.settlement.chain_balances import (
     ChainSources,
@@ -21,9 +30,18 @@ from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
+from settlement.batches.models import Batch
+from settlement.batches.states import BatchStatus
 from settlement.db import Conn
+from settlement.fees.fx import Conversion, convert
 from settlement.payouts.pain001 import Party
-from settlement.payouts.service import ExportRequest, PayoutFile, export_batches
+from settlement.payouts.service import (
+    ExportRequest,
+    PayoutFile,
+    export_batches,
+    get_payout_file,
+)
+from settlement.reconciliation import service as reconciliation
 from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
 from settlement.reconciliation.service import (
     AddressExpectation,
@@ -32,6 +50,8 @@ from settlement.reconciliation.service import (
     reconcile,
     resolve_unmatched,
 )
+from settlement.reports import render
+from settlement.reports.service import Statement, SummaryRow, statement, zone_summary
 
 log = get_logger(__name__)
 UNMATCHED_LIMIT = 1_000  # unmatched payments listed per run (oldest first)
@@ -51,22 +71,124 @@ async def merchant_payees(conn: Conn, merchant_ids: Sequence[str]) -> Mapping[st
             for r in await queries.payees(conn, merchant_ids)}
 
 
-async def close_day(conn: Conn, settings: Settings, day: date | None) -> batches.CloseResult:
-    cal = calendar(settings)
-    target = day or cal.last_closed_day(await conn.fetchval("SELECT now()"))
-    return await batches.close_business_day(conn, cal, target,
-                                            lookback_days=settings.settlement.lookback_days)
+async def last_closed_day(conn: Conn, settings: Settings) -> date:
+    return calendar(settings).last_closed_day(await admin_queries.db_now(conn))
 
 
-async def export(conn: Conn, settings: Settings, request: ExportRequest,
+# --- batches and payout files ------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchFilter:
+    status: str | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+    merchant_id: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in {s.value for s in BatchStatus}:
+            raise InvalidForm("status", "unknown batch status")
+
+
+async def list_batches(conn: Conn, filters: BatchFilter, limit: int = 500) -> list[Batch]:
+    return await batches.list_batches(
+        conn, status=BatchStatus(filters.status) if filters.status else None,
+        day_from=filters.day_from, day_to=filters.day_to, merchant_id=filters.merchant_id,
+        limit=limit)
+
+
+async def close_day(conn: Conn, actor: audit.Actor, settings: Settings, day: date | None,
+                    merchant_id: str | None = None) -> batches.CloseResult:
+    """Close business day `day` (None: the last one ended) for every merchant, or only
+    `merchant_id`."""
+    target = day or await last_closed_day(conn, settings)
+    result = await batches.close_business_day(
+        conn, calendar(settings), target, merchant_ids=[merchant_id] if merchant_id else None,
+        lookback_days=settings.settlement.lookback_days)
+    # The close commits batch by batch (each is idempotent); the audit row follows it.
+    await audit.record(conn, actor, "batch.close_day", target_type="business_day",
+                       target_id=target.isoformat(), after={
+                           "merchant_id": merchant_id,
+                           "closed": [b.id for b in result.closed],
+                           "carried_forward": [b.id for b in result.carried_forward],
+                           "attached_entries": result.attached_entries})
+    return result
+
+
+async def export(conn: Conn, actor: audit.Actor, settings: Settings, request: ExportRequest,
                  execution_date: date | None = None) -> PayoutFile | None:
-    now = await conn.fetchval("SELECT now()")
-    local_today = now.astimezone(calendar(settings).zone).date()
-    return await export_batches(
-        conn, request, payees=merchant_payees, debtor=settings.settlement.debtor,
-        purpose=settings.settlement.purpose, execution_date=execution_date or local_today,
-        now=now, out_dir=payout_dir(settings),
-    )
+    """One pain.001 file for the requested closed batches (all or nothing)."""
+    async with conn.transaction():
+        now = await admin_queries.db_now(conn)
+        local_today = now.astimezone(calendar(settings).zone).date()
+        payout = await export_batches(
+            conn, request, payees=merchant_payees, debtor=settings.settlement.debtor,
+            purpose=settings.settlement.purpose, execution_date=execution_date or local_today,
+            now=now, out_dir=payout_dir(settings),
+        )
+        if payout is not None:
+            await audit.record(conn, actor, "payout_file.export", target_type="payout_file",
+                               target_id=payout.id, after=payout)
+    return payout
+
+
+async def payout_file(conn: Conn, actor: audit.Actor, file_id: str) -> PayoutFile:
+    found = await get_payout_file(conn, file_id)
+    await audit.record(conn, actor, "payout_file.download", target_type="payout_file",
+                       target_id=file_id, after={"sha256": found.sha256})
+    return found
+
+
+async def mark(conn: Conn, actor: audit.Actor, batch_id: str, outcome: str,
+               bank_reference: str, reason: str | None = None) -> Batch:
+    """exported -> paid | failed, with the bank's reference."""
+    async with conn.transaction():
+        before = await batches.get_batch(conn, batch_id)
+        if outcome == "paid":
+            after = await batches.mark_paid(conn, batch_id, bank_reference=bank_reference)
+        else:
+            after = await batches.mark_failed(conn, batch_id, bank_reference=bank_reference,
+                                              reason=reason)
+        await audit.record(conn, actor, f"batch.{outcome}", target_type="batch",
+                           target_id=batch_id, before=before, after=after)
+    return after
+
+
+# --- reports -----------------------------------------------------------------------------
+async def merchant_statement(conn: Conn, settings: Settings, merchant_id: str,
+                             first: date, last: date) -> Statement:
+    """The merchant's statement over business days first..last of the calendar."""
+    cal = calendar(settings)
+    return await statement(conn, merchant_id, cal.period(first)[0], cal.period(last)[1])
+
+
+async def summary(conn: Conn, settings: Settings, first: date, last: date) -> list[SummaryRow]:
+    return await zone_summary(conn, calendar(settings), first, last)
+
+
+def statement_table(found: Statement) -> render.ReportTable:
+    return render.statement_table(found)
+
+
+def summary_table(rows: Sequence[SummaryRow], first: date, last: date) -> render.ReportTable:
+    return render.summary_table(rows, f"Zone summary {first} .. {last}")
+
+
+# --- treasury ----------------------------------------------------------------------------
+async def book_conversion(conn: Conn, actor: audit.Actor, *, asset: str, units: int,
+                          kzt_received: int, reference: str | None) -> Conversion:
+    """Crypto sold for tenge, booked with its FX result (idempotent by `reference`)."""
+    async with conn.transaction():
+        done = await convert(conn, asset=asset, units=units, kzt_received=kzt_received,
+                             reference=reference)
+        if done.created:
+            await audit.record(conn, actor, "treasury.convert", target_type="ledger_entry",
+                               target_id=str(done.entry_id), after=conversion_json(done))
+    return done
+
+
+def conversion_json(done: Conversion) -> dict[str, Any]:
+    return {"entry_id": done.entry_id, "reference": done.reference, "asset": done.asset,
+            "units": str(done.units), "kzt_received": done.kzt_received, "cost": done.cost,
+            "fx_result": done.fx_result, "created": done.created}
 
 
 def chain_sources(settings: Settings) -> ChainSources:
@@ -162,7 +284,7 @@ async def _snapshot(conn: Conn, sources: ChainSources, days: int) -> _Facts:
 
 
 async def run_reconciliation(
-    conn: Conn, settings: Settings, sources: ChainSources | None = None
+    conn: Conn, actor: audit.Actor, settings: Settings, sources: ChainSources | None = None
 ) -> Run:
     """Chains vs the watcher's transfers vs the ledger, stored as one run (lines: see
     settlement.reconciliation.service)."""
@@ -172,13 +294,25 @@ async def run_reconciliation(
                                  bsc_block=facts.bsc_block)
     notes = [] if facts.bsc_block is None else [
         f"bsc balances read at finalized block {facts.bsc_block}"]
-    return await reconcile(conn, observations=observations, booked=facts.booked,
-                           expected=facts.expected, unmatched=facts.unmatched, notes=notes)
+    run = await reconcile(conn, observations=observations, booked=facts.booked,
+                          expected=facts.expected, unmatched=facts.unmatched, notes=notes)
+    await audit.record(conn, actor, "reconciliation.run", target_type="reconciliation_run",
+                       target_id=run.id, after={"status": run.status,
+                                                "difference_count": len(run.lines)})
+    return run
 
 
-async def resolve_payment(conn: Conn, settings: Settings, transfer_id: str, *, action: str,
-                          invoice_id: str | None = None, note: str | None = None
-                          ) -> dict[str, Any]:
+async def runs(conn: Conn) -> list[dict[str, Any]]:
+    return await reconciliation.list_runs(conn)
+
+
+async def run_detail(conn: Conn, run_id: str) -> dict[str, Any]:
+    return await reconciliation.get_run(conn, run_id)
+
+
+async def resolve_payment(conn: Conn, actor: audit.Actor, settings: Settings, transfer_id: str,
+                          *, action: str, invoice_id: str | None = None,
+                          note: str | None = None) -> dict[str, Any]:
     """An operator's decision on an unmatched payment (view `unmatched_payments`): `refund`
     records it for a refund to the sender; `assign` also hands the transfer to the invoice
     and applies the lifecycle in the same transaction (credited if the invoice can still
@@ -198,6 +332,9 @@ async def resolve_payment(conn: Conn, settings: Settings, transfer_id: str, *, a
             statuses = await apply_invoices(conn, [invoice_id],
                                             LifecycleConfig(settings.public_url))
             done["invoice_status"] = statuses[invoice_id].value
+        await audit.record(conn, actor, f"unmatched_payment.{action}",
+                           target_type="chain_transfer", target_id=transfer_id,
+                           before=payment, after=done)
     log.info("unmatched_payment_decided", transfer_id=transfer_id, action=action,
              invoice_id=invoice_id)
     return done

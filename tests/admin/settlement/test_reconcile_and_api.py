@@ -14,6 +14,7 @@ import pytest
 from aiohttp import web
 
 from gateway.admin import auth as admin_auth
+from gateway.admin.audit import CLI_ACTOR
 from gateway.admin.settlement import service
 from gateway.admin.settlement.chain_balances import (
     ChainSources,
@@ -106,7 +107,7 @@ async def test_reconciliation_finds_a_planted_difference(
     sources = ChainSources(bsc_rpc_url=None, bsc_tokens={}, solana_rpc_url=url,
                            solana_treasury=TREASURY, solana_mints={asset.code: MINT})
     settings = settings_for_tests(database_url, tmp_path)
-    run = await service.run_reconciliation(conn, settings, sources)
+    run = await service.run_reconciliation(conn, CLI_ACTOR, settings, sources)
     lines = sorted((ln.kind, ln.address, ln.ledger_amount, ln.chain_amount, ln.difference)
                    for ln in run.lines if ln.asset == asset.code)
     assert lines == [("address", associated_token_address(TREASURY, MINT), 0, 90, 90),
@@ -137,7 +138,8 @@ async def test_admin_api_export_reports_and_auth(
         cut = await db_now(conn)
         [batch] = (await batches.close_period(conn, cut.date() + timedelta(days=4000),
                                               start, cut, merchant_ids=[m])).closed
-    auth = {"Authorization": f"Bearer {await operator_token(db_pool)}"}
+    operator, secret = await operator_token(db_pool)
+    auth = {"Authorization": f"Bearer {secret}"}
     async with running_app(settings) as server, aiohttp.ClientSession() as http:
         base = f"{server.url}/admin/api"
         async with http.get(f"{base}/batches") as r:
@@ -169,15 +171,30 @@ async def test_admin_api_export_reports_and_auth(
                             params={"from": day, "to": day, "format": "csv"},
                             headers=auth) as r:
             assert r.status == 200 and (await r.text()).startswith("day,chain,asset")
+        async with http.post(f"{base}/batches/close", json={"day": "2000-01-03"},
+                             headers=auth) as r:
+            assert r.status == 200, await r.text()
+        async with http.post(f"{base}/treasury/conversions", headers=auth, json={
+                "asset": "bsc:USDT", "units": 10**30, "kzt": 1}) as r:
+            assert r.status == 422  # more than the treasury holds: refused, nothing written
+    # Every change (and the payout file read: it carries bank details) in the audit log, as
+    # the operator who made it, in order.
+    async with db_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT action, target_id FROM admin_audit_log WHERE actor = $1 ORDER BY id",
+            operator)
+    assert [(r["action"], r["target_id"]) for r in rows] == [
+        ("payout_file.export", file_id), ("payout_file.download", file_id),
+        ("batch.paid", batch.id), ("batch.close_day", "2000-01-03")]
 
 
-async def operator_token(pool: asyncpg.Pool) -> str:
-    """A write token of a fresh operator (the role that runs settlement)."""
+async def operator_token(pool: asyncpg.Pool) -> tuple[str, str]:
+    """A fresh operator (the role that runs settlement) and a write token of theirs."""
     name = f"ops-{secrets.token_hex(4)}"
     async with pool.acquire() as conn:
         await admin_auth.create_user(conn, name, "correct horse battery", admin_auth.Role.OPERATOR)
         issued = await admin_auth.create_api_token(conn, name, "test", admin_auth.TokenScope.WRITE)
-    return issued.secret
+    return name, issued.secret
 
 
 async def _now(pool: asyncpg.Pool) -> Any:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import asyncpg
 
+from gateway.admin.audit import CLI_ACTOR
 from gateway.admin.settlement import service
 from gateway.admin.settlement.chain_balances import ChainSources
 from gateway.devnet import bsc as devnet_bsc
@@ -47,7 +48,8 @@ def _sources(rpc_url: str) -> ChainSources:
 
 async def _reconcile(isolated: Isolated, rpc_url: str) -> Run:
     async with isolated.pool.acquire() as conn:
-        return await service.run_reconciliation(conn, isolated.app.settings, _sources(rpc_url))
+        return await service.run_reconciliation(conn, CLI_ACTOR, isolated.app.settings,
+                                                _sources(rpc_url))
 
 
 async def _finalized_past(pool: asyncpg.Pool, rpc_url: str, tx: str) -> None:
@@ -86,7 +88,7 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
             # Assigned to the open invoice, it pays that one: settled, booked, balanced.
             async with isolated.pool.acquire() as conn:
                 done = await service.resolve_payment(
-                    conn, isolated.app.settings, str(again["id"]), action="assign",
+                    conn, CLI_ACTOR, isolated.app.settings, str(again["id"]), action="assign",
                     invoice_id=second["id"], note="customer paid twice")
             assert done["invoice_status"] == "settled"
             assert (await _reconcile(isolated, rpc_url)).status == "balanced"
