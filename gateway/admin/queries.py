@@ -20,19 +20,42 @@ ON CONFLICT (username) DO NOTHING
 RETURNING *
 """
 SELECT_USER_BY_NAME = "SELECT * FROM admin_users WHERE username = $1"
-# One statement, under the row lock: concurrent wrong guesses cannot slip past the count.
-# Reaching the limit locks the account and restarts the count for after the lock.
-RECORD_FAILURE = """
+# Reserve one sign-in attempt before the password is checked, in one statement under the row
+# lock: the attempt is counted as a failure now (success undoes it), so parallel guesses
+# cannot all be checked, and the lock decision is taken here, atomically with the count.
+# Locked, disabled and unknown users return no row (the caller answers them all the same).
+# The attempt that reaches the limit locks the account and restarts the count for after it;
+# `locks` tells that attempt apart.
+RESERVE_ATTEMPT = """
 UPDATE admin_users
 SET failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
     locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + $3::interval
                         ELSE locked_until END
-WHERE id = $1
-RETURNING failed_attempts, locked_until, locked_until > now() AS locked
+WHERE username = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now())
+RETURNING id, username, password_hash, role, failed_attempts, locked_until,
+          locked_until > now() AS locks
 """
+# A correct password signs in only if no other attempt locked the account meanwhile (the
+# attempt that locked it, `$2`, may lift its own lock).
 RECORD_SUCCESS = """
 UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, last_login_at = now()
-WHERE id = $1
+WHERE id = $1 AND NOT disabled
+  AND (locked_until IS NULL OR locked_until <= now() OR locked_until = $2)
+RETURNING id
+"""
+# The per-address count: a new window once the old one is over.
+RESERVE_ADDRESS_ATTEMPT = """
+INSERT INTO admin_login_addresses AS a (client_ip, window_started_at, attempts)
+VALUES ($1, now(), 1)
+ON CONFLICT (client_ip) DO UPDATE
+SET attempts = CASE WHEN a.window_started_at <= now() - $2::interval THEN 1
+                    ELSE a.attempts + 1 END,
+    window_started_at = CASE WHEN a.window_started_at <= now() - $2::interval THEN now()
+                             ELSE a.window_started_at END
+RETURNING attempts, window_started_at + $2::interval AS window_ends_at
+"""
+RELEASE_ADDRESS_ATTEMPT = """
+UPDATE admin_login_addresses SET attempts = greatest(attempts - 1, 0) WHERE client_ip = $1
 """
 UPDATE_PASSWORD = """
 UPDATE admin_users SET password_hash = $2, failed_attempts = 0, locked_until = NULL
@@ -116,14 +139,24 @@ async def select_user_by_name(conn: Conn, username: str) -> Row | None:
     return row
 
 
-async def record_failure(conn: Conn, user_id: str, limit: int, lockout: timedelta) -> Row:
-    row: Row | None = await conn.fetchrow(RECORD_FAILURE, user_id, limit, lockout)
-    assert row is not None  # the caller just read this user
+async def reserve_attempt(conn: Conn, username: str, limit: int, lockout: timedelta
+                          ) -> Row | None:
+    row: Row | None = await conn.fetchrow(RESERVE_ATTEMPT, username, limit, lockout)
     return row
 
 
-async def record_success(conn: Conn, user_id: str) -> None:
-    await conn.execute(RECORD_SUCCESS, user_id)
+async def record_success(conn: Conn, user_id: str, own_lock: datetime | None) -> bool:
+    return await conn.fetchval(RECORD_SUCCESS, user_id, own_lock) is not None
+
+
+async def reserve_address_attempt(conn: Conn, client_ip: str, window: timedelta) -> Row:
+    row: Row | None = await conn.fetchrow(RESERVE_ADDRESS_ATTEMPT, client_ip, window)
+    assert row is not None  # INSERT ... ON CONFLICT DO UPDATE ... RETURNING always yields
+    return row
+
+
+async def release_address_attempt(conn: Conn, client_ip: str) -> None:
+    await conn.execute(RELEASE_ADDRESS_ATTEMPT, client_ip)
 
 
 async def update_password(conn: Conn, user_id: str, password_hash: str) -> Row | None:
