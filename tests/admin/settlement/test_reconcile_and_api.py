@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
 from datetime import timedelta
@@ -23,6 +24,7 @@ from gateway.admin.settlement.chain_balances import (
     bnb_balance,
     erc20_balance,
 )
+from gateway.cli import main as cli_main
 from settlement.batches import service as batches
 from settlement.money import Currency
 from settlement.payouts.bin import make_bin
@@ -200,3 +202,13 @@ async def operator_token(pool: asyncpg.Pool) -> tuple[str, str]:
 async def _now(pool: asyncpg.Pool) -> Any:
     async with pool.acquire() as conn:
         return await db_now(conn)
+
+
+async def test_cli_changes_are_audited_as_cli(database_url: str, db_pool: asyncpg.Pool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert await asyncio.to_thread(cli_main, ["settlement", "close", "--day", "2000-01-05"]) == 0
+    async with db_pool.acquire() as conn:
+        assert await conn.fetchval(
+            "SELECT actor FROM admin_audit_log WHERE action = 'batch.close_day' "
+            "AND target_id = '2000-01-05' ORDER BY id DESC LIMIT 1") == "cli"
