@@ -14,13 +14,13 @@ from gateway.cli import build_parser
 from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
 from gateway.webhooks.outbox import emit
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
     Receiver,
     add_endpoint_row,
     invoice_data,
     run_receiver,
     settings_for,
-    wait_for,
 )
 
 
@@ -39,7 +39,7 @@ async def test_standalone_worker_delivers_and_stops(own_db_url: str,
 
         async def delivered() -> bool:
             return receiver.successes(event_id) == 1
-        await wait_for(delivered, timeout=10)
+        await eventually(delivered, timeout=10)
         stop.set()
         await asyncio.wait_for(task, 10)
     assert receiver.requests[0]["valid"]
