@@ -7,4 +7,5 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.solana_devnet",
     "tests.plugins.watchers",
+    "tests.plugins.clock",
 ]
