@@ -42,6 +42,10 @@ pytest: $(STAMP)
 
 test: setup lint typecheck pytest
 
+# The sub-minute lane: everything but the tests marked slow (real nodes, browser, subprocesses).
+test-fast: $(STAMP)
+	$(PY) -m pytest -m "not slow"
+
 bench: setup
 	$(PY) -m tests.bench.run_all
 

@@ -8,4 +8,5 @@ pytest_plugins = [
     "tests.plugins.solana_devnet",
     "tests.plugins.watchers",
     "tests.plugins.clock",
+    "tests.plugins.slow",
 ]

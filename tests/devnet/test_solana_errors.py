@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import aiohttp
+import pytest
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import MessageV0
@@ -139,6 +140,7 @@ async def test_v0_transaction_needs_max_supported_version(solana_devnet: SolanaD
     assert found["transaction"]["message"]["addressTableLookups"] == []
 
 
+@pytest.mark.slow  # starts its own Solana devnet twice
 async def test_fresh_start_is_a_clean_state(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     with start_solana_devnet(state_dir) as first:

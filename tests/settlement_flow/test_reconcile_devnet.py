@@ -14,6 +14,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet import jsonrpc
@@ -32,6 +33,9 @@ from tests.plugins.watchers import (
     private_bsc_devnet,
     running_bsc_watcher,
 )
+
+# Slow: a private BSC devnet, waiting for finality.
+pytestmark = pytest.mark.slow
 
 AMOUNT = 150_000
 UNITS = 3 * 10**18

@@ -9,6 +9,7 @@ import time
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from gateway.cli import build_parser
 from gateway.webhooks import signing
@@ -22,6 +23,9 @@ from tests.webhooks.support import (
     run_receiver,
     settings_for,
 )
+
+# Slow: runs the webhook worker as its own process.
+pytestmark = pytest.mark.slow
 
 
 async def test_standalone_worker_delivers_and_stops(own_db_url: str,
