@@ -17,6 +17,7 @@ from gateway.rates.providers import BinanceProvider, FixedProvider, RateProvider
 from gateway.rates.refresher import RateRefresher
 from gateway.rates.rules import parse_rules
 from tests.plugins.clock import T0, FakeClock
+from tests.plugins.eventually import eventually
 from tests.plugins.local_server import serve
 from tests.rates.support import started_book
 
@@ -170,7 +171,11 @@ async def test_refresher_loop_refreshes_periodically() -> None:
     refresher = RateRefresher(book, [Counting()], timeout=1, interval=0.01)
     async with aiohttp.ClientSession() as session:
         task = asyncio.create_task(refresher.run(session))
-        await asyncio.sleep(0.1)
+
+        async def refreshed_thrice() -> bool:
+            return len(calls) >= 3
+
+        await eventually(refreshed_thrice, what="three refreshes")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
