@@ -72,8 +72,12 @@ class WatchHandle:
                 return row
             return None
 
-        return await eventually(reached, what=f"{invoice_id} {status} (paid {amount_paid})",
-                                timeout=timeout)
+        try:
+            return await eventually(reached, what=f"{invoice_id} {status}", timeout=timeout)
+        except AssertionError as timed_out:
+            row = await self.invoice(invoice_id)
+            raise AssertionError(f"{invoice_id} is {row['status']} (paid {row['amount_paid']}), "
+                                 f"waited for {status}") from timed_out
 
     async def wait_transfers(self, invoice_id: str, count: int, status: str = "finalized",
                              timeout: float = 20.0) -> list[asyncpg.Record]:
