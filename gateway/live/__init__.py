@@ -6,10 +6,10 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from gateway.live.hub import ensure_hub
+    from gateway.events.hub import ensure_hub
+    from gateway.live.openapi import LIVE_PATHS
     from gateway.live.routes import routes
     from gateway.openapi import register_paths
-    from gateway.webhooks.openapi import LIVE_PATHS
 
     register_paths(LIVE_PATHS)
     ensure_hub(app)

@@ -15,10 +15,10 @@ from typing import Any
 import asyncpg
 
 from gateway.errors import NotFound
+from gateway.events import queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
-from gateway.live import queries
 from settlement.db import Conn
 
 

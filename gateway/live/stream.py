@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.events.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live import service
-from gateway.live.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live.service import LiveEvent
 from gateway.live.sse import EventStream
 from gateway.live.views import live_view

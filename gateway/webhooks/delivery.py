@@ -28,11 +28,11 @@ from aiohttp.abc import AbstractResolver
 from structlog.typing import FilteringBoundLogger
 
 from gateway.config import Settings
+from gateway.events.objects import event_payload
 from gateway.log import get_logger
 from gateway.merchants.ids import random_token
 from gateway.webhooks import queries, signing
 from gateway.webhooks.errors import UrlNotAllowed
-from gateway.webhooks.objects import event_payload
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.states import DeliveryStatus, EndpointStatus, delivery_transition
 from gateway.webhooks.urlguard import GuardedResolver, UrlPolicy, check_static

@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, ensure_hub
+from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, ensure_hub
 from gateway.openapi import register_paths
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
 from gateway.webhooks.openapi import PATHS, SCHEMAS

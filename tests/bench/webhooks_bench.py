@@ -28,9 +28,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.db.pool import create_pool
-from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
+from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
+from gateway.events.outbox import emit
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
-from gateway.webhooks.outbox import emit
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.urlguard import UrlPolicy

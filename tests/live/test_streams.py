@@ -14,7 +14,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.webhooks.outbox import emit
+from gateway.events.outbox import emit
 from tests.webhooks.support import (
     get_json,
     insert_invoice,

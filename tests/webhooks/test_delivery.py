@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from gateway.events.outbox import emit
 from gateway.webhooks import service
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig, make_session, post_event
-from gateway.webhooks.outbox import emit
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.urlguard import UrlPolicy
 from tests.webhooks.support import (

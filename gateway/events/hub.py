@@ -1,7 +1,7 @@
 """The LISTEN/NOTIFY hub: one listening connection per process, fanned out in-process.
 
 Every state change emits `pg_notify('ccp_events', {event_id, type, merchant_id, invoice_id})`
-at commit (gateway.webhooks.outbox), so any API process can serve any invoice's live stream:
+at commit (gateway.events.outbox), so any API process can serve any invoice's live stream:
 the hub hands each notice to the subscribers of that invoice and to channel listeners (the
 webhook worker wakes on them).
 

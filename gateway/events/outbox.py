@@ -18,9 +18,9 @@ import json
 from dataclasses import dataclass
 from typing import Any, Final
 
+from gateway.events import queries
+from gateway.events.errors import UnknownEventType
 from gateway.merchants.ids import new_id
-from gateway.webhooks import queries
-from gateway.webhooks.errors import UnknownEventType
 from settlement.db import Conn
 
 __all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "PendingEvent", "UnknownEventType",

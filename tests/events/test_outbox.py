@@ -10,8 +10,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gateway.webhooks.errors import UnknownEventType
-from gateway.webhooks.outbox import EVENT_TYPES, emit
+from gateway.events.errors import UnknownEventType
+from gateway.events.outbox import EVENT_TYPES, emit
 
 
 def _invoice(invoice_id: str) -> dict[str, Any]:
