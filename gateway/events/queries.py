@@ -1,8 +1,6 @@
-"""All SQL of the events outbox: an event with its deliveries and NOTIFY; reading events."""
+"""All SQL of the events outbox: an event and its NOTIFY, its fan-out to deliveries, reads."""
 
 from __future__ import annotations
-
-from typing import Any
 
 import asyncpg
 
@@ -12,48 +10,73 @@ Row = asyncpg.Record
 
 # The outbox write as WITH items, for statements that write an event in the same round trip
 # as the change itself: `ev` (the event: one row, or one per row of `{source}`, e.g. "FROM inv"
-# to write it only when the change's own insert happened), `dl` (its pending deliveries) and
-# `notified` (the commit-time notification; the statement must read it, e.g. count(*), or it
-# is not evaluated). The placeholders are the caller's parameter numbers. The data is sent as
-# text and cast, so it does not depend on the connection's jsonb codec.
+# to write it only when the change's own insert happened) and `notified` (the commit-time
+# notification; the statement must read it, e.g. count(*), or it is not evaluated). The
+# placeholders are the caller's parameter numbers. The data is sent as text and cast, so it
+# does not depend on the connection's jsonb codec. The event's deliveries are not written
+# here: the row is born `fan_out_pending` and FAN_OUT writes them after the commit.
 EVENT_CTES = """
 ev AS (
     INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data)
     SELECT {id}::text, {merchant}::text, {type}::text, {version}::text, {invoice}::text,
            {data}::text::jsonb
     {source}
-    RETURNING id, merchant_id, type
-), dl AS (
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, w.id, ev.merchant_id
-    FROM ev
-    JOIN webhook_endpoints w ON w.merchant_id = ev.merchant_id
-    WHERE w.status = 'enabled'
-      AND (ev.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
-    RETURNING 1
+    RETURNING id
 ), notified AS (
     SELECT pg_notify('ccp_events', {notice}::text) FROM ev
 )"""
 
-# One round trip: the event, its deliveries and the commit-time notification.
+# One round trip: the event and the commit-time notification.
 INSERT_EVENT = "WITH " + EVENT_CTES.format(
     id="$1", merchant="$2", type="$3", version="$4", invoice="$5", data="$6", notice="$7",
     source="",
 ) + """
-SELECT (SELECT count(*) FROM notified) AS notified, (SELECT count(*) FROM dl) AS deliveries
+SELECT count(*) FROM notified
+"""
+
+# Fan-out, in one statement: take a batch of committed events still pending (SKIP LOCKED, so
+# concurrent workers take disjoint batches), clear their mark, and write one pending delivery
+# per enabled endpoint of the merchant subscribed to the type. An event is thereby fanned out
+# exactly once, whoever runs this and however often.
+FAN_OUT = """
+WITH due AS (
+    SELECT id FROM events
+    WHERE fan_out_pending
+    ORDER BY created_at
+    LIMIT $1
+    FOR UPDATE SKIP LOCKED
+), taken AS (
+    UPDATE events e SET fan_out_pending = false
+    FROM due WHERE e.id = due.id
+    RETURNING e.id, e.merchant_id, e.type
+), dl AS (
+    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
+    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), t.id, w.id, t.merchant_id
+    FROM taken t
+    JOIN webhook_endpoints w ON w.merchant_id = t.merchant_id
+    WHERE w.status = 'enabled'
+      AND (t.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
+    RETURNING 1
+)
+SELECT (SELECT count(*) FROM taken) AS events, (SELECT count(*) FROM dl) AS deliveries
 """
 
 
 async def insert_event(
     conn: Conn, *, event_id: str, merchant_id: str, type: str, api_version: str,
     invoice_id: str | None, data_json: str, notice: str,
-) -> int:
-    """Insert an event with its pending deliveries and notify; returns the delivery count."""
-    count: Any = await conn.fetchval(
-        INSERT_EVENT, event_id, merchant_id, type, api_version, invoice_id, data_json, notice,
-        column=1,
+) -> None:
+    """Insert an event and notify at commit; its deliveries follow from `fan_out`."""
+    await conn.execute(
+        INSERT_EVENT, event_id, merchant_id, type, api_version, invoice_id, data_json, notice
     )
-    return int(count)
+
+
+async def fan_out(conn: Conn, limit: int) -> Row:
+    """Write the deliveries of up to `limit` pending events; the row counts both."""
+    row: Row | None = await conn.fetchrow(FAN_OUT, limit)
+    assert row is not None  # the final SELECT always yields one row
+    return row
 
 
 # -- events ------------------------------------------------------------------------------------
