@@ -58,6 +58,8 @@ class WorkerConfig:
     poll_interval: float  # float-ok
     url_policy: UrlPolicy
     retry: RetryPolicy
+    # Resolves the links an event stores as paths (gateway.events.objects.resolve_urls).
+    public_url: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
@@ -67,6 +69,7 @@ class WorkerConfig:
             poll_interval=settings.webhook_poll_interval_ms / 1000,
             url_policy=UrlPolicy(dev=settings.dev),
             retry=RetryPolicy.from_settings(settings),
+            public_url=settings.public_url,
         )
 
     @property
@@ -234,6 +237,7 @@ class DeliveryWorker:
             body = event_payload(
                 event_id=row["event_id"], type=row["type"], created=row["event_created_at"],
                 api_version=row["api_version"], data_json=row["data_json"],
+                public_url=self.config.public_url,
             )
             outcome = await post_event(self._session, url=row["url"], secret=row["secret"],
                                        body=body, policy=self.config.url_policy)

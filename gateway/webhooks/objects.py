@@ -60,12 +60,11 @@ def delivery_object(
 
 
 def event_with_deliveries(
-    event: Row, deliveries: list[Row],
-    attempts: list[Row],
+    event: Row, deliveries: list[Row], attempts: list[Row], public_url: str,
 ) -> dict[str, Any]:
     by_delivery: dict[str, list[Row]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
-    obj = event_object(event)
+    obj = event_object(event, public_url)
     obj["deliveries"] = [delivery_object(d, by_delivery.get(d["id"], [])) for d in deliveries]
     return obj

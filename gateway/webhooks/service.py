@@ -149,7 +149,8 @@ async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dic
 
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
-    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None
+    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None,
+    public_url: str,
 ) -> tuple[list[Any], bool]:
     if page.starting_after is not None and await event_queries.select_event(
         conn, page.starting_after, merchant_id
@@ -159,17 +160,18 @@ async def list_events(
         conn, merchant_id, type=type, invoice_id=invoice_id,
         starting_after=page.starting_after, limit=page.fetch,
     )
-    return [event_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+    return [event_object(r, public_url) for r in rows[: page.limit]], len(rows) > page.limit
 
 
-async def get_event(conn: Conn, merchant_id: str, event_id: str) -> dict[str, Any]:
+async def get_event(conn: Conn, merchant_id: str, event_id: str,
+                    public_url: str) -> dict[str, Any]:
     """The event with its deliveries and every logged attempt."""
     event = await event_queries.select_event(conn, event_id, merchant_id)
     if event is None:
         raise NotFound(f"No such event: {event_id}", param="id")
     deliveries = await queries.select_event_deliveries(conn, event_id)
     attempts = await queries.select_event_attempts(conn, event_id)
-    return objects.event_with_deliveries(event, list(deliveries), list(attempts))
+    return objects.event_with_deliveries(event, list(deliveries), list(attempts), public_url)
 
 
 async def redeliver(
