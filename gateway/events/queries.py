@@ -37,7 +37,9 @@ SELECT count(*) FROM notified
 # Fan-out, in one statement: take a batch of committed events still pending (SKIP LOCKED, so
 # concurrent workers take disjoint batches), clear their mark, and write one pending delivery
 # per enabled endpoint of the merchant subscribed to the type. An event is thereby fanned out
-# exactly once, whoever runs this and however often.
+# exactly once, whoever runs this and however often. Only endpoints that existed when the event
+# was written count, as when deliveries were written with the event: an endpoint registered
+# while no worker ran does not receive the backlog of older events.
 FAN_OUT = """
 WITH due AS (
     SELECT id FROM events
@@ -48,13 +50,13 @@ WITH due AS (
 ), taken AS (
     UPDATE events e SET fan_out_pending = false
     FROM due WHERE e.id = due.id
-    RETURNING e.id, e.merchant_id, e.type
+    RETURNING e.id, e.merchant_id, e.type, e.created_at
 ), dl AS (
     INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
     SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), t.id, w.id, t.merchant_id
     FROM taken t
     JOIN webhook_endpoints w ON w.merchant_id = t.merchant_id
-    WHERE w.status = 'enabled'
+    WHERE w.status = 'enabled' AND w.created_at <= t.created_at
       AND (t.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
     RETURNING 1
 )

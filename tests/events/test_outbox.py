@@ -91,6 +91,18 @@ async def test_concurrent_fan_outs_write_one_delivery_per_endpoint(
     assert {r["n"] for r in rows} == {1}
 
 
+async def test_fan_out_skips_endpoints_registered_after_the_event(
+    conn: asyncpg.Connection
+) -> None:
+    merchant_id = "mer_" + secrets.token_hex(6)
+    before = await _endpoint(conn, merchant_id, ["*"])
+    event_id = await emit(conn, merchant_id=merchant_id, type="invoice.created",
+                          data=_invoice("inv_" + secrets.token_hex(6)))
+    await _endpoint(conn, merchant_id, ["*"])  # registered while no worker fanned out
+    await fan_out(conn, limit=10_000)
+    assert [r["endpoint_id"] for r in await _deliveries(conn, event_id)] == [before]
+
+
 async def test_rolled_back_emit_leaves_nothing(conn: asyncpg.Connection) -> None:
     merchant_id = "mer_" + secrets.token_hex(6)
     await _endpoint(conn, merchant_id, ["*"])
