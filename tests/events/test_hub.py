@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from gateway.live.hub import DROPPED, EVENTS_CHANNEL, RESYNC, Notice, NotifyHub
+from gateway.events.hub import DROPPED, EVENTS_CHANNEL, RESYNC, Notice, NotifyHub
 
 
 @pytest.fixture

@@ -1,7 +1,7 @@
 """The LISTEN/NOTIFY hub: one listening connection per process, fanned out in-process.
 
 Every state change emits `pg_notify('ccp_events', {event_id, type, merchant_id, invoice_id})`
-at commit (gateway.webhooks.outbox), so any API process can serve any invoice's live stream:
+at commit (gateway.events.outbox), so any API process can serve any invoice's live stream:
 the hub hands each notice to the subscribers of that invoice and to channel listeners (the
 webhook worker wakes on them).
 
@@ -27,8 +27,6 @@ from typing import Any, Final
 import asyncpg
 from aiohttp import web
 
-from gateway.appkeys import SETTINGS
-from gateway.db.pool import database_url
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -225,12 +223,15 @@ async def _close_streams(app: web.Application) -> None:
     app[HUB].close_subscribers()
 
 
-def ensure_hub(app: web.Application) -> NotifyHub:
-    """The app's hub, installed on first call (live streams and the webhook worker share it)."""
+def ensure_hub(app: web.Application, dsn: str, *, queue_size: int) -> NotifyHub:
+    """The app's hub, installed on first call (live streams and the webhook worker share it).
+
+    Its settings are handed down by the callers (the database URL, the live subscribers'
+    queue size), so the outbox never reads the application's whole configuration.
+    """
     if HUB in app:
         return app[HUB]
-    settings = app[SETTINGS]
-    hub = NotifyHub(database_url(settings), queue_size=settings.live_queue_size)
+    hub = NotifyHub(dsn, queue_size=queue_size)
     app[HUB] = hub
     app.cleanup_ctx.append(_hub_ctx)
     app.on_shutdown.append(_close_streams)
