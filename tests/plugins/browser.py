@@ -80,6 +80,10 @@ async def phone_page(browser: Browser) -> AsyncIterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    return DOCS_IMG
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/img/ when SCREENSHOTS_TO_DOCS=1 (refreshing the user guide's pictures), else a temp
+    dir: a test run must not rewrite tracked files."""
+    if os.environ.get("SCREENSHOTS_TO_DOCS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path_factory.mktemp("screenshots")
