@@ -26,6 +26,7 @@ from dataclasses import dataclass
 class Chain:
     id: str
     name: str  # shown to shoppers
+    token_standard: str  # BEP-20, SPL
 
 
 @dataclass(frozen=True)
@@ -35,7 +36,6 @@ class Asset:
     symbol: str
     decimals: int
     native: bool
-    standard: str  # what the shopper pays in: "native BNB", "BEP-20 USDT", ...
     token_setting: str | None = None
     mainnet_token: str | None = None
     decimals_setting: str | None = None
@@ -44,13 +44,20 @@ class Asset:
     def currency_code(self) -> str:
         return f"{self.chain}:{self.symbol}"
 
+    @property
+    def pays_in(self) -> str:
+        """What the shopper sends: "native BNB", "BEP-20 USDT", "SPL KZTE"."""
+        kind = "native" if self.native else CHAINS[self.chain].token_standard
+        return f"{kind} {self.symbol}"
+
     def decimals_with(self, configured: int) -> int:
         """Decimals given the configured value of `decimals_setting` (ignored when fixed)."""
         return configured if self.decimals_setting is not None else self.decimals
 
 
 CHAINS: dict[str, Chain] = {
-    chain.id: chain for chain in (Chain("bsc", "BNB Chain"), Chain("solana", "Solana"))
+    chain.id: chain
+    for chain in (Chain("bsc", "BNB Chain", "BEP-20"), Chain("solana", "Solana", "SPL"))
 }
 CHAIN_IDS: tuple[str, ...] = tuple(CHAINS)
 
@@ -63,22 +70,22 @@ KZTE_DECIMALS_SETTING = "SOLANA_KZTE_DECIMALS"
 ASSETS: dict[str, Asset] = {
     asset.id: asset
     for asset in (
-        Asset("BNB", "bsc", "BNB", 18, native=True, standard="native BNB"),
-        Asset("USDT_BSC", "bsc", "USDT", 18, native=False, standard="BEP-20 USDT",
+        Asset("BNB", "bsc", "BNB", 18, native=True),
+        Asset("USDT_BSC", "bsc", "USDT", 18, native=False,
               token_setting="BSC_USDT_CONTRACT",
               mainnet_token="0x55d398326f99059fF775485246999027B3197955"),
-        Asset("USDC_BSC", "bsc", "USDC", 18, native=False, standard="BEP-20 USDC",
+        Asset("USDC_BSC", "bsc", "USDC", 18, native=False,
               token_setting="BSC_USDC_CONTRACT",
               mainnet_token="0x8AC76a51cc950d9822D68b83fE1Ad97B32Cd580d"),
-        Asset("SOL", "solana", "SOL", 9, native=True, standard="native SOL"),
-        Asset("USDT_SOL", "solana", "USDT", 6, native=False, standard="SPL USDT",
+        Asset("SOL", "solana", "SOL", 9, native=True),
+        Asset("USDT_SOL", "solana", "USDT", 6, native=False,
               token_setting="SOLANA_USDT_MINT",
               mainnet_token="Es9vMFrzaCERmJfrF4H2FYD4KCoNkY11McCe8BenwNYB"),
-        Asset("USDC_SOL", "solana", "USDC", 6, native=False, standard="SPL USDC",
+        Asset("USDC_SOL", "solana", "USDC", 6, native=False,
               token_setting="SOLANA_USDC_MINT",
               mainnet_token="EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"),
         # Pegged 1:1 to KZT; no mainnet mint is well known, so it is always configured.
-        Asset("KZTE", "solana", "KZTE", 2, native=False, standard="SPL KZTE",
+        Asset("KZTE", "solana", "KZTE", 2, native=False,
               token_setting="SOLANA_KZTE_MINT", decimals_setting=KZTE_DECIMALS_SETTING),
     )
 }
@@ -111,7 +118,7 @@ def markdown_table() -> str:
                     if a.decimals_setting else str(a.decimals))
         setting = f"`{a.token_setting}`" if a.token_setting else "(none)"
         mainnet = f"`{a.mainnet_token}`" if a.mainnet_token else "(none)"
-        lines.append(f"| `{a.id}` | {CHAINS[a.chain].name} (`{a.chain}`) | {a.standard} | "
+        lines.append(f"| `{a.id}` | {CHAINS[a.chain].name} (`{a.chain}`) | {a.pays_in} | "
                      f"`{a.currency_code}` | {decimals} | {setting} | {mainnet} |")
     return "\n".join(lines) + "\n"
 
