@@ -14,6 +14,7 @@ from gateway.invoices.params import (
     MIN_EXPIRES_IN,
 )
 from gateway.invoices.states import InvoiceException, InvoiceStatus
+from gateway.merchants.ids import INVOICE_ID
 from settlement.assets import ASSET_IDS, ASSET_SYMBOLS, CHAIN_IDS, FIAT_CODE
 
 _TIME = {"type": "string", "format": "date-time"}
@@ -62,7 +63,7 @@ INVOICE: dict[str, Any] = {
                  "late_payment_window", "payment_options"],
     "additionalProperties": False,
     "properties": {
-        "id": {"type": "string", "pattern": "^inv_[A-Za-z0-9]+$"},
+        "id": {"type": "string", "pattern": INVOICE_ID.pattern},
         "object": {"const": "invoice"},
         "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
         "exception": {"enum": [*(e.value for e in InvoiceException), None]},
