@@ -21,7 +21,7 @@ from gateway.settlement_admin.chain_balances import (
 )
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 from settlement.payouts.pain001 import Party
 from settlement.payouts.service import ExportRequest, PayoutFile, export_batches
 from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
@@ -53,14 +53,14 @@ async def merchant_payees(conn: Conn, merchant_ids: Sequence[str]) -> Mapping[st
 
 async def close_day(conn: Conn, settings: Settings, day: date | None) -> batches.CloseResult:
     cal = calendar(settings)
-    target = day or cal.last_closed_day(await conn.fetchval("SELECT now()"))
+    target = day or cal.last_closed_day(await db_now(conn))
     return await batches.close_business_day(conn, cal, target,
                                             lookback_days=settings.settlement.lookback_days)
 
 
 async def export(conn: Conn, settings: Settings, request: ExportRequest,
                  execution_date: date | None = None) -> PayoutFile | None:
-    now = await conn.fetchval("SELECT now()")
+    now = await db_now(conn)
     local_today = now.astimezone(calendar(settings).zone).date()
     return await export_batches(
         conn, request, payees=merchant_payees, debtor=settings.settlement.debtor,
