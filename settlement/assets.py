@@ -104,6 +104,11 @@ def on_chain(chain: str) -> tuple[Asset, ...]:
     return tuple(asset for asset in ASSETS.values() if asset.chain == chain)
 
 
+def native_of(chain: str) -> Asset:
+    """The chain's own coin (BNB on bsc, SOL on solana)."""
+    return next(asset for asset in on_chain(chain) if asset.native)
+
+
 _BY_CODE = {asset.currency_code: asset for asset in ASSETS.values()}
 
 

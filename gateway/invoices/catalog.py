@@ -41,6 +41,12 @@ TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY", "gateway.devnet.solana
                     "TREASURY")
 
 
+def token_addresses(settings: Settings) -> dict[str, str]:
+    """Every token asset's configured contract or mint (asset id -> address), offered or not."""
+    return {asset_id: address for asset_id, (attribute, *_) in TOKEN_SETTINGS.items()
+            if (address := getattr(settings, attribute)) is not None}
+
+
 @dataclass(frozen=True)
 class OfferedAsset:
     spec: Asset

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config import Settings
-from gateway.invoices.assets import ASSETS
+from gateway.invoices.catalog import token_addresses
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 from gateway.settlement_admin import queries
@@ -19,6 +19,7 @@ from gateway.settlement_admin.chain_balances import (
     associated_token_address,
     observe,
 )
+from settlement.assets import ASSETS, native_of
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.db import Conn, db_now
@@ -70,15 +71,15 @@ async def export(conn: Conn, settings: Settings, request: ExportRequest,
 
 
 def chain_sources(settings: Settings) -> ChainSources:
-    tokens = {"bsc:USDT": settings.bsc_usdt_contract, "bsc:USDC": settings.bsc_usdc_contract}
-    mints = {"solana:USDT": settings.solana_usdt_mint, "solana:USDC": settings.solana_usdc_mint,
-             "solana:KZTE": settings.solana_kzte_mint}
+    configured = [(ASSETS[asset_id], address)
+                  for asset_id, address in token_addresses(settings).items() if address]
     return ChainSources(
         bsc_rpc_url=settings.bsc_rpc_url,
-        bsc_tokens={k: v for k, v in tokens.items() if v},
+        bsc_tokens={a.currency_code: address for a, address in configured if a.chain == "bsc"},
         solana_rpc_url=settings.solana_rpc_url,
         solana_treasury=settings.solana_treasury,
-        solana_mints={k: v for k, v in mints.items() if v},
+        solana_mints={a.currency_code: address for a, address in configured
+                      if a.chain == "solana"},
     )
 
 
@@ -101,7 +102,7 @@ async def _bsc_expected(conn: Conn, sources: ChainSources, days: int
     block = final if final is not None and final >= 0 else None
     rows = await queries.received(conn, "bsc", block if block is not None else 2**62)
     sums = {(r["address"], _code("bsc", r["asset"])): int(r["units"]) for r in rows}
-    codes = ["bsc:BNB", *sorted(sources.bsc_tokens)]
+    codes = [native_of("bsc").currency_code, *sorted(sources.bsc_tokens)]
     return [AddressExpectation("bsc", code, address, sums.get((address, code), 0))
             for address in sorted(await queries.deposit_addresses(conn, days))
             for code in codes], block
@@ -118,7 +119,8 @@ async def _solana_expected(conn: Conn, sources: ChainSources) -> list[AddressExp
     def units(code: str) -> int:
         return held.get(_CODE_TO_ASSET.get(code, ""), 0)
 
-    return [AddressExpectation("solana", "solana:SOL", owner, units("solana:SOL")),
+    sol = native_of("solana").currency_code
+    return [AddressExpectation("solana", sol, owner, units(sol)),
             *(AddressExpectation("solana", code, associated_token_address(owner, mint),
                                  units(code))
               for code, mint in sorted(sources.solana_mints.items()))]
