@@ -19,7 +19,7 @@ from gateway.settlement_admin.chain_balances import (
     associated_token_address,
     observe,
 )
-from settlement.assets import ASSETS, native_of
+from settlement.assets import ASSETS, by_currency_code, native_of
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.db import Conn, db_now
@@ -83,9 +83,6 @@ def chain_sources(settings: Settings) -> ChainSources:
     )
 
 
-_CODE_TO_ASSET = {spec.currency_code: asset_id for asset_id, spec in ASSETS.items()}
-
-
 def _code(chain: str, asset: str) -> str:
     """The ledger currency code of a watcher asset id (USDT_BSC -> bsc:USDT)."""
     spec = ASSETS.get(asset)
@@ -117,7 +114,8 @@ async def _solana_expected(conn: Conn, sources: ChainSources) -> list[AddressExp
     held = await queries.treasury_received(conn, owner)
 
     def units(code: str) -> int:
-        return held.get(_CODE_TO_ASSET.get(code, ""), 0)
+        asset = by_currency_code(code)
+        return held.get(asset.id, 0) if asset is not None else 0
 
     sol = native_of("solana").currency_code
     return [AddressExpectation("solana", sol, owner, units(sol)),
