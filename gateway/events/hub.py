@@ -26,10 +26,20 @@ from typing import Any, Final
 
 import asyncpg
 from aiohttp import web
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
 from gateway.log import get_logger
 
 log = get_logger(__name__)
+
+_CONNECT_ERRORS = (OSError, asyncpg.PostgresError, TimeoutError)
+FIRST_BACKOFF: Final = 0.2  # float-ok: seconds before the first reconnect attempt
+
+
+def _log_connect_failure(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    retry_in = state.next_action.sleep if state.next_action is not None else None
+    log.warning("live_connect_failed", error=str(error), retry_in=retry_in)
 
 EVENTS_CHANNEL: Final = "ccp_events"
 DELIVERIES_CHANNEL: Final = "ccp_deliveries"
@@ -163,18 +173,12 @@ class NotifyHub:
     # -- the connection ----------------------------------------------------------------------
     async def run(self) -> None:
         """Keep one LISTEN connection open until cancelled."""
-        backoff, first = 0.2, True
+        first = True
         while True:
-            try:
-                conn = await asyncpg.connect(self.dsn)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("live_connect_failed", error=str(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
+            conn = await self._connect()
             try:
                 await self._listen(conn, resync=not first)
-                first, backoff = False, 0.2
+                first = False
                 await self._watch(conn)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 log.warning("live_connection_lost", error=str(exc))
@@ -182,6 +186,18 @@ class NotifyHub:
                 self.connected.clear()
                 self.backend_pid = None
                 conn.terminate()
+
+    async def _connect(self) -> asyncpg.Connection:
+        """A new connection; while the database is down, retried with capped exponential
+        backoff (FIRST_BACKOFF doubling up to `max_backoff`)."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_CONNECT_ERRORS),
+            wait=wait_exponential(multiplier=FIRST_BACKOFF, max=self.max_backoff),
+            before_sleep=_log_connect_failure,
+            reraise=True,
+        )
+        conn: asyncpg.Connection = await retrying(asyncpg.connect, self.dsn)
+        return conn
 
     async def _listen(self, conn: asyncpg.Connection, *, resync: bool) -> None:
         self._lost = asyncio.Event()
