@@ -12,9 +12,9 @@ import asyncpg
 import pytest
 
 from gateway.cli import build_parser
+from gateway.events.outbox import emit
 from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
-from gateway.webhooks.outbox import emit
 from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
     Receiver,
