@@ -4,7 +4,8 @@
   browser), headless, no sandbox, no network side traffic (QUIC, component updates, sync).
 - `phone_page` (function): a fresh context at a 360x740 phone viewport (touch, DPR 2), with
   clipboard permissions, so each test starts with no cookies or storage of another.
-- `screenshot_dir`: a temp dir, or docs/img/ (the user guide's screenshots) with SCREENSHOTS_TO_DOCS=1.
+- `screenshot_dir`: a temp dir, or docs/img/ (the user guide's pictures) when
+  SCREENSHOTS_TO_DOCS=1.
 
 Browser console errors and failed page scripts are collected on `page.errors` by
 `watch_errors(page)` so a test can assert the page ran cleanly (e.g. no CSP violation).
