@@ -65,10 +65,12 @@ async def test_health_version_and_slots_by_commitment(solana_devnet: SolanaDevne
     batch = [{"jsonrpc": "2.0", "id": i, "method": "getSlot", "params": [{"commitment": level}]}
              for i, level in enumerate(("processed", "confirmed", "finalized"))]
     # Right after genesis the finalized slot is pinned to the genesis slot.
-    while await rpc_result(url, "getSlot", [{"commitment": "processed"}]) <= (
-        c.GENESIS_SLOT + solana_devnet.finality_slots
-    ):
-        await asyncio.sleep(solana_devnet.slot_ms / 1000)
+    async def past_finality() -> bool:
+        slot = await rpc_result(url, "getSlot", [{"commitment": "processed"}])
+        return bool(slot > c.GENESIS_SLOT + solana_devnet.finality_slots)
+
+    await eventually(past_finality, what="a slot past the finality depth",
+                     interval=solana_devnet.slot_ms / 1000)
     async with aiohttp.ClientSession() as session, session.post(url, json=batch) as resp:
         answers = await resp.json()
     processed, confirmed, finalized = (a["result"] for a in answers)
