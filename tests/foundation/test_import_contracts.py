@@ -40,9 +40,19 @@ def clean_tree(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return _copy_tree(tmp_path_factory.mktemp("clean"))
 
 
-@pytest.fixture
-def tree(tmp_path: Path) -> Path:
-    return _copy_tree(tmp_path)
+@pytest.fixture(scope="module")
+def planted_report(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """One lint run over a copy with a violation of each contract planted."""
+    tree = _copy_tree(tmp_path_factory.mktemp("planted"))
+    _plant(tree, "settlement.planted", "from gateway import log\n\nLOG = log\n")
+    queries = tree / "gateway" / "invoices" / "queries.py"
+    queries.write_text(queries.read_text() + "\nfrom gateway.invoices import service  # noqa\n")
+    # gateway.planted reaches the devnet only through gateway.planted_helper.
+    _plant(tree, "gateway.planted_helper", "from gateway.devnet import tools\n\nTOOLS = tools\n")
+    _plant(tree, "gateway.planted", "from gateway import planted_helper\n\nH = planted_helper\n")
+    result = _lint(tree, "pyproject.toml", ".importlinter-pending")
+    assert result.returncode != 0
+    return result.stdout
 
 
 def test_enforced_contracts_hold_on_the_copy(clean_tree: Path) -> None:
@@ -50,31 +60,19 @@ def test_enforced_contracts_hold_on_the_copy(clean_tree: Path) -> None:
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_settlement_importing_gateway_fails(tree: Path) -> None:
-    _plant(tree, "settlement.planted", "from gateway import log\n\nLOG = log\n")
-    result = _lint(tree, "pyproject.toml")
-    assert result.returncode != 0
-    assert "settlement imports nothing from gateway BROKEN" in result.stdout
-    assert "settlement.planted -> gateway.log" in result.stdout
+def test_settlement_importing_gateway_fails(planted_report: str) -> None:
+    assert "settlement imports nothing from gateway BROKEN" in planted_report
+    assert "settlement.planted -> gateway.log" in planted_report
 
 
-def test_queries_importing_service_fails(tree: Path) -> None:
-    queries = tree / "gateway" / "invoices" / "queries.py"
-    queries.write_text(queries.read_text() + "\nfrom gateway.invoices import service  # noqa\n")
-    result = _lint(tree, "pyproject.toml")
-    assert result.returncode != 0
-    assert "routes -> service -> queries BROKEN" in result.stdout
-    assert "gateway.invoices.queries -> gateway.invoices.service" in result.stdout
+def test_queries_importing_service_fails(planted_report: str) -> None:
+    assert "routes -> service -> queries BROKEN" in planted_report
+    assert "gateway.invoices.queries -> gateway.invoices.service" in planted_report
 
 
-def test_importing_devnet_fails_even_indirectly(tree: Path) -> None:
-    # gateway.planted reaches the devnet only through gateway.planted_helper.
-    _plant(tree, "gateway.planted_helper", "from gateway.devnet import tools\n\nTOOLS = tools\n")
-    _plant(tree, "gateway.planted", "from gateway import planted_helper\n\nH = planted_helper\n")
-    result = _lint(tree, ".importlinter-pending")
-    assert result.returncode != 0
-    assert "gateway.planted is not allowed to import gateway.devnet" in result.stdout
-    assert "gateway.planted_helper -> gateway.devnet.tools" in result.stdout
+def test_importing_devnet_fails_even_indirectly(planted_report: str) -> None:
+    assert "gateway.planted is not allowed to import gateway.devnet" in planted_report
+    assert "gateway.planted_helper -> gateway.devnet.tools" in planted_report
 
 
 def test_a_cycle_between_gateway_children_fails(tmp_path: Path) -> None:
