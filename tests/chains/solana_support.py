@@ -11,7 +11,7 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -26,6 +26,7 @@ from gateway.config import Settings
 from gateway.webhooks import signing
 from tests.plugins.app import ApiClient, free_port, settings_for_tests
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.local_server import serve
 
 FAST_CHAINS = ChainSettings(
@@ -75,19 +76,6 @@ class WatcherTask:
                 await task
 
 
-async def wait_for(what: str, check: Callable[[], Awaitable[Any]], *,
-                   timeout: float = 20.0) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def invoice_status(client: ApiClient, invoice_id: str) -> dict[str, Any]:
     response = await client.get(f"/v1/invoices/{invoice_id}")
     assert response.status == 200, response.body
@@ -101,7 +89,8 @@ async def wait_status(client: ApiClient, invoice_id: str, status: str,
         body = await invoice_status(client, invoice_id)
         return body if body["status"] == status else None
 
-    found: dict[str, Any] = await wait_for(f"{invoice_id} {status}", reached, timeout=timeout)
+    found: dict[str, Any] = await eventually(reached, what=f"{invoice_id} {status}",
+                                              timeout=timeout)
     return found
 
 

@@ -148,15 +148,6 @@ async def run_receiver(receiver: Receiver) -> AsyncIterator[Receiver]:
         await server.close()
 
 
-async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> None:
-    """Poll an async predicate until true (the worker runs in the background)."""
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
-
-
 async def add_endpoint_row(conn: asyncpg.Connection, merchant_id: str, url: str,
                            events: list[str] | None = None) -> tuple[str, str]:
     """An endpoint straight in the table (id, secret), for worker tests without HTTP."""

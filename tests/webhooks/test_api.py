@@ -12,6 +12,7 @@ import asyncpg
 import pytest
 
 from gateway.events.outbox import emit
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
     Receiver,
     ShopMerchant,
@@ -21,7 +22,6 @@ from tests.webhooks.support import (
     run_receiver,
     serve_app,
     settings_for,
-    wait_for,
 )
 
 
@@ -64,7 +64,7 @@ async def test_endpoint_lifecycle_and_notify_driven_delivery(
 
         async def arrived() -> bool:
             return receiver.successes(event_id) == 1
-        await wait_for(arrived, timeout=5)
+        await eventually(arrived, timeout=5)
 
         async with http.delete(f"{api}/v1/webhook_endpoints/{created['id']}",
                                headers=merchant.headers) as resp:
@@ -185,14 +185,14 @@ async def test_redeliver_to_all_or_one_endpoint_and_event_detail(
         async def received(n: int) -> bool:
             return receiver.successes(event_id) == n
 
-        await wait_for(lambda: received(1), timeout=5)
+        await eventually(lambda: received(1), timeout=5)
         status, queued = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant, {})
         assert status == 200 and len(queued["deliveries"]) == 1
-        await wait_for(lambda: received(2), timeout=5)
+        await eventually(lambda: received(2), timeout=5)
         status, _ = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant,
                                  {"endpoint": endpoint["id"]})
         assert status == 200
-        await wait_for(lambda: received(3), timeout=5)
+        await eventually(lambda: received(3), timeout=5)
         status, _ = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant,
                                {"endpoint": "we_doesnotexist"})
         assert status == 404
@@ -201,7 +201,7 @@ async def test_redeliver_to_all_or_one_endpoint_and_event_detail(
             _, detail = await get_json(http, f"{api}/v1/events/{event_id}",
                                        headers=merchant.headers)
             return all(d["status"] == "delivered" for d in detail["deliveries"])
-        await wait_for(logged, timeout=5)
+        await eventually(logged, timeout=5)
     _, detail = await get_json(http, f"{api}/v1/events/{event_id}", headers=merchant.headers)
     assert detail["type"] == "invoice.expired" and len(detail["deliveries"]) == 3
     for delivery in detail["deliveries"]:
@@ -227,7 +227,7 @@ async def test_links_stored_as_paths_reach_readers_absolute(
         receiver.secret = str(endpoint["secret"])
         event_id = await emit(own_conn, merchant_id=merchant.id, type="invoice.expired",
                               data=data)
-        await wait_for(lambda: _succeeded(receiver, event_id), timeout=5)
+        await eventually(lambda: _succeeded(receiver, event_id), timeout=5)
         _, listed = await get_json(http, f"{api}/v1/events?invoice={invoice_id}",
                                    headers=merchant.headers)
         _, detail = await get_json(http, f"{api}/v1/events/{event_id}",

@@ -9,19 +9,23 @@ import time
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from gateway.cli import build_parser
 from gateway.events.outbox import emit
 from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
     Receiver,
     add_endpoint_row,
     invoice_data,
     run_receiver,
     settings_for,
-    wait_for,
 )
+
+# Slow: runs the webhook worker as its own process.
+pytestmark = pytest.mark.slow
 
 
 async def test_standalone_worker_delivers_and_stops(own_db_url: str,
@@ -39,7 +43,7 @@ async def test_standalone_worker_delivers_and_stops(own_db_url: str,
 
         async def delivered() -> bool:
             return receiver.successes(event_id) == 1
-        await wait_for(delivered, timeout=10)
+        await eventually(delivered, timeout=10)
         stop.set()
         await asyncio.wait_for(task, 10)
     assert receiver.requests[0]["valid"]
