@@ -128,3 +128,63 @@ async def test_unsafe_request_id_is_replaced_not_echoed(client: ApiClient) -> No
     assert resp.headers["Request-Id"].startswith("req_")
     resp = await client.get("/v1/invoices", headers={"X-Request-Id": "trace-42"})
     assert resp.headers["Request-Id"] == "trace-42"
+
+
+def _string_params(document: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """(method, path, location, name) of every string parameter of every operation."""
+    found = []
+    for path, item in document["paths"].items():
+        for method, operation in item.items():
+            for param in operation.get("parameters", []):
+                if "$ref" in param:
+                    ref = param["$ref"].rsplit("/", 1)[1]
+                    param = document["components"]["parameters"][ref]
+                if param["schema"].get("type", "string") == "string":
+                    found.append((method.upper(), path, param["in"], param["name"]))
+    return found
+
+
+async def test_nul_in_every_string_parameter_of_every_operation_is_400(
+        client: ApiClient) -> None:
+    document = (await client.get("/v1/openapi.json")).body
+    cases = _string_params(document)
+    assert len(cases) >= 15
+    for method, path, location, name in cases:
+        params: dict[str, str] = {}
+        target = path.replace("{id}", "x")
+        if location == "path":
+            target = path.replace("{" + name + "}", "x%00y")
+        elif location == "query":
+            params[name] = f"x{NUL}"
+        else:  # a header cannot carry NUL on the wire; a lone surrogate arrives as bad UTF-8
+            continue
+        body = {} if method == "POST" else None
+        resp = await client.request(method, target, params=params, json_body=body)
+        assert_error(resp, 400, "invalid_string", name)
+
+
+def _body_string_fields(document: dict[str, Any]) -> list[tuple[str, str, str]]:
+    """(path, field, example) of every string property of every JSON request body."""
+    found = []
+    schemas = document["components"]["schemas"]
+    for path, item in document["paths"].items():
+        post = item.get("post", {})
+        content = post.get("requestBody", {}).get("content", {}).get("application/json")
+        if content is None:
+            continue
+        schema = content["schema"]
+        if "$ref" in schema:
+            schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
+        for field, spec in schema.get("properties", {}).items():
+            if spec.get("type") == "string":
+                found.append((path, field, f"x{NUL}"))
+    return found
+
+
+async def test_nul_in_every_string_field_of_every_json_body_is_400(client: ApiClient) -> None:
+    document = (await client.get("/v1/openapi.json")).body
+    cases = _body_string_fields(document)
+    assert len(cases) >= 6
+    for path, field, value in cases:
+        resp = await client.post(path.replace("{id}", "x"), {field: value})
+        assert_error(resp, 400, "invalid_string", field)
