@@ -9,8 +9,8 @@ def setup(app: web.Application) -> None:
     from gateway.live.hub import ensure_hub
     from gateway.live.routes import routes
     from gateway.openapi import register_paths
-    from gateway.webhooks.openapi import LIVE_PATHS
+    from gateway.webhooks.openapi import LIVE_PATHS, LIVE_SCHEMAS
 
-    register_paths(LIVE_PATHS)
+    register_paths(LIVE_PATHS, LIVE_SCHEMAS)
     ensure_hub(app)
     app.router.add_routes(routes)
