@@ -43,6 +43,8 @@ class Principal:
     merchant_id: str
     merchant_name: str
     merchant_status: str
+    # Hosts redirect_url may name (gateway.invoices.redirects); None: none configured.
+    redirect_domains: tuple[str, ...] | None = None
 
     @property
     def active(self) -> bool:
@@ -116,6 +118,8 @@ class ApiKeyCache:
             merchant_id=row["merchant_id"],
             merchant_name=row["merchant_name"],
             merchant_status=row["merchant_status"],
+            redirect_domains=(None if row["redirect_domains"] is None
+                              else tuple(row["redirect_domains"])),
         )
 
     def cached_principal(self, secret: str) -> Principal | None:

@@ -32,6 +32,9 @@ from settlement.payouts.iban import validate_kz_iban
 from settlement.payouts.pain001 import check_party_name
 
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
+MAX_REDIRECT_DOMAINS = 20
 MAX_FEE_BPS = 10_000
 STATUSES = ("active", "suspended")
 
@@ -149,6 +152,36 @@ async def set_status(conn: Conn, merchant_id: str, status: str) -> Merchant:
     if row is None:
         raise MerchantNotFound(f"no merchant {merchant_id}")
     return Merchant.from_row(row)
+
+
+def normalize_domain(raw: str) -> str:
+    """A host name (or `*.` + host name) in lower-case ASCII (IDNA); else InvalidMerchant."""
+    text = raw.strip().lower().rstrip(".")
+    wildcard = text.startswith("*.")
+    try:
+        ascii_host = text.removeprefix("*.").encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidMerchant("redirect_domains", f"{raw!r} is not a host name") from exc
+    domain = ("*." if wildcard else "") + ascii_host
+    if not _DOMAIN.match(domain) or len(domain) > 253:
+        raise InvalidMerchant("redirect_domains", f"{raw!r} is not a host name")
+    return domain
+
+
+async def set_redirect_domains(conn: Conn, merchant_id: str,
+                               domains: list[str] | None) -> list[str] | None:
+    """Replace the merchant's allowed redirect domains (None removes the list); the stored list.
+
+    Running gateways apply it within API_KEY_CACHE_TTL (it travels with the API key's principal).
+    """
+    normalized = None
+    if domains is not None:
+        normalized = sorted({normalize_domain(d) for d in domains})
+        if len(normalized) > MAX_REDIRECT_DOMAINS:
+            raise InvalidMerchant("redirect_domains", f"at most {MAX_REDIRECT_DOMAINS} domains")
+    if await q.update_redirect_domains(conn, merchant_id, normalized) is None:
+        raise MerchantNotFound(f"no merchant {merchant_id}")
+    return normalized
 
 
 async def issue_api_key(conn: Conn, merchant_id: str, pepper: str) -> IssuedKey:
