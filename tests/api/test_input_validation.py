@@ -12,6 +12,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
+import aiohttp
 import pytest
 
 from gateway.http.validation import check_json, has_unstorable
@@ -188,3 +189,12 @@ async def test_nul_in_every_string_field_of_every_json_body_is_400(client: ApiCl
     for path, field, value in cases:
         resp = await client.post(path.replace("{id}", "x"), {field: value})
         assert_error(resp, 400, "invalid_string", field)
+
+
+async def test_nul_in_a_form_field_is_400_before_the_handler(
+        app_server: RunningApp, http_session: aiohttp.ClientSession) -> None:
+    async with http_session.post(f"{app_server.url}/admin/login",
+                                 data={"username": f"admin{NUL}", "password": "x"}) as resp:
+        assert resp.status == 400
+        error = (await resp.json())["error"]
+    assert (error["code"], error["param"]) == ("invalid_string", "username")
