@@ -11,6 +11,7 @@ from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
 from gateway.http.middleware import error_middleware
+from gateway.http.validation import input_middleware
 
 # Each entry is "module:function" taking the app; a domain adds its line here. Setup functions
 # add routes and, for background work (watchers, webhook delivery), their own cleanup_ctx.
@@ -49,7 +50,7 @@ def _load(spec: str) -> Callable[[web.Application], None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware], client_max_size=settings.max_body_bytes
+        middlewares=[error_middleware, input_middleware], client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_db_pool_ctx)

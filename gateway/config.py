@@ -160,6 +160,7 @@ class Settings:
     webhook_retry_window: int = 3 * 86400
     webhook_concurrency: int = 16
     webhook_poll_interval_ms: int = 5_000
+    webhook_max_endpoints: int = 16
     live_heartbeat: int = 15
     live_queue_size: int = 100
     live_retry_ms: int = 3_000
@@ -250,6 +251,7 @@ class Settings:
             webhook_concurrency=r.int("WEBHOOK_CONCURRENCY", 16, lo=1, hi=1000),
             webhook_poll_interval_ms=r.int("WEBHOOK_POLL_INTERVAL_MS", 5_000, lo=10,
                                            hi=600_000),
+            webhook_max_endpoints=r.int("WEBHOOK_MAX_ENDPOINTS", 16, lo=1, hi=1000),
             live_heartbeat=r.int("LIVE_HEARTBEAT", 15, lo=1, hi=300),
             live_queue_size=r.int("LIVE_QUEUE_SIZE", 100, lo=1, hi=100_000),
             live_retry_ms=r.int("LIVE_RETRY_MS", 3_000, lo=100, hi=600_000),

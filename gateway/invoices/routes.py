@@ -29,6 +29,7 @@ from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
 from gateway.invoices.params import Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
+from gateway.invoices.redirects import check_redirect_url
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.ids import INVOICE_ID
@@ -63,6 +64,8 @@ def _json(request: web.Request, invoice: Invoice) -> web.Response:
 @self_saving
 async def create(request: web.Request) -> web.Response:
     req = parse_create(json_body(request), request.app[LIMITS])
+    check_redirect_url(req.redirect_url, principal(request).redirect_domains,
+                       dev=request.app[SETTINGS].dev)
     write = idempotent_write(request)
     async with request.app[DB_POOL].acquire() as conn:
         result = await service.create_invoice(

@@ -32,9 +32,10 @@ def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> 
 
 @routes.post("/v1/webhook_endpoints")
 async def create_endpoint(request: web.Request) -> web.Response:
-    policy = UrlPolicy(dev=request.app[SETTINGS].dev)
+    settings = request.app[SETTINGS]
     endpoint = await service.create_endpoint(
-        tx_conn(request), _merchant(request), json_body(request), policy)
+        tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
+        max_endpoints=settings.webhook_max_endpoints)
     return web.json_response(endpoint)
 
 

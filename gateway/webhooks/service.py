@@ -100,15 +100,32 @@ def parse_event_type_filter(raw: str | None) -> str | None:
 
 
 # -- endpoints -------------------------------------------------------------------------------
+async def _check_room(conn: Conn, merchant_id: str, max_endpoints: int) -> None:
+    """400 `too_many_endpoints` when the merchant already has `max_endpoints` endpoints.
+
+    Every event is fanned out to each endpoint, so the count is what one merchant can make
+    the delivery machinery do per event; deleted endpoints do not count.
+    """
+    await queries.lock_merchant_endpoints(conn, merchant_id)
+    if await queries.count_live_endpoints(conn, merchant_id) >= max_endpoints:
+        raise InvalidRequest(
+            f"A merchant can have at most {max_endpoints} webhook endpoints; delete one first.",
+            code="too_many_endpoints")
+
+
 async def create_endpoint(
     conn: Conn, merchant_id: str, body: dict[str, Any], policy: UrlPolicy,
-    resolve: Resolve = system_resolve,
+    resolve: Resolve = system_resolve, *, max_endpoints: int,
 ) -> dict[str, Any]:
-    """Validate and store an endpoint; the answer carries the secret (shown this once)."""
+    """Validate and store an endpoint; the answer carries the secret (shown this once).
+
+    Call inside a transaction: the per-merchant lock of the cap check lasts until it ends.
+    """
     url = parse_url_field(body.get("url"))
     events = parse_enabled_events(body.get("enabled_events"))
     description = parse_description(body.get("description"))
     await check_url(url, policy, resolve)
+    await _check_room(conn, merchant_id, max_endpoints)
     secret = new_secret()
     row = await queries.insert_endpoint(
         conn, endpoint_id=new_id("we"), merchant_id=merchant_id, url=url,
