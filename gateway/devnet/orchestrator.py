@@ -60,7 +60,7 @@ class DevnetConfig:
             bsc_block_time=settings.bsc_block_time,
             bsc_finality_blocks=settings.bsc_finality_blocks,
             solana_port=settings.solana_devnet_port,
-            solana_slot_ms=settings.solana_slot_ms,
+            solana_slot_ms=int(settings.solana_slot_time * 1000),
             solana_finality_slots=settings.solana_finality_slots,
         )
 

@@ -47,7 +47,7 @@ class InvoiceStream:
                 snapshot = await service.load_snapshot(
                     conn, self.invoice_id, self.merchant_id, settings.public_url)
             self.sent.update(snapshot.event_ids)
-            stream = await EventStream.open(self.request, retry_ms=settings.live_retry_ms)
+            stream = await EventStream.open(self.request, retry_ms=int(settings.live_retry * 1000))
             try:
                 await stream.send(SNAPSHOT_EVENT, live_view(snapshot.invoice, public=self.public),
                                   id=snapshot.latest_event_id)

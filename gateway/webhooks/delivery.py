@@ -57,7 +57,7 @@ class WorkerConfig:
         return cls(
             timeout=float(settings.webhook_timeout),  # float-ok
             concurrency=settings.webhook_concurrency,
-            poll_interval=settings.webhook_poll_interval_ms / 1000,
+            poll_interval=float(settings.webhook_poll_interval),  # float-ok
             url_policy=UrlPolicy(dev=settings.dev),
             retry=RetryPolicy.from_settings(settings),
         )

@@ -39,7 +39,7 @@ class RetryPolicy:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.webhook_retry_base_ms / 1000,
+        return cls(float(settings.webhook_retry_base),  # float-ok
                    float(settings.webhook_retry_cap),  # float-ok
                    float(settings.webhook_retry_window))  # float-ok
 

@@ -1,7 +1,7 @@
 """`gateway.webhooks:setup(app)`: the routes and, unless WEBHOOK_WORKER=false, the worker.
 
 The worker shares the process's LISTEN connection (the live hub) to wake on new events and
-redeliveries; without NOTIFY it still polls every WEBHOOK_POLL_INTERVAL_MS.
+redeliveries; without NOTIFY it still polls every WEBHOOK_POLL_INTERVAL.
 """
 
 from __future__ import annotations

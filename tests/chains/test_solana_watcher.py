@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -227,7 +228,7 @@ async def test_rpc_faults_only_delay_detection(
     await watcher.stop()
     async with FaultyProxy(rpc_url, every=4, stall=0.6).serving() as proxy:
         faulty = replace(solana_app.settings, solana_rpc_url=proxy.url,
-                         chains=replace(solana_app.settings.chains, rpc_timeout_ms=300))
+                         chains=replace(solana_app.settings.chains, rpc_timeout=Decimal("0.3")))
         watcher.start(faulty)
         try:
             invoice = await create_invoice(client, 50_000, ["KZTE"])  # 500 KZTE

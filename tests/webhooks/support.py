@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -34,8 +35,9 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     and heartbeats, no rate limiting in the way."""
     fast: dict[str, Any] = {
         "api_key_pepper": PEPPER, "api_rate_limit": 10_000, "api_rate_burst": 10_000,
-        "db_pool_size": 6, "webhook_retry_base_ms": 50, "webhook_poll_interval_ms": 200,
-        "webhook_timeout": 2, "live_heartbeat": 1, "live_retry_ms": 500,
+        "db_pool_size": 6, "webhook_retry_base": Decimal("0.05"),
+        "webhook_poll_interval": Decimal("0.2"),
+        "webhook_timeout": 2, "live_heartbeat": 1, "live_retry": Decimal("0.5"),
     }
     data_dir = Path(tempfile.gettempdir()) / "ccp-webhook-tests"
     return settings_for_tests(database_url, data_dir, **{**fast, **overrides})

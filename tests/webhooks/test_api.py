@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Mapping
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -28,7 +29,7 @@ from tests.webhooks.support import (
 @pytest.fixture
 async def api(own_db_url: str) -> AsyncIterator[str]:
     # A long poll interval: a delivery arriving quickly proves NOTIFY woke the worker.
-    async with serve_app(settings_for(own_db_url, webhook_poll_interval_ms=60_000)) as base:
+    async with serve_app(settings_for(own_db_url, webhook_poll_interval=Decimal(60))) as base:
         yield base
 
 

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -32,7 +33,7 @@ async def test_standalone_worker_delivers_and_stops(own_db_url: str,
     async with run_receiver(Receiver()) as receiver:
         _, receiver.secret = await add_endpoint_row(own_conn, merchant, receiver.url)
         task = asyncio.create_task(run_worker(
-            settings_for(own_db_url, webhook_poll_interval_ms=60_000), stop))
+            settings_for(own_db_url, webhook_poll_interval=Decimal(60)), stop))
         await asyncio.sleep(0.3)  # LISTEN is up: the event below must wake it, not a poll
         event_id = await emit(own_conn, merchant_id=merchant, type="invoice.created",
                               data=invoice_data("inv_" + secrets.token_hex(8)))
