@@ -32,7 +32,6 @@ from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.config import KNOWN_CHAINS, Settings
 from gateway.db.pool import create_pool, database_url
-from gateway.devnet import bsc as bsc_devnet
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
@@ -42,7 +41,6 @@ from gateway.log import get_logger
 log = get_logger(__name__)
 
 BSC_TOKENS = ("USDT_BSC", "USDC_BSC")
-_DEVNET_TOKENS = {"USDT_BSC": bsc_devnet.USDT_ADDRESS, "USDC_BSC": bsc_devnet.USDC_ADDRESS}
 
 
 class ChainWatcher(Protocol):
@@ -63,8 +61,6 @@ def bsc_tokens(settings: Settings) -> dict[str, str]:
     tokens = {}
     for asset in BSC_TOKENS:
         address = getattr(settings, TOKEN_SETTINGS[asset][0])
-        if address is None and settings.dev:
-            address = _DEVNET_TOKENS[asset]
         if address is not None:
             tokens[address.lower()] = asset
     return tokens
