@@ -221,6 +221,8 @@ class Var:
     dev: str | None = None  # the default in dev, when it differs
     prod: str | None = None  # the default in prod, when it differs
     prod_required: bool = False  # the dev default is public knowledge: prod must set it
+    refuse_dev_value: bool = False  # prod refuses the default even when set explicitly
+    https_in_prod: bool = False  # prod refuses a value that is not an https URL
     shown: str | None = None  # the default as the docs show it, when the text would mislead
 
     def raw_default(self, env: str, environ: Mapping[str, str]) -> str:
@@ -229,16 +231,30 @@ class Var:
 
     def read(self, env: str, environ: Mapping[str, str]) -> Any:
         raw = environ.get(self.name)
-        if self.prod_required and env == "prod" and not (raw or "").strip():
-            raise ConfigError(f"{self.name} must be set when GATEWAY_ENV=prod")
+        if env == "prod":
+            self.refuse_in_prod(raw)
         return self.parse(self.name, self.raw_default(env, environ) if raw is None else raw)
+
+    def refuse_in_prod(self, raw: str | None) -> None:
+        """Production refuses to start on a missing secret, a public dev value or plain http."""
+        value = (raw or "").strip()
+        if self.prod_required and not value:
+            raise ConfigError(f"{self.name} must be set when GATEWAY_ENV=prod")
+        if self.refuse_dev_value and value == self.default:
+            raise ConfigError(f"{self.name} is the public dev value; set your own when "
+                              "GATEWAY_ENV=prod")
+        if self.https_in_prod and not value.lower().startswith("https://"):
+            raise ConfigError(f"{self.name} must be an https URL when GATEWAY_ENV=prod, "
+                              f"got {value!r}")
 
 
 def setting(section: str, name: str, default: str, parse: Parser, doc: str, *, unit: str = "",
             dev: str | None = None, prod: str | None = None, prod_required: bool = False,
+            refuse_dev_value: bool = False, https_in_prod: bool = False,
             shown: str | None = None) -> Any:
     """A dataclass field for one variable; its Python default is `default` parsed."""
-    var = Var(section, name, default, parse, doc, unit, dev, prod, prod_required, shown)
+    var = Var(section, name, default, parse, doc, unit, dev, prod, prod_required,
+              refuse_dev_value, https_in_prod, shown)
     _RAW_DEFAULTS[name] = default
     value = var.parse(name, var.raw_default("", {}))
     return field(default=value, metadata={VAR: var})
@@ -460,8 +476,10 @@ class Settings:
                         "Address the HTTP server binds.")
     port: int = setting(CORE, "GATEWAY_PORT", "8080", Integer(1, 65535),
                         "Port of the HTTP server.")
-    public_url: str = setting(CORE, "GATEWAY_PUBLIC_URL", "http://{GATEWAY_HOST}:{GATEWAY_PORT}",
-                              url, "Base URL used in `checkout_url` and QR links.")
+    public_url: str = setting(
+        CORE, "GATEWAY_PUBLIC_URL", "http://{GATEWAY_HOST}:{GATEWAY_PORT}", url,
+        "Base URL used in `checkout_url` and QR links; also makes cookies `Secure`.",
+        prod_required=True, https_in_prod=True)
     database_url: str | None = setting(
         CORE, "DATABASE_URL", "", optional, "PostgreSQL DSN. Unset: the embedded cluster under "
         "`<data dir>/pg` (unix socket in `<data dir>/run`).", shown="unset")
@@ -483,7 +501,7 @@ class Settings:
     api_key_pepper: str = setting(
         API, "API_KEY_PEPPER", DEV_API_KEY_PEPPER, text, "Server-side secret mixed into API "
         "key hashes (HMAC-SHA256); changing it invalidates every issued key.",
-        prod_required=True, shown="a public dev value")
+        prod_required=True, refuse_dev_value=True, shown="a public dev value")
     api_key_cache_ttl: int = setting(
         API, "API_KEY_CACHE_TTL", "5", Integer(0, 300), "How long an authenticated key (or a "
         "refusal) is cached in-process; revocations take effect within this time. 0: the "
@@ -526,6 +544,7 @@ class Settings:
         PAYMENTS, "BSC_ACCOUNT_XPUB", DEV_ACCOUNT_XPUB, Parsed(_account_xpub),
         "Account-level extended public key of `m/44'/60'/0'` (depth 3, `xpub`); deposit "
         "addresses are `m/44'/60'/0'/0/<index>`. Never a private key.", prod_required=True,
+        refuse_dev_value=True,
         shown="the public test mnemonic's xpub (dev only)")
     solana_treasury: str | None = setting(
         API, "SOLANA_TREASURY", "", optional, "Recipient of every Solana Pay request.",
@@ -705,6 +724,10 @@ def _shown_default(var: Var) -> str:
         return f"`{var.dev}` in dev, {shown} in prod"
     if var.prod is not None:
         return f"{shown} in dev, `{var.prod}` in prod"
+    if var.https_in_prod:
+        return f"{shown}; **required in prod, https**"
+    if var.refuse_dev_value:
+        return f"{shown}; **required in prod** (the dev value is refused)"
     if var.prod_required:
         return f"{shown}; **required in prod**"
     return shown

@@ -20,7 +20,7 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.db.embedded import EmbeddedCluster
 from gateway.db.migrate import migrate
-from gateway.db.pool import database_url
+from gateway.db.pool import database_url, redacted
 from gateway.log import get_logger
 from gateway.merchants.demo import KEY_FILE
 
@@ -41,7 +41,8 @@ async def prepare(settings: Settings, steps: Sequence[StartupStep]) -> list[str]
     if not settings.database_url:
         await asyncio.to_thread(EmbeddedCluster(settings.data_dir).start)
     await migrate(database_url(settings))
-    lines = [f"database:  {database_url(settings)}"]
+    # The banner is printed (and often logged): never the password.
+    lines = [f"database:  {redacted(database_url(settings))}"]
     for step in steps:
         lines.extend(await step(settings))
     return lines

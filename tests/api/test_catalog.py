@@ -57,4 +57,5 @@ def test_invoice_assets_setting_is_validated() -> None:
 
 def test_prod_requires_pepper_and_xpub() -> None:
     with pytest.raises(ConfigError, match="API_KEY_PEPPER"):
-        Settings.from_env({"GATEWAY_ENV": "prod", "BSC_ACCOUNT_XPUB": Settings().bsc_account_xpub})
+        Settings.from_env({"GATEWAY_ENV": "prod", "GATEWAY_PUBLIC_URL": "https://pay.example",
+                           "BSC_ACCOUNT_XPUB": Settings().bsc_account_xpub})
