@@ -9,8 +9,9 @@ gives the bounds), its unit and a one-line doc. `Settings.from_env` reads them a
 A bad value raises `ConfigError` whose message is one line naming the variable, so a process
 fails at start with a clear answer. Durations are seconds everywhere.
 
-Settings are grouped into sections (`settings.chains`, `settings.settlement`, `settings.admin`
-are their own types) so a domain can be handed just its section. This module imports only
+Settings are grouped into sections (`settings.webhooks`, `.live`, `.checkout`, `.rates`,
+`.devnet`, `.chains`, `.settlement`, `.admin` are their own types) so a domain can be handed
+just its section. This module imports only
 leaves: gateway.errors and pure parsers; domains import their section type from here.
 """
 
@@ -287,6 +288,11 @@ def declared(cls: type[Any]) -> Iterator[Var]:
 SECONDS = "seconds"
 
 
+CORE, RATES, PAYMENTS, API = "Core", "Rates", "Payment requests", "Merchant API"
+WEBHOOKS, LIVE, CHECKOUT, MONEY = "Webhooks", "Live status", "Checkout page", "Money and ledger"
+DEVNETS = "Devnets"
+
+
 # -- sections --------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class ChainSettings:
@@ -460,9 +466,117 @@ class AdminSettings:
         return timedelta(seconds=self.session_max_seconds)
 
 
-CORE, RATES, PAYMENTS, API = "Core", "Rates", "Payment requests", "Merchant API"
-WEBHOOKS, LIVE, CHECKOUT, MONEY = "Webhooks", "Live status", "Checkout page", "Money and ledger"
-DEVNETS = "Devnets"
+
+
+@dataclass(frozen=True)
+class WebhookSettings:
+    """Webhook delivery (`settings.webhooks`)."""
+
+    worker: bool = setting(
+        WEBHOOKS, "WEBHOOK_WORKER", "true", boolean, "Run a delivery worker in this process "
+        "(workers share the outbox with `FOR UPDATE SKIP LOCKED`); `false` on API-only "
+        "processes.")
+    timeout: int = setting(WEBHOOKS, "WEBHOOK_TIMEOUT", "10", Integer(1, 60),
+                                   "Time one delivery attempt may take (connect + response).",
+                                   unit=SECONDS)
+    retry_base: Decimal = setting(
+        WEBHOOKS, "WEBHOOK_RETRY_BASE", "10", seconds("0.001", "3600"), "Wait after the first "
+        "failed attempt; each further failure waits 3x longer (+-20 % jitter).", unit=SECONDS)
+    retry_cap: int = setting(WEBHOOKS, "WEBHOOK_RETRY_CAP", str(6 * 3600),
+                                     Integer(1, DAY), "Longest wait between two attempts.",
+                                     unit=SECONDS)
+    retry_window: int = setting(
+        WEBHOOKS, "WEBHOOK_RETRY_WINDOW", str(3 * DAY), Integer(1, 30 * DAY),
+        "After this, a delivery that still fails is marked `failed`.", unit=SECONDS)
+    concurrency: int = setting(WEBHOOKS, "WEBHOOK_CONCURRENCY", "16", Integer(1, 1000),
+                                       "Attempts in flight per worker.")
+    poll_interval: Decimal = setting(
+        WEBHOOKS, "WEBHOOK_POLL_INTERVAL", "5", seconds("0.01", "600"), "Fallback poll for due "
+        "retries; new events and redeliveries wake the worker at once through NOTIFY.",
+        unit=SECONDS)
+
+
+@dataclass(frozen=True)
+class LiveSettings:
+    """Live status streams (`settings.live`)."""
+
+    heartbeat: int = setting(
+        LIVE, "LIVE_HEARTBEAT", "15", Integer(1, 300), "Between `: heartbeat` comments on idle "
+        "event streams (keeps proxies from closing them, detects gone clients).", unit=SECONDS)
+    queue_size: int = setting(
+        LIVE, "LIVE_QUEUE_SIZE", "100", Integer(1, 100_000), "Notices a stream may fall behind "
+        "before it is dropped (the browser reconnects with `Last-Event-ID`).")
+    retry: Decimal = setting(LIVE, "LIVE_RETRY", "3", seconds("0.1", "600"),
+                                  "The `retry:` reconnect hint sent to EventSource clients.",
+                                  unit=SECONDS)
+
+
+@dataclass(frozen=True)
+class CheckoutSettings:
+    """The shopper's checkout page (`settings.checkout`)."""
+
+    default_lang: str = setting(
+        CHECKOUT, "CHECKOUT_DEFAULT_LANG", "ru", Choice(LANGUAGES), "The page's language when "
+        "neither `?lang=` nor the browser's `Accept-Language` names one of the three.")
+    redirect_delay: int = setting(
+        CHECKOUT, "CHECKOUT_REDIRECT_DELAY", "5", Integer(0, 600), "How long the \"paid\" page "
+        "waits before sending the shopper back to the invoice's `redirect_url`.", unit=SECONDS)
+
+
+@dataclass(frozen=True)
+class RatesSettings:
+    """FX rates (`settings.rates`, docs/rates.md)."""
+
+    mode: str = setting(
+        RATES, "GATEWAY_RATES_MODE", "fixed", Choice(RATES_MODES), "`fixed`: every asset from "
+        "`GATEWAY_RATES_FIXED`, no spread, no network; `live`: NBK + Binance with the live "
+        "default rules.", prod="live")
+    fixed: tuple[tuple[str, Decimal], ...] = setting(
+        RATES, "GATEWAY_RATES_FIXED", "", Parsed(parse_fixed_rates), "KZT per whole unit for "
+        "the fixed provider; `SYMBOL=RATE` items separated by commas, merged over the "
+        "defaults (`BNB=300000.00,USDT=500.00,USDC=500.00,SOL=75000.00,KZTE=1`).",
+        shown="empty")
+    rules: tuple[RateRule, ...] = setting(
+        RATES, "GATEWAY_RATE_RULES", "", Parsed(parse_rules), "Rules replacing the mode's "
+        "default for the symbols they name, separated by `;` or new lines: `SYMBOL = FORMULA "
+        "[\\| FORMULA ...] [spread=BPS] [max_age=SECONDS]`.", shown="empty")
+    refresh_seconds: int = setting(
+        RATES, "GATEWAY_RATES_REFRESH_SECONDS", "30", Integer(1, 3600),
+        "How often every provider is fetched.", unit=SECONDS)
+    timeout_seconds: int = setting(
+        RATES, "GATEWAY_RATES_TIMEOUT_SECONDS", "10", Integer(1, 120), "Per-provider fetch "
+        "timeout; a timed-out provider keeps its previous prices until they age out.",
+        unit=SECONDS)
+    nbk_url: str = setting(
+        RATES, "GATEWAY_NBK_URL", "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}",
+        text, "NBK rates feed; `{date}` becomes today's date in Asia/Almaty as `DD.MM.YYYY`.")
+    binance_url: str = setting(
+        RATES, "GATEWAY_BINANCE_URL", "https://api.binance.com", text,
+        "Base URL of the Binance spot API (`/api/v3/ticker/price` is appended).")
+
+
+@dataclass(frozen=True)
+class DevnetSettings:
+    """The local devnets `make run` starts (`settings.devnet`, docs/devnets.md)."""
+
+    bsc_port: int = setting(DEVNETS, "BSC_DEVNET_PORT", "8545", Integer(1, 65535),
+                                   "Port of the local anvil devnet (always on 127.0.0.1).")
+    bsc_block_time: Decimal = setting(
+        DEVNETS, "BSC_BLOCK_TIME", "1", seconds("0.05", "60"),
+        "Time between anvil blocks, fractions allowed (the tests use 0.2).", unit=SECONDS)
+    bsc_finality_blocks: int = setting(
+        DEVNETS, "BSC_FINALITY_BLOCKS", "2", Integer(0, 1024, even=True), "How far the "
+        "devnet's `finalized` tag lags `latest` (anvil steps 2 per slot); `safe` lags half as "
+        "much.", unit="blocks")
+    solana_port: int = setting(DEVNETS, "SOLANA_DEVNET_PORT", "8899", Integer(1, 65535),
+                                      "Port of the local Solana devnet (always on 127.0.0.1).")
+    solana_slot_time: Decimal = setting(
+        DEVNETS, "SOLANA_SLOT_TIME", "0.4", seconds("0.01", "10"),
+        "Time per slot of the Solana devnet (the tests use 0.05).", unit=SECONDS)
+    solana_finality_slots: int = setting(
+        DEVNETS, "SOLANA_FINALITY_SLOTS", "32", Integer(1, 1024),
+        "Slots until a Solana devnet transaction is `finalized` (the tests use 8).",
+        unit="slots")
 
 
 @dataclass(frozen=True)
@@ -564,96 +678,17 @@ class Settings:
     kzte_decimals: int = setting(
         MONEY, "SOLANA_KZTE_DECIMALS", "2", Integer(0, 18), "Decimals of the KZTE mint "
         "(`settlement.money.build_registry`); must match `SOLANA_KZTE_MINT`.")
-    # Webhooks and live status
-    webhook_worker: bool = setting(
-        WEBHOOKS, "WEBHOOK_WORKER", "true", boolean, "Run a delivery worker in this process "
-        "(workers share the outbox with `FOR UPDATE SKIP LOCKED`); `false` on API-only "
-        "processes.")
-    webhook_timeout: int = setting(WEBHOOKS, "WEBHOOK_TIMEOUT", "10", Integer(1, 60),
-                                   "Time one delivery attempt may take (connect + response).",
-                                   unit=SECONDS)
-    webhook_retry_base: Decimal = setting(
-        WEBHOOKS, "WEBHOOK_RETRY_BASE", "10", seconds("0.001", "3600"), "Wait after the first "
-        "failed attempt; each further failure waits 3x longer (+-20 % jitter).", unit=SECONDS)
-    webhook_retry_cap: int = setting(WEBHOOKS, "WEBHOOK_RETRY_CAP", str(6 * 3600),
-                                     Integer(1, DAY), "Longest wait between two attempts.",
-                                     unit=SECONDS)
-    webhook_retry_window: int = setting(
-        WEBHOOKS, "WEBHOOK_RETRY_WINDOW", str(3 * DAY), Integer(1, 30 * DAY),
-        "After this, a delivery that still fails is marked `failed`.", unit=SECONDS)
-    webhook_concurrency: int = setting(WEBHOOKS, "WEBHOOK_CONCURRENCY", "16", Integer(1, 1000),
-                                       "Attempts in flight per worker.")
-    webhook_poll_interval: Decimal = setting(
-        WEBHOOKS, "WEBHOOK_POLL_INTERVAL", "5", seconds("0.01", "600"), "Fallback poll for due "
-        "retries; new events and redeliveries wake the worker at once through NOTIFY.",
-        unit=SECONDS)
-    live_heartbeat: int = setting(
-        LIVE, "LIVE_HEARTBEAT", "15", Integer(1, 300), "Between `: heartbeat` comments on idle "
-        "event streams (keeps proxies from closing them, detects gone clients).", unit=SECONDS)
-    live_queue_size: int = setting(
-        LIVE, "LIVE_QUEUE_SIZE", "100", Integer(1, 100_000), "Notices a stream may fall behind "
-        "before it is dropped (the browser reconnects with `Last-Event-ID`).")
-    live_retry: Decimal = setting(LIVE, "LIVE_RETRY", "3", seconds("0.1", "600"),
-                                  "The `retry:` reconnect hint sent to EventSource clients.",
-                                  unit=SECONDS)
-    checkout_default_lang: str = setting(
-        CHECKOUT, "CHECKOUT_DEFAULT_LANG", "ru", Choice(LANGUAGES), "The page's language when "
-        "neither `?lang=` nor the browser's `Accept-Language` names one of the three.")
-    checkout_redirect_delay: int = setting(
-        CHECKOUT, "CHECKOUT_REDIRECT_DELAY", "5", Integer(0, 600), "How long the \"paid\" page "
-        "waits before sending the shopper back to the invoice's `redirect_url`.", unit=SECONDS)
-    # FX rates (docs/rates.md)
-    rates_mode: str = setting(
-        RATES, "GATEWAY_RATES_MODE", "fixed", Choice(RATES_MODES), "`fixed`: every asset from "
-        "`GATEWAY_RATES_FIXED`, no spread, no network; `live`: NBK + Binance with the live "
-        "default rules.", prod="live")
-    rates_fixed: tuple[tuple[str, Decimal], ...] = setting(
-        RATES, "GATEWAY_RATES_FIXED", "", Parsed(parse_fixed_rates), "KZT per whole unit for "
-        "the fixed provider; `SYMBOL=RATE` items separated by commas, merged over the "
-        "defaults (`BNB=300000.00,USDT=500.00,USDC=500.00,SOL=75000.00,KZTE=1`).",
-        shown="empty")
-    rate_rules: tuple[RateRule, ...] = setting(
-        RATES, "GATEWAY_RATE_RULES", "", Parsed(parse_rules), "Rules replacing the mode's "
-        "default for the symbols they name, separated by `;` or new lines: `SYMBOL = FORMULA "
-        "[\\| FORMULA ...] [spread=BPS] [max_age=SECONDS]`.", shown="empty")
-    rates_refresh_seconds: int = setting(
-        RATES, "GATEWAY_RATES_REFRESH_SECONDS", "30", Integer(1, 3600),
-        "How often every provider is fetched.", unit=SECONDS)
-    rates_timeout_seconds: int = setting(
-        RATES, "GATEWAY_RATES_TIMEOUT_SECONDS", "10", Integer(1, 120), "Per-provider fetch "
-        "timeout; a timed-out provider keeps its previous prices until they age out.",
-        unit=SECONDS)
-    rates_nbk_url: str = setting(
-        RATES, "GATEWAY_NBK_URL", "https://nationalbank.kz/rss/get_rates.cfm?fdate={date}",
-        text, "NBK rates feed; `{date}` becomes today's date in Asia/Almaty as `DD.MM.YYYY`.")
-    rates_binance_url: str = setting(
-        RATES, "GATEWAY_BINANCE_URL", "https://api.binance.com", text,
-        "Base URL of the Binance spot API (`/api/v3/ticker/price` is appended).")
-    # Local devnets (docs/devnets.md)
-    bsc_devnet_port: int = setting(DEVNETS, "BSC_DEVNET_PORT", "8545", Integer(1, 65535),
-                                   "Port of the local anvil devnet (always on 127.0.0.1).")
-    bsc_block_time: Decimal = setting(
-        DEVNETS, "BSC_BLOCK_TIME", "1", seconds("0.05", "60"),
-        "Time between anvil blocks, fractions allowed (the tests use 0.2).", unit=SECONDS)
-    bsc_finality_blocks: int = setting(
-        DEVNETS, "BSC_FINALITY_BLOCKS", "2", Integer(0, 1024, even=True), "How far the "
-        "devnet's `finalized` tag lags `latest` (anvil steps 2 per slot); `safe` lags half as "
-        "much.", unit="blocks")
     bsc_rpc_url: str = setting(
         DEVNETS, "BSC_RPC_URL", "http://127.0.0.1:{BSC_DEVNET_PORT}", url, "JSON-RPC URL of "
         "the BNB Chain node; the local devnet is started only while this is its URL.")
-    solana_devnet_port: int = setting(DEVNETS, "SOLANA_DEVNET_PORT", "8899", Integer(1, 65535),
-                                      "Port of the local Solana devnet (always on 127.0.0.1).")
-    solana_slot_time: Decimal = setting(
-        DEVNETS, "SOLANA_SLOT_TIME", "0.4", seconds("0.01", "10"),
-        "Time per slot of the Solana devnet (the tests use 0.05).", unit=SECONDS)
-    solana_finality_slots: int = setting(
-        DEVNETS, "SOLANA_FINALITY_SLOTS", "32", Integer(1, 1024),
-        "Slots until a Solana devnet transaction is `finalized` (the tests use 8).",
-        unit="slots")
     solana_rpc_url: str = setting(
         DEVNETS, "SOLANA_RPC_URL", "http://127.0.0.1:{SOLANA_DEVNET_PORT}", url, "JSON-RPC URL "
         "of the Solana node; the local devnet is started only while this is its URL.")
+    webhooks: WebhookSettings = section(WebhookSettings)
+    live: LiveSettings = section(LiveSettings)
+    checkout: CheckoutSettings = section(CheckoutSettings)
+    rates: RatesSettings = section(RatesSettings)
+    devnet: DevnetSettings = section(DevnetSettings)
     settlement: SettlementSettings = section(SettlementSettings)
     chains: ChainSettings = section(ChainSettings)
     admin: AdminSettings = section(AdminSettings)

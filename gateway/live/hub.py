@@ -230,7 +230,7 @@ def ensure_hub(app: web.Application) -> NotifyHub:
     if HUB in app:
         return app[HUB]
     settings = app[SETTINGS]
-    hub = NotifyHub(database_url(settings), queue_size=settings.live_queue_size)
+    hub = NotifyHub(database_url(settings), queue_size=settings.live.queue_size)
     app[HUB] = hub
     app.cleanup_ctx.append(_hub_ctx)
     app.on_shutdown.append(_close_streams)

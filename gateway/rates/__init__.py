@@ -27,7 +27,7 @@ async def _rate_book_ctx(app: web.Application) -> AsyncIterator[None]:
     from gateway.appkeys import SETTINGS
     from gateway.rates.refresher import running_book
 
-    async with running_book(app[SETTINGS]) as book:
+    async with running_book(app[SETTINGS].rates) as book:
         app[RATE_BOOK] = book
         yield
 

@@ -55,11 +55,11 @@ class WorkerConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
         return cls(
-            timeout=float(settings.webhook_timeout),  # float-ok
-            concurrency=settings.webhook_concurrency,
-            poll_interval=float(settings.webhook_poll_interval),  # float-ok
+            timeout=float(settings.webhooks.timeout),  # float-ok
+            concurrency=settings.webhooks.concurrency,
+            poll_interval=float(settings.webhooks.poll_interval),  # float-ok
             url_policy=UrlPolicy(dev=settings.dev),
-            retry=RetryPolicy.from_settings(settings),
+            retry=RetryPolicy.from_settings(settings.webhooks),
         )
 
     @property

@@ -38,6 +38,6 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup_webhooks(app: web.Application) -> None:
     register_paths(PATHS, SCHEMAS)
     app.router.add_routes(routes)
-    if app[SETTINGS].webhook_worker:
+    if app[SETTINGS].webhooks.worker:
         ensure_hub(app)
         app.cleanup_ctx.append(_worker_ctx)

@@ -20,7 +20,7 @@ import pytest
 from playwright.async_api import Page, expect
 
 from gateway.checkout.remainder import remaining_units, uri_for_units
-from gateway.config import ChainSettings
+from gateway.config import ChainSettings, CheckoutSettings
 from gateway.devnet.bsc_wallet import pay_uri as pay_bsc
 from gateway.devnet.solana.wallet import pay_uri as pay_solana
 from tests.browser.support import create_invoice
@@ -52,7 +52,7 @@ async def paying_app(devnets: Devnets, database_url: str,
         solana_usdt_mint=devnets.solana_mints["USDT"],
         solana_usdc_mint=devnets.solana_mints["USDC"],
         solana_kzte_mint=devnets.solana_mints["KZTE"],
-        checkout_redirect_delay=1, chains=FAST_CHAINS,
+        checkout=CheckoutSettings(redirect_delay=1), chains=FAST_CHAINS,
     )
     async with running_app(settings) as app:
         yield app

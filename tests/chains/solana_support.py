@@ -22,7 +22,7 @@ import asyncpg
 from aiohttp import web
 
 from gateway.chains.runner import watch_chain
-from gateway.config import ChainSettings, Settings
+from gateway.config import ChainSettings, Settings, WebhookSettings
 from gateway.webhooks import signing
 from tests.plugins.app import ApiClient, free_port, settings_for_tests
 from tests.plugins.devnet import Devnets
@@ -41,7 +41,7 @@ def solana_settings(devnets: Devnets, database_url: str, data_dir: Path,
         solana_treasury=devnets.solana_treasury, solana_usdt_mint=devnets.solana_mints["USDT"],
         solana_usdc_mint=devnets.solana_mints["USDC"],
         solana_kzte_mint=devnets.solana_mints["KZTE"], kzte_decimals=2,
-        webhook_poll_interval=Decimal("0.1"), webhook_retry_base=Decimal("0.1"),
+        webhooks=WebhookSettings(poll_interval=Decimal("0.1"), retry_base=Decimal("0.1")),
         chains=replace(FAST_CHAINS, **chains),
     )
 

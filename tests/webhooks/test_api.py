@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
 from decimal import Decimal
 from typing import Any
 
@@ -14,6 +15,7 @@ import pytest
 
 from gateway.webhooks.outbox import emit
 from tests.webhooks.support import (
+    FAST_WEBHOOKS,
     Receiver,
     ShopMerchant,
     get_json,
@@ -29,7 +31,8 @@ from tests.webhooks.support import (
 @pytest.fixture
 async def api(own_db_url: str) -> AsyncIterator[str]:
     # A long poll interval: a delivery arriving quickly proves NOTIFY woke the worker.
-    async with serve_app(settings_for(own_db_url, webhook_poll_interval=Decimal(60))) as base:
+    slow_poll = replace(FAST_WEBHOOKS, poll_interval=Decimal(60))
+    async with serve_app(settings_for(own_db_url, webhooks=slow_poll)) as base:
         yield base
 
 
@@ -114,7 +117,8 @@ REFUSED_OUTSIDE_DEV = (
 async def test_url_guard_outside_dev(own_db_url: str, http: aiohttp.ClientSession,
                                      own_conn: asyncpg.Connection) -> None:
     merchant = await make_merchant(own_conn)
-    settings = dataclasses.replace(settings_for(own_db_url), env="prod", webhook_worker=False)
+    settings = dataclasses.replace(settings_for(own_db_url), env="prod",
+                                   webhooks=replace(FAST_WEBHOOKS, worker=False))
     async with serve_app(settings) as base:
         for url in REFUSED_OUTSIDE_DEV:
             status, answer = await post(http, f"{base}/v1/webhook_endpoints", merchant,
