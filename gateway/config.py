@@ -49,6 +49,24 @@ DEV_API_KEY_PEPPER = "ccp-dev-pepper-not-secret"
 # Public demo values (valid checksums) so `make run` can export a payout file out of the box.
 DEV_DEBTOR = Party(name="CryptoCity Zone Operator LLP", iban=make_kz_iban("601", "0000000000001"),
                    bic="HSBKKZKX", bin=make_bin("19014000001"))
+# Variables renamed when every duration became seconds: still setting one is refused at start
+# (it would otherwise be ignored silently and the default used).
+RENAMED = {
+    "CHAIN_RPC_TIMEOUT_MS": "CHAIN_RPC_TIMEOUT",
+    "CHAIN_BACKOFF_MS": "CHAIN_BACKOFF",
+    "CHAIN_BACKOFF_CAP_MS": "CHAIN_BACKOFF_CAP",
+    "WATCHER_LEADER_POLL_MS": "WATCHER_LEADER_POLL",
+    "LIFECYCLE_SWEEP_MS": "LIFECYCLE_SWEEP_INTERVAL",
+    "BSC_POLL_INTERVAL_MS": "BSC_POLL_INTERVAL",
+    "SOLANA_POLL_INTERVAL_MS": "SOLANA_POLL_INTERVAL",
+    "WEBHOOK_RETRY_BASE_MS": "WEBHOOK_RETRY_BASE",
+    "WEBHOOK_POLL_INTERVAL_MS": "WEBHOOK_POLL_INTERVAL",
+    "LIVE_RETRY_MS": "LIVE_RETRY",
+    "SOLANA_SLOT_MS": "SOLANA_SLOT_TIME",
+    "ADMIN_LOCKOUT_MINUTES": "ADMIN_LOCKOUT",
+    "ADMIN_SESSION_IDLE_MINUTES": "ADMIN_SESSION_IDLE",
+    "ADMIN_SESSION_MAX_HOURS": "ADMIN_SESSION_MAX",
+}
 VAR = "setting"
 SECTION = "section"
 DAY = 86400
@@ -700,6 +718,9 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         environ = os.environ if environ is None else environ
+        for old, new in RENAMED.items():
+            if old in environ:
+                raise ConfigError(f"{old} was replaced by {new}, in seconds")
         env = Choice(ENVIRONMENTS)("GATEWAY_ENV", environ.get("GATEWAY_ENV", "dev"))
         settings: Settings = read_section(cls, env, environ)
         return settings

@@ -51,3 +51,9 @@ def test_derived_defaults_follow_the_variables_they_name() -> None:
                                   "BSC_DEVNET_PORT": "9545"})
     assert settings.public_url == "http://0.0.0.0:9000"
     assert settings.bsc_rpc_url == "http://127.0.0.1:9545"
+
+
+def test_a_variable_renamed_to_seconds_is_refused_not_ignored() -> None:
+    with pytest.raises(ConfigError, match=r"^WEBHOOK_RETRY_BASE_MS was replaced by "
+                                          r"WEBHOOK_RETRY_BASE, in seconds$"):
+        Settings.from_env({"WEBHOOK_RETRY_BASE_MS": "10000"})
