@@ -12,18 +12,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import aiohttp
 
+from gateway.config import RatesSettings
 from gateway.log import get_logger
+from gateway.rate_rules import RateRule, effective_rules, instruments
 from gateway.rates.book import RateBook, utc_now
 from gateway.rates.errors import ProviderError
 from gateway.rates.providers import BinanceProvider, FixedProvider, NbkProvider, RateProvider
-from gateway.rates.rules import RateRule, effective_rules, instruments
-
-if TYPE_CHECKING:  # gateway.config imports gateway.rates.rules; keep the cycle type-only
-    from gateway.config import RatesSettings
 
 log = get_logger(__name__)
 

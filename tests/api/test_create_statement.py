@@ -18,9 +18,9 @@ from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.quotes import QuoteCache
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.service import get_invoice
+from gateway.rate_rules import parse_rules
 from gateway.rates import RATE_BOOK, RateUnavailable
 from gateway.rates.book import RateBook
-from gateway.rates.rules import parse_rules
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
 

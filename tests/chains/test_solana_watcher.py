@@ -2,7 +2,7 @@
 transactions by the Solana Pay simulator on the devnet, seen `confirmed` (processing) and
 `finalized` (settled, booked), announced by webhooks, and booked exactly once.
 
-Fixed rates (gateway.rates.rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
+Fixed rates (gateway.rate_rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
 KZTE 1 KZT; the merchant's fee is the default 100 bps. Amounts below are worked by hand.
 """
 

@@ -8,9 +8,9 @@ import pytest
 
 from gateway.config import Settings
 from gateway.errors import ConfigError
-from gateway.rates.errors import RateRuleError
-from gateway.rates.rules import (
+from gateway.rate_rules import (
     DEFAULT_FIXED_RATES,
+    RateRuleError,
     effective_rules,
     instruments,
     parse_fixed_rates,
