@@ -49,6 +49,9 @@ DEV_API_KEY_PEPPER = "ccp-dev-pepper-not-secret"
 # Public demo values (valid checksums) so `make run` can export a payout file out of the box.
 DEV_DEBTOR = Party(name="CryptoCity Zone Operator LLP", iban=make_kz_iban("601", "0000000000001"),
                    bic="HSBKKZKX", bin=make_bin("19014000001"))
+# The local Solana devnet's treasury (gateway/devnet/solana): its key derives from a public seed,
+# so production refuses it as SOLANA_TREASURY.
+DEVNET_SOLANA_TREASURY = "x8qpcRDeWxHpMVWggWgAzf9sbsuRBx9Y5DN5vB1UKPc"
 # Variables renamed when every duration became seconds: still setting one is refused at start
 # (it would otherwise be ignored silently and the default used).
 RENAMED = {
@@ -240,7 +243,7 @@ class Var:
     dev: str | None = None  # the default in dev, when it differs
     prod: str | None = None  # the default in prod, when it differs
     prod_required: bool = False  # the dev default is public knowledge: prod must set it
-    refuse_dev_value: bool = False  # prod refuses the default even when set explicitly
+    public: str | None = None  # a publicly known value (a dev default) prod refuses
     https_in_prod: bool = False  # prod refuses a value that is not an https URL
     shown: str | None = None  # the default as the docs show it, when the text would mislead
 
@@ -259,8 +262,8 @@ class Var:
         value = (raw or "").strip()
         if self.prod_required and not value:
             raise ConfigError(f"{self.name} must be set when GATEWAY_ENV=prod")
-        if self.refuse_dev_value and value == self.default:
-            raise ConfigError(f"{self.name} is the public dev value; set your own when "
+        if self.public is not None and value == self.public:
+            raise ConfigError(f"{self.name} is a public dev value; set your own when "
                               "GATEWAY_ENV=prod")
         if self.https_in_prod and not value.lower().startswith("https://"):
             raise ConfigError(f"{self.name} must be an https URL when GATEWAY_ENV=prod, "
@@ -269,11 +272,11 @@ class Var:
 
 def setting(section: str, name: str, default: str, parse: Parser, doc: str, *, unit: str = "",
             dev: str | None = None, prod: str | None = None, prod_required: bool = False,
-            refuse_dev_value: bool = False, https_in_prod: bool = False,
+            public: str | None = None, https_in_prod: bool = False,
             shown: str | None = None) -> Any:
     """A dataclass field for one variable; its Python default is `default` parsed."""
     var = Var(section, name, default, parse, doc, unit, dev, prod, prod_required,
-              refuse_dev_value, https_in_prod, shown)
+              public, https_in_prod, shown)
     _RAW_DEFAULTS[name] = default
     value = var.parse(name, var.raw_default("", {}))
     return field(default=value, metadata={VAR: var})
@@ -633,7 +636,7 @@ class Settings:
     api_key_pepper: str = setting(
         API, "API_KEY_PEPPER", DEV_API_KEY_PEPPER, text, "Server-side secret mixed into API "
         "key hashes (HMAC-SHA256); changing it invalidates every issued key.",
-        prod_required=True, refuse_dev_value=True, shown="a public dev value")
+        prod_required=True, public=DEV_API_KEY_PEPPER, shown="a public dev value")
     api_key_cache_ttl: int = setting(
         API, "API_KEY_CACHE_TTL", "5", Integer(0, 300), "How long an authenticated key (or a "
         "refusal) is cached in-process; revocations take effect within this time. 0: the "
@@ -676,11 +679,11 @@ class Settings:
         PAYMENTS, "BSC_ACCOUNT_XPUB", DEV_ACCOUNT_XPUB, Parsed(_account_xpub),
         "Account-level extended public key of `m/44'/60'/0'` (depth 3, `xpub`); deposit "
         "addresses are `m/44'/60'/0'/0/<index>`. Never a private key.", prod_required=True,
-        refuse_dev_value=True,
+        public=DEV_ACCOUNT_XPUB,
         shown="the public test mnemonic's xpub (dev only)")
     solana_treasury: str | None = setting(
         API, "SOLANA_TREASURY", "", optional, "Recipient of every Solana Pay request.",
-        shown="devnet treasury (dev)")
+        public=DEVNET_SOLANA_TREASURY, shown="devnet treasury (dev)")
     bsc_usdt_contract: str | None = setting(
         API, "BSC_USDT_CONTRACT", "", optional, "USDT BEP-20 contract (EIP-55 checked).",
         shown="devnet token (dev)")
@@ -782,8 +785,10 @@ def _shown_default(var: Var) -> str:
         return f"{shown} in dev, `{var.prod}` in prod"
     if var.https_in_prod:
         return f"{shown}; **required in prod, https**"
-    if var.refuse_dev_value:
+    if var.public is not None and var.prod_required:
         return f"{shown}; **required in prod** (the dev value is refused)"
+    if var.public is not None:
+        return f"{shown}; the dev value is refused in prod"
     if var.prod_required:
         return f"{shown}; **required in prod**"
     return shown

@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from gateway.config import DEV_API_KEY_PEPPER, Settings
+from gateway.config import DEV_API_KEY_PEPPER, DEVNET_SOLANA_TREASURY, Settings
 from gateway.db.pool import redacted
 from gateway.errors import ConfigError
 from gateway.merchants.demo import seed_demo
@@ -37,8 +37,9 @@ def test_a_complete_prod_configuration_starts() -> None:
     ({"GATEWAY_PUBLIC_URL": "http://pay.example.kz"},
      "GATEWAY_PUBLIC_URL must be an https URL when GATEWAY_ENV=prod"),
     ({"API_KEY_PEPPER": None}, "API_KEY_PEPPER must be set when GATEWAY_ENV=prod"),
-    ({"API_KEY_PEPPER": DEV_API_KEY_PEPPER}, "API_KEY_PEPPER is the public dev value"),
-    ({"BSC_ACCOUNT_XPUB": DEV_ACCOUNT_XPUB}, "BSC_ACCOUNT_XPUB is the public dev value"),
+    ({"API_KEY_PEPPER": DEV_API_KEY_PEPPER}, "API_KEY_PEPPER is a public dev value"),
+    ({"BSC_ACCOUNT_XPUB": DEV_ACCOUNT_XPUB}, "BSC_ACCOUNT_XPUB is a public dev value"),
+    ({"SOLANA_TREASURY": DEVNET_SOLANA_TREASURY}, "SOLANA_TREASURY is a public dev value"),
     ({"SETTLEMENT_DEBTOR_IBAN": None}, "SETTLEMENT_DEBTOR_IBAN must be set"),
 ])
 def test_unsafe_prod_settings_are_refused(change: dict[str, str | None], message: str) -> None:
