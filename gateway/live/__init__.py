@@ -15,5 +15,5 @@ def setup(app: web.Application) -> None:
 
     register_paths(LIVE_PATHS, LIVE_SCHEMAS)
     settings = app[SETTINGS]
-    ensure_hub(app, database_url(settings), queue_size=settings.live_queue_size)
+    ensure_hub(app, database_url(settings), queue_size=settings.live.queue_size)
     app.router.add_routes(routes)

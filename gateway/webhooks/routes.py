@@ -35,7 +35,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     endpoint = await service.create_endpoint(
         tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
-        max_endpoints=settings.webhook_max_endpoints)
+        max_endpoints=settings.webhooks.max_endpoints)
     return web.json_response(endpoint)
 
 

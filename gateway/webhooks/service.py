@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from gateway.config import Settings
+from gateway.config import WebhookSettings
 from gateway.errors import InvalidRequest, NotFound
 from gateway.events import queries as event_queries
 from gateway.events.objects import event_object
@@ -40,10 +40,10 @@ class RetryPolicy:
     window_seconds: float  # float-ok
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.webhook_retry_base_ms / 1000,
-                   float(settings.webhook_retry_cap),  # float-ok
-                   float(settings.webhook_retry_window))  # float-ok
+    def from_settings(cls, settings: WebhookSettings) -> RetryPolicy:
+        return cls(float(settings.retry_base),  # float-ok
+                   float(settings.retry_cap),  # float-ok
+                   float(settings.retry_window))  # float-ok
 
     def nominal_delay(self, attempt: int) -> float:  # float-ok
         """The un-jittered wait after failed attempt number `attempt` (1-based)."""

@@ -18,9 +18,9 @@ from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.quotes import QuoteCache
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.service import get_invoice
+from gateway.rate_rules import parse_rules
 from gateway.rates import RATE_BOOK, RateUnavailable
 from gateway.rates.book import RateBook
-from gateway.rates.rules import parse_rules
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
 from tests.plugins.clock import FakeClock
@@ -78,7 +78,7 @@ async def test_created_at_and_expiry_come_from_one_clock(client: ApiClient,
 async def own_server(app_settings: Settings) -> AsyncIterator[RunningApp]:
     port = free_port()
     settings = replace(app_settings, port=port, public_url=f"http://127.0.0.1:{port}",
-                       rates_refresh_seconds=3600)
+                       rates=replace(app_settings.rates, refresh_seconds=3600))
     async with running_app(settings) as server:
         yield server
 
@@ -91,7 +91,7 @@ async def test_saved_response_is_replayed_even_when_rates_went_stale(
     first = await client.post("/v1/invoices", invoice_body(assets=["SOL"]), idempotency_key=key)
     assert first.status == 200
     book = own_server.app[RATE_BOOK]
-    book.record("fixed", dict(own_server.settings.rates_fixed),
+    book.record("fixed", dict(own_server.settings.rates.fixed),
                 datetime.now(UTC) - timedelta(hours=2))
     # A new request cannot be quoted; the retried one gets its saved answer.
     assert_error(await client.post("/v1/invoices", invoice_body(assets=["SOL"])), 503,

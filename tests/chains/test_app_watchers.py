@@ -3,9 +3,10 @@ app process (what `make run` does), under their leader locks."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 
-from gateway.chains.settings import ChainSettings
+from gateway.config import ChainSettings
 from gateway.devnet.bsc_wallet import pay_uri
 from tests.plugins.app import running_app, settings_for_tests
 from tests.plugins.devnet import Devnets
@@ -15,8 +16,10 @@ from tests.plugins.watchers import Isolated, create_invoice, option
 
 async def test_watchers_run_inside_the_app(isolated: Isolated, devnets: Devnets,
                                            tmp_path: Path) -> None:
-    chains = ChainSettings(watchers=True, bsc_poll_ms=50, sweep_interval_ms=200,
-                           leader_poll_ms=200, backoff_ms=50, bsc_confirmations=2)
+    chains = ChainSettings(watchers=True, watch_chains=("bsc",), bsc_poll_interval=Decimal("0.05"),
+                           sweep_interval=Decimal("0.2"), leader_poll=Decimal("0.2"),
+                           backoff=Decimal("0.05"),
+                           bsc_confirmations=2)
     settings = settings_for_tests(isolated.database_url, tmp_path, chains=chains,
                                   bsc_rpc_url=devnets.bsc_rpc_url)
     _, client = await isolated.client()

@@ -2,7 +2,7 @@
 transactions by the Solana Pay simulator on the devnet, seen `confirmed` (processing) and
 `finalized` (settled, booked), announced by webhooks, and booked exactly once.
 
-Fixed rates (gateway.rates.rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
+Fixed rates (gateway.rate_rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
 KZTE 1 KZT; the merchant's fee is the default 100 bps. Amounts below are worked by hand.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -227,7 +228,7 @@ async def test_rpc_faults_only_delay_detection(
     await watcher.stop()
     async with FaultyProxy(rpc_url, every=4, stall=0.6).serving() as proxy:
         faulty = replace(solana_app.settings, solana_rpc_url=proxy.url,
-                         chains=replace(solana_app.settings.chains, rpc_timeout_ms=300))
+                         chains=replace(solana_app.settings.chains, rpc_timeout=Decimal("0.3")))
         watcher.start(faulty)
         try:
             invoice = await create_invoice(client, 50_000, ["KZTE"])  # 500 KZTE

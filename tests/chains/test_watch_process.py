@@ -24,8 +24,8 @@ def start_watcher(isolated: Isolated, devnets: Devnets, log: Path) -> subprocess
     env = {
         **os.environ, "GATEWAY_ENV": "dev", "DATABASE_URL": isolated.database_url,
         "BSC_RPC_URL": devnets.bsc_rpc_url, "GATEWAY_PUBLIC_URL": isolated.app.url,
-        "BSC_POLL_INTERVAL_MS": "50", "LIFECYCLE_SWEEP_MS": "200",
-        "WATCHER_LEADER_POLL_MS": "200", "CHAIN_BACKOFF_MS": "50", "BSC_CONFIRMATIONS": "2",
+        "BSC_POLL_INTERVAL": "0.05", "LIFECYCLE_SWEEP_INTERVAL": "0.2",
+        "WATCHER_LEADER_POLL": "0.2", "CHAIN_BACKOFF": "0.05", "BSC_CONFIRMATIONS": "2",
         "GATEWAY_LOG_LEVEL": "info", "GATEWAY_LOG_FORMAT": "json",
     }
     with log.open("ab") as out:

@@ -11,11 +11,11 @@ import pytest
 from aiohttp import web
 
 from gateway.errors import ServiceUnavailable
+from gateway.rate_rules import parse_rules
 from gateway.rates.book import RateBook
 from gateway.rates.errors import ProviderError, RateUnavailable
 from gateway.rates.providers import BinanceProvider, FixedProvider, RateProvider
 from gateway.rates.refresher import RateRefresher
-from gateway.rates.rules import parse_rules
 from tests.plugins.clock import T0, FakeClock
 from tests.plugins.eventually import eventually
 from tests.plugins.local_server import serve

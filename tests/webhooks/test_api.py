@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -14,6 +16,7 @@ import pytest
 from gateway.events.outbox import emit
 from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
+    FAST_WEBHOOKS,
     Receiver,
     ShopMerchant,
     get_json,
@@ -28,7 +31,8 @@ from tests.webhooks.support import (
 @pytest.fixture
 async def api(own_db_url: str) -> AsyncIterator[str]:
     # A long poll interval: a delivery arriving quickly proves NOTIFY woke the worker.
-    async with serve_app(settings_for(own_db_url, webhook_poll_interval_ms=60_000)) as base:
+    slow_poll = replace(FAST_WEBHOOKS, poll_interval=Decimal(60))
+    async with serve_app(settings_for(own_db_url, webhooks=slow_poll)) as base:
         yield base
 
 
@@ -113,7 +117,8 @@ REFUSED_OUTSIDE_DEV = (
 async def test_url_guard_outside_dev(own_db_url: str, http: aiohttp.ClientSession,
                                      own_conn: asyncpg.Connection) -> None:
     merchant = await make_merchant(own_conn)
-    settings = dataclasses.replace(settings_for(own_db_url), env="prod", webhook_worker=False)
+    settings = dataclasses.replace(settings_for(own_db_url), env="prod",
+                                   webhooks=replace(FAST_WEBHOOKS, worker=False))
     async with serve_app(settings) as base:
         for url in REFUSED_OUTSIDE_DEV:
             status, answer = await post(http, f"{base}/v1/webhook_endpoints", merchant,
@@ -216,7 +221,7 @@ async def test_links_stored_as_paths_reach_readers_absolute(
 ) -> None:
     """A writer without the public URL stores its links as paths; the API and the webhook
     resolve them against the settings' public URL."""
-    settings = settings_for(own_db_url, webhook_poll_interval_ms=60_000)
+    settings = settings_for(own_db_url, webhooks=replace(FAST_WEBHOOKS, poll_interval=Decimal(60)))
     public = settings.public_url
     merchant = await make_merchant(own_conn)
     invoice_id = "inv_" + secrets.token_hex(8)

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from dataclasses import replace
 
 import aiohttp
 import asyncpg
 import pytest
 
 from gateway.config import Settings
-from tests.webhooks.support import ShopMerchant, make_merchant, serve_app, settings_for
+from tests.webhooks.support import (
+    FAST_WEBHOOKS,
+    ShopMerchant,
+    make_merchant,
+    serve_app,
+    settings_for,
+)
 
 URL = "http://127.0.0.1:9/hook"
 
@@ -30,8 +37,9 @@ async def _create(http: aiohttp.ClientSession, api: str,
 
 async def test_the_17th_endpoint_is_refused_and_a_deleted_one_frees_room(
         own_db_url: str, own_conn: asyncpg.Connection, http: aiohttp.ClientSession) -> None:
-    assert Settings().webhook_max_endpoints == 16
-    async with serve_app(settings_for(own_db_url, webhook_worker=False)) as api:
+    assert Settings().webhooks.max_endpoints == 16
+    no_worker = replace(FAST_WEBHOOKS, worker=False)
+    async with serve_app(settings_for(own_db_url, webhooks=no_worker)) as api:
         merchant = await make_merchant(own_conn)
         created = [await _create(http, api, merchant) for _ in range(16)]
         assert [status for status, _ in created] == [200] * 16
@@ -49,7 +57,8 @@ async def test_the_17th_endpoint_is_refused_and_a_deleted_one_frees_room(
 
 async def test_concurrent_creations_cannot_overshoot_the_cap(
         own_db_url: str, own_conn: asyncpg.Connection, http: aiohttp.ClientSession) -> None:
-    settings = settings_for(own_db_url, webhook_worker=False, webhook_max_endpoints=3)
+    capped = replace(FAST_WEBHOOKS, worker=False, max_endpoints=3)
+    settings = settings_for(own_db_url, webhooks=capped)
     async with serve_app(settings) as api:
         merchant = await make_merchant(own_conn)
         results = await asyncio.gather(*(_create(http, api, merchant) for _ in range(10)))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
@@ -17,6 +19,7 @@ from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
 from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
+    FAST_WEBHOOKS,
     Receiver,
     add_endpoint_row,
     invoice_data,
@@ -36,7 +39,8 @@ async def test_standalone_worker_delivers_and_stops(own_db_url: str,
     async with run_receiver(Receiver()) as receiver:
         _, receiver.secret = await add_endpoint_row(own_conn, merchant, receiver.url)
         task = asyncio.create_task(run_worker(
-            settings_for(own_db_url, webhook_poll_interval_ms=60_000), stop))
+            settings_for(own_db_url,
+                         webhooks=replace(FAST_WEBHOOKS, poll_interval=Decimal(60))), stop))
         await asyncio.sleep(0.3)  # LISTEN is up: the event below must wake it, not a poll
         event_id = await emit(own_conn, merchant_id=merchant, type="invoice.created",
                               data=invoice_data("inv_" + secrets.token_hex(8)))
