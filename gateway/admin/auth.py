@@ -7,7 +7,7 @@ lockout after repeated failures, and the two roles.
   does not tell which usernames exist.
 - A session is a random 256-bit token in a cookie; the database keeps only its SHA-256 with
   the user, a per-session CSRF token and two expiries (idle, sliding; absolute, fixed).
-- Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_minutes`.
+- Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_seconds`.
   Each attempt is reserved (counted as a failure, the lock decided) in one UPDATE before the
   slow password check and undone by a success, so parallel guesses beyond the limit are
   refused unchecked, and a right password whose check ends after another attempt locked
@@ -51,7 +51,7 @@ from gateway.admin.errors import (
     LoginThrottled,
     RoleForbidden,
 )
-from gateway.admin.settings import AdminSettings
+from gateway.config import AdminSettings
 from gateway.log import get_logger
 from gateway.merchants.ids import new_id
 from settlement.db import Conn

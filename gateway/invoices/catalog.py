@@ -2,41 +2,41 @@
 the deposit targets (BNB Chain account xpub, Solana treasury). Built once per app from
 settings; a missing or malformed address raises ConfigError naming the variable.
 
-Unset token addresses and treasury fall back to the local devnet constants
-(`gateway.devnet.bsc`, `gateway.devnet.solana.constants`) in dev mode only.
+Addresses come from the settings only: the dev entry point (`python -m gateway`) fills unset
+ones with the local devnets' (gateway.devnet.settings.with_devnet).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from gateway.config import Settings
 from gateway.errors import ConfigError
-from gateway.invoices.assets import ASSETS, AssetSpec
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
 from gateway.payments.uri import checksum_address
+from settlement.assets import ASSETS, Asset
 from settlement.money import CurrencyRegistry, build_registry
 
-# asset id -> (Settings attribute, environment variable, devnet module, devnet constant)
-TOKEN_SETTINGS: dict[str, tuple[str, str, str, str]] = {
-    "USDT_BSC": ("bsc_usdt_contract", "BSC_USDT_CONTRACT", "gateway.devnet.bsc", "USDT_ADDRESS"),
-    "USDC_BSC": ("bsc_usdc_contract", "BSC_USDC_CONTRACT", "gateway.devnet.bsc", "USDC_ADDRESS"),
-    "USDT_SOL": ("solana_usdt_mint", "SOLANA_USDT_MINT", "gateway.devnet.solana.constants",
-                 "USDT_MINT"),
-    "USDC_SOL": ("solana_usdc_mint", "SOLANA_USDC_MINT", "gateway.devnet.solana.constants",
-                 "USDC_MINT"),
-    "KZTE": ("solana_kzte_mint", "SOLANA_KZTE_MINT", "gateway.devnet.solana.constants",
-             "KZTE_MINT"),
+# asset id -> (Settings attribute, environment variable), for every token asset of the
+# registry (settlement.assets); the attribute is the variable in lower case.
+TOKEN_SETTINGS: dict[str, tuple[str, str]] = {
+    asset.id: (variable.lower(), variable)
+    for asset in ASSETS.values()
+    if (variable := asset.token_setting) is not None
 }
-TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY", "gateway.devnet.solana.constants",
-                    "TREASURY")
+TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY")
+
+
+def token_addresses(settings: Settings) -> dict[str, str]:
+    """Every token asset's configured contract or mint (asset id -> address), offered or not."""
+    return {asset_id: address for asset_id, (attribute, *_) in TOKEN_SETTINGS.items()
+            if (address := getattr(settings, attribute)) is not None}
 
 
 @dataclass(frozen=True)
 class OfferedAsset:
-    spec: AssetSpec
+    spec: Asset
     decimals: int
     token: str | None
 
@@ -52,19 +52,9 @@ class Catalog:
         return tuple(self.assets)
 
 
-def _devnet_constant(module: str, name: str) -> str | None:
-    try:
-        value = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return str(value) if value is not None else None
-
-
-def _setting(settings: Settings, spec: tuple[str, str, str, str]) -> str:
-    attribute, variable, module, constant = spec
+def _setting(settings: Settings, spec: tuple[str, str]) -> str:
+    attribute, variable = spec
     value: str | None = getattr(settings, attribute)
-    if value is None and settings.dev:
-        value = _devnet_constant(module, constant)
     if value is None:
         raise ConfigError(f"{variable} must be set (needed by the enabled invoice assets)")
     return value

@@ -6,7 +6,6 @@ self-saving (gateway.http.idempotency): its one statement claims the key and sav
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 
@@ -30,14 +29,15 @@ from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
 from gateway.invoices.params import Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
+from gateway.invoices.redirects import check_redirect_url
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
+from gateway.merchants.ids import INVOICE_ID
 from gateway.rates import RATE_BOOK
 
 INVOICE_DEPS = web.AppKey("invoice_deps", service.InvoiceDeps)
 LIMITS = web.AppKey("invoice_limits", Limits)
 CATALOG = web.AppKey("invoice_catalog", Catalog)
-INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
 LIST_PARAMS = frozenset({"limit", "starting_after", "status", "order_id", "created[gte]",
                          "created[lte]"})
 
@@ -64,6 +64,8 @@ def _json(request: web.Request, invoice: Invoice) -> web.Response:
 @self_saving
 async def create(request: web.Request) -> web.Response:
     req = parse_create(json_body(request), request.app[LIMITS])
+    check_redirect_url(req.redirect_url, principal(request).redirect_domains,
+                       dev=request.app[SETTINGS].dev)
     write = idempotent_write(request)
     async with request.app[DB_POOL].acquire() as conn:
         result = await service.create_invoice(

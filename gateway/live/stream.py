@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.events.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live import service
-from gateway.live.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live.service import LiveEvent
 from gateway.live.sse import EventStream
 from gateway.live.views import live_view
@@ -38,6 +38,10 @@ class InvoiceStream:
     def public(self) -> bool:
         return self.merchant_id is None
 
+    @property
+    def _public_url(self) -> str:
+        return self.request.app[SETTINGS].public_url
+
     async def serve(self) -> web.StreamResponse:
         app = self.request.app
         settings = app[SETTINGS]
@@ -47,12 +51,12 @@ class InvoiceStream:
                 snapshot = await service.load_snapshot(
                     conn, self.invoice_id, self.merchant_id, settings.public_url)
             self.sent.update(snapshot.event_ids)
-            stream = await EventStream.open(self.request, retry_ms=settings.live_retry_ms)
+            stream = await EventStream.open(self.request, retry_ms=int(settings.live.retry * 1000))
             try:
                 await stream.send(SNAPSHOT_EVENT, live_view(snapshot.invoice, public=self.public),
                                   id=snapshot.latest_event_id)
                 await self._replay(stream, self.request.headers.get("Last-Event-ID"))
-                await self._follow(stream, sub, float(settings.live_heartbeat))  # float-ok
+                await self._follow(stream, sub, float(settings.live.heartbeat))  # float-ok
             except ConnectionResetError:
                 log.debug("live_client_gone", invoice_id=self.invoice_id)
         return stream.response
@@ -67,12 +71,14 @@ class InvoiceStream:
         if not last_event_id:
             return
         async with self.request.app[DB_POOL].acquire() as conn:
-            events = await service.events_after(conn, self.invoice_id, last_event_id.strip())
+            events = await service.events_after(conn, self.invoice_id, last_event_id.strip(),
+                                                self._public_url)
         await self._send(stream, events)
 
     async def _catch_up(self, stream: EventStream) -> None:
         async with self.request.app[DB_POOL].acquire() as conn:
-            events = await service.unsent_events(conn, self.invoice_id, self.sent)
+            events = await service.unsent_events(conn, self.invoice_id, self.sent,
+                                                 self._public_url)
         await self._send(stream, events)
 
     async def _follow(self, stream: EventStream, sub: Subscription,

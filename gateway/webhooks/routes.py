@@ -32,9 +32,10 @@ def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> 
 
 @routes.post("/v1/webhook_endpoints")
 async def create_endpoint(request: web.Request) -> web.Response:
-    policy = UrlPolicy(dev=request.app[SETTINGS].dev)
+    settings = request.app[SETTINGS]
     endpoint = await service.create_endpoint(
-        tx_conn(request), _merchant(request), json_body(request), policy)
+        tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
+        max_endpoints=settings.webhooks.max_endpoints)
     return web.json_response(endpoint)
 
 
@@ -68,14 +69,16 @@ async def list_events(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
         items, has_more = await service.list_events(
             conn, _merchant(request), page, type=type_filter,
-            invoice_id=request.query.get("invoice") or None)
+            invoice_id=request.query.get("invoice") or None,
+            public_url=request.app[SETTINGS].public_url)
     return _list(request, items, has_more)
 
 
 @routes.get("/v1/events/{id}")
 async def get_event(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
-        event = await service.get_event(conn, _merchant(request), request.match_info["id"])
+        event = await service.get_event(conn, _merchant(request), request.match_info["id"],
+                                        request.app[SETTINGS].public_url)
     return web.json_response(event)
 
 

@@ -16,7 +16,7 @@ import pytest
 from gateway.admin import auth
 from gateway.admin.errors import InvalidForm
 from gateway.cli import main as cli_main
-from gateway.settlement_admin.settings import SettlementSettings
+from gateway.config import SettlementSettings
 from tests.admin.test_console_http import PASSWORD, client, page_csrf, sign_in
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
 

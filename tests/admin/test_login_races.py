@@ -12,10 +12,10 @@ import pytest
 
 from gateway.admin import auth
 from gateway.admin.errors import LoginFailed, LoginThrottled
-from gateway.admin.settings import AdminSettings
+from gateway.config import AdminSettings
 
 PASSWORD = "correct horse battery"
-SETTINGS = AdminSettings(lockout_attempts=5, lockout_minutes=5)
+SETTINGS = AdminSettings(lockout_attempts=5, lockout_seconds=300)
 # A generous address limit where a test is about the account lock, not the address.
 NO_THROTTLE = auth.AddressLimit(attempts=10_000)
 

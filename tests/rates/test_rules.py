@@ -8,15 +8,16 @@ import pytest
 
 from gateway.config import Settings
 from gateway.errors import ConfigError
-from gateway.rates.errors import RateRuleError
-from gateway.rates.rules import (
+from gateway.rate_rules import (
     DEFAULT_FIXED_RATES,
+    RateRuleError,
     effective_rules,
     instruments,
     parse_fixed_rates,
     parse_rule,
     parse_rules,
 )
+from settlement.assets import ASSET_SYMBOLS
 
 
 def test_parse_full_rule() -> None:
@@ -102,11 +103,11 @@ def test_settings_read_the_rates_variables() -> None:
             "GATEWAY_RATES_REFRESH_SECONDS": "5",
         }
     )
-    assert settings.rates_mode == "live"
-    assert settings.rate_rules[0].spread_bps == 80
-    assert dict(settings.rates_fixed)["BNB"] == Decimal(299000)
-    assert settings.rates_refresh_seconds == 5
-    assert Settings.from_env({}).rates_mode == "fixed"
+    assert settings.rates.mode == "live"
+    assert settings.rates.rules[0].spread_bps == 80
+    assert dict(settings.rates.fixed)["BNB"] == Decimal(299000)
+    assert settings.rates.refresh_seconds == 5
+    assert Settings.from_env({}).rates.mode == "fixed"
 
 
 def test_settings_errors_name_the_variable() -> None:
@@ -116,3 +117,10 @@ def test_settings_errors_name_the_variable() -> None:
         Settings.from_env({"GATEWAY_RATES_FIXED": "BNB=free"})
     with pytest.raises(ConfigError, match="GATEWAY_RATES_MODE"):
         Settings.from_env({"GATEWAY_RATES_MODE": "magic"})
+
+
+def test_every_registry_symbol_has_a_default_rate_in_both_modes() -> None:
+    # The rate defaults are rates data, but they must cover every asset of the registry.
+    symbols = set(ASSET_SYMBOLS)
+    assert {symbol for symbol, _ in DEFAULT_FIXED_RATES} == symbols
+    assert {rule.symbol for rule in effective_rules("live", DEFAULT_FIXED_RATES, ())} == symbols

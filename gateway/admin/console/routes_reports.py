@@ -26,12 +26,14 @@ from gateway.admin.console.web import (
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
 from gateway.admin.settlement import service as settlement_service
 from gateway.merchants import service as merchants
+from gateway.merchants.errors import MerchantNotFound
 from settlement.errors import SettlementError
 from settlement.reconciliation.errors import RunNotFound
 from settlement.reports import render
 
 DEFAULT_DAYS: Final = 7
-REFUSALS: Final = ((RunNotFound, PageNotFound), (SettlementError, ActionRefused))
+REFUSALS: Final = ((RunNotFound, PageNotFound), (MerchantNotFound, PageNotFound),
+                   (SettlementError, ActionRefused))
 
 
 async def _period(ctx: Ctx) -> tuple[date, date]:

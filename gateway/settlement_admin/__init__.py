@@ -1,2 +1,0 @@
-"""Settlement settings only (settings.py); the settlement administration code lives in
-gateway.admin.settlement."""
