@@ -1,14 +1,18 @@
 """Stripe-style `Idempotency-Key` for every authenticated POST, and its one transaction.
 
-Each /v1 POST runs inside one database transaction opened here; the handler does its writes
-on `tx_conn(request)` and reads its parsed body with `json_body(request)` (the stream is
-consumed here, so `read_json_object` must not be called again). With a key:
+This middleware and its store (gateway/http/queries.py) are the ONLY place that knows about
+idempotency: handlers and domain services never see the key. Each /v1 POST runs inside one
+database transaction opened here; the handler does its writes on `tx_conn(request)` and reads
+its parsed body with `json_body(request)` (the stream is consumed here, so `read_json_object`
+must not be called again). With a key:
 
 - `idempotency_claim()` (migration 0012) takes a transaction-scoped advisory lock on
-  (merchant, key) and reads the saved response, in one round trip;
+  (merchant, key) and reads the saved response, in one round trip, before the handler runs;
 - lock busy: the first request is still in flight -> 409 `idempotency_key_in_use`;
 - a saved response whose request fingerprint differs -> 422 `idempotency_key_reused`;
-- a saved response with the same fingerprint -> replayed verbatim, `Idempotent-Replayed: true`;
+- a saved response with the same fingerprint -> replayed verbatim, `Idempotent-Replayed: true`
+  (so a retry gets its answer even when the handler could no longer produce it, e.g. after
+  the rates went stale);
 - otherwise the handler runs and a 2xx response is saved in the same transaction, so the
   business rows and the saved response commit together or not at all.
 
@@ -16,16 +20,15 @@ Errors are not saved (Stripe does the same for validation errors): a client that
 body may retry with the same key. The fingerprint is sha256 over method, path and the body
 re-serialised canonically (sorted keys), so whitespace and key order do not matter.
 Keys live `IDEMPOTENCY_TTL` seconds (24 h); `purge_ctx` deletes older ones periodically.
-
-Self-saving handlers (`@self_saving`, used by `POST /v1/invoices`, the hot path) get no
-transaction from here: they write their rows and the saved response in ONE statement (no
-BEGIN/COMMIT round trips), composing `CLAIM_CTE` and `SAVE_CTE` with their own inserts, and
-read their key with `idempotent_write(request)`. The statement's claim gates the inserts, so
-the outcomes are the same: 409 for an in-flight twin, a replay or 422 for a saved key. When
-such a handler fails before its statement ran (e.g. a rate went stale since the first
-request), a saved response for the key is still replayed.
 Two different keys hashing to the same 32-bit lock slot at the same instant would see a
 spurious 409 — a retry resolves it.
+
+Why a transaction (BEGIN, claim, the handler's statements, save, COMMIT) and not one statement
+for the hot `POST /v1/invoices`: a single round trip would need one SQL text holding both the
+invoice insert and the claim/save, i.e. either idempotency SQL restated in the invoices domain
+or SQL spliced from two packages' fragments. Keeping each statement whole and the rules here
+costs four small round trips more per keyed create; tests/bench/api_bench.py measures the
+create path against its one-INSERT ceiling with them included.
 """
 
 from __future__ import annotations
@@ -43,7 +46,7 @@ import asyncpg
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.errors import ApiError, Conflict, InvalidRequest, Unprocessable
+from gateway.errors import Conflict, InvalidRequest, Unprocessable
 from gateway.http.auth import is_private_api, principal
 from gateway.http.json import read_json_object
 from gateway.http.middleware import Handler
@@ -65,16 +68,6 @@ REUSED = "idempotency_key_reused"
 
 
 @dataclass(frozen=True, slots=True)
-class IdempotentWrite:
-    """What a self-saving handler's statement needs to claim the key and save its response."""
-
-    merchant_id: str
-    key: str
-    request_hash: bytes
-    ttl: timedelta
-
-
-@dataclass(frozen=True, slots=True)
 class SavedResponse:
     """The response saved for a key by an earlier request."""
 
@@ -86,8 +79,7 @@ class SavedResponse:
 
 TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
-WRITE = web.RequestKey("idempotent_write", IdempotentWrite)
-_SELF_SAVING: set[Handler] = set()
+
 
 def tx_conn(request: web.Request) -> Conn:
     """The connection (inside the request's transaction) of an authenticated POST."""
@@ -114,7 +106,7 @@ def _key(request: web.Request) -> str | None:
     return key
 
 
-def saved_response(row: asyncpg.Record) -> SavedResponse | None:
+def _saved_response(row: asyncpg.Record) -> SavedResponse | None:
     """The saved response in a claim row (`idempotency_claim` columns), if there is one."""
     if row["request_hash"] is None:
         return None
@@ -122,12 +114,12 @@ def saved_response(row: asyncpg.Record) -> SavedResponse | None:
                          bytes(row["response_body"]), row["content_type"])
 
 
-def in_use() -> Conflict:
+def _in_use() -> Conflict:
     return Conflict("A request with this idempotency key is still in progress.",
                     code=IN_USE, param=HEADER)
 
 
-def replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
+def _replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
     """The saved response again, or 422 when the key was used for another request."""
     if saved.request_hash != request_hash:
         raise Unprocessable(
@@ -145,10 +137,10 @@ async def _run(request: web.Request, handler: Handler, conn: Conn, key: str | No
     if key is not None:
         row = await claim(conn, merchant_id, key, timedelta(seconds=settings.idempotency_ttl))
         if not row["locked"]:
-            raise in_use()
-        saved = saved_response(row)
+            raise _in_use()
+        saved = _saved_response(row)
         if saved is not None:
-            return replay(saved, request_hash)
+            return _replay(saved, request_hash)
     response = await handler(request)
     if key is not None and 200 <= response.status < 300:
         body = response.body if isinstance(response, web.Response) else None
@@ -163,46 +155,6 @@ def _is_api_post(request: web.Request) -> bool:
     return request.method == "POST" and is_private_api(request.path)
 
 
-def self_saving(handler: Handler) -> Handler:
-    """Mark a POST handler that claims its key and saves its response in its own statement."""
-    _SELF_SAVING.add(handler)
-    return handler
-
-
-def idempotent_write(request: web.Request) -> IdempotentWrite | None:
-    """The key claim of a self-saving handler's request (None without Idempotency-Key)."""
-    return request.get(WRITE)
-
-
-async def _replay_after_error(request: web.Request, write: IdempotentWrite) -> web.Response | None:
-    # The handler failed before its statement could claim the key: a twin may hold it, or an
-    # earlier request may have saved the answer this one must replay.
-    async with request.app[DB_POOL].acquire() as conn:
-        row = await claim(conn, write.merchant_id, write.key, write.ttl)
-    if not row["locked"]:
-        raise in_use()
-    saved = saved_response(row)
-    return replay(saved, write.request_hash) if saved is not None else None
-
-
-async def _run_self_saving(request: web.Request, handler: Handler, key: str | None,
-                           request_hash: bytes) -> web.StreamResponse:
-    if key is None:
-        return await handler(request)
-    ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
-    write = IdempotentWrite(principal(request).merchant_id, key, request_hash, ttl)
-    request[WRITE] = write
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        if exc.code in (IN_USE, REUSED):  # the statement's own claim already answered
-            raise
-        replayed = await _replay_after_error(request, write)
-        if replayed is None:
-            raise
-        return replayed
-
-
 @web.middleware
 async def idempotency_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     if not _is_api_post(request):
@@ -211,8 +163,6 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     request[JSON_BODY] = body
     key = _key(request)
     request_hash = fingerprint(request, body)
-    if request.match_info.handler in _SELF_SAVING:
-        return await _run_self_saving(request, handler, key, request_hash)
     async with request.app[DB_POOL].acquire() as conn, conn.transaction():
         request[TX_CONN] = conn
         return await _run(request, handler, conn, key, request_hash)

@@ -1,7 +1,7 @@
-"""SQL of idempotency keys (table and `idempotency_claim()` in migration 0012).
+"""The idempotency store: SQL of idempotency keys (table, `idempotency_claim()`: migration 0012).
 
-`CLAIM_CTE` and `SAVE_CTE` are the same claim and save as WITH items, for a self-saving handler
-that writes its rows and its saved response in one statement (gateway.http.idempotency).
+Used only by the idempotency middleware (gateway.http.idempotency), the one place that
+claims keys, replays and saves responses.
 """
 
 from __future__ import annotations
@@ -25,25 +25,6 @@ ON CONFLICT (merchant_id, key) DO UPDATE SET
     response_body = EXCLUDED.response_body, content_type = EXCLUDED.content_type,
     created_at = now()
 """
-# CLAIM and SAVE as WITH items for a self-saving handler's one statement: `claim` (lock +
-# saved response, as `idempotency_claim` always does) gates the caller's inserts with
-# `... FROM claim WHERE claim.locked AND claim.request_hash IS NULL`, and `saved` writes the
-# response from `{source}` (e.g. "FROM inv": only when the caller's insert happened). The
-# placeholders are the caller's parameter numbers.
-CLAIM_CTE = """
-claim AS (SELECT * FROM idempotency_claim({merchant}::text, {key}::text, {ttl}::interval))"""
-SAVE_CTE = """
-saved AS (
-    INSERT INTO idempotency_keys
-        (merchant_id, key, request_hash, response_status, response_body, content_type)
-    SELECT {merchant}::text, {key}::text, {hash}::bytea, 200, {body}::bytea, {content_type}::text
-    {source}
-    ON CONFLICT (merchant_id, key) DO UPDATE SET
-        request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
-        response_body = EXCLUDED.response_body, content_type = EXCLUDED.content_type,
-        created_at = now()
-    RETURNING 1
-)"""
 PURGE = """
 DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
     SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2))
