@@ -22,8 +22,11 @@ PostgreSQL share the 2 cores and nothing else):
 processes put on the machine does not land on one side of the ratio only.
 
 Both servers use pools of the same size from gateway.db.pool.create_pool. Targets (issue 10):
-create >= 25 % of the ceiling (aiming at 40 %), p99 < 25 ms in (3). `--profile` also samples the
-gateway with py-spy during an extra saturation run and writes the hottest functions to
+create >= 25 % of the ceiling (aiming at 40 %), p99 < 25 ms in (3). Because req/s on a shared
+machine moves with whatever else runs, each closed-loop run also reports the CPU time the
+server process and its PostgreSQL backends used per request, and their ceiling/create ratio.
+`--profile` also samples the gateway with py-spy (`--gil`: Python work, not time spent waiting
+in socket calls) during an extra saturation run and writes the hottest functions to
 bench-results/api-profile.txt. Prints a table and writes bench-results/api.json. Figures on a
 shared 2-core machine are noisy: compare runs made one after the other.
 """
@@ -40,6 +43,7 @@ import subprocess
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +65,9 @@ CEILING_TABLE = ("CREATE TABLE IF NOT EXISTS bench_api_ceiling "
                  "(id bigserial PRIMARY KEY, amount bigint)")
 CEILING_INSERT = "INSERT INTO bench_api_ceiling (amount) VALUES ($1) RETURNING id"
 LINE_NUMBER = re.compile(r":\d+\)$")  # "f (file.py:12)" -> "f (file.py)": one row per function
+CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
+BACKENDS = ("SELECT pid FROM pg_stat_activity"
+            " WHERE datname = current_database() AND pid <> pg_backend_pid()")
 TARGET_RATIO = 0.25
 AIM_RATIO = 0.40
 TARGET_P99_MS = 25.0  # float-ok
@@ -123,19 +130,65 @@ async def process(argv: list[str], env: dict[str, str], url: str) -> AsyncIterat
         proc.wait(10)
 
 
+# -- CPU used per request: the server process and the database backends serving it ---------
+def _cpu_seconds(pid: int) -> float:  # float-ok
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / CLOCK_TICKS  # utime + stime
+
+
+async def _backends(dsn: str) -> set[int]:
+    conn = await asyncpg.connect(dsn)
+    try:
+        rows = await conn.fetch(BACKENDS)
+    finally:
+        await conn.close()
+    return {row["pid"] for row in rows}
+
+
+@dataclass
+class CpuMeter:
+    """CPU seconds the server and the database's backends use: unlike req/s, it does not
+    depend on what else the shared machine runs at the time."""
+
+    dsn: str
+    server_pid: int
+    before: dict[int, float] = field(default_factory=dict)  # float-ok
+
+    async def start(self) -> None:
+        pids = await _backends(self.dsn) | {self.server_pid}
+        self.before = {pid: _cpu_seconds(pid) for pid in pids}
+
+    async def used(self) -> tuple[float, float]:  # float-ok
+        """CPU seconds since `start`: (the server process, the database backends)."""
+        pids = await _backends(self.dsn) | set(self.before)
+        used = {pid: _cpu_seconds(pid) - self.before.get(pid, 0.0) for pid in pids}
+        return used[self.server_pid], sum(used.values()) - used[self.server_pid]
+
+
 # -- load (tests/bench/loadgen.py, a process of its own) ------------------------------------
 async def load(name: str, url: str, *, seconds: float, closed: int | None = None,  # float-ok
-               rate: float | None = None, key: str | None = None) -> dict[str, Any]:  # float-ok
+               rate: float | None = None, key: str | None = None,  # float-ok
+               meter: CpuMeter | None = None) -> dict[str, Any]:
     argv = [sys.executable, "-m", "tests.bench.loadgen", url, "--name", name,
             "--seconds", str(seconds)]
     argv += ["--rate", str(rate)] if rate else ["--closed", str(closed)]
     if key is not None:
         argv += ["--header", f"Authorization:Bearer {key}", "--keyed"]
+    if meter is not None:
+        await meter.start()
     proc = await asyncio.create_subprocess_exec(*argv, stdout=asyncio.subprocess.PIPE)
     out, _ = await proc.communicate()
     if proc.returncode != 0:
         raise RuntimeError(f"load generator failed for {name}")
     result: dict[str, Any] = json.loads(out)
+    if meter is not None:
+        server, database = await meter.used()
+        result["cpu_ms_per_request"] = round((server + database) * 1000 / result["all_requests"],
+                                             3)
+        result["server_cpu_share"] = round(server / (server + database), 2)
     return result
 
 
@@ -146,7 +199,7 @@ async def profile(pid: int, url: str, key: str, seconds: float,  # float-ok
     raw.parent.mkdir(exist_ok=True)
     spy = await asyncio.create_subprocess_exec(
         str(Path(sys.executable).parent / "py-spy"), "record", "--pid", str(pid), "--format",
-        "raw", "--output", str(raw), "--duration", str(int(seconds)), "--nonblocking",
+        "raw", "--output", str(raw), "--duration", str(int(seconds)), "--nonblocking", "--gil",
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
     await load("profiled", url, seconds=seconds, closed=concurrency, key=key)
     await spy.wait()
@@ -198,15 +251,17 @@ async def run(seconds: float, concurrency: int, rounds: int,  # float-ok
         gw_url, ceil_url = f"http://127.0.0.1:{gw_port}", f"http://127.0.0.1:{ceil_port}"
         create_url = gw_url + "/v1/invoices"
         ceilings, creates = [], []
-        async with process(ceiling, dict(os.environ), ceil_url), \
+        async with process(ceiling, dict(os.environ), ceil_url) as ceil_pid, \
                 process(gateway, _gateway_env(dsn, gw_port), gw_url) as pid:
+            ceil_meter, gw_meter = CpuMeter(dsn, ceil_pid), CpuMeter(dsn, pid)
             # Alternated, best of each: the other load on a shared machine comes and goes,
             # and must not fall on one side of the ratio only. An idle server costs nothing.
             for _ in range(rounds):
                 ceilings.append(await load("ceiling: 1 INSERT", ceil_url + "/insert",
-                                           seconds=seconds, closed=concurrency))
+                                           seconds=seconds, closed=concurrency,
+                                           meter=ceil_meter))
                 creates.append(await load("create: saturation", create_url, seconds=seconds,
-                                          closed=concurrency, key=key))
+                                          closed=concurrency, key=key, meter=gw_meter))
             ceiling_result = max(ceilings, key=lambda r: r["rps"])
             saturated = max(creates, key=lambda r: r["rps"])
             half = round(saturated["rps"] / 2, 1)
@@ -215,12 +270,18 @@ async def run(seconds: float, concurrency: int, rounds: int,  # float-ok
             hottest = await profile(pid, create_url, key, seconds, concurrency) \
                 if with_profile else None
     ratio = saturated["rps"] / ceiling_result["rps"] if ceiling_result["rps"] else 0.0
+    ceiling_cpu = min(r["cpu_ms_per_request"] for r in ceilings)
+    create_cpu = min(r["cpu_ms_per_request"] for r in creates)
     return {
         "concurrency": concurrency,
         "rounds": {"ceiling_rps": [r["rps"] for r in ceilings],
                    "create_rps": [r["rps"] for r in creates]},
         "results": [ceiling_result, saturated, paced],
         "create_over_ceiling": round(ratio, 3),
+        # CPU (server + database backends) per request: the ratio the machine would reach
+        # without other load, since at saturation the CPUs are what both runs are bound by.
+        "cpu_ms_per_request": {"ceiling": ceiling_cpu, "create": create_cpu},
+        "cpu_ratio": round(ceiling_cpu / create_cpu, 3) if create_cpu else 0.0,
         "half_rate": half,
         "targets": {"create_over_ceiling": TARGET_RATIO, "aim": AIM_RATIO,
                     "p99_ms_at_half_rate": TARGET_P99_MS},
@@ -237,8 +298,13 @@ def _print(report: dict[str, Any]) -> None:
         print(f"{r['name']:<20}{r['mode']:<22}{r['requests']:>9}{r['errors']:>7}{r['rps']:>9}"
               f"{r['p50_ms']:>9}{r['p99_ms']:>9}")
     paced = report["results"][2]
-    rounds = report["rounds"]
+    rounds, cpu = report["rounds"], report["cpu_ms_per_request"]
     print(f"rounds (req/s): ceiling {rounds['ceiling_rps']}, create {rounds['create_rps']}")
+    ceiling, create = report["results"][0], report["results"][1]
+    print(f"CPU per request (server + PostgreSQL backends): ceiling {cpu['ceiling']} ms, "
+          f"create {cpu['create']} ms; ceiling/create = {report['cpu_ratio']:.0%}; server's "
+          f"share: ceiling {ceiling['server_cpu_share']:.0%}, create "
+          f"{create['server_cpu_share']:.0%}")
     print(f"create / ceiling = {report['create_over_ceiling']:.0%} (target >= "
           f"{TARGET_RATIO:.0%}, aim {AIM_RATIO:.0%}); p99 at {report['half_rate']}/s = "
           f"{paced['p99_ms']} ms (target < {TARGET_P99_MS:g} ms): "

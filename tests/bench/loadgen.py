@@ -39,6 +39,7 @@ class Result:
     rps: float  # float-ok
     p50_ms: float  # float-ok
     p99_ms: float  # float-ok
+    all_requests: int = 0  # warm-up included: what the server did while the process ran
 
 
 @dataclass
@@ -120,16 +121,18 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
     headers.update(dict(h.split(":", 1) for h in args.header))
     target = Target(args.url, headers, args.keyed)
     if args.rate:
-        await open_loop(target, args.rate, args.warmup)
+        warm = await open_loop(target, args.rate, args.warmup)
         started = time.perf_counter()
         tally = await open_loop(target, args.rate, args.seconds)
         mode = f"open loop {args.rate:g}/s"
     else:
-        await closed_loop(target, args.closed, args.warmup)
+        warm = await closed_loop(target, args.closed, args.warmup)
         started = time.perf_counter()
         tally = await closed_loop(target, args.closed, args.seconds)
         mode = f"closed loop x{args.closed}"
-    return asdict(tally.result(args.name, mode, time.perf_counter() - started))
+    result = tally.result(args.name, mode, time.perf_counter() - started)
+    result.all_requests = len(warm.latencies) + len(tally.latencies)
+    return asdict(result)
 
 
 def main() -> None:
