@@ -39,10 +39,11 @@ from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import get_logger
+from settlement.assets import on_chain
 
 log = get_logger(__name__)
 
-BSC_TOKENS = ("USDT_BSC", "USDC_BSC")
+BSC_TOKENS = tuple(asset.id for asset in on_chain("bsc") if not asset.native)
 _DEVNET_TOKENS = {"USDT_BSC": bsc_devnet.USDT_ADDRESS, "USDC_BSC": bsc_devnet.USDC_ADDRESS}
 
 

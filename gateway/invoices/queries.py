@@ -19,14 +19,15 @@ Row = asyncpg.Record
 # A block of BIP-44 indexes for one process (gateway.invoices.indexes), in one round trip.
 NEXT_BSC_INDEXES = "SELECT nextval('bsc_address_index_seq')::integer FROM generate_series(1, $1)"
 
-# The invoice, its options and its `invoice.created` event (with its pending deliveries and
-# the commit-time NOTIFY the watchers and live status wake on) in ONE statement: one round trip
-# inside the request's transaction. Options arrive as one JSON array of objects (one parameter
+# The invoice, its options and its `invoice.created` event (with the commit-time NOTIFY the
+# watchers, live status and webhook workers wake on) in ONE statement: one round trip inside
+# the request's transaction. Options arrive as one JSON array of objects (one parameter
 # instead of eleven arrays: asyncpg encodes array elements one by one); amounts and rates are
 # JSON strings so they reach numeric exactly. The event's data ($22) is the response body, sent
-# as text and cast, so it does not depend on the connection's jsonb codec. The event rows and
-# the notice are the ones gateway.webhooks.outbox.emit writes (tests/webhooks/test_outbox.py);
-# `notified` must be read by the final SELECT, or PostgreSQL never evaluates it.
+# as text and cast, so it does not depend on the connection's jsonb codec. The event row and
+# the notice are the ones gateway.events.outbox.emit writes (its deliveries are written after
+# the commit by the fan-out, migration 0022); `notified` must be read by the final SELECT, or
+# PostgreSQL never evaluates it.
 CREATE_INVOICE = """
 WITH inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
@@ -51,14 +52,7 @@ WITH inv AS (
     INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data)
     SELECT $21::text, inv.merchant_id, 'invoice.created', $23::text, inv.id, $22::text::jsonb
     FROM inv
-    RETURNING id, merchant_id, type
-), dl AS (
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, w.id, ev.merchant_id
-    FROM ev
-    JOIN webhook_endpoints w ON w.merchant_id = ev.merchant_id
-    WHERE w.status = 'enabled'
-      AND (ev.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
+    RETURNING id
 ), notified AS (
     SELECT pg_notify('ccp_events', $24::text) FROM ev
 )

@@ -18,6 +18,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.config import Settings
 from gateway.errors import NotFound
+from gateway.events.outbox import emit, pending_event
 from gateway.invoices import queries as q
 from gateway.invoices.catalog import Catalog
 from gateway.invoices.errors import (
@@ -45,7 +46,6 @@ from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
-from gateway.webhooks.outbox import emit, pending_event
 from settlement.db import Conn
 
 Row = q.Row
