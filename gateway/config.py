@@ -29,10 +29,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from gateway.errors import ConfigError
-from gateway.invoices.assets import ASSET_IDS, parse_asset_list
 from gateway.payments.errors import InvalidExtendedKey
 from gateway.payments.hd import DEV_ACCOUNT_XPUB, validate_xpub
 from gateway.rate_rules import RateRule, parse_fixed_rates, parse_rules
+from settlement.assets import ASSET_IDS, parse_asset_list
 from settlement.payouts.bin import make_bin
 from settlement.payouts.errors import PayoutError
 from settlement.payouts.iban import make_kz_iban

@@ -20,7 +20,6 @@ from gateway.errors import InvalidRequest, NotFound
 from gateway.events import queries as event_queries
 from gateway.events.objects import event_object
 from gateway.events.outbox import EVENT_TYPES
-from gateway.http.pagination import Page
 from gateway.merchants.ids import new_id
 from gateway.webhooks import objects, queries
 from gateway.webhooks.errors import InvalidEventFilter
@@ -141,14 +140,15 @@ async def get_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[s
     return objects.endpoint_object(row)
 
 
-async def list_endpoints(conn: Conn, merchant_id: str, page: Page) -> tuple[list[Any], bool]:
-    if page.starting_after is not None and await queries.select_endpoint(
-        conn, page.starting_after, merchant_id
+async def list_endpoints(conn: Conn, merchant_id: str, starting_after: str | None,
+                         limit: int) -> tuple[list[Any], bool]:
+    """Up to `limit` endpoints after `starting_after` (newest first), and whether more exist."""
+    if starting_after is not None and await queries.select_endpoint(
+        conn, starting_after, merchant_id
     ) is None:
-        raise NotFound(f"No such webhook endpoint: {page.starting_after}",
-                       param="starting_after")
-    rows = await queries.list_endpoints(conn, merchant_id, page.starting_after, page.fetch)
-    return [objects.endpoint_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+        raise NotFound(f"No such webhook endpoint: {starting_after}", param="starting_after")
+    rows = await queries.list_endpoints(conn, merchant_id, starting_after, limit + 1)
+    return [objects.endpoint_object(r) for r in rows[:limit]], len(rows) > limit
 
 
 async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
@@ -166,18 +166,19 @@ async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dic
 
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
-    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None,
-    public_url: str,
+    conn: Conn, merchant_id: str, starting_after: str | None, limit: int, *,
+    type: str | None, invoice_id: str | None, public_url: str,
 ) -> tuple[list[Any], bool]:
-    if page.starting_after is not None and await event_queries.select_event(
-        conn, page.starting_after, merchant_id
+    """Up to `limit` events after `starting_after` (newest first), and whether more exist."""
+    if starting_after is not None and await event_queries.select_event(
+        conn, starting_after, merchant_id
     ) is None:
-        raise NotFound(f"No such event: {page.starting_after}", param="starting_after")
+        raise NotFound(f"No such event: {starting_after}", param="starting_after")
     rows = await event_queries.list_events(
         conn, merchant_id, type=type, invoice_id=invoice_id,
-        starting_after=page.starting_after, limit=page.fetch,
+        starting_after=starting_after, limit=limit + 1,  # one more row tells has_more
     )
-    return [event_object(r, public_url) for r in rows[: page.limit]], len(rows) > page.limit
+    return [event_object(r, public_url) for r in rows[:limit]], len(rows) > limit
 
 
 async def get_event(conn: Conn, merchant_id: str, event_id: str,

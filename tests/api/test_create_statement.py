@@ -1,4 +1,4 @@
-"""The one-statement create path: what it writes, the notice watchers rely on, its caches."""
+"""The create path: what its statement writes, the notice watchers rely on, its caches."""
 
 from __future__ import annotations
 
@@ -33,7 +33,7 @@ async def client(api_client: Callable[..., ApiClient], make_api_key: KeyFactory)
     return api_client(await make_api_key())
 
 
-async def test_one_statement_writes_invoice_event_notice_and_saved_response(
+async def test_create_writes_invoice_event_notice_and_saved_response(
     client: ApiClient, database_url: str, conn: asyncpg.Connection, app_server: RunningApp,
 ) -> None:
     notices: asyncio.Queue[str] = asyncio.Queue()

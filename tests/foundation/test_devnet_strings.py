@@ -5,8 +5,6 @@ code names gateway.devnet nowhere outside gateway/devnet and the dev entry point
 import ast
 from pathlib import Path
 
-import pytest
-
 GATEWAY = Path(__file__).resolve().parents[2] / "gateway"
 ALLOWED = (GATEWAY / "devnet", GATEWAY / "__main__.py")
 
@@ -45,9 +43,5 @@ def test_the_check_finds_a_planted_string(tmp_path: Path) -> None:
     assert devnet_strings(package) == ["gateway/run.py:2: gateway.devnet.startup:devnet_startup"]
 
 
-# Pending: the settings branch removes these (cli.py, run.py, invoices/catalog.py). When this
-# XPASSes, delete the marker so the rule is enforced.
-@pytest.mark.xfail(strict=True, reason="devnet named in string registries until the settings "
-                                      "branch is merged")
 def test_no_production_module_names_the_devnet_in_a_string() -> None:
     assert devnet_strings(GATEWAY) == []
