@@ -16,7 +16,8 @@ import pytest
 from gateway.admin import auth
 from gateway.admin.errors import InvalidForm
 from gateway.cli import main as cli_main
-from gateway.config import SettlementSettings
+from gateway.config import Settings
+from gateway.errors import ConfigError
 from tests.admin.test_console_http import PASSWORD, client, page_csrf, sign_in
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
 
@@ -27,9 +28,7 @@ BODY = {"bank_reference": "HSBK-1"}
 @pytest.fixture(scope="module")
 async def api(database_url: str, tmp_path_factory: pytest.TempPathFactory
               ) -> AsyncIterator[RunningApp]:
-    # A shared token still in the environment must not open anything any more.
-    settings = settings_for_tests(database_url, tmp_path_factory.mktemp("admin-api"),
-                                  settlement=SettlementSettings(admin_token="s3cret"))
+    settings = settings_for_tests(database_url, tmp_path_factory.mktemp("admin-api"))
     async with running_app(settings) as server:
         yield server
 
@@ -183,3 +182,8 @@ async def test_cli_issues_a_token_shown_once(api: RunningApp, database_url: str,
 def test_unknown_role_is_refused() -> None:
     with pytest.raises(InvalidForm):
         auth.parse_role("root")
+
+
+def test_the_shared_token_variable_is_refused_at_start() -> None:
+    with pytest.raises(ConfigError, match=r"GATEWAY_ADMIN_TOKEN .*admin token create"):
+        Settings.from_env({"GATEWAY_ADMIN_TOKEN": "s3cret"})
