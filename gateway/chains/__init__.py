@@ -1,9 +1,8 @@
-"""Chain watchers: BNB Chain (bsc.py) and Solana (solana.py) on shared parts.
+"""Chain watchers: BNB Chain (bsc/) and Solana (solana/) on shared parts.
 
+    bsc/          the BNB Chain watcher (watcher.py, scan.py, evm.py)
+    solana/       the Solana watcher (watcher.py, follow.py, rpc.py, tx.py, match.py, setup.py)
     rpc.py        JSON-RPC transport (web3 AsyncHTTPProvider): timeouts, retries, error mapping
-    evm.py        parsers of EVM blocks and Transfer logs
-    bsc_scan.py   reading BNB Chain block ranges (RPC only)
-    bsc.py        the BNB Chain watcher loop (cursor, reorgs, finality)
     models.py     DetectedTransfer, transfer statuses, BlockRef
     store/        transfers stored once, cursors, recent block hashes (PostgreSQL)
     watched.py    the in-memory watched set, refreshed by LISTEN ccp_events

@@ -25,8 +25,8 @@ import asyncpg
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.settings import KNOWN_CHAINS
@@ -54,7 +54,7 @@ class ChainWatcher(Protocol):
 Factory = Callable[[Settings, asyncpg.Pool, WatchedSet, LifecycleConfig], ChainWatcher]
 WATCHER_FACTORIES: dict[str, str] = {
     "bsc": "gateway.chains.runner:build_bsc",
-    "solana": "gateway.chains.solana_setup:build_solana",
+    "solana": "gateway.chains.solana.setup:build_solana",
 }
 
 

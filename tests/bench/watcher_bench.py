@@ -32,8 +32,8 @@ from typing import Any
 
 import asyncpg
 
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.rpc import RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.db.pool import create_pool

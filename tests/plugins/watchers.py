@@ -25,8 +25,8 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.devnet import bsc as devnet_bsc

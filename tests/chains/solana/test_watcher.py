@@ -16,16 +16,16 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gateway.chains.solana_follow import cursor_name
-from gateway.chains.solana_match import associated_token_account
-from gateway.chains.solana_rpc import CONFIRMED, SolanaRpc
-from gateway.chains.solana_setup import SolanaRunning, resolve_treasury
+from gateway.chains.solana.follow import cursor_name
+from gateway.chains.solana.match import associated_token_account
+from gateway.chains.solana.rpc import CONFIRMED, SolanaRpc
+from gateway.chains.solana.setup import SolanaRunning, resolve_treasury
 from gateway.devnet.solana.wallet import pay_uri
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import build_catalog
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.payments.references import new_reference
-from tests.chains.solana_support import (
+from tests.chains.solana.solana_support import (
     FAULTS,
     FaultyProxy,
     KnowsNothing,

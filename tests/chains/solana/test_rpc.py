@@ -17,14 +17,14 @@ from aiohttp import web
 from gateway.chains.errors import MalformedResponse, NodeError
 from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.chains.rpc import RetryPolicy
-from gateway.chains.solana import DROP_AFTER_SLOTS, SolanaWatcher
-from gateway.chains.solana_follow import collect, covered
-from gateway.chains.solana_match import build_treasury
-from gateway.chains.solana_rpc import CONFIRMED, SignatureInfo, SolanaRpc
+from gateway.chains.solana.follow import collect, covered
+from gateway.chains.solana.match import build_treasury
+from gateway.chains.solana.rpc import CONFIRMED, SignatureInfo, SolanaRpc
+from gateway.chains.solana.watcher import DROP_AFTER_SLOTS, SolanaWatcher
 from gateway.chains.store import service as store
 from gateway.errors import RpcError, RpcTimeout
 from gateway.lifecycle.service import LifecycleConfig
-from tests.chains.solana_support import KnowsNothing
+from tests.chains.solana.solana_support import KnowsNothing
 from tests.plugins.app import free_port
 from tests.plugins.local_server import serve
 

@@ -16,9 +16,9 @@ from typing import Any
 import asyncpg
 
 from gateway.chains.rpc import RetryPolicy
-from gateway.chains.solana import References, SolanaWatcher, SolanaWatchOptions
-from gateway.chains.solana_match import Treasury, build_treasury
-from gateway.chains.solana_rpc import SolanaRpc
+from gateway.chains.solana.match import Treasury, build_treasury
+from gateway.chains.solana.rpc import SolanaRpc
+from gateway.chains.solana.watcher import References, SolanaWatcher, SolanaWatchOptions
 from gateway.config import Settings
 from gateway.errors import ConfigError, RpcError, RpcTimeout
 from gateway.invoices.catalog import TOKEN_SETTINGS, TREASURY_SETTING, Catalog, build_catalog

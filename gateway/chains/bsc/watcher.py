@@ -3,7 +3,7 @@ reorgs, and hands every touched invoice to the lifecycle in the same transaction
 
 One step:
 1. wait until the watched set is live and current (gateway.chains.watched);
-2. read the cursor; scan cursor+1 .. min(head, cursor+span) (gateway.chains.bsc_scan);
+2. read the cursor; scan cursor+1 .. min(head, cursor+span) (gateway.chains.bsc.scan);
    - the first block's parentHash is not the cursor's hash: a reorg. Walk back through the
      stored recent hashes to the highest block the node still has (the fork point), mark
      transfers above it removed, move the cursor there, re-apply touched invoices; the next
@@ -32,7 +32,7 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from gateway.chains.bsc_scan import CHAIN, BscScanner, Scan, Seen, Span
+from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.models import BlockRef
 from gateway.chains.recent import RecentTransfers

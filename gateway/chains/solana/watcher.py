@@ -5,7 +5,7 @@ token account per configured mint):
 
 1. detection at `confirmed`: the account's new signatures since its confirmed cursor
    (getSignaturesForAddress, paged), their transactions (getTransaction jsonParsed, v0,
-   batched), the payments in them (gateway.chains.solana_match: recipient, mint, post - pre,
+   batched), the payments in them (gateway.chains.solana.match: recipient, mint, post - pre,
    meta.err), matched to invoices by reference key through the in-memory watched set. The
    transfers, the lifecycle (an invoice paid in full becomes `processing`) and the cursor
    commit in one transaction per batch;
@@ -36,12 +36,12 @@ from typing import Protocol
 
 import asyncpg
 
-from gateway.chains import solana_follow as follow
-from gateway.chains import solana_queries as sq
 from gateway.chains.models import BlockRef, DetectedTransfer
-from gateway.chains.solana_match import CHAIN, Treasury, detect
-from gateway.chains.solana_rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
-from gateway.chains.solana_tx import SolanaTx, parse_transaction
+from gateway.chains.solana import follow
+from gateway.chains.solana import queries as sq
+from gateway.chains.solana.match import CHAIN, Treasury, detect
+from gateway.chains.solana.rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
+from gateway.chains.solana.tx import SolanaTx, parse_transaction
 from gateway.chains.store import service as store
 from gateway.errors import ChainError
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
