@@ -2,7 +2,7 @@
 
 A chain watcher (BNB Chain here, Solana alongside) only fetches, parses and reports
 `DetectedTransfer`s plus finality and removal of what it reported; storing, the exactly-once
-guarantee and the invoice lifecycle are shared (`gateway.chains.store`, `gateway.lifecycle`).
+guarantee and the invoice lifecycle are shared (`gateway.transfers`, `gateway.lifecycle`).
 
 Transfer statuses:
 

@@ -24,7 +24,7 @@ from typing import Any
 
 import asyncpg
 
-from gateway.chains.store import service as store
+from gateway.chains import queries as q
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -111,7 +111,7 @@ class WatchedSet:
         self._added_during_reload = []
         try:
             async with self.pool.acquire() as conn:
-                rows = await store.watched_rows(conn)
+                rows = await q.select_watched(conn)
             added = self._added_during_reload
         finally:
             self._added_during_reload = None
@@ -131,7 +131,7 @@ class WatchedSet:
 
     async def _fetch_one(self, invoice_id: str) -> None:
         async with self.pool.acquire() as conn:
-            row = await store.watched_row(conn, invoice_id)
+            row = await q.select_watched_one(conn, invoice_id)
         if row is not None:
             self._add(row["id"], row["bsc_address"], row["solana_reference"])
 

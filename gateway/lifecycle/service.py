@@ -19,7 +19,6 @@ from datetime import datetime
 import asyncpg
 
 from gateway.chains.models import Disposition, TransferStatus
-from gateway.chains.store import queries as store_q
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.assets import ASSETS
 from gateway.invoices.models import Invoice, PaymentOption
@@ -30,6 +29,7 @@ from gateway.lifecycle.booking import book_settlement
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
+from gateway.transfers import queries as store_q
 from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 

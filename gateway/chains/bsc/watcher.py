@@ -36,12 +36,12 @@ from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.models import BlockRef
 from gateway.chains.recent import RecentTransfers
-from gateway.chains.store import service as store
-from gateway.chains.store.service import BlockLink, Cursor
 from gateway.chains.watched import WatchedSet
 from gateway.errors import RpcError, RpcTimeout
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
+from gateway.transfers import store
+from gateway.transfers.store import BlockLink, Cursor
 
 log = get_logger(__name__)
 _REORG_WINDOW = 32  # blocks compared per round trip while walking back to the fork point

@@ -1,4 +1,4 @@
-"""SQL the Solana watcher needs beyond the shared transfer store (gateway.chains.store)."""
+"""SQL the Solana watcher needs beyond the shared transfer store (gateway.transfers)."""
 
 from __future__ import annotations
 

@@ -42,10 +42,10 @@ from gateway.chains.solana import queries as sq
 from gateway.chains.solana.match import CHAIN, Treasury, detect
 from gateway.chains.solana.rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
 from gateway.chains.solana.tx import SolanaTx, parse_transaction
-from gateway.chains.store import service as store
 from gateway.errors import ChainError
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
+from gateway.transfers import store
 from settlement.db import Conn
 
 log = get_logger(__name__)

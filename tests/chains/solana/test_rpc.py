@@ -21,9 +21,9 @@ from gateway.chains.solana.follow import collect, covered
 from gateway.chains.solana.match import build_treasury
 from gateway.chains.solana.rpc import CONFIRMED, SignatureInfo, SolanaRpc
 from gateway.chains.solana.watcher import DROP_AFTER_SLOTS, SolanaWatcher
-from gateway.chains.store import service as store
 from gateway.errors import RpcError, RpcTimeout
 from gateway.lifecycle.service import LifecycleConfig
+from gateway.transfers import store
 from tests.chains.solana.solana_support import KnowsNothing
 from tests.plugins.app import free_port
 from tests.plugins.local_server import serve

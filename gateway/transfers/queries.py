@@ -86,17 +86,6 @@ SELECT number, hash FROM chain_blocks WHERE chain = $1 AND number BETWEEN $2 AND
 DELETE_BLOCKS_ABOVE = "DELETE FROM chain_blocks WHERE chain = $1 AND number > $2"
 PRUNE_BLOCKS_BELOW = "DELETE FROM chain_blocks WHERE chain = $1 AND number < $2"
 SELECT_LOWEST_BLOCK = "SELECT min(number) FROM chain_blocks WHERE chain = $1"
-# The watched set: open invoices and expired ones inside their monitoring window (at most
-# MAX_MONITORING_DAYS old, so the expired-invoice index bounds the scan).
-SELECT_WATCHED = """
-SELECT id, bsc_address, solana_reference FROM invoices
-WHERE status IN ('new', 'processing')
-UNION ALL
-SELECT id, bsc_address, solana_reference FROM invoices
-WHERE status = 'expired' AND expires_at > now() - interval '31 days'
-  AND now() < expires_at + monitoring_window
-"""
-SELECT_WATCHED_ONE = "SELECT id, bsc_address, solana_reference FROM invoices WHERE id = $1"
 SELECT_INVOICE_TRANSFERS = """
 SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
 """
@@ -175,12 +164,3 @@ async def select_lowest_block(conn: Conn, chain: str) -> int | None:
 
 async def select_invoice_transfers(conn: Conn, invoice_id: str) -> list[Row]:
     return list(await conn.fetch(SELECT_INVOICE_TRANSFERS, invoice_id))
-
-
-async def select_watched(conn: Conn) -> list[Row]:
-    return list(await conn.fetch(SELECT_WATCHED))
-
-
-async def select_watched_one(conn: Conn, invoice_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_WATCHED_ONE, invoice_id)
-    return row

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from gateway.chains.errors import ReorgTooDeep, StaleCursor
 from gateway.chains.models import BlockRef, DetectedTransfer, TransferStatus, move
-from gateway.chains.store import queries as q
+from gateway.transfers import queries as q
 from settlement.db import Conn
 
 
@@ -141,12 +141,3 @@ async def finalize_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]
 async def prune_history(conn: Conn, chain: str, below: int) -> None:
     """Forget block hashes below `below` (they are final; no reorg reaches them)."""
     await q.prune_blocks_below(conn, chain, below)
-
-
-async def watched_rows(conn: Conn) -> list[q.Row]:
-    """id, bsc_address, solana_reference of every invoice a watcher must watch."""
-    return await q.select_watched(conn)
-
-
-async def watched_row(conn: Conn, invoice_id: str) -> q.Row | None:
-    return await q.select_watched_one(conn, invoice_id)

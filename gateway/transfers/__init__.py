@@ -1,0 +1,5 @@
+"""Transfers: the chain facts as stored (chain_transfers, chain_cursors, chain_blocks).
+
+    queries.py   the SQL (the only writer of those tables)
+    store.py     transfers stored once, cursors, recent block hashes, finality, reorg removal
+"""
