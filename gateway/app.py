@@ -27,7 +27,7 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.webhooks:setup",
     "gateway.settlement_admin:setup",
     "gateway.admin:setup",
-    "gateway.chains.runner:setup",
+    "gateway.pipeline:setup",
 )
 
 

@@ -25,7 +25,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.admin.cli",
     "gateway.devnet.cli",
     "gateway.webhooks.cli",
-    "gateway.chains.runner",
+    "gateway.pipeline",
 )
 
 

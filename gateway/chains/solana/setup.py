@@ -85,7 +85,7 @@ def options_for(settings: Settings) -> SolanaWatchOptions:
 
 
 class SolanaRunning:
-    """The runner's handle (gateway.chains.runner.ChainWatcher): checks the mints on the
+    """The runner's handle (gateway.pipeline.ChainWatcher): checks the mints on the
     cluster (retrying while the node is unreachable), then follows the chain."""
 
     def __init__(self, settings: Settings, pool: asyncpg.Pool, references: References,

@@ -53,7 +53,7 @@ class ChainWatcher(Protocol):
 
 Factory = Callable[[Settings, asyncpg.Pool, WatchedSet, LifecycleConfig], ChainWatcher]
 WATCHER_FACTORIES: dict[str, str] = {
-    "bsc": "gateway.chains.runner:build_bsc",
+    "bsc": "gateway.pipeline:build_bsc",
     "solana": "gateway.chains.solana.setup:build_solana",
 }
 
