@@ -6,9 +6,11 @@ Each chain runs under its own leader lock (`watcher:<chain>`), the expiry sweepe
 others stand by (gateway.chains.leader). A chain's watched set and RPC client exist only
 while its process leads.
 
-A chain plugs in through WATCHER_FACTORIES: "module:function" taking
-(settings, pool, watched, lifecycle) and returning an object with `async run()` and
-`async close()`. The Solana watcher adds its line here.
+The chain path is composed here, one way: a watcher (gateway.chains) emits facts into the
+one sink (gateway.transfers.sink), which stores them and applies the lifecycle
+(gateway.lifecycle, handed to the sink here) in one transaction; settling books in
+settlement. A chain plugs in through WATCHER_FACTORIES: "module:function" taking
+(settings, sink, watched) and returning an object with `async run()` and `async close()`.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.chains.bsc.scan import BscScanner
 from gateway.chains.bsc.watcher import BscConfig, BscWatcher
+from gateway.chains.facts import FactSink
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.settings import KNOWN_CHAINS
@@ -37,8 +40,10 @@ from gateway.devnet import bsc as bsc_devnet
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig
+from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
+from gateway.transfers.sink import TransferSink
+from settlement.db import Conn
 
 log = get_logger(__name__)
 
@@ -51,7 +56,7 @@ class ChainWatcher(Protocol):
     async def close(self) -> None: ...
 
 
-Factory = Callable[[Settings, asyncpg.Pool, WatchedSet, LifecycleConfig], ChainWatcher]
+Factory = Callable[[Settings, FactSink, WatchedSet], ChainWatcher]
 WATCHER_FACTORIES: dict[str, str] = {
     "bsc": "gateway.pipeline:build_bsc",
     "solana": "gateway.chains.solana.setup:build_solana",
@@ -82,8 +87,7 @@ class _BscRunning:
         await self.rpc.close()
 
 
-def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
-              lifecycle: LifecycleConfig) -> ChainWatcher:
+def build_bsc(settings: Settings, sink: FactSink, watched: WatchedSet) -> ChainWatcher:
     c = settings.chains
     rpc = RpcClient(settings.bsc_rpc_url, timeout=c.rpc_timeout_ms / 1000,
                     retry=RetryPolicy(attempts=c.rpc_retries, base_delay=c.backoff_ms / 1000,
@@ -97,7 +101,7 @@ def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
         recent=c.recent_blocks,
     )
     scanner = BscScanner(rpc, config.tokens, watched)
-    return _BscRunning(BscWatcher(config, pool, scanner, lifecycle), rpc)
+    return _BscRunning(BscWatcher(config, sink, scanner), rpc)
 
 
 def _factory(chain: str) -> Factory:
@@ -113,6 +117,15 @@ def lifecycle_config(settings: Settings) -> LifecycleConfig:
     return LifecycleConfig(public_url=settings.public_url)
 
 
+def fact_sink(pool: asyncpg.Pool, lifecycle: LifecycleConfig) -> TransferSink:
+    """The one sink every watcher emits into, applying the lifecycle to what it stores."""
+
+    async def apply(conn: Conn, invoice_ids: set[str]) -> None:
+        await apply_invoices(conn, invoice_ids, lifecycle)
+
+    return TransferSink(pool, apply)
+
+
 async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
     """Lead-or-stand-by for one chain until cancelled."""
     dsn = database_url(settings)
@@ -121,7 +134,7 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 
     async def work() -> None:
         watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
-        watcher = factory(settings, pool, watched, lifecycle_config(settings))
+        watcher = factory(settings, fact_sink(pool, lifecycle_config(settings)), watched)
         listener = asyncio.ensure_future(watched.run())
         try:
             await watcher.run()

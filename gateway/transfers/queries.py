@@ -86,6 +86,22 @@ SELECT number, hash FROM chain_blocks WHERE chain = $1 AND number BETWEEN $2 AND
 DELETE_BLOCKS_ABOVE = "DELETE FROM chain_blocks WHERE chain = $1 AND number > $2"
 PRUNE_BLOCKS_BELOW = "DELETE FROM chain_blocks WHERE chain = $1 AND number < $2"
 SELECT_LOWEST_BLOCK = "SELECT min(number) FROM chain_blocks WHERE chain = $1"
+# The slow path of reference matching, taken only for a payment whose account keys matched
+# nothing in a watcher's in-memory watched set: an invoice created a moment ago whose notice
+# has not arrived yet, or one no longer watched (settled, cancelled, past its monitoring
+# window), so the money is tied to it (and classified by the lifecycle) instead of left
+# unmatched.
+SELECT_INVOICES_BY_REFERENCE = """
+SELECT solana_reference, id FROM invoices WHERE solana_reference = ANY($1::text[])
+"""
+# Not-yet-final transfers (the Solana finality sweep); the partial index
+# chain_transfers_open (chain, block_number) WHERE status = 'detected' serves it.
+SELECT_OPEN_TRANSACTIONS = """
+SELECT DISTINCT tx_hash, block_number FROM chain_transfers
+WHERE chain = $1 AND status = 'detected'
+ORDER BY block_number, tx_hash
+LIMIT $2
+"""
 SELECT_INVOICE_TRANSFERS = """
 SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
 """
@@ -164,3 +180,13 @@ async def select_lowest_block(conn: Conn, chain: str) -> int | None:
 
 async def select_invoice_transfers(conn: Conn, invoice_id: str) -> list[Row]:
     return list(await conn.fetch(SELECT_INVOICE_TRANSFERS, invoice_id))
+
+
+async def select_invoices_by_reference(conn: Conn, keys: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch(SELECT_INVOICES_BY_REFERENCE, list(keys))
+    return {r["solana_reference"]: r["id"] for r in rows}
+
+
+async def select_open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
+    rows = await conn.fetch(SELECT_OPEN_TRANSACTIONS, chain, limit)
+    return [(r["tx_hash"], r["block_number"]) for r in rows]

@@ -1,38 +1,21 @@
-"""The transfer store every watcher reports to: transfers stored once, the cursor, recent
-block hashes, finality and reorg removal. No SQL here (see queries.py).
+"""The transfer store behind the fact sink: transfers stored once, the cursors, recent block
+hashes, finality and reorg removal. No SQL here (see queries.py).
 
 Each function runs in the caller's transaction and returns the ids of the invoices whose
-transfers changed, which the caller hands to `gateway.lifecycle.service.apply_invoices` in
-the same transaction: the chain facts, the cursor and the invoice transitions commit
-together or not at all, so a crash anywhere resumes from PostgreSQL exactly once.
+transfers changed, which the sink (sink.py) hands to the lifecycle in the same transaction:
+the chain facts, the cursor and the invoice transitions commit together or not at all, so a
+crash anywhere resumes from PostgreSQL exactly once.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 
 from gateway.chains.errors import ReorgTooDeep, StaleCursor
+from gateway.chains.facts import BlockLink, Cursor, Facts
 from gateway.chains.models import BlockRef, DetectedTransfer, TransferStatus, move
 from gateway.transfers import queries as q
 from settlement.db import Conn
-
-
-@dataclass(frozen=True, slots=True)
-class Cursor:
-    chain: str
-    block: BlockRef
-    finalized_number: int
-    position: str | None
-
-
-@dataclass(frozen=True, slots=True)
-class BlockLink:
-    """A followed block: its number, hash and parent hash (for the reorg check)."""
-
-    number: int
-    hash: str
-    parent_hash: str
 
 
 def _columns(transfers: Sequence[DetectedTransfer]) -> list[list[object]]:
@@ -141,3 +124,35 @@ async def finalize_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]
 async def prune_history(conn: Conn, chain: str, below: int) -> None:
     """Forget block hashes below `below` (they are final; no reorg reaches them)."""
     await q.prune_blocks_below(conn, chain, below)
+
+
+async def store_facts(conn: Conn, facts: Facts) -> set[str]:
+    """Store one batch of facts in the order `Facts` documents; the invoices touched."""
+    chain = facts.chain
+    if facts.cursor is not None:
+        await claim_cursor(conn, facts.cursor, facts.expected)
+    touched: set[str] = set()
+    if facts.rolled_back_to is not None:
+        touched |= await rollback_to(conn, chain, facts.rolled_back_to)
+    touched |= await record_transfers(conn, chain, facts.seen)
+    touched |= await remove_transactions(conn, chain, facts.removed)
+    if facts.final_through is not None:
+        touched |= await finalize_through(conn, chain, facts.final_through)
+    touched |= await finalize_transactions(conn, chain, facts.final)
+    if facts.cursor is not None:
+        await advance(conn, facts.cursor, facts.followed)
+        if facts.moved_to is not None:
+            await set_cursor(conn, facts.cursor, facts.moved_to, position=facts.moved_to.hash)
+    if facts.forget_below is not None:
+        await prune_history(conn, chain, facts.forget_below)
+    return touched
+
+
+async def open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
+    """(tx hash, block) with transfers still `detected`, oldest first."""
+    return await q.select_open_transactions(conn, chain, limit)
+
+
+async def invoices_by_reference(conn: Conn, keys: Sequence[str]) -> dict[str, str]:
+    """reference -> invoice id for the keys that are some invoice's Solana reference."""
+    return await q.select_invoices_by_reference(conn, keys) if keys else {}

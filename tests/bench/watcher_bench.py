@@ -39,6 +39,7 @@ from gateway.chains.watched import WatchedSet
 from gateway.db.pool import create_pool
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import configure_logging
+from gateway.pipeline import fact_sink
 from tests.bench import watcher_fakenode as node
 from tests.bench.support import bench_server
 from tests.plugins.db import fresh_database
@@ -89,8 +90,8 @@ async def watcher(url: str, rpc_url: str, *, poll: float, span: int
     rpc = RpcClient(rpc_url, timeout=30)
     config = BscConfig(rpc_url=rpc_url, tokens=TOKENS, poll_interval=poll, start_block=1,
                        span=span, confirmations=2)
-    bsc = BscWatcher(config, pool, BscScanner(rpc, TOKENS, watched),
-                     LifecycleConfig("http://bench"))
+    bsc = BscWatcher(config, fact_sink(pool, LifecycleConfig("http://bench")),
+                     BscScanner(rpc, TOKENS, watched))
     tasks = [asyncio.ensure_future(watched.run()), asyncio.ensure_future(bsc.run())]
     try:
         yield bsc, pool

@@ -36,6 +36,7 @@ from gateway.lifecycle.scheduler import Sweeper
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import random_token
+from gateway.pipeline import fact_sink
 from tests.plugins.app import (
     TEST_IBAN,
     ApiClient,
@@ -117,8 +118,9 @@ async def running_bsc_watcher(pool: asyncpg.Pool, dsn: str, rpc_url: str, public
                     retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.3))
     settings = {"poll_interval": poll, "backoff": 0.05, "backoff_cap": 0.5,
                 "confirmations": 2, **config}
-    watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings), pool,
-                         BscScanner(rpc, DEVNET_TOKENS, watched), LifecycleConfig(public_url))
+    watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings),
+                         fact_sink(pool, LifecycleConfig(public_url)),
+                         BscScanner(rpc, DEVNET_TOKENS, watched))
     jobs = [watched.run(), watcher.run()]
     if sweep:
         jobs.append(Sweeper(pool, LifecycleConfig(public_url), interval=0.2).run())

@@ -25,6 +25,7 @@ from gateway.errors import ConfigError
 from gateway.invoices.catalog import build_catalog
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.payments.references import new_reference
+from gateway.pipeline import fact_sink
 from tests.chains.solana.solana_support import (
     FAULTS,
     FaultyProxy,
@@ -255,8 +256,9 @@ async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
         db_pool: asyncpg.Pool, solana_app: RunningApp) -> None:
     _, client = shop
     await watcher.stop()
-    running = SolanaRunning(solana_app.settings, db_pool, KnowsNothing(),
-                            LifecycleConfig(public_url=solana_app.url))
+    running = SolanaRunning(solana_app.settings,
+                            fact_sink(db_pool, LifecycleConfig(public_url=solana_app.url)),
+                            KnowsNothing())
     try:
         lonely = await running.watcher()
         invoice = await create_invoice(client, 100_000, ["USDC_SOL"])  # 2 USDC
