@@ -29,7 +29,7 @@ from gateway.lifecycle.booking import book_settlement
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
-from gateway.transfers import queries as store_q
+from gateway.transfers import store as transfers
 from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 
@@ -108,10 +108,10 @@ def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
 async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
                       ) -> list[Payment]:
     payments = [Payment.from_row(r) for r in
-                await store_q.select_invoice_transfers(conn, row["id"])]
+                await transfers.invoice_transfers(conn, row["id"])]
     fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
     if fresh:
-        await q.classify_transfers(conn, [p.id for p in fresh],
+        await transfers.classify(conn, [p.id for p in fresh],
                                    [str(p.disposition) for p in fresh], [p.value for p in fresh])
         wrong = [p.id for p in fresh if p.disposition is Disposition.WRONG_ASSET]
         if wrong:
@@ -164,7 +164,7 @@ class _Carrier:
         await book_settlement(self.conn, invoice_id=self.row["id"],
                               merchant_id=self.row["merchant_id"], received=received,
                               kzt_gross=kzt_gross, at=at)
-        await q.unapply_open_credits(self.conn, self.row["id"])
+        await transfers.unapply_open_credits(self.conn, self.row["id"])
 
     async def _step(self, step: Step, decision: Decision, payments: Sequence[Payment],
                     now: datetime) -> None:

@@ -102,6 +102,18 @@ WHERE chain = $1 AND status = 'detected'
 ORDER BY block_number, tx_hash
 LIMIT $2
 """
+# How the lifecycle counted a transfer, decided once (set only while still NULL).
+CLASSIFY_TRANSFERS = """
+UPDATE chain_transfers AS t SET disposition = c.disposition, value_tiyn = c.value_tiyn
+FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS c(id, disposition, value_tiyn)
+WHERE t.id = c.id AND t.disposition IS NULL
+"""
+# At settlement, credited transfers that are not final yet are no longer part of the sale
+# (the booking covers the final ones): they become refundable, unapplied payments.
+UNAPPLY_OPEN_CREDITS = """
+UPDATE chain_transfers SET disposition = 'unapplied'
+WHERE invoice_id = $1 AND disposition = 'credited' AND status = 'detected'
+"""
 SELECT_INVOICE_TRANSFERS = """
 SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
 """
@@ -190,3 +202,12 @@ async def select_invoices_by_reference(conn: Conn, keys: Sequence[str]) -> dict[
 async def select_open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
     rows = await conn.fetch(SELECT_OPEN_TRANSACTIONS, chain, limit)
     return [(r["tx_hash"], r["block_number"]) for r in rows]
+
+
+async def classify_transfers(conn: Conn, ids: Sequence[int], dispositions: Sequence[str],
+                             values: Sequence[int | None]) -> None:
+    await conn.execute(CLASSIFY_TRANSFERS, list(ids), list(dispositions), list(values))
+
+
+async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
+    await conn.execute(UNAPPLY_OPEN_CREDITS, invoice_id)

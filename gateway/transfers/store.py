@@ -148,6 +148,23 @@ async def store_facts(conn: Conn, facts: Facts) -> set[str]:
     return touched
 
 
+
+async def invoice_transfers(conn: Conn, invoice_id: str) -> list[q.Row]:
+    """Every stored transfer of the invoice, in chain order."""
+    return await q.select_invoice_transfers(conn, invoice_id)
+
+
+async def classify(conn: Conn, ids: Sequence[int], dispositions: Sequence[str],
+                   values: Sequence[int | None]) -> None:
+    """Record how the lifecycle counted fresh transfers (their disposition and value)."""
+    await q.classify_transfers(conn, ids, dispositions, values)
+
+
+async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
+    """At settlement: credited transfers not final yet leave the sale (unapplied)."""
+    await q.unapply_open_credits(conn, invoice_id)
+
+
 async def open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
     """(tx hash, block) with transfers still `detected`, oldest first."""
     return await q.select_open_transactions(conn, chain, limit)
