@@ -1,5 +1,5 @@
-"""SQL of the payment lifecycle: the invoice lock, its guarded state update, the merchant's
-fee and the expiry / monitoring sweep (transfers are written by gateway.transfers).
+"""SQL of the payment lifecycle: the invoice lock, its guarded state update and the expiry /
+monitoring sweep (transfers are written by gateway.transfers).
 
 The state update is guarded by `WHERE status = $expected`: a writer that lost a race gets
 None and nothing is overwritten (the caller holds the row lock, so that means a bug).
@@ -24,7 +24,6 @@ SET status = $3, exception = $4, amount_paid = $5,
 WHERE id = $1 AND status = $2
 RETURNING *
 """
-SELECT_MERCHANT_FEE = "SELECT fee_bps, fee_fixed FROM merchants WHERE id = $1"
 # Open invoices whose expiry or monitoring window has passed (index invoices_open_expiry).
 SELECT_DUE = """
 SELECT id FROM invoices
@@ -50,11 +49,6 @@ async def update_invoice_state(conn: Conn, invoice_id: str, expected: str, targe
                                exception: str | None, amount_paid: int) -> Row | None:
     row: Row | None = await conn.fetchrow(UPDATE_INVOICE_STATE, invoice_id, expected, target,
                                           exception, amount_paid)
-    return row
-
-
-async def select_merchant_fee(conn: Conn, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_MERCHANT_FEE, merchant_id)
     return row
 
 
