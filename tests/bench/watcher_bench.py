@@ -40,6 +40,7 @@ from gateway.db.pool import create_pool
 from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import configure_logging
 from gateway.pipeline import fact_sink
+from settlement.fees.service import set_fee_schedule
 from tests.bench import watcher_fakenode as node
 from tests.bench.support import bench_server
 from tests.plugins.db import fresh_database
@@ -74,6 +75,8 @@ async def seeded_database(server: str, open_invoices: int) -> str:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(SEED_MERCHANT, "mch_benchshop01")
+        # The schedule is the one fee source of booking (settlement.fees).
+        await set_fee_schedule(conn, "mch_benchshop01", bps=100)
         await conn.execute(SEED_INVOICES, "mch_benchshop01", open_invoices)
         await conn.execute(SEED_OPTIONS, "mch_benchshop01")
         await conn.execute("ANALYZE")
