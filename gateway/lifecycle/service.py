@@ -25,13 +25,13 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
-from gateway.lifecycle.booking import book_settlement
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
 from gateway.transfers import store as transfers
 from gateway.webhooks.outbox import emit
 from settlement.db import Conn
+from settlement.invoice_booking import book_settlement
 
 log = get_logger(__name__)
 Row = asyncpg.Record

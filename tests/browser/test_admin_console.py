@@ -29,12 +29,12 @@ from gateway.admin import auth
 from gateway.admin.settings import AdminSettings
 from gateway.chains.models import DetectedTransfer
 from gateway.invoices.states import InvoiceStatus
-from gateway.lifecycle.booking import book_settlement
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import new_id
 from gateway.settlement_admin.settings import SettlementSettings
 from gateway.transfers.store import record_transfers
 from settlement.db import Conn
+from settlement.invoice_booking import book_settlement
 from settlement.payouts.bin import make_bin
 from settlement.payouts.iban import make_kz_iban
 from tests.browser.support import advance

@@ -1,7 +1,8 @@
 """The one ledger entry of a settled invoice (`invoice:<id>:settlement`).
 
-Written in the transaction that moves the invoice to `settled`, never earlier (nothing is
-booked before finality). The entry is `settlement.booking.invoice_settlement_postings`:
+Booked by the lifecycle in the transaction that moves the invoice to `settled`, never
+earlier (nothing is booked before finality). The entry extends
+`settlement.booking.invoice_settlement_postings`:
 
     Dr custody:<chain>:<asset>       units received (final, credited transfers)
     Cr fx_position:<chain>:<asset>   the same
@@ -23,10 +24,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from gateway.lifecycle.errors import BookingError
 from settlement import ledger
 from settlement.booking import invoice_settlement_postings
 from settlement.db import Conn
+from settlement.errors import BookingError
 from settlement.fees.service import fee_for_invoice
 from settlement.ledger import JournalEntry, Posting, credit, custody_of, debit, fx_position
 from settlement.money import Money, currency
