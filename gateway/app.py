@@ -20,6 +20,7 @@ DOMAIN_SETUPS: tuple[str, ...] = (
     "gateway.rates:setup",
     "gateway.http.api:setup",
     "gateway.invoices.routes:setup",
+    "gateway.lifecycle.routes:setup",
     "gateway.invoices.qr:setup",
     "gateway.openapi:setup",
     "gateway.live:setup",

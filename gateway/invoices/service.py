@@ -1,12 +1,12 @@
-"""Invoice rules: create (quotes locked, deposit targets assigned), read, list, cancel, and the
-guarded status change every later lifecycle step (chain watchers, expiry) goes through.
+"""Invoice rules: create (quotes locked, deposit targets assigned), read and list. Every
+status change after creation (cancel, payments, expiry) is the lifecycle's (gateway.lifecycle).
 
 No SQL here (see queries.py). Creation is ONE statement (queries.CREATE_INVOICE): the invoice,
 its options, its `invoice.created` event (deliveries, NOTIFY) and, with an Idempotency-Key,
 the key's claim and saved response commit together in one round trip. Everything the statement
 needs is computed here first: the deposit address from a reserved index (indexes.py), the
 quotes, the URIs, the timestamps (this process's clock) and the response bytes, which are also
-the event's data and the saved response. Other writers run in the caller's transaction.
+the event's data and the saved response.
 """
 
 from __future__ import annotations
@@ -26,10 +26,7 @@ from gateway.http.idempotency import (
 from gateway.invoices import queries as q
 from gateway.invoices.catalog import Catalog
 from gateway.invoices.errors import (
-    IllegalTransition,
     MerchantSuspended,
-    NotCancellable,
-    StaleTransition,
 )
 from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
@@ -43,14 +40,14 @@ from gateway.invoices.quotes import (
     lock_quotes,
     message_for,
 )
-from gateway.invoices.serializers import dumps, invoice_json, invoice_object
-from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
+from gateway.invoices.serializers import dumps, invoice_json
+from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
-from gateway.webhooks.outbox import emit, pending_event
+from gateway.webhooks.outbox import pending_event
 from settlement.db import Conn
 
 Row = q.Row
@@ -219,39 +216,3 @@ async def list_invoices(conn: Conn, merchant_id: str, filters: ListFilter,
         created_lte=filters.created_lte, after=after, limit=fetch,
     )
     return await _with_options(conn, rows)
-
-
-async def cancel_invoice(conn: Conn, deps: InvoiceDeps, merchant_id: str,
-                         invoice_id: str) -> Invoice:
-    """new -> cancelled while nothing is paid; the `invoice.cancelled` event in the same txn."""
-    row = await q.select_invoice_for_update(conn, invoice_id, merchant_id)
-    if row is None:
-        raise _missing(invoice_id)
-    if row["amount_paid"] > 0:
-        raise NotCancellable("A payment was already received for this invoice.")
-    try:
-        updated = await change_status(conn, invoice_id, row["status"], InvoiceStatus.CANCELLED)
-    except (IllegalTransition, StaleTransition) as exc:
-        raise NotCancellable(f"Invoice is {row['status']} and can no longer be cancelled.") \
-            from exc
-    invoice = (await _with_options(conn, [updated]))[0]
-    await emit(conn, merchant_id=merchant_id, type="invoice.cancelled",
-               data=invoice_object(invoice, deps.public_url))
-    return invoice
-
-
-async def change_status(conn: Conn, invoice_id: str, expected: InvoiceStatus | str,
-                        target: InvoiceStatus, *,
-                        exception: InvoiceException | None = None) -> Row:
-    """Guarded status change: legal per states.ALLOWED and only if still in `expected`.
-
-    Raises IllegalTransition for a move the lifecycle forbids and StaleTransition when the
-    invoice is no longer in `expected` (someone else changed it first). Callers emit the
-    matching webhook event in the same transaction.
-    """
-    transition(expected, target)
-    row = await q.update_status(conn, invoice_id, str(expected), target.value,
-                                exception.value if exception else None)
-    if row is None:
-        raise StaleTransition(f"invoice {invoice_id} is no longer {expected}")
-    return row

@@ -19,8 +19,10 @@ from datetime import datetime
 import asyncpg
 
 from gateway.chains.models import Disposition, TransferStatus
+from gateway.errors import NotFound
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.assets import ASSETS
+from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
@@ -220,3 +222,28 @@ async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
     now = await q.select_now(conn)
     return {invoice_id: await apply_invoice(conn, invoice_id, config, now)
             for invoice_id in ids}
+
+
+async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str,
+                         config: LifecycleConfig) -> Invoice:
+    """The merchant's cancel: new -> cancelled while nothing is paid, with `invoice.cancelled`,
+    in the caller's transaction (the lifecycle is the one writer of invoice status)."""
+    row = await invoice_q.select_invoice_for_update(conn, invoice_id, merchant_id)
+    if row is None:
+        # Same answer for "does not exist" and "belongs to another merchant".
+        raise NotFound(f"No such invoice: '{invoice_id}'.", code="resource_missing", param="id")
+    if row["amount_paid"] > 0:
+        raise NotCancellable("A payment was already received for this invoice.")
+    try:
+        transition(row["status"], InvoiceStatus.CANCELLED)
+    except IllegalTransition as exc:
+        raise NotCancellable(f"Invoice is {row['status']} and can no longer be cancelled.") \
+            from exc
+    options = {o.asset_id: o for o in map(
+        PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
+    terms = _terms(row)
+    carrier = _Carrier(conn, row, options, config)
+    await carrier._write(InvoiceStatus.CANCELLED, Decision((), terms.exception,
+                                                           terms.amount_paid))
+    await carrier._emit("invoice.cancelled")
+    return Invoice.from_row(carrier.row, tuple(options.values()))
