@@ -3,7 +3,9 @@ see payments for, in memory, so matching a block costs dict lookups (not queries
 RPC call per invoice).
 
 Loaded at start and kept current through `LISTEN ccp_events`: every `invoice.created`
-notice (sent at commit by any API process, gateway.webhooks.outbox) adds that invoice. A
+notice (sent at commit by any API process, gateway.webhooks.outbox) adds that invoice, from
+the deposit address and reference the notice carries (`watch`; a notice without them costs
+one query). A
 full reload every `reload_interval` drops invoices that are settled, cancelled or past
 their monitoring window. The set is `ready` only while its LISTEN connection is alive: after
 a disconnect notices may have been missed, so the watcher pauses (never scans a block
@@ -32,6 +34,10 @@ log = get_logger(__name__)
 CHANNEL = "ccp_events"
 CREATED = "invoice.created"
 _KEEPALIVE_S = 2.0
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class WatchedSet:
@@ -142,6 +148,11 @@ class WatchedSet:
             log.warning("watched_bad_notice", payload=str(payload)[:200])
             return
         if notice.get("type") != CREATED or not isinstance(notice.get("invoice_id"), str):
+            return
+        watch = notice.get("watch")
+        if isinstance(watch, dict):
+            self._add(notice["invoice_id"], _text(watch.get("bsc_address")),
+                      _text(watch.get("solana_reference")))
             return
         task = asyncio.get_running_loop().create_task(self._fetch_one(notice["invoice_id"]))
         self._pending.add(task)

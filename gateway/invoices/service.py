@@ -149,7 +149,9 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal, req: 
     targets, index = await _targets(conn, deps, {a.spec.chain for a in assets}, caller, req)
     invoice = _new_invoice(deps, caller, req, locked, targets)
     body = invoice_json(invoice, deps.public_url)
-    event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
+    event = pending_event(caller.merchant_id, "invoice.created", invoice.id,
+                          watch={"bsc_address": invoice.bsc_address,
+                                 "solana_reference": invoice.solana_reference})
     claim = None if write is None else (write.key, write.ttl, write.request_hash,
                                         JSON_CONTENT_TYPE)
     row = await q.create_invoice(
