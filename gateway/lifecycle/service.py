@@ -18,7 +18,6 @@ from datetime import datetime
 
 import asyncpg
 
-from gateway.chains.models import Disposition, TransferStatus
 from gateway.errors import NotFound
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.assets import ASSETS
@@ -31,6 +30,7 @@ from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
 from gateway.transfers import store as transfers
+from gateway.transfers.models import Disposition, TransferStatus
 from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 from settlement.invoice_booking import book_settlement

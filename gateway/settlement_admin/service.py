@@ -19,6 +19,7 @@ from gateway.settlement_admin.chain_balances import (
     associated_token_address,
     observe,
 )
+from gateway.transfers import store as transfers
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.db import Conn
@@ -194,7 +195,7 @@ async def resolve_payment(conn: Conn, settings: Settings, transfer_id: str, *, a
         done = await resolve_unmatched(conn, transfer_id, action=action, invoice_id=invoice_id,
                                        note=note)
         if action == "assign" and invoice_id is not None:
-            await queries.reassign_transfer(conn, payment["id"], invoice_id)
+            await transfers.reassign(conn, payment["id"], invoice_id)
             statuses = await apply_invoices(conn, [invoice_id],
                                             LifecycleConfig(settings.public_url))
             done["invoice_status"] = statuses[invoice_id].value

@@ -114,6 +114,12 @@ UNAPPLY_OPEN_CREDITS = """
 UPDATE chain_transfers SET disposition = 'unapplied'
 WHERE invoice_id = $1 AND disposition = 'credited' AND status = 'detected'
 """
+# Assigning a payment hands it to the invoice as a transfer the lifecycle has not looked at:
+# it classifies it again (credited when the invoice can still take it).
+REASSIGN_TRANSFER = """
+UPDATE chain_transfers SET invoice_id = $2, disposition = NULL, value_tiyn = NULL
+ WHERE id = $1 AND status <> 'removed'
+"""
 SELECT_INVOICE_TRANSFERS = """
 SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
 """
@@ -211,3 +217,7 @@ async def classify_transfers(conn: Conn, ids: Sequence[int], dispositions: Seque
 
 async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
     await conn.execute(UNAPPLY_OPEN_CREDITS, invoice_id)
+
+
+async def reassign_transfer(conn: Conn, transfer_id: int, invoice_id: str) -> None:
+    await conn.execute(REASSIGN_TRANSFER, transfer_id, invoice_id)

@@ -13,8 +13,9 @@ from collections.abc import Sequence
 
 from gateway.chains.errors import ReorgTooDeep, StaleCursor
 from gateway.chains.facts import BlockLink, Cursor, Facts
-from gateway.chains.models import BlockRef, DetectedTransfer, TransferStatus, move
+from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.transfers import queries as q
+from gateway.transfers.models import TransferStatus, move
 from settlement.db import Conn
 
 
@@ -163,6 +164,12 @@ async def classify(conn: Conn, ids: Sequence[int], dispositions: Sequence[str],
 async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
     """At settlement: credited transfers not final yet leave the sale (unapplied)."""
     await q.unapply_open_credits(conn, invoice_id)
+
+
+
+async def reassign(conn: Conn, transfer_id: int, invoice_id: str) -> None:
+    """An operator hands an unmatched payment to an invoice, for the lifecycle to classify."""
+    await q.reassign_transfer(conn, transfer_id, invoice_id)
 
 
 async def open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
