@@ -43,11 +43,12 @@ from gateway.lifecycle.scheduler import Sweeper
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 from gateway.transfers.sink import TransferSink
+from settlement.assets import on_chain
 from settlement.db import Conn
 
 log = get_logger(__name__)
 
-BSC_TOKENS = ("USDT_BSC", "USDC_BSC")
+BSC_TOKENS = tuple(asset.id for asset in on_chain("bsc") if not asset.native)
 _DEVNET_TOKENS = {"USDT_BSC": bsc_devnet.USDT_ADDRESS, "USDC_BSC": bsc_devnet.USDC_ADDRESS}
 
 

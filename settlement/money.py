@@ -18,6 +18,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
+from settlement.assets import ASSETS, FIAT_CODE, FIAT_DECIMALS, KZTE
 from settlement.errors import CurrencyMismatch, InvalidAmount, UnknownCurrency
 
 # The largest EVM uint256: token amounts on BNB Chain can legally reach it; numeric(78,0) holds it.
@@ -231,25 +232,20 @@ class CurrencyRegistry:
         return list(self._by_code)
 
 
-def build_registry(kzte_decimals: int = 2) -> CurrencyRegistry:
-    """The currencies the gateway accepts; KZTE's decimals follow the configured mint."""
+def build_registry(kzte_decimals: int = KZTE.decimals) -> CurrencyRegistry:
+    """KZT and every asset of `settlement.assets`; KZTE's decimals follow the configured mint."""
     return CurrencyRegistry(
         [
-            Currency("KZT", 2),
-            Currency("bsc:BNB", 18),
-            Currency("bsc:USDT", 18),
-            Currency("bsc:USDC", 18),
-            Currency("solana:SOL", 9),
-            Currency("solana:USDT", 6),
-            Currency("solana:USDC", 6),
-            Currency("solana:KZTE", kzte_decimals),
+            Currency(FIAT_CODE, FIAT_DECIMALS),
+            *(Currency(asset.currency_code, asset.decimals_with(kzte_decimals))
+              for asset in ASSETS.values()),
         ]
     )
 
 
 DEFAULT_REGISTRY = build_registry()
 
-KZT = DEFAULT_REGISTRY.get("KZT")
+KZT = DEFAULT_REGISTRY.get(FIAT_CODE)
 BSC_BNB = DEFAULT_REGISTRY.get("bsc:BNB")
 BSC_USDT = DEFAULT_REGISTRY.get("bsc:USDT")
 BSC_USDC = DEFAULT_REGISTRY.get("bsc:USDC")

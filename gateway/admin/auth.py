@@ -40,7 +40,7 @@ from gateway.admin.errors import (
 )
 from gateway.admin.settings import AdminSettings
 from gateway.merchants.ids import new_id
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 
 _HASHER = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
@@ -209,7 +209,7 @@ async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: 
         await verify_password(None, password)
         raise LoginFailed(BAD_LOGIN)
     locked_until = user["locked_until"]
-    if locked_until is not None and locked_until > await q.db_now(conn):
+    if locked_until is not None and locked_until > await db_now(conn):
         raise _locked(locked_until)
     if not await verify_password(user["password_hash"], password):
         raise await _refuse(conn, settings, user, actor)

@@ -41,7 +41,6 @@ UPDATE admin_users SET password_hash = $2, failed_attempts = 0, locked_until = N
 WHERE id = $1
 RETURNING *
 """
-SELECT_NOW = "SELECT now()"
 
 # --- sessions ----------------------------------------------------------------------------
 INSERT_SESSION = """
@@ -150,11 +149,6 @@ async def record_success(conn: Conn, user_id: str) -> None:
 async def update_password(conn: Conn, user_id: str, password_hash: str) -> Row | None:
     row: Row | None = await conn.fetchrow(UPDATE_PASSWORD, user_id, password_hash)
     return row
-
-
-async def db_now(conn: Conn) -> datetime:
-    now: datetime = await conn.fetchval(SELECT_NOW)
-    return now
 
 
 async def insert_session(conn: Conn, token_hash: bytes, user_id: str, csrf_token: str,

@@ -14,7 +14,6 @@ from datetime import date
 from typing import Any
 
 from gateway.admin import audit
-from gateway.admin import queries as q
 from gateway.admin.errors import InvalidForm
 from gateway.config import Settings
 from gateway.settlement_admin import service as settlement_admin
@@ -22,7 +21,7 @@ from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
 from settlement.batches.models import Batch
 from settlement.batches.states import BatchStatus
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 from settlement.payouts.service import ExportRequest, PayoutFile, get_payout_file
 from settlement.reconciliation import service as reconciliation
 from settlement.reports import render
@@ -34,7 +33,7 @@ def calendar(settings: Settings) -> CutoffCalendar:
 
 
 async def last_closed_day(conn: Conn, settings: Settings) -> date:
-    return calendar(settings).last_closed_day(await q.db_now(conn))
+    return calendar(settings).last_closed_day(await db_now(conn))
 
 
 @dataclass(frozen=True)

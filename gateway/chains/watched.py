@@ -3,7 +3,7 @@ see payments for, in memory, so matching a block costs dict lookups (not queries
 RPC call per invoice).
 
 Loaded at start and kept current through `LISTEN ccp_events`: every `invoice.created`
-notice (sent at commit by any API process, gateway.webhooks.outbox) adds that invoice, from
+notice (sent at commit by any API process, gateway.events.outbox) adds that invoice, from
 the deposit address and reference the notice carries (`watch`; a notice without them costs
 one query). A
 full reload every `reload_interval` drops invoices that are settled, cancelled or past

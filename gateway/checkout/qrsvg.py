@@ -15,9 +15,10 @@ from __future__ import annotations
 import asyncio
 import threading
 import xml.etree.ElementTree as ET
-from collections import OrderedDict
 from dataclasses import dataclass
 from html import escape
+
+from cachetools import LRUCache
 
 from gateway.checkout.errors import QrMarkupError
 from gateway.payments.qr import render_svg
@@ -67,7 +68,7 @@ class QrMarkupCache:
 
     def __init__(self, max_entries: int = CACHE_ENTRIES) -> None:
         self.max_entries = max_entries
-        self._items: OrderedDict[str, QrMarkup] = OrderedDict()
+        self._items: LRUCache[str, QrMarkup] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
@@ -75,17 +76,11 @@ class QrMarkupCache:
 
     def peek(self, uri: str) -> QrMarkup | None:
         with self._lock:
-            found = self._items.get(uri)
-            if found is not None:
-                self._items.move_to_end(uri)
-            return found
+            return self._items.get(uri)
 
     def _store(self, uri: str, markup: QrMarkup) -> None:
         with self._lock:
             self._items[uri] = markup
-            self._items.move_to_end(uri)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
     async def get(self, uri: str) -> QrMarkup:
         found = self.peek(uri)

@@ -12,7 +12,6 @@ an HTML 404 page in the shopper's language (the JSON error shape is for API clie
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Final
@@ -34,10 +33,10 @@ from gateway.checkout.render import (
     render_panel,
 )
 from gateway.log import get_logger
+from gateway.merchants.ids import INVOICE_ID
 
 log = get_logger(__name__)
 
-INVOICE_ID: Final = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
 HTML: Final = "text/html"
 NO_STORE: Final = "no-store"
 

@@ -29,9 +29,8 @@ from gateway.checkout.remainder import remaining_tiyn, remaining_units, uri_for_
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceException, InvoiceStatus
 from gateway.payments.amounts import format_units
+from settlement.assets import CHAINS
 from settlement.db import Conn
-
-CHAIN_NAMES = {"bsc": "BNB Chain", "solana": "Solana"}
 
 
 class Phase(StrEnum):
@@ -82,14 +81,14 @@ class OptionView:
 
     @property
     def chain_name(self) -> str:
-        return CHAIN_NAMES.get(self.chain, self.chain)
+        return CHAINS[self.chain].name if self.chain in CHAINS else self.chain
 
     @property
     def network(self) -> str:
         """The network as a wallet names it: the token standard matters for tokens."""
         if self.token is None:
             return self.chain_name
-        return f"{self.chain_name} ({'BEP-20' if self.chain == 'bsc' else 'SPL'})"
+        return f"{self.chain_name} ({CHAINS[self.chain].token_standard})"
 
 
 @dataclass(frozen=True)

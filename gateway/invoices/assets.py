@@ -1,50 +1,16 @@
-"""The asset ids merchants choose from, and where each one's chain details come from.
+"""Which assets an invoice may offer: the `INVOICE_ASSETS` validator over the one registry.
 
-| asset id   | chain  | pays in         | currency code  | token setting       |
-|------------|--------|-----------------|----------------|---------------------|
-| `BNB`      | bsc    | native BNB      | `bsc:BNB`      | (none)              |
-| `USDT_BSC` | bsc    | BEP-20 USDT     | `bsc:USDT`     | `BSC_USDT_CONTRACT` |
-| `USDC_BSC` | bsc    | BEP-20 USDC     | `bsc:USDC`     | `BSC_USDC_CONTRACT` |
-| `SOL`      | solana | native SOL      | `solana:SOL`   | (none)              |
-| `USDT_SOL` | solana | SPL USDT        | `solana:USDT`  | `SOLANA_USDT_MINT`  |
-| `USDC_SOL` | solana | SPL USDC        | `solana:USDC`  | `SOLANA_USDC_MINT`  |
-| `KZTE`     | solana | SPL KZTE        | `solana:KZTE`  | `SOLANA_KZTE_MINT`  |
-
-The asset id is what the API takes (`assets: ["USDT_BSC", "SOL"]`); responses show the plain
-`asset` symbol (`USDT`) next to `chain`. Decimals come from the settlement currency registry.
-This module is pure (no I/O) so `gateway.config` can validate `INVOICE_ASSETS` with it.
+The asset table itself (ids, chains, symbols, decimals, token settings) is
+`settlement.assets`; see docs/assets.md. This module is pure (no I/O) so the settings reader
+can validate `INVOICE_ASSETS` with it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from settlement.assets import ASSET_IDS, ASSETS
 
-
-@dataclass(frozen=True)
-class AssetSpec:
-    id: str
-    chain: str
-    symbol: str
-    native: bool
-
-    @property
-    def currency_code(self) -> str:
-        return f"{self.chain}:{self.symbol}"
-
-
-ASSETS: dict[str, AssetSpec] = {
-    spec.id: spec
-    for spec in (
-        AssetSpec("BNB", "bsc", "BNB", native=True),
-        AssetSpec("USDT_BSC", "bsc", "USDT", native=False),
-        AssetSpec("USDC_BSC", "bsc", "USDC", native=False),
-        AssetSpec("SOL", "solana", "SOL", native=True),
-        AssetSpec("USDT_SOL", "solana", "USDT", native=False),
-        AssetSpec("USDC_SOL", "solana", "USDC", native=False),
-        AssetSpec("KZTE", "solana", "KZTE", native=False),
-    )
-}
-ASSET_IDS: tuple[str, ...] = tuple(ASSETS)
+# ASSETS and ASSET_IDS are re-exported for the modules that read the table from here.
+__all__ = ["ASSETS", "ASSET_IDS", "parse_asset_list"]
 
 
 def parse_asset_list(raw: str) -> tuple[str, ...]:

@@ -13,30 +13,43 @@ from dataclasses import dataclass
 
 from gateway.config import Settings
 from gateway.errors import ConfigError
-from gateway.invoices.assets import ASSETS, AssetSpec
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
 from gateway.payments.uri import checksum_address
+from settlement.assets import ASSETS, Asset
 from settlement.money import CurrencyRegistry, build_registry
 
-# asset id -> (Settings attribute, environment variable, devnet module, devnet constant)
+# Where each token asset's devnet address lives (used in dev mode only, see `_setting`).
+_DEVNET_TOKENS: dict[str, tuple[str, str]] = {
+    "USDT_BSC": ("gateway.devnet.bsc", "USDT_ADDRESS"),
+    "USDC_BSC": ("gateway.devnet.bsc", "USDC_ADDRESS"),
+    "USDT_SOL": ("gateway.devnet.solana.constants", "USDT_MINT"),
+    "USDC_SOL": ("gateway.devnet.solana.constants", "USDC_MINT"),
+    "KZTE": ("gateway.devnet.solana.constants", "KZTE_MINT"),
+}
+
+
+# asset id -> (Settings attribute, environment variable, devnet module, devnet constant),
+# for every token asset of the registry (settlement.assets); the attribute is the variable
+# in lower case.
 TOKEN_SETTINGS: dict[str, tuple[str, str, str, str]] = {
-    "USDT_BSC": ("bsc_usdt_contract", "BSC_USDT_CONTRACT", "gateway.devnet.bsc", "USDT_ADDRESS"),
-    "USDC_BSC": ("bsc_usdc_contract", "BSC_USDC_CONTRACT", "gateway.devnet.bsc", "USDC_ADDRESS"),
-    "USDT_SOL": ("solana_usdt_mint", "SOLANA_USDT_MINT", "gateway.devnet.solana.constants",
-                 "USDT_MINT"),
-    "USDC_SOL": ("solana_usdc_mint", "SOLANA_USDC_MINT", "gateway.devnet.solana.constants",
-                 "USDC_MINT"),
-    "KZTE": ("solana_kzte_mint", "SOLANA_KZTE_MINT", "gateway.devnet.solana.constants",
-             "KZTE_MINT"),
+    asset.id: (variable.lower(), variable, *_DEVNET_TOKENS[asset.id])
+    for asset in ASSETS.values()
+    if (variable := asset.token_setting) is not None
 }
 TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY", "gateway.devnet.solana.constants",
                     "TREASURY")
 
 
+def token_addresses(settings: Settings) -> dict[str, str]:
+    """Every token asset's configured contract or mint (asset id -> address), offered or not."""
+    return {asset_id: address for asset_id, (attribute, *_) in TOKEN_SETTINGS.items()
+            if (address := getattr(settings, attribute)) is not None}
+
+
 @dataclass(frozen=True)
 class OfferedAsset:
-    spec: AssetSpec
+    spec: Asset
     decimals: int
     token: str | None
 

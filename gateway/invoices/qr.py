@@ -17,8 +17,8 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL
 from gateway.errors import NotFound
 from gateway.invoices import queries as q
-from gateway.invoices.assets import ASSETS
 from gateway.payments.qr import CONTENT_TYPES, QrCache, QrFormat
+from settlement.assets import ASSETS
 
 QR_CACHE = web.AppKey("qr_cache", QrCache)
 TOKEN = re.compile(r"^[A-Za-z0-9]{16,64}$")

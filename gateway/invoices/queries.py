@@ -11,8 +11,8 @@ from typing import Any
 
 import asyncpg
 
+from gateway.events.queries import EVENT_CTES
 from gateway.http.queries import CLAIM_CTE, SAVE_CTE
-from gateway.webhooks.queries import EVENT_CTES
 from settlement.db import Conn
 
 Row = asyncpg.Record

@@ -7,7 +7,6 @@ middleware chain (gateway.http.api); `POST /v1/invoices` is self-saving
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 
@@ -32,12 +31,12 @@ from gateway.invoices.params import Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
+from gateway.merchants.ids import INVOICE_ID
 from gateway.rates import RATE_BOOK
 
 INVOICE_DEPS = web.AppKey("invoice_deps", service.InvoiceDeps)
 LIMITS = web.AppKey("invoice_limits", Limits)
 CATALOG = web.AppKey("invoice_catalog", Catalog)
-INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
 LIST_PARAMS = frozenset({"limit", "starting_after", "status", "order_id", "created[gte]",
                          "created[lte]"})
 

@@ -12,7 +12,6 @@ response, so the object is serialised once.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import lru_cache
 from typing import Any
@@ -21,10 +20,7 @@ import orjson
 
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.payments.amounts import format_units
-
-
-def timestamp(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")
+from gateway.timestamps import timestamp
 
 
 def plain_decimal(value: Decimal) -> str:

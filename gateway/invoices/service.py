@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.config import Settings
 from gateway.errors import NotFound
+from gateway.events.outbox import pending_event
 from gateway.http.idempotency import (
     JSON_CONTENT_TYPE,
     IdempotentWrite,
@@ -47,7 +48,6 @@ from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
-from gateway.webhooks.outbox import pending_event
 from settlement.db import Conn
 
 Row = q.Row

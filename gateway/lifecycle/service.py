@@ -19,6 +19,7 @@ from datetime import datetime
 import asyncpg
 
 from gateway.errors import NotFound
+from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.assets import ASSETS
 from gateway.invoices.errors import IllegalTransition, NotCancellable
@@ -31,7 +32,6 @@ from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value
 from gateway.log import get_logger
 from gateway.transfers import store as transfers
 from gateway.transfers.models import Disposition, TransferStatus
-from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 from settlement.invoice_booking import book_settlement
 

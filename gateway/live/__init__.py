@@ -6,11 +6,14 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    from gateway.live.hub import ensure_hub
+    from gateway.appkeys import SETTINGS
+    from gateway.db.pool import database_url
+    from gateway.events.hub import ensure_hub
+    from gateway.live.openapi import LIVE_PATHS
     from gateway.live.routes import routes
     from gateway.openapi import register_paths
-    from gateway.webhooks.openapi import LIVE_PATHS
 
     register_paths(LIVE_PATHS)
-    ensure_hub(app)
+    settings = app[SETTINGS]
+    ensure_hub(app, database_url(settings), queue_size=settings.live_queue_size)
     app.router.add_routes(routes)

@@ -2,23 +2,20 @@
 
 from __future__ import annotations
 
-import re
-
 from aiohttp import web
 
 from gateway.errors import NotFound
 from gateway.http.auth import principal
 from gateway.live.stream import InvoiceStream
+from gateway.merchants.ids import INVOICE_ID
 
 routes = web.RouteTableDef()
 
-# The invoices table's own id rule; anything else cannot exist and costs no query.
-_INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
 
 
 def _invoice_id(request: web.Request) -> str:
     invoice_id = request.match_info["id"]
-    if not _INVOICE_ID.match(invoice_id):
+    if not INVOICE_ID.match(invoice_id):
         raise NotFound(f"No such invoice: {invoice_id}", param="id")
     return invoice_id
 

@@ -15,10 +15,11 @@ from typing import Any
 import asyncpg
 
 from gateway.errors import NotFound
+from gateway.events import queries
+from gateway.events.objects import resolve_urls
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
-from gateway.live import queries
 from settlement.db import Conn
 
 
@@ -39,8 +40,9 @@ class LiveEvent:
     data: dict[str, Any]
 
     @classmethod
-    def from_row(cls, row: asyncpg.Record) -> LiveEvent:
-        return cls(id=row["id"], type=row["type"], data=json.loads(row["data_json"]))
+    def from_row(cls, row: asyncpg.Record, public_url: str) -> LiveEvent:
+        data = resolve_urls(json.loads(row["data_json"]), public_url)
+        return cls(id=row["id"], type=row["type"], data=data)
 
 
 async def load_snapshot(
@@ -61,17 +63,19 @@ async def load_snapshot(
     return Snapshot(invoice, [e["id"] for e in events])
 
 
-async def events_after(conn: Conn, invoice_id: str, last_event_id: str) -> list[LiveEvent]:
+async def events_after(conn: Conn, invoice_id: str, last_event_id: str,
+                       public_url: str) -> list[LiveEvent]:
     """What a client that saw `last_event_id` missed (nothing for a foreign/unknown id)."""
     rows = await queries.select_events_after(conn, invoice_id, last_event_id)
-    return [LiveEvent.from_row(r) for r in rows]
+    return [LiveEvent.from_row(r, public_url) for r in rows]
 
 
-async def unsent_events(conn: Conn, invoice_id: str, sent: set[str]) -> list[LiveEvent]:
+async def unsent_events(conn: Conn, invoice_id: str, sent: set[str],
+                        public_url: str) -> list[LiveEvent]:
     """The invoice's events not yet sent, oldest first.
 
     Comparing ids (not "newer than the last one") also catches an event whose transaction
     committed after a later-created one.
     """
     rows = await queries.select_invoice_events(conn, invoice_id)
-    return [LiveEvent.from_row(r) for r in rows if r["id"] not in sent]
+    return [LiveEvent.from_row(r, public_url) for r in rows if r["id"] not in sent]

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.events.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live import service
-from gateway.live.hub import HUB, RESYNC, Notice, Subscription
 from gateway.live.service import LiveEvent
 from gateway.live.sse import EventStream
 from gateway.live.views import live_view
@@ -37,6 +37,10 @@ class InvoiceStream:
     @property
     def public(self) -> bool:
         return self.merchant_id is None
+
+    @property
+    def _public_url(self) -> str:
+        return self.request.app[SETTINGS].public_url
 
     async def serve(self) -> web.StreamResponse:
         app = self.request.app
@@ -67,12 +71,14 @@ class InvoiceStream:
         if not last_event_id:
             return
         async with self.request.app[DB_POOL].acquire() as conn:
-            events = await service.events_after(conn, self.invoice_id, last_event_id.strip())
+            events = await service.events_after(conn, self.invoice_id, last_event_id.strip(),
+                                                self._public_url)
         await self._send(stream, events)
 
     async def _catch_up(self, stream: EventStream) -> None:
         async with self.request.app[DB_POOL].acquire() as conn:
-            events = await service.unsent_events(conn, self.invoice_id, self.sent)
+            events = await service.unsent_events(conn, self.invoice_id, self.sent,
+                                                 self._public_url)
         await self._send(stream, events)
 
     async def _follow(self, stream: EventStream, sub: Subscription,

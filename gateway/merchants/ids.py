@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
 import secrets
 import string
 import time
+
+# The invoices table's CHECK (gateway/db/migrations/0011_invoices.sql): a path id that fails
+# it cannot exist, so routes answer 404 without a query.
+INVOICE_ID = re.compile(r"^inv_[A-Za-z0-9]{8,64}$")
 
 _ALPHABET = (string.ascii_letters + string.digits).encode()
 # Rejection sampling without bias: bytes 0..247 (4 x 62) map onto the alphabet, 248..255 are

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.invoices.assets import ASSET_IDS
 from gateway.invoices.params import (
     MAX_DESCRIPTION,
     MAX_ORDER_ID,
@@ -15,6 +14,8 @@ from gateway.invoices.params import (
     MIN_EXPIRES_IN,
 )
 from gateway.invoices.states import InvoiceException, InvoiceStatus
+from gateway.merchants.ids import INVOICE_ID
+from settlement.assets import ASSET_IDS, ASSET_SYMBOLS, CHAIN_IDS, FIAT_CODE
 
 _TIME = {"type": "string", "format": "date-time"}
 _DIGITS = {"type": "string", "pattern": "^[0-9]+$"}
@@ -34,9 +35,9 @@ PAYMENT_OPTION: dict[str, Any] = {
                  "rate", "rate_source", "rate_fetched_at", "uri", "qr_svg_url", "qr_png_url"],
     "additionalProperties": False,
     "properties": {
-        "asset": {"type": "string", "enum": ["BNB", "USDT", "USDC", "SOL", "KZTE"]},
+        "asset": {"type": "string", "enum": list(ASSET_SYMBOLS)},
         "asset_id": {"type": "string", "enum": list(ASSET_IDS)},
-        "chain": {"type": "string", "enum": ["bsc", "solana"]},
+        "chain": {"type": "string", "enum": list(CHAIN_IDS)},
         "token": {"type": ["string", "null"],
                   "description": "BEP-20 contract or SPL mint; null for BNB and SOL"},
         "decimals": {"type": "integer"},
@@ -62,7 +63,7 @@ INVOICE: dict[str, Any] = {
                  "late_payment_window", "payment_options"],
     "additionalProperties": False,
     "properties": {
-        "id": {"type": "string", "pattern": "^inv_[A-Za-z0-9]+$"},
+        "id": {"type": "string", "pattern": INVOICE_ID.pattern},
         "object": {"const": "invoice"},
         "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
         "exception": {"enum": [*(e.value for e in InvoiceException), None]},
@@ -97,7 +98,7 @@ CREATE_INVOICE: dict[str, Any] = {
     "properties": {
         "amount": {"type": "integer", "minimum": 1,
                    "description": "Price in tiyn (1 KZT = 100 tiyn); at most INVOICE_MAX_AMOUNT"},
-        "currency": {"type": "string", "enum": ["KZT"], "default": "KZT"},
+        "currency": {"type": "string", "enum": [FIAT_CODE], "default": FIAT_CODE},
         "order_id": {"type": "string", "maxLength": MAX_ORDER_ID},
         "description": {"type": "string", "maxLength": MAX_DESCRIPTION},
         "metadata": _METADATA,

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import io
 import threading
-from collections import OrderedDict
 from typing import Literal
 
 import qrcode
 import qrcode.constants
 import qrcode.image.svg
+from cachetools import LRUCache
 
 from gateway.payments.errors import PaymentRequestError
 
@@ -73,7 +73,7 @@ class QrCache:
         if max_entries < 1:
             raise ValueError("max_entries must be at least 1")
         self.max_entries = max_entries
-        self._items: OrderedDict[tuple[str, QrFormat], bytes] = OrderedDict()
+        self._items: LRUCache[tuple[str, QrFormat], bytes] = LRUCache(maxsize=max_entries)
         self._lock = threading.Lock()
         self.hits = 0
         self.misses = 0
@@ -85,7 +85,6 @@ class QrCache:
         with self._lock:
             found = self._items.get(key)
             if found is not None:
-                self._items.move_to_end(key)
                 self.hits += 1
             return found
 
@@ -93,9 +92,6 @@ class QrCache:
         with self._lock:
             self.misses += 1
             self._items[key] = image
-            self._items.move_to_end(key)
-            while len(self._items) > self.max_entries:
-                self._items.popitem(last=False)
 
     def get(self, uri: str, fmt: QrFormat) -> bytes:
         """The rendered image of `uri` in `fmt`, rendering and caching it on a miss."""

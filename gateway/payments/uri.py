@@ -17,9 +17,10 @@ from gateway.payments.amounts import check_amount, format_units
 from gateway.payments.eip55 import checksum_hex
 from gateway.payments.errors import PaymentUriError
 from gateway.payments.references import check_pubkey
+from settlement.assets import ASSETS
 
 BSC_CHAIN_ID = 56
-SOL_DECIMALS = 9
+SOL_DECIMALS = ASSETS["SOL"].decimals
 MAX_UINT256 = 2**256 - 1
 _HEX_ADDRESS = re.compile(r"0x[0-9a-fA-F]{40}")
 _EIP681 = re.compile(

@@ -23,7 +23,6 @@ from decimal import Decimal, InvalidOperation
 from gateway.rates.errors import RateRuleError
 
 SOURCES = ("nbk", "binance", "fixed")
-ASSET_SYMBOLS = ("BNB", "USDT", "USDC", "SOL", "KZTE")
 MAX_SPREAD_BPS = 5000
 BPS = 10_000
 DEFAULT_MAX_AGE_SECONDS = 300

@@ -19,12 +19,15 @@ import aiohttp
 from solders.pubkey import Pubkey
 
 from gateway.errors import ChainError, RpcError, RpcTimeout
+from settlement.assets import native_of
 from settlement.reconciliation.service import AddressExpectation, Observation
 
 BALANCE_OF = "0x70a08231"  # keccak("balanceOf(address)")[:4]
 TOKEN_PROGRAM = Pubkey.from_string("TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA")
 ATA_PROGRAM = Pubkey.from_string("ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL")
 SOLANA_ACCOUNT_MISSING = -32602
+BNB = native_of("bsc").currency_code
+SOL = native_of("solana").currency_code
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,9 +43,9 @@ class ChainSources:
     def checked_assets(self) -> set[str]:
         assets: set[str] = set()
         if self.bsc_rpc_url:
-            assets |= {"bsc:BNB", *self.bsc_tokens}
+            assets |= {BNB, *self.bsc_tokens}
         if self.solana_rpc_url and self.solana_treasury:
-            assets |= {"solana:SOL", *self.solana_mints}
+            assets |= {SOL, *self.solana_mints}
         return assets
 
 
@@ -124,7 +127,7 @@ async def _observe(chain: str, asset: str, address: str, fetch: Awaitable[int],
 
 def _bsc_fetch(rpc: JsonRpc, sources: ChainSources, e: AddressExpectation,
                block: str) -> Awaitable[int] | None:
-    if e.asset == "bsc:BNB":
+    if e.asset == BNB:
         return bnb_balance(rpc, e.address, block)
     if e.asset in sources.bsc_tokens:
         return erc20_balance(rpc, sources.bsc_tokens[e.asset], e.address, block)
@@ -132,7 +135,7 @@ def _bsc_fetch(rpc: JsonRpc, sources: ChainSources, e: AddressExpectation,
 
 
 def _solana_fetch(rpc: JsonRpc, e: AddressExpectation) -> Awaitable[int]:
-    return sol_balance(rpc, e.address) if e.asset == "solana:SOL" else spl_balance(rpc, e.address)
+    return sol_balance(rpc, e.address) if e.asset == SOL else spl_balance(rpc, e.address)
 
 
 async def observe(

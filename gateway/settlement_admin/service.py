@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.config import Settings
-from gateway.invoices.assets import ASSETS
+from gateway.invoices.catalog import token_addresses
 from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 from gateway.settlement_admin import queries
@@ -20,9 +20,10 @@ from gateway.settlement_admin.chain_balances import (
     observe,
 )
 from gateway.transfers import store as transfers
+from settlement.assets import ASSETS, by_currency_code, native_of
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 from settlement.payouts.pain001 import Party
 from settlement.payouts.service import ExportRequest, PayoutFile, export_batches
 from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
@@ -54,14 +55,14 @@ async def merchant_payees(conn: Conn, merchant_ids: Sequence[str]) -> Mapping[st
 
 async def close_day(conn: Conn, settings: Settings, day: date | None) -> batches.CloseResult:
     cal = calendar(settings)
-    target = day or cal.last_closed_day(await conn.fetchval("SELECT now()"))
+    target = day or cal.last_closed_day(await db_now(conn))
     return await batches.close_business_day(conn, cal, target,
                                             lookback_days=settings.settlement.lookback_days)
 
 
 async def export(conn: Conn, settings: Settings, request: ExportRequest,
                  execution_date: date | None = None) -> PayoutFile | None:
-    now = await conn.fetchval("SELECT now()")
+    now = await db_now(conn)
     local_today = now.astimezone(calendar(settings).zone).date()
     return await export_batches(
         conn, request, payees=merchant_payees, debtor=settings.settlement.debtor,
@@ -71,19 +72,16 @@ async def export(conn: Conn, settings: Settings, request: ExportRequest,
 
 
 def chain_sources(settings: Settings) -> ChainSources:
-    tokens = {"bsc:USDT": settings.bsc_usdt_contract, "bsc:USDC": settings.bsc_usdc_contract}
-    mints = {"solana:USDT": settings.solana_usdt_mint, "solana:USDC": settings.solana_usdc_mint,
-             "solana:KZTE": settings.solana_kzte_mint}
+    configured = [(ASSETS[asset_id], address)
+                  for asset_id, address in token_addresses(settings).items() if address]
     return ChainSources(
         bsc_rpc_url=settings.bsc_rpc_url,
-        bsc_tokens={k: v for k, v in tokens.items() if v},
+        bsc_tokens={a.currency_code: address for a, address in configured if a.chain == "bsc"},
         solana_rpc_url=settings.solana_rpc_url,
         solana_treasury=settings.solana_treasury,
-        solana_mints={k: v for k, v in mints.items() if v},
+        solana_mints={a.currency_code: address for a, address in configured
+                      if a.chain == "solana"},
     )
-
-
-_CODE_TO_ASSET = {spec.currency_code: asset_id for asset_id, spec in ASSETS.items()}
 
 
 def _code(chain: str, asset: str) -> str:
@@ -102,7 +100,7 @@ async def _bsc_expected(conn: Conn, sources: ChainSources, days: int
     block = final if final is not None and final >= 0 else None
     rows = await queries.received(conn, "bsc", block if block is not None else 2**62)
     sums = {(r["address"], _code("bsc", r["asset"])): int(r["units"]) for r in rows}
-    codes = ["bsc:BNB", *sorted(sources.bsc_tokens)]
+    codes = [native_of("bsc").currency_code, *sorted(sources.bsc_tokens)]
     return [AddressExpectation("bsc", code, address, sums.get((address, code), 0))
             for address in sorted(await queries.deposit_addresses(conn, days))
             for code in codes], block
@@ -117,9 +115,11 @@ async def _solana_expected(conn: Conn, sources: ChainSources) -> list[AddressExp
     held = await queries.treasury_received(conn, owner)
 
     def units(code: str) -> int:
-        return held.get(_CODE_TO_ASSET.get(code, ""), 0)
+        asset = by_currency_code(code)
+        return held.get(asset.id, 0) if asset is not None else 0
 
-    return [AddressExpectation("solana", "solana:SOL", owner, units("solana:SOL")),
+    sol = native_of("solana").currency_code
+    return [AddressExpectation("solana", sol, owner, units(sol)),
             *(AddressExpectation("solana", code, associated_token_address(owner, mint),
                                  units(code))
               for code, mint in sorted(sources.solana_mints.items()))]

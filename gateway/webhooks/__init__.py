@@ -1,7 +1,8 @@
-"""Webhooks: the events outbox, merchants' endpoints, signed delivery with retries.
+"""Webhooks: merchants' endpoints, signed delivery with retries, the `/v1/events` API.
 
-`gateway.webhooks.outbox.emit` is what other domains call (in their own transaction) on
-every invoice transition; `setup(app)` adds the HTTP routes and the delivery worker.
+Events are written by other domains through `gateway.events.outbox.emit` (in their own
+transaction); webhooks only read them. `setup(app)` adds the HTTP routes and the delivery
+worker.
 """
 
 from __future__ import annotations
@@ -10,8 +11,7 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    # Imported here so that `from gateway.webhooks.outbox import emit` stays light and never
-    # pulls in the HTTP layer (the chain watchers import the outbox without any routes).
+    # Imported here so that importing a webhooks module never pulls in the HTTP layer.
     from gateway.webhooks.wiring import setup_webhooks
 
     setup_webhooks(app)

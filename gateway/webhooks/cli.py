@@ -15,7 +15,7 @@ import signal
 
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
-from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
+from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
 from gateway.log import get_logger
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
 

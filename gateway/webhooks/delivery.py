@@ -8,6 +8,10 @@ again, and a worker that lost its lease cannot overwrite another worker's result
 dies mid-attempt leaves the row to be retried when the lease runs out (at-least-once; receivers
 dedupe by event id).
 
+Deliveries are not written with the event: before each claim the worker fans out committed
+events into their deliveries (`gateway.events.outbox.fan_out`, exactly once per event even with
+many workers), outside the transaction of whoever wrote the event.
+
 The worker wakes on NOTIFY (`ccp_events`, `ccp_deliveries`, via the live hub), on a timer
 armed for its own retries, when a slot frees up, and otherwise every poll interval.
 """
@@ -28,11 +32,12 @@ from aiohttp.abc import AbstractResolver
 from structlog.typing import FilteringBoundLogger
 
 from gateway.config import Settings
+from gateway.events.objects import event_payload
+from gateway.events.outbox import fan_out
 from gateway.log import get_logger
 from gateway.merchants.ids import random_token
 from gateway.webhooks import queries, signing
 from gateway.webhooks.errors import UrlNotAllowed
-from gateway.webhooks.objects import event_payload
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.states import DeliveryStatus, EndpointStatus, delivery_transition
 from gateway.webhooks.urlguard import GuardedResolver, UrlPolicy, check_static
@@ -40,6 +45,8 @@ from gateway.webhooks.urlguard import GuardedResolver, UrlPolicy, check_static
 log = get_logger(__name__)
 
 EXCERPT_BYTES: Final = 1024
+# Events fanned out per statement; a full batch makes the worker go round again at once.
+FAN_OUT_BATCH: Final = 500
 LEASE_MARGIN: Final = 30.0
 USER_AGENT: Final = "CryptoCityPay-Webhooks/1"
 
@@ -51,6 +58,8 @@ class WorkerConfig:
     poll_interval: float  # float-ok
     url_policy: UrlPolicy
     retry: RetryPolicy
+    # Resolves the links an event stores as paths (gateway.events.objects.resolve_urls).
+    public_url: str = ""
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
@@ -60,6 +69,7 @@ class WorkerConfig:
             poll_interval=settings.webhook_poll_interval_ms / 1000,
             url_policy=UrlPolicy(dev=settings.dev),
             retry=RetryPolicy.from_settings(settings),
+            public_url=settings.public_url,
         )
 
     @property
@@ -153,15 +163,28 @@ class DeliveryWorker:
 
     async def _tick(self) -> None:
         self._wake.clear()
+        more_events = await self._fan_out()
         slots = self.config.concurrency - len(self._inflight)
         # Under load, claim in batches of a quarter of the slots rather than one row per
         # finished attempt: one claim query serves several deliveries.
         batch = max(1, self.config.concurrency // 4) if self._inflight else 1
         claimed = await self._claim(slots) if slots >= batch else 0
-        if slots >= batch and claimed == slots:
+        if more_events or (slots >= batch and claimed == slots):
             return  # a full batch: more may be due right now
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+
+    async def _fan_out(self) -> bool:
+        """Write the deliveries of newly committed events; True when a full batch was taken."""
+        try:
+            async with self.pool.acquire() as conn:
+                done = await fan_out(conn, limit=FAN_OUT_BATCH)
+        except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            log.warning("webhook_fan_out_failed", error=str(exc))
+            return False
+        if done.events:
+            log.debug("webhook_fan_out", events=done.events, deliveries=done.deliveries)
+        return done.events == FAN_OUT_BATCH
 
     async def _claim(self, limit: int) -> int:
         token = random_token(16)
@@ -193,6 +216,7 @@ class DeliveryWorker:
         if own_session:
             self._session = make_session(self.config, self.resolver)
         try:
+            await self._fan_out()
             claimed = await self._claim(self.config.concurrency)
             await self._drain()
             return claimed
@@ -213,6 +237,7 @@ class DeliveryWorker:
             body = event_payload(
                 event_id=row["event_id"], type=row["type"], created=row["event_created_at"],
                 api_version=row["api_version"], data_json=row["data_json"],
+                public_url=self.config.public_url,
             )
             outcome = await post_event(self._session, url=row["url"], secret=row["secret"],
                                        body=body, policy=self.config.url_policy)

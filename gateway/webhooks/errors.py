@@ -2,7 +2,6 @@
 
     GatewayError
     ├── WebhookError               webhook rules outside HTTP
-    │   ├── UnknownEventType       emit() with a type not in outbox.EVENT_TYPES
     │   ├── IllegalDeliveryMove    a delivery/endpoint status move not allowed by its enum
     │   └── DeliveryAttemptError   one HTTP attempt failed (status, timeout, connection)
     └── ApiError
@@ -18,10 +17,6 @@ from gateway.errors import GatewayError, InvalidRequest
 
 class WebhookError(GatewayError):
     """A webhook rule was broken outside an HTTP request."""
-
-
-class UnknownEventType(WebhookError):
-    """`emit` was called with a type that is not in EVENT_TYPES (a programming error)."""
 
 
 class IllegalDeliveryMove(WebhookError):

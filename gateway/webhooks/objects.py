@@ -1,28 +1,16 @@
-"""The JSON objects of the webhooks API and the event payload that is signed and POSTed.
+"""The JSON objects of the webhooks API: endpoints, deliveries and their attempts.
 
-Times are RFC 3339 UTC strings, like every `/v1` object (`gateway.invoices.serializers`).
-The event's own timestamp is called `created` (the webhook payload's documented name).
+The event object itself and the payload that is signed and POSTed are `gateway.events.objects`.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable
-from datetime import datetime
 from typing import Any
 
 from asyncpg import Record as Row
 
-from gateway.invoices.serializers import timestamp
-
-
-def when(moment: datetime | None) -> str | None:
-    return None if moment is None else timestamp(moment)
-
-
-def _decode(data: Any) -> Any:
-    # jsonb arrives decoded from pools made by gateway.db.pool, as text from bare connections.
-    return json.loads(data) if isinstance(data, str) else data
+from gateway.events.objects import event_object, when
 
 
 def endpoint_object(row: Row, secret: str | None = None) -> dict[str, Any]:
@@ -39,17 +27,6 @@ def endpoint_object(row: Row, secret: str | None = None) -> dict[str, Any]:
     if secret is not None:
         obj["secret"] = secret
     return obj
-
-
-def event_object(row: Row) -> dict[str, Any]:
-    return {
-        "id": row["id"],
-        "object": "event",
-        "type": row["type"],
-        "created": when(row["created_at"]),
-        "api_version": row["api_version"],
-        "data": _decode(row["data"]),
-    }
 
 
 def attempt_object(row: Row) -> dict[str, Any]:
@@ -83,27 +60,11 @@ def delivery_object(
 
 
 def event_with_deliveries(
-    event: Row, deliveries: list[Row],
-    attempts: list[Row],
+    event: Row, deliveries: list[Row], attempts: list[Row], public_url: str,
 ) -> dict[str, Any]:
     by_delivery: dict[str, list[Row]] = {}
     for attempt in attempts:
         by_delivery.setdefault(attempt["delivery_id"], []).append(attempt)
-    obj = event_object(event)
+    obj = event_object(event, public_url)
     obj["deliveries"] = [delivery_object(d, by_delivery.get(d["id"], [])) for d in deliveries]
     return obj
-
-
-def event_payload(
-    *, event_id: str, type: str, created: datetime, api_version: str, data_json: str
-) -> bytes:
-    """The exact bytes POSTed to the endpoint (and signed): compact JSON."""
-    body = {
-        "id": event_id,
-        "object": "event",
-        "type": type,
-        "created": when(created),
-        "api_version": api_version,
-        "data": json.loads(data_json),
-    }
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode()

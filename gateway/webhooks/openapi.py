@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.webhooks.outbox import EVENT_TYPES
+from gateway.events.outbox import EVENT_TYPES
 from gateway.webhooks.service import MAX_DESCRIPTION
 from gateway.webhooks.states import DeliveryStatus, EndpointStatus
 from gateway.webhooks.urlguard import MAX_URL_LENGTH
@@ -155,22 +155,5 @@ PATHS: dict[str, dict[str, Any]] = {
                      "schema": {"type": "object", "properties": {
                          "endpoint": {"type": "string"}}}}}},
                  "responses": _ok(_REDELIVERY, "The new delivery ids")},
-    },
-}
-
-LIVE_PATHS: dict[str, dict[str, Any]] = {
-    "/v1/invoices/{id}/events": {
-        "get": {
-            "operationId": "streamInvoiceEvents",
-            "summary": "Server-Sent Events: the invoice snapshot, then one event per change",
-            "description": "Event `invoice` carries the snapshot (with `amount_remaining` "
-                           "per payment option); then events named by type with `id:` = "
-                           "event id. Send `Last-Event-ID` to replay newer events.",
-            "parameters": [_ID, {"name": "Last-Event-ID", "in": "header", "required": False,
-                                 "schema": {"type": "string"}}],
-            "responses": {"200": {"description": "An event stream",
-                                  "content": {"text/event-stream": {
-                                      "schema": {"type": "string"}}}}},
-        },
     },
 }

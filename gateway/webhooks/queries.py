@@ -10,52 +10,6 @@ from settlement.db import Conn
 
 Row = asyncpg.Record
 
-# The outbox write as WITH items, for statements that write an event in the same round trip
-# as the change itself: `ev` (the event: one row, or one per row of `{source}`, e.g. "FROM inv"
-# to write it only when the change's own insert happened), `dl` (its pending deliveries) and
-# `notified` (the commit-time notification; the statement must read it, e.g. count(*), or it
-# is not evaluated). The placeholders are the caller's parameter numbers. The data is sent as
-# text and cast, so it does not depend on the connection's jsonb codec.
-EVENT_CTES = """
-ev AS (
-    INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data)
-    SELECT {id}::text, {merchant}::text, {type}::text, {version}::text, {invoice}::text,
-           {data}::text::jsonb
-    {source}
-    RETURNING id, merchant_id, type
-), dl AS (
-    INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
-    SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), ev.id, w.id, ev.merchant_id
-    FROM ev
-    JOIN webhook_endpoints w ON w.merchant_id = ev.merchant_id
-    WHERE w.status = 'enabled'
-      AND (ev.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
-    RETURNING 1
-), notified AS (
-    SELECT pg_notify('ccp_events', {notice}::text) FROM ev
-)"""
-
-# One round trip: the event, its deliveries and the commit-time notification.
-INSERT_EVENT = "WITH " + EVENT_CTES.format(
-    id="$1", merchant="$2", type="$3", version="$4", invoice="$5", data="$6", notice="$7",
-    source="",
-) + """
-SELECT (SELECT count(*) FROM notified) AS notified, (SELECT count(*) FROM dl) AS deliveries
-"""
-
-
-async def insert_event(
-    conn: Conn, *, event_id: str, merchant_id: str, type: str, api_version: str,
-    invoice_id: str | None, data_json: str, notice: str,
-) -> int:
-    """Insert an event with its pending deliveries and notify; returns the delivery count."""
-    count: Any = await conn.fetchval(
-        INSERT_EVENT, event_id, merchant_id, type, api_version, invoice_id, data_json, notice,
-        column=1,
-    )
-    return int(count)
-
-
 # -- endpoints -------------------------------------------------------------------------------
 ENDPOINT_COLUMNS = "id, merchant_id, url, description, enabled_events, status, created_at"
 
@@ -123,22 +77,7 @@ async def cancel_endpoint_deliveries(conn: Conn, endpoint_id: str) -> None:
     await conn.execute(CANCEL_ENDPOINT_DELIVERIES, endpoint_id)
 
 
-# -- events ------------------------------------------------------------------------------------
-EVENT_COLUMNS = "id, merchant_id, type, api_version, invoice_id, data, created_at"
-
-SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2"
-
-LIST_EVENTS = f"""
-SELECT {EVENT_COLUMNS} FROM events e
-WHERE e.merchant_id = $1
-  AND ($2::text IS NULL OR e.type = $2)
-  AND ($3::text IS NULL OR e.invoice_id = $3)
-  AND ($4::text IS NULL OR (e.created_at, e.id) < (
-        SELECT c.created_at, c.id FROM events c WHERE c.id = $4 AND c.merchant_id = $1))
-ORDER BY e.created_at DESC, e.id DESC
-LIMIT $5
-"""
-
+# -- an event's deliveries ----------------------------------------------------------------
 SELECT_EVENT_DELIVERIES = """
 SELECT d.id, d.endpoint_id, w.url, d.status, d.attempt_count, d.next_attempt_at,
        d.created_at, d.finished_at
@@ -154,17 +93,6 @@ FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_
 WHERE d.event_id = $1
 ORDER BY a.delivery_id, a.attempt
 """
-
-
-async def select_event(conn: Conn, event_id: str, merchant_id: str) -> Row | None:
-    return await conn.fetchrow(SELECT_EVENT, event_id, merchant_id)
-
-
-async def list_events(
-    conn: Conn, merchant_id: str, *, type: str | None, invoice_id: str | None,
-    starting_after: str | None, limit: int,
-) -> list[Row]:
-    return await conn.fetch(LIST_EVENTS, merchant_id, type, invoice_id, starting_after, limit)
 
 
 async def select_event_deliveries(conn: Conn, event_id: str) -> list[Row]:

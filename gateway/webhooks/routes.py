@@ -68,14 +68,16 @@ async def list_events(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
         items, has_more = await service.list_events(
             conn, _merchant(request), page, type=type_filter,
-            invoice_id=request.query.get("invoice") or None)
+            invoice_id=request.query.get("invoice") or None,
+            public_url=request.app[SETTINGS].public_url)
     return _list(request, items, has_more)
 
 
 @routes.get("/v1/events/{id}")
 async def get_event(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
-        event = await service.get_event(conn, _merchant(request), request.match_info["id"])
+        event = await service.get_event(conn, _merchant(request), request.match_info["id"],
+                                        request.app[SETTINGS].public_url)
     return web.json_response(event)
 
 

@@ -17,11 +17,13 @@ from typing import Any, Final
 
 from gateway.config import Settings
 from gateway.errors import InvalidRequest, NotFound
+from gateway.events import queries as event_queries
+from gateway.events.objects import event_object
+from gateway.events.outbox import EVENT_TYPES
 from gateway.http.pagination import Page
 from gateway.merchants.ids import new_id
 from gateway.webhooks import objects, queries
 from gateway.webhooks.errors import InvalidEventFilter
-from gateway.webhooks.outbox import EVENT_TYPES
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.states import EndpointStatus, endpoint_transition
 from gateway.webhooks.urlguard import Resolve, UrlPolicy, check_url, system_resolve
@@ -147,27 +149,29 @@ async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dic
 
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
-    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None
+    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None,
+    public_url: str,
 ) -> tuple[list[Any], bool]:
-    if page.starting_after is not None and await queries.select_event(
+    if page.starting_after is not None and await event_queries.select_event(
         conn, page.starting_after, merchant_id
     ) is None:
         raise NotFound(f"No such event: {page.starting_after}", param="starting_after")
-    rows = await queries.list_events(
+    rows = await event_queries.list_events(
         conn, merchant_id, type=type, invoice_id=invoice_id,
         starting_after=page.starting_after, limit=page.fetch,
     )
-    return [objects.event_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+    return [event_object(r, public_url) for r in rows[: page.limit]], len(rows) > page.limit
 
 
-async def get_event(conn: Conn, merchant_id: str, event_id: str) -> dict[str, Any]:
+async def get_event(conn: Conn, merchant_id: str, event_id: str,
+                    public_url: str) -> dict[str, Any]:
     """The event with its deliveries and every logged attempt."""
-    event = await queries.select_event(conn, event_id, merchant_id)
+    event = await event_queries.select_event(conn, event_id, merchant_id)
     if event is None:
         raise NotFound(f"No such event: {event_id}", param="id")
     deliveries = await queries.select_event_deliveries(conn, event_id)
     attempts = await queries.select_event_attempts(conn, event_id)
-    return objects.event_with_deliveries(event, list(deliveries), list(attempts))
+    return objects.event_with_deliveries(event, list(deliveries), list(attempts), public_url)
 
 
 async def redeliver(
@@ -175,7 +179,7 @@ async def redeliver(
 ) -> list[str]:
     """Queue new deliveries of an event; returns their ids and wakes the workers."""
     async with conn.transaction():
-        if await queries.select_event(conn, event_id, merchant_id) is None:
+        if await event_queries.select_event(conn, event_id, merchant_id) is None:
             raise NotFound(f"No such event: {event_id}", param="id")
         if endpoint_id is not None and await queries.select_endpoint(
             conn, endpoint_id, merchant_id

@@ -13,7 +13,8 @@ from collections.abc import AsyncIterator
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, ensure_hub
+from gateway.db.pool import database_url
+from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, HUB, ensure_hub
 from gateway.openapi import register_paths
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
 from gateway.webhooks.openapi import PATHS, SCHEMAS
@@ -25,7 +26,7 @@ WORKER = web.AppKey("webhook_worker", DeliveryWorker)
 async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
     worker = DeliveryWorker(app[DB_POOL], WorkerConfig.from_settings(app[SETTINGS]))
     app[WORKER] = worker
-    hub = ensure_hub(app)
+    hub = app[HUB]
     hub.add_listener(EVENTS_CHANNEL, worker.wake)
     hub.add_listener(DELIVERIES_CHANNEL, worker.wake)
     task = asyncio.create_task(worker.run(), name="webhook-worker")
@@ -38,6 +39,7 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
 def setup_webhooks(app: web.Application) -> None:
     register_paths(PATHS, SCHEMAS)
     app.router.add_routes(routes)
-    if app[SETTINGS].webhook_worker:
-        ensure_hub(app)
+    settings = app[SETTINGS]
+    if settings.webhook_worker:
+        ensure_hub(app, database_url(settings), queue_size=settings.live_queue_size)
         app.cleanup_ctx.append(_worker_ctx)

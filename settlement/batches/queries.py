@@ -158,14 +158,6 @@ SELECT {BATCH_COLUMNS} FROM settlement_batches
  ORDER BY id FOR UPDATE
 """
 
-SELECT_DB_NOW = "SELECT now()"
-
-
-async def db_now(conn: Conn) -> datetime:
-    value: datetime = await conn.fetchval(SELECT_DB_NOW)
-    return value
-
-
 async def lock_day(conn: Conn, day: date) -> None:
     await conn.execute(LOCK_DAY, day.isoformat())
 

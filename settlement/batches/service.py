@@ -36,7 +36,7 @@ from settlement.batches.models import (
     categorize,
 )
 from settlement.batches.states import BatchStatus, check_transition
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 from settlement.ledger import (
     BANK,
     PAYOUTS_IN_TRANSIT,
@@ -88,7 +88,7 @@ async def gather(
     merchant_ids: Sequence[str] | None = None, lookback_days: int = DEFAULT_LOOKBACK_DAYS,
 ) -> int:
     """Step 1: open the day's batches and attach unbatched payable entries; returns count."""
-    if end > await queries.db_now(conn):
+    if end > await db_now(conn):
         raise BusinessDayNotOver(f"business day {day} ends at {end.isoformat()}")
     lookback_from = start.date() - timedelta(days=lookback_days)
     async with conn.transaction():

@@ -30,7 +30,7 @@ from typing import Any
 import structlog
 
 from settlement import ledger
-from settlement.db import Conn
+from settlement.db import Conn, db_now
 from settlement.reconciliation import queries
 from settlement.reconciliation.errors import AlreadyResolved, ReconciliationError, RunNotFound
 
@@ -154,7 +154,7 @@ async def reconcile(
     notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
-    started = await conn.fetchval("SELECT now()")
+    started = await db_now(conn)
     converted = {code.removeprefix("custody:"): units for code, units in
                  (await queries.custody_conversions(conn)).items()}
     custody = custody_lines(await _ledger_custody(conn), booked, converted)

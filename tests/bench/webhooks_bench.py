@@ -3,9 +3,10 @@
     .venv/bin/python -m tests.bench.webhooks_bench [--events 2000] [--workers 2]
 
 1. emit: `--events` events by 16 concurrent connections, each `emit` in its own transaction
-   (event row + one delivery + NOTIFY), with one subscribed endpoint: emits/s, p50/p99.
-2. drain: `--workers` delivery workers (WEBHOOK_CONCURRENCY 16 each) deliver the backlog to a
-   local aiohttp receiver answering 200: deliveries/s; checks each event arrived exactly once.
+   (event row + NOTIFY), with one subscribed endpoint: emits/s, p50/p99.
+2. drain: `--workers` delivery workers (WEBHOOK_CONCURRENCY 16 each) fan the backlog out into
+   deliveries and deliver it to a local aiohttp receiver answering 200: deliveries/s; checks
+   each event arrived exactly once.
 3. wake-up latency: 50 single events emitted one after another with an idle worker polling
    only every 60 s: commit -> receiver arrival, p50/p99 (NOTIFY path).
 
@@ -28,9 +29,9 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 
 from gateway.db.pool import create_pool
-from gateway.live.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
+from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, NotifyHub
+from gateway.events.outbox import emit
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
-from gateway.webhooks.outbox import emit
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.urlguard import UrlPolicy

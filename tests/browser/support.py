@@ -13,12 +13,12 @@ from typing import Any
 
 import asyncpg
 
+from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as lifecycle_queries
-from gateway.webhooks.outbox import emit
 from settlement.db import Conn
 from tests.plugins.app import ApiClient
 

@@ -14,7 +14,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.webhooks.outbox import emit
+from gateway.events.outbox import emit
 from tests.webhooks.support import (
     get_json,
     insert_invoice,
@@ -165,3 +165,33 @@ async def test_public_stream_hides_private_fields_and_404s(
             status, body = await get_json(http, url, headers=headers)
             assert status == 404 and body["error"]["code"] == "resource_missing"
         assert (await get_json(http, f"{api}/v1/invoices/{invoice_id}/events"))[0] == 401
+
+
+async def test_links_stored_as_paths_are_streamed_absolute(
+    api: str, conn: asyncpg.Connection, db_pool: asyncpg.Pool
+) -> None:
+    merchant = await make_merchant(conn)
+    invoice_id = await insert_invoice(conn, merchant.id)
+    data = {**invoice_data(invoice_id), "checkout_url": f"/pay/{invoice_id}"}
+    first = await emit(conn, merchant_id=merchant.id, type="invoice.paid_partial", data=data)
+    async with aiohttp.ClientSession() as http, http.get(
+        f"{api}/v1/invoices/{invoice_id}/events", headers={**merchant.headers,
+                                                           "Last-Event-ID": "evt_none"}
+    ) as resp:
+        reader = Reader(resp)
+        snapshot = (await reader.next()).json
+        assert snapshot["checkout_url"].endswith(f"/pay/{invoice_id}")
+        assert not snapshot["checkout_url"].startswith("/")
+        second = await emit(conn, merchant_id=merchant.id, type="invoice.expired", data=data)
+        change = await reader.next()
+        assert change.id == second
+        assert change.json["checkout_url"] == snapshot["checkout_url"]
+    async with aiohttp.ClientSession() as http, http.get(
+        f"{api}/v1/invoices/{invoice_id}/events",
+        headers={**merchant.headers, "Last-Event-ID": first},
+    ) as resp:
+        reader = Reader(resp)
+        await reader.next()  # the snapshot
+        replayed = await reader.next()
+        assert replayed.id == second
+        assert replayed.json["checkout_url"] == snapshot["checkout_url"]

@@ -4,7 +4,8 @@
   browser), headless, no sandbox, no network side traffic (QUIC, component updates, sync).
 - `phone_page` (function): a fresh context at a 360x740 phone viewport (touch, DPR 2), with
   clipboard permissions, so each test starts with no cookies or storage of another.
-- `screenshot_dir`: docs/img/, where tests save the user guide's screenshots.
+- `screenshot_dir`: a temp dir, or docs/img/ (the user guide's pictures) when
+  SCREENSHOTS_TO_DOCS=1.
 
 Browser console errors and failed page scripts are collected on `page.errors` by
 `watch_errors(page)` so a test can assert the page ran cleanly (e.g. no CSP violation).
@@ -80,6 +81,10 @@ async def phone_page(browser: Browser) -> AsyncIterator[Page]:
 
 
 @pytest.fixture(scope="session")
-def screenshot_dir() -> Path:
-    DOCS_IMG.mkdir(parents=True, exist_ok=True)
-    return DOCS_IMG
+def screenshot_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """docs/img/ when SCREENSHOTS_TO_DOCS=1 (refreshing the user guide's pictures), else a temp
+    dir: a test run must not rewrite tracked files."""
+    if os.environ.get("SCREENSHOTS_TO_DOCS") == "1":
+        DOCS_IMG.mkdir(parents=True, exist_ok=True)
+        return DOCS_IMG
+    return tmp_path_factory.mktemp("screenshots")

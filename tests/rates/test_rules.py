@@ -17,6 +17,7 @@ from gateway.rates.rules import (
     parse_rule,
     parse_rules,
 )
+from settlement.assets import ASSET_SYMBOLS
 
 
 def test_parse_full_rule() -> None:
@@ -116,3 +117,10 @@ def test_settings_errors_name_the_variable() -> None:
         Settings.from_env({"GATEWAY_RATES_FIXED": "BNB=free"})
     with pytest.raises(ConfigError, match="GATEWAY_RATES_MODE"):
         Settings.from_env({"GATEWAY_RATES_MODE": "magic"})
+
+
+def test_every_registry_symbol_has_a_default_rate_in_both_modes() -> None:
+    # The rate defaults are rates data, but they must cover every asset of the registry.
+    symbols = set(ASSET_SYMBOLS)
+    assert {symbol for symbol, _ in DEFAULT_FIXED_RATES} == symbols
+    assert {rule.symbol for rule in effective_rules("live", DEFAULT_FIXED_RATES, ())} == symbols

@@ -11,7 +11,7 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.webhooks.outbox import emit
+from gateway.events.outbox import emit
 from tests.webhooks.support import (
     Receiver,
     ShopMerchant,
@@ -209,3 +209,36 @@ async def test_redeliver_to_all_or_one_endpoint_and_event_detail(
         [attempt] = delivery["attempts"]
         assert attempt["status_code"] == 200 and attempt["succeeded"] is True
         assert isinstance(attempt["duration_ms"], int)
+
+
+async def test_links_stored_as_paths_reach_readers_absolute(
+    own_db_url: str, http: aiohttp.ClientSession, own_conn: asyncpg.Connection
+) -> None:
+    """A writer without the public URL stores its links as paths; the API and the webhook
+    resolve them against the settings' public URL."""
+    settings = settings_for(own_db_url, webhook_poll_interval_ms=60_000)
+    public = settings.public_url
+    merchant = await make_merchant(own_conn)
+    invoice_id = "inv_" + secrets.token_hex(8)
+    data = {**invoice_data(invoice_id), "checkout_url": f"/pay/{invoice_id}"}
+    async with serve_app(settings) as api, run_receiver(Receiver()) as receiver:
+        _, endpoint = await post(http, f"{api}/v1/webhook_endpoints", merchant,
+                                 {"url": receiver.url, "enabled_events": ["*"]})
+        receiver.secret = str(endpoint["secret"])
+        event_id = await emit(own_conn, merchant_id=merchant.id, type="invoice.expired",
+                              data=data)
+        await wait_for(lambda: _succeeded(receiver, event_id), timeout=5)
+        _, listed = await get_json(http, f"{api}/v1/events?invoice={invoice_id}",
+                                   headers=merchant.headers)
+        _, detail = await get_json(http, f"{api}/v1/events/{event_id}",
+                                   headers=merchant.headers)
+    absolute = f"{public}/pay/{invoice_id}"
+    assert listed["data"][0]["data"]["checkout_url"] == absolute
+    assert detail["data"]["checkout_url"] == absolute
+    assert receiver.requests[0]["event"]["data"]["checkout_url"] == absolute
+    assert await own_conn.fetchval("SELECT data->>'checkout_url' FROM events WHERE id = $1",
+                                   event_id) == f"/pay/{invoice_id}"
+
+
+async def _succeeded(receiver: Receiver, event_id: str) -> bool:
+    return receiver.successes(event_id) == 1

@@ -12,9 +12,9 @@ from collections.abc import AsyncIterator
 import asyncpg
 from aiohttp.abc import AbstractResolver, ResolveResult
 
+from gateway.events.outbox import emit, fan_out
 from gateway.webhooks import service
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig, make_session, post_event
-from gateway.webhooks.outbox import emit
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.urlguard import UrlPolicy
 from tests.webhooks.support import (
@@ -137,6 +137,8 @@ async def test_only_subscribed_endpoints_and_deleted_ones_are_cancelled(
         gone, _ = await add_endpoint_row(own_conn, merchant, receiver.url, ["*"])
         await add_endpoint_row(own_conn, merchant, receiver.url, ["invoice.expired"])
         event_id = await emit_one(own_conn, merchant)
+        # Fanned out before the deletion, so `gone` has a pending delivery to cancel.
+        await fan_out(own_conn, limit=10_000)
         await service.delete_endpoint(own_conn, merchant, gone)
         async with running(DeliveryWorker(own_pool, config())):
             async def settled() -> bool:
@@ -147,6 +149,25 @@ async def test_only_subscribed_endpoints_and_deleted_ones_are_cancelled(
     assert {r["endpoint_id"]: r["status"] for r in rows} == {
         kept: "delivered", gone: "cancelled"}
     assert len(receiver.requests) == 1
+
+
+async def test_endpoint_deleted_before_fan_out_gets_no_delivery(
+    own_conn: asyncpg.Connection, own_pool: asyncpg.Pool
+) -> None:
+    merchant = merchant_id()
+    async with run_receiver(Receiver()) as receiver:
+        kept, receiver.secret = await add_endpoint_row(own_conn, merchant, receiver.url)
+        gone, _ = await add_endpoint_row(own_conn, merchant, receiver.url)
+        event_id = await emit_one(own_conn, merchant)
+        await service.delete_endpoint(own_conn, merchant, gone)
+        async with running(DeliveryWorker(own_pool, config())):
+            async def delivered() -> bool:
+                return await delivery_status(own_pool, event_id) == ["delivered"]
+            await wait_for(delivered)
+    rows = await own_conn.fetch("SELECT endpoint_id FROM webhook_deliveries"
+                                " WHERE event_id = $1", event_id)
+    assert [r["endpoint_id"] for r in rows] == [kept]
+    assert receiver.successes(event_id) == 1
 
 
 class ResolvesToLoopback(AbstractResolver):

@@ -11,9 +11,9 @@ from pathlib import Path
 import asyncpg
 
 from gateway.cli import build_parser
+from gateway.events.outbox import emit
 from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
-from gateway.webhooks.outbox import emit
 from tests.webhooks.support import (
     Receiver,
     add_endpoint_row,

@@ -1,15 +1,18 @@
 """The events outbox: `emit` records an event in the caller's transaction.
 
-One call writes the `events` row, one pending `webhook_deliveries` row per enabled endpoint of
-the merchant subscribed to the type, and a `pg_notify('ccp_events', ...)` that PostgreSQL
-delivers only when the caller's transaction commits. So a state change, its event, its
-deliveries and the live-status wake-up are all-or-nothing: a rolled-back transition leaves no
-event behind and wakes no one.
+One call writes the `events` row and a `pg_notify('ccp_events', ...)` that PostgreSQL delivers
+only when the caller's transaction commits. So a state change, its event and the wake-up of
+live status and webhook workers are all-or-nothing: a rolled-back transition leaves no event
+behind and wakes no one.
+
+The event's webhook deliveries (one per enabled endpoint of the merchant subscribed to the
+type) are written after the commit by `fan_out`, which the delivery workers run when woken: a
+merchant with many endpoints costs the writer's transaction nothing.
 
 A writer that makes its change in one statement (invoice creation) writes the event in that
 same statement instead: `pending_event` gives the ids and the notice, and
-`gateway.webhooks.queries.EVENT_CTES` the SQL, so the rows and the notice are the same as
-`emit` would write.
+`gateway.events.queries.EVENT_CTES` the SQL, so the row and the notice are the same as `emit`
+would write.
 """
 
 from __future__ import annotations
@@ -19,13 +22,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
+from gateway.events import queries
+from gateway.events.errors import UnknownEventType
 from gateway.merchants.ids import new_id
-from gateway.webhooks import queries
-from gateway.webhooks.errors import UnknownEventType
 from settlement.db import Conn
 
-__all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "PendingEvent", "UnknownEventType",
-           "emit", "pending_event"]
+__all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "FanOut", "PendingEvent",
+           "UnknownEventType", "emit", "fan_out", "pending_event"]
 
 EVENT_TYPES: Final = (
     "invoice.created",
@@ -99,3 +102,20 @@ async def emit(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any])
         notice=event.notice,
     )
     return event.id
+
+
+@dataclass(frozen=True, slots=True)
+class FanOut:
+    """What one `fan_out` call did: events taken and deliveries written for them."""
+
+    events: int
+    deliveries: int
+
+
+async def fan_out(conn: Conn, *, limit: int) -> FanOut:
+    """Write the pending deliveries of up to `limit` committed events, oldest first.
+
+    Safe to run from any number of workers at once: each event is fanned out exactly once.
+    """
+    row = await queries.fan_out(conn, limit)
+    return FanOut(events=int(row["events"]), deliveries=int(row["deliveries"]))

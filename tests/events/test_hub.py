@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import itertools
 import json
 import secrets
 from collections.abc import AsyncIterator
@@ -11,7 +12,7 @@ from collections.abc import AsyncIterator
 import asyncpg
 import pytest
 
-from gateway.live.hub import DROPPED, EVENTS_CHANNEL, RESYNC, Notice, NotifyHub
+from gateway.events.hub import DROPPED, EVENTS_CHANNEL, RESYNC, Notice, NotifyHub
 
 
 @pytest.fixture
@@ -68,3 +69,24 @@ async def test_reconnects_and_tells_subscribers_to_resync(
         await notify(conn, invoice, "evt_after")
         item = await asyncio.wait_for(sub.get(), 5)
         assert isinstance(item, Notice) and item.payload["event_id"] == "evt_after"
+
+
+async def test_reconnect_backs_off_exponentially_up_to_the_cap(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    calls: list[float] = []
+    connection = object()
+
+    async def database_down_three_times(dsn: str) -> object:
+        calls.append(asyncio.get_running_loop().time())
+        if len(calls) <= 3:
+            raise OSError("connection refused")
+        return connection
+
+    monkeypatch.setattr(asyncpg, "connect", database_down_three_times)
+    hub = NotifyHub("postgresql://unused", max_backoff=0.3)
+    assert await hub._connect() is connection
+    gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
+    # 0.2 s first (FIRST_BACKOFF), then doubled but capped at max_backoff.
+    assert len(gaps) == 3 and 0.19 <= gaps[0] < 0.29
+    assert all(0.29 <= gap < 1.0 for gap in gaps[1:])

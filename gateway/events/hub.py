@@ -1,7 +1,7 @@
 """The LISTEN/NOTIFY hub: one listening connection per process, fanned out in-process.
 
 Every state change emits `pg_notify('ccp_events', {event_id, type, merchant_id, invoice_id})`
-at commit (gateway.webhooks.outbox), so any API process can serve any invoice's live stream:
+at commit (gateway.events.outbox), so any API process can serve any invoice's live stream:
 the hub hands each notice to the subscribers of that invoice and to channel listeners (the
 webhook worker wakes on them).
 
@@ -26,12 +26,20 @@ from typing import Any, Final
 
 import asyncpg
 from aiohttp import web
+from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, wait_exponential
 
-from gateway.appkeys import SETTINGS
-from gateway.db.pool import database_url
 from gateway.log import get_logger
 
 log = get_logger(__name__)
+
+_CONNECT_ERRORS = (OSError, asyncpg.PostgresError, TimeoutError)
+FIRST_BACKOFF: Final = 0.2  # float-ok: seconds before the first reconnect attempt
+
+
+def _log_connect_failure(state: RetryCallState) -> None:
+    error = state.outcome.exception() if state.outcome is not None else None
+    retry_in = state.next_action.sleep if state.next_action is not None else None
+    log.warning("live_connect_failed", error=str(error), retry_in=retry_in)
 
 EVENTS_CHANNEL: Final = "ccp_events"
 DELIVERIES_CHANNEL: Final = "ccp_deliveries"
@@ -165,18 +173,12 @@ class NotifyHub:
     # -- the connection ----------------------------------------------------------------------
     async def run(self) -> None:
         """Keep one LISTEN connection open until cancelled."""
-        backoff, first = 0.2, True
+        first = True
         while True:
-            try:
-                conn = await asyncpg.connect(self.dsn)
-            except (OSError, asyncpg.PostgresError, TimeoutError) as exc:
-                log.warning("live_connect_failed", error=str(exc), retry_in=backoff)
-                await asyncio.sleep(backoff)
-                backoff = min(backoff * 2, self.max_backoff)
-                continue
+            conn = await self._connect()
             try:
                 await self._listen(conn, resync=not first)
-                first, backoff = False, 0.2
+                first = False
                 await self._watch(conn)
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TimeoutError) as exc:
                 log.warning("live_connection_lost", error=str(exc))
@@ -184,6 +186,18 @@ class NotifyHub:
                 self.connected.clear()
                 self.backend_pid = None
                 conn.terminate()
+
+    async def _connect(self) -> asyncpg.Connection:
+        """A new connection; while the database is down, retried with capped exponential
+        backoff (FIRST_BACKOFF doubling up to `max_backoff`)."""
+        retrying = AsyncRetrying(
+            retry=retry_if_exception_type(_CONNECT_ERRORS),
+            wait=wait_exponential(multiplier=FIRST_BACKOFF, max=self.max_backoff),
+            before_sleep=_log_connect_failure,
+            reraise=True,
+        )
+        conn: asyncpg.Connection = await retrying(asyncpg.connect, self.dsn)
+        return conn
 
     async def _listen(self, conn: asyncpg.Connection, *, resync: bool) -> None:
         self._lost = asyncio.Event()
@@ -225,12 +239,15 @@ async def _close_streams(app: web.Application) -> None:
     app[HUB].close_subscribers()
 
 
-def ensure_hub(app: web.Application) -> NotifyHub:
-    """The app's hub, installed on first call (live streams and the webhook worker share it)."""
+def ensure_hub(app: web.Application, dsn: str, *, queue_size: int) -> NotifyHub:
+    """The app's hub, installed on first call (live streams and the webhook worker share it).
+
+    Its settings are handed down by the callers (the database URL, the live subscribers'
+    queue size), so the outbox never reads the application's whole configuration.
+    """
     if HUB in app:
         return app[HUB]
-    settings = app[SETTINGS]
-    hub = NotifyHub(database_url(settings), queue_size=settings.live_queue_size)
+    hub = NotifyHub(dsn, queue_size=queue_size)
     app[HUB] = hub
     app.cleanup_ctx.append(_hub_ctx)
     app.on_shutdown.append(_close_streams)

@@ -1,4 +1,5 @@
-"""The outbox: an event, its deliveries and its notification commit or vanish together."""
+"""The outbox: an event and its notification commit or vanish together; the fan-out then
+writes its deliveries exactly once per subscribed endpoint."""
 
 from __future__ import annotations
 
@@ -10,8 +11,8 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gateway.webhooks.errors import UnknownEventType
-from gateway.webhooks.outbox import EVENT_TYPES, emit
+from gateway.events.errors import UnknownEventType
+from gateway.events.outbox import EVENT_TYPES, emit, fan_out
 
 
 def _invoice(invoice_id: str) -> dict[str, Any]:
@@ -28,7 +29,12 @@ async def _endpoint(conn: asyncpg.Connection, merchant_id: str, events: list[str
     return endpoint_id
 
 
-async def test_emit_writes_event_deliveries_and_notifies(
+async def _deliveries(conn: asyncpg.Connection, event_id: str) -> list[asyncpg.Record]:
+    return list(await conn.fetch(
+        "SELECT endpoint_id, status FROM webhook_deliveries WHERE event_id = $1", event_id))
+
+
+async def test_emit_writes_event_and_notifies_then_fan_out_writes_deliveries(
     conn: asyncpg.Connection, db_pool: asyncpg.Pool
 ) -> None:
     merchant_id = "mer_" + secrets.token_hex(6)
@@ -52,11 +58,49 @@ async def test_emit_writes_event_deliveries_and_notifies(
     row = await conn.fetchrow("SELECT * FROM events WHERE id = $1", event_id)
     assert row is not None
     assert row["invoice_id"] == invoice_id and row["data"] == _invoice(invoice_id)
-    endpoints = await conn.fetch(
-        "SELECT endpoint_id, status FROM webhook_deliveries WHERE event_id = $1", event_id
-    )
-    assert {r["endpoint_id"] for r in endpoints} == {subscribed, wildcard}
+    # The writer's transaction wrote no delivery: that is the fan-out's job, after commit.
+    assert await _deliveries(conn, event_id) == []
+    await fan_out(conn, limit=10_000)
+    endpoints = await _deliveries(conn, event_id)
+    assert sorted(r["endpoint_id"] for r in endpoints) == sorted([subscribed, wildcard])
     assert {r["status"] for r in endpoints} == {"pending"}
+    await fan_out(conn, limit=10_000)
+    assert len(await _deliveries(conn, event_id)) == 2  # never fanned out twice
+
+
+async def test_concurrent_fan_outs_write_one_delivery_per_endpoint(
+    conn: asyncpg.Connection, db_pool: asyncpg.Pool
+) -> None:
+    merchant_id = "mer_" + secrets.token_hex(6)
+    endpoints = [await _endpoint(conn, merchant_id, ["*"]) for _ in range(5)]
+    events = [await emit(conn, merchant_id=merchant_id, type="invoice.created",
+                         data=_invoice("inv_" + secrets.token_hex(6))) for _ in range(40)]
+
+    async def one_worker() -> None:
+        async with db_pool.acquire() as own:
+            for _ in range(10):
+                await fan_out(own, limit=7)
+
+    await asyncio.gather(*(one_worker() for _ in range(4)))
+    await fan_out(conn, limit=10_000)  # whatever the small batches left
+    rows = await conn.fetch(
+        "SELECT event_id, endpoint_id, count(*) AS n FROM webhook_deliveries"
+        " WHERE merchant_id = $1 GROUP BY event_id, endpoint_id", merchant_id)
+    assert {(r["event_id"], r["endpoint_id"]) for r in rows} == {
+        (e, w) for e in events for w in endpoints}
+    assert {r["n"] for r in rows} == {1}
+
+
+async def test_fan_out_skips_endpoints_registered_after_the_event(
+    conn: asyncpg.Connection
+) -> None:
+    merchant_id = "mer_" + secrets.token_hex(6)
+    before = await _endpoint(conn, merchant_id, ["*"])
+    event_id = await emit(conn, merchant_id=merchant_id, type="invoice.created",
+                          data=_invoice("inv_" + secrets.token_hex(6)))
+    await _endpoint(conn, merchant_id, ["*"])  # registered while no worker fanned out
+    await fan_out(conn, limit=10_000)
+    assert [r["endpoint_id"] for r in await _deliveries(conn, event_id)] == [before]
 
 
 async def test_rolled_back_emit_leaves_nothing(conn: asyncpg.Connection) -> None:
@@ -67,6 +111,7 @@ async def test_rolled_back_emit_leaves_nothing(conn: asyncpg.Connection) -> None
     event_id = await emit(conn, merchant_id=merchant_id, type="invoice.created",
                           data=_invoice("inv_" + secrets.token_hex(6)))
     await tr.rollback()
+    await fan_out(conn, limit=10_000)
     assert await conn.fetchval("SELECT count(*) FROM events WHERE id = $1", event_id) == 0
     assert await conn.fetchval(
         "SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1", merchant_id) == 0
