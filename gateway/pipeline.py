@@ -40,11 +40,10 @@ from gateway.devnet import bsc as bsc_devnet
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
 from gateway.transfers.sink import TransferSink
 from settlement.assets import on_chain
-from settlement.db import Conn
 
 log = get_logger(__name__)
 
@@ -114,17 +113,9 @@ def _factory(chain: str) -> Factory:
     return factory
 
 
-def lifecycle_config(settings: Settings) -> LifecycleConfig:
-    return LifecycleConfig(public_url=settings.public_url)
-
-
-def fact_sink(pool: asyncpg.Pool, lifecycle: LifecycleConfig) -> TransferSink:
+def fact_sink(pool: asyncpg.Pool) -> TransferSink:
     """The one sink every watcher emits into, applying the lifecycle to what it stores."""
-
-    async def apply(conn: Conn, invoice_ids: set[str]) -> None:
-        await apply_invoices(conn, invoice_ids, lifecycle)
-
-    return TransferSink(pool, apply)
+    return TransferSink(pool, apply_invoices)
 
 
 async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
@@ -135,7 +126,7 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 
     async def work() -> None:
         watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
-        watcher = factory(settings, fact_sink(pool, lifecycle_config(settings)), watched)
+        watcher = factory(settings, fact_sink(pool), watched)
         listener = asyncio.ensure_future(watched.run())
         try:
             await watcher.run()
@@ -152,7 +143,7 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 
 async def sweep(settings: Settings, pool: asyncpg.Pool) -> None:
     c = settings.chains
-    sweeper = Sweeper(pool, lifecycle_config(settings), interval=c.sweep_interval_ms / 1000)
+    sweeper = Sweeper(pool, interval=c.sweep_interval_ms / 1000)
     lock = LeaderLock(database_url(settings), "lifecycle-sweeper",
                       poll_interval=c.leader_poll_ms / 1000,
                       check_interval=c.leader_poll_ms / 1000)

@@ -21,12 +21,10 @@ routes = web.RouteTableDef()
 async def cancel(request: web.Request) -> web.Response:
     invoice_id = invoice_id_param(request)
     reject_unknown(json_body(request), frozenset())
-    public_url = request.app[INVOICE_DEPS].public_url
-    invoice = await service.cancel_invoice(
-        tx_conn(request), principal(request).merchant_id, invoice_id,
-        service.LifecycleConfig(public_url=public_url),
-    )
-    return web.Response(body=invoice_json(invoice, public_url), content_type=JSON_CONTENT_TYPE)
+    invoice = await service.cancel_invoice(tx_conn(request), principal(request).merchant_id,
+                                           invoice_id)
+    return web.Response(body=invoice_json(invoice, request.app[INVOICE_DEPS].public_url),
+                        content_type=JSON_CONTENT_TYPE)
 
 
 def setup(app: web.Application) -> None:

@@ -37,7 +37,6 @@ from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.rpc import RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.db.pool import create_pool
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import configure_logging
 from gateway.pipeline import fact_sink
 from settlement.fees.service import set_fee_schedule
@@ -93,7 +92,7 @@ async def watcher(url: str, rpc_url: str, *, poll: float, span: int
     rpc = RpcClient(rpc_url, timeout=30)
     config = BscConfig(rpc_url=rpc_url, tokens=TOKENS, poll_interval=poll, start_block=1,
                        span=span, confirmations=2)
-    bsc = BscWatcher(config, fact_sink(pool, LifecycleConfig("http://bench")),
+    bsc = BscWatcher(config, fact_sink(pool),
                      BscScanner(rpc, TOKENS, watched))
     tasks = [asyncio.ensure_future(watched.run()), asyncio.ensure_future(bsc.run())]
     try:

@@ -33,7 +33,6 @@ from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.devnet.orchestrator import DevnetConfig, down, up
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import random_token
 from gateway.pipeline import fact_sink
@@ -119,11 +118,11 @@ async def running_bsc_watcher(pool: asyncpg.Pool, dsn: str, rpc_url: str, public
     settings = {"poll_interval": poll, "backoff": 0.05, "backoff_cap": 0.5,
                 "confirmations": 2, **config}
     watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings),
-                         fact_sink(pool, LifecycleConfig(public_url)),
+                         fact_sink(pool),
                          BscScanner(rpc, DEVNET_TOKENS, watched))
     jobs = [watched.run(), watcher.run()]
     if sweep:
-        jobs.append(Sweeper(pool, LifecycleConfig(public_url), interval=0.2).run())
+        jobs.append(Sweeper(pool, interval=0.2).run())
     tasks = [asyncio.ensure_future(job) for job in jobs]
     try:
         yield WatchHandle(pool, watcher, watched, rpc)

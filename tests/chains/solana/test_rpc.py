@@ -22,7 +22,6 @@ from gateway.chains.solana.match import build_treasury
 from gateway.chains.solana.rpc import CONFIRMED, SignatureInfo, SolanaRpc
 from gateway.chains.solana.watcher import DROP_AFTER_SLOTS, SolanaWatcher
 from gateway.errors import RpcError, RpcTimeout
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.pipeline import fact_sink
 from gateway.transfers import store
 from tests.chains.solana.solana_support import KnowsNothing
@@ -224,7 +223,7 @@ async def test_sweep_settles_final_and_removes_dropped(node: FakeNode, rpc: Sola
     node.methods["getSignatureStatuses"] = answer
     async with db_pool.acquire() as conn:
         await store.record_transfers(conn, "solana", [_transfer(sigs[n], slots[n]) for n in sigs])
-    sink = fact_sink(db_pool, LifecycleConfig(public_url="http://127.0.0.1"))
+    sink = fact_sink(db_pool)
     watcher = SolanaWatcher(sink, rpc, build_treasury("treasury", []), KnowsNothing())
     await watcher.sweep()
     rows = await db_pool.fetch("SELECT tx_hash, status FROM chain_transfers "

@@ -23,7 +23,6 @@ from gateway.chains.solana.setup import SolanaRunning, resolve_treasury
 from gateway.devnet.solana.wallet import pay_uri
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import build_catalog
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.payments.references import new_reference
 from gateway.pipeline import fact_sink
 from tests.chains.solana.solana_support import (
@@ -257,7 +256,7 @@ async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
     _, client = shop
     await watcher.stop()
     running = SolanaRunning(solana_app.settings,
-                            fact_sink(db_pool, LifecycleConfig(public_url=solana_app.url)),
+                            fact_sink(db_pool),
                             KnowsNothing())
     try:
         lonely = await running.watcher()
