@@ -42,7 +42,9 @@ class Facts:
 
     `cursor` names the cursor the batch moves; it is claimed first and must still be at
     `expected` (None: not started), else the batch is refused (StaleCursor) and nothing of it
-    is stored. A batch without a cursor (a finality sweep) claims none.
+    is stored. Followed blocks, their hashes and the finalized number are kept per cursor
+    (BNB Chain's one cursor is named after the chain). A batch without a cursor (a finality
+    sweep) claims none and may only name transactions: seen, removed, final.
     """
 
     chain: str
@@ -67,11 +69,11 @@ class FactSink(Protocol):
 
     async def cursor(self, name: str) -> Cursor | None: ...
 
-    async def block_hashes(self, chain: str, lo: int, hi: int) -> dict[int, str]:
-        """Stored hashes of the followed blocks numbered lo..hi."""
+    async def block_hashes(self, cursor: str, lo: int, hi: int) -> dict[int, str]:
+        """Stored hashes of the blocks numbered lo..hi that `cursor` followed."""
         ...
 
-    async def lowest_block(self, chain: str) -> int | None: ...
+    async def lowest_block(self, cursor: str) -> int | None: ...
 
     async def open_transactions(self, chain: str, limit: int) -> list[tuple[str, int]]:
         """(tx hash, block) of transfers not final yet, oldest first."""

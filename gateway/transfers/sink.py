@@ -36,13 +36,13 @@ class TransferSink:
         async with self.pool.acquire() as conn:
             return await store.load_cursor(conn, name)
 
-    async def block_hashes(self, chain: str, lo: int, hi: int) -> dict[int, str]:
+    async def block_hashes(self, cursor: str, lo: int, hi: int) -> dict[int, str]:
         async with self.pool.acquire() as conn:
-            return await store.recent_hashes(conn, chain, lo, hi)
+            return await store.recent_hashes(conn, cursor, lo, hi)
 
-    async def lowest_block(self, chain: str) -> int | None:
+    async def lowest_block(self, cursor: str) -> int | None:
         async with self.pool.acquire() as conn:
-            return await store.lowest_kept(conn, chain)
+            return await store.lowest_kept(conn, cursor)
 
     async def open_transactions(self, chain: str, limit: int) -> list[tuple[str, int]]:
         async with self.pool.acquire() as conn:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from gateway.chains.errors import ReorgTooDeep, StaleCursor
+from gateway.chains.errors import MalformedFacts, ReorgTooDeep, StaleCursor
 from gateway.chains.facts import BlockLink, Cursor, Facts
 from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.transfers import queries as q
@@ -77,16 +77,16 @@ async def set_cursor(conn: Conn, chain: str, block: BlockRef, *,
     await q.upsert_cursor(conn, chain, block.number, block.hash, position)
 
 
-async def recent_hashes(conn: Conn, chain: str, lo: int, hi: int) -> dict[int, str]:
-    """Stored hashes of the followed blocks numbered lo..hi."""
-    return await q.select_block_hashes(conn, chain, lo, hi)
+async def recent_hashes(conn: Conn, cursor: str, lo: int, hi: int) -> dict[int, str]:
+    """Stored hashes of the blocks numbered lo..hi that `cursor` followed."""
+    return await q.select_block_hashes(conn, cursor, lo, hi)
 
 
-async def lowest_kept(conn: Conn, chain: str) -> int | None:
-    return await q.select_lowest_block(conn, chain)
+async def lowest_kept(conn: Conn, cursor: str) -> int | None:
+    return await q.select_lowest_block(conn, cursor)
 
 
-async def rollback_to(conn: Conn, chain: str, fork: BlockRef) -> set[str]:
+async def rollback_to(conn: Conn, chain: str, cursor: str, fork: BlockRef) -> set[str]:
     """A reorg: transfers above the fork point are removed and the cursor moves back to it.
 
     Raises ReorgTooDeep when a finalized transfer sits above the fork: finality was broken,
@@ -97,8 +97,8 @@ async def rollback_to(conn: Conn, chain: str, fork: BlockRef) -> set[str]:
         raise ReorgTooDeep(f"{chain}: a reorg to block {fork.number} would undo finalized "
                            "transfers")
     touched = await q.remove_above(conn, chain, fork.number)
-    await q.delete_blocks_above(conn, chain, fork.number)
-    await q.upsert_cursor(conn, chain, fork.number, fork.hash, None)
+    await q.delete_blocks_above(conn, cursor, fork.number)
+    await q.upsert_cursor(conn, cursor, fork.number, fork.hash, None)
     return touched
 
 
@@ -108,11 +108,11 @@ async def remove_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]) 
     return await q.remove_txs(conn, chain, tx_hashes) if tx_hashes else set()
 
 
-async def finalize_through(conn: Conn, chain: str, number: int) -> set[str]:
-    """Every detected transfer at or below block `number` is final."""
+async def finalize_through(conn: Conn, chain: str, cursor: str, number: int) -> set[str]:
+    """Every detected transfer at or below block `number` is final (and the cursor says so)."""
     move(TransferStatus.DETECTED, TransferStatus.FINALIZED)
     touched = await q.finalize_through(conn, chain, number)
-    await q.set_finalized_number(conn, chain, number)
+    await q.set_finalized_number(conn, cursor, number)
     return touched
 
 
@@ -122,30 +122,36 @@ async def finalize_transactions(conn: Conn, chain: str, tx_hashes: Sequence[str]
     return await q.finalize_txs(conn, chain, tx_hashes) if tx_hashes else set()
 
 
-async def prune_history(conn: Conn, chain: str, below: int) -> None:
-    """Forget block hashes below `below` (they are final; no reorg reaches them)."""
-    await q.prune_blocks_below(conn, chain, below)
+async def prune_history(conn: Conn, cursor: str, below: int) -> None:
+    """Forget the cursor's block hashes below `below` (final; no reorg reaches them)."""
+    await q.prune_blocks_below(conn, cursor, below)
 
 
 async def store_facts(conn: Conn, facts: Facts) -> set[str]:
     """Store one batch of facts in the order `Facts` documents; the invoices touched."""
-    chain = facts.chain
-    if facts.cursor is not None:
-        await claim_cursor(conn, facts.cursor, facts.expected)
-    touched: set[str] = set()
+    chain, cursor = facts.chain, facts.cursor
+    if cursor is None:
+        # A cursorless batch (a finality sweep) only moves transfers it names.
+        if facts.rolled_back_to or facts.final_through is not None or facts.followed \
+                or facts.moved_to or facts.forget_below is not None:
+            raise MalformedFacts(f"{chain}: block facts need the cursor they belong to")
+        touched = await record_transfers(conn, chain, facts.seen)
+        touched |= await remove_transactions(conn, chain, facts.removed)
+        return touched | await finalize_transactions(conn, chain, facts.final)
+    await claim_cursor(conn, cursor, facts.expected)
+    touched = set()
     if facts.rolled_back_to is not None:
-        touched |= await rollback_to(conn, chain, facts.rolled_back_to)
+        touched |= await rollback_to(conn, chain, cursor, facts.rolled_back_to)
     touched |= await record_transfers(conn, chain, facts.seen)
     touched |= await remove_transactions(conn, chain, facts.removed)
     if facts.final_through is not None:
-        touched |= await finalize_through(conn, chain, facts.final_through)
+        touched |= await finalize_through(conn, chain, cursor, facts.final_through)
     touched |= await finalize_transactions(conn, chain, facts.final)
-    if facts.cursor is not None:
-        await advance(conn, facts.cursor, facts.followed)
-        if facts.moved_to is not None:
-            await set_cursor(conn, facts.cursor, facts.moved_to, position=facts.moved_to.hash)
+    await advance(conn, cursor, facts.followed)
+    if facts.moved_to is not None:
+        await set_cursor(conn, cursor, facts.moved_to, position=facts.moved_to.hash)
     if facts.forget_below is not None:
-        await prune_history(conn, chain, facts.forget_below)
+        await prune_history(conn, cursor, facts.forget_below)
     return touched
 
 

@@ -8,7 +8,7 @@ import secrets
 import asyncpg
 import pytest
 
-from gateway.chains.errors import StaleCursor
+from gateway.chains.errors import MalformedFacts, StaleCursor
 from gateway.chains.facts import BlockLink, Facts
 from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.transfers.sink import TransferSink
@@ -72,3 +72,9 @@ async def test_a_batch_from_a_moved_cursor_stores_nothing(db_pool: asyncpg.Pool)
     stored = await sink.cursor(cursor)
     assert stored is not None and (stored.block, stored.position) == (BlockRef(5, "sig5"), "sig5")
     assert len(applied.calls) == 1
+
+
+async def test_block_facts_without_their_cursor_are_refused(db_pool: asyncpg.Pool) -> None:
+    sink = TransferSink(db_pool, Applied())
+    with pytest.raises(MalformedFacts):
+        await sink.emit(Facts(CHAIN, final_through=10))
