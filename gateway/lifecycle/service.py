@@ -21,7 +21,6 @@ import asyncpg
 from gateway.errors import NotFound
 from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
-from gateway.invoices.assets import ASSETS
 from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
@@ -32,6 +31,7 @@ from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value
 from gateway.log import get_logger
 from gateway.transfers import store as transfers
 from gateway.transfers.models import Disposition, TransferStatus
+from settlement.assets import ASSETS
 from settlement.db import Conn
 from settlement.invoice_booking import book_settlement
 

@@ -26,12 +26,11 @@ from lxml import etree
 from playwright.async_api import Browser, Page, expect
 
 from gateway.admin import auth
-from gateway.admin.settings import AdminSettings
 from gateway.chains.models import DetectedTransfer
+from gateway.config import AdminSettings, SettlementSettings
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import new_id
-from gateway.settlement_admin.settings import SettlementSettings
 from gateway.transfers.store import record_transfers
 from settlement.db import Conn
 from settlement.invoice_booking import book_settlement
