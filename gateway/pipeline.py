@@ -9,8 +9,8 @@ while its process leads.
 The chain path is composed here, one way: a watcher (gateway.chains) emits facts into the
 one sink (gateway.transfers.sink), which stores them and applies the lifecycle
 (gateway.lifecycle, handed to the sink here) in one transaction; settling books in
-settlement. A chain plugs in through WATCHER_FACTORIES: "module:function" taking
-(settings, sink, watched) and returning an object with `async run()` and `async close()`.
+settlement. A chain plugs in through WATCHER_FACTORIES: a function taking (settings, sink,
+watched) and returning an object with `async run()` and `async close()`.
 """
 
 from __future__ import annotations
@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
@@ -32,6 +31,7 @@ from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.facts import FactSink
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
+from gateway.chains.solana.setup import build_solana
 from gateway.chains.watched import WatchedSet
 from gateway.config import KNOWN_CHAINS, Settings
 from gateway.db.pool import create_pool, database_url
@@ -54,10 +54,6 @@ class ChainWatcher(Protocol):
 
 
 Factory = Callable[[Settings, FactSink, WatchedSet], ChainWatcher]
-WATCHER_FACTORIES: dict[str, str] = {
-    "bsc": "gateway.pipeline:build_bsc",
-    "solana": "gateway.chains.solana.setup:build_solana",
-}
 
 
 def bsc_tokens(settings: Settings) -> dict[str, str]:
@@ -100,12 +96,13 @@ def build_bsc(settings: Settings, sink: FactSink, watched: WatchedSet) -> ChainW
     return _BscRunning(BscWatcher(config, sink, scanner), rpc)
 
 
+WATCHER_FACTORIES: dict[str, Factory] = {"bsc": build_bsc, "solana": build_solana}
+
+
 def _factory(chain: str) -> Factory:
-    spec = WATCHER_FACTORIES.get(chain)
-    if spec is None:
+    factory = WATCHER_FACTORIES.get(chain)
+    if factory is None:
         raise ConfigError(f"GATEWAY_WATCH_CHAINS names {chain}, which has no watcher yet")
-    module, _, name = spec.partition(":")
-    factory: Factory = getattr(importlib.import_module(module), name)
     return factory
 
 
