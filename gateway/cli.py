@@ -13,9 +13,8 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import run
+from gateway import pipeline, run
 from gateway.admin import cli as admin_cli
-from gateway.chains import runner
 from gateway.config import Settings
 from gateway.db import cli as db_cli
 from gateway.errors import ConfigError, GatewayError
@@ -35,7 +34,7 @@ COMMANDS: tuple[Register, ...] = (
     settlement_cli.register,
     admin_cli.register,
     webhooks_cli.register,
-    runner.register,
+    pipeline.register,
 )
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from gateway.config import Settings
 from gateway.invoices.catalog import token_addresses
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
 from gateway.settlement_admin import queries
 from gateway.settlement_admin.chain_balances import (
@@ -19,6 +19,7 @@ from gateway.settlement_admin.chain_balances import (
     associated_token_address,
     observe,
 )
+from gateway.transfers import store as transfers
 from settlement.assets import ASSETS, by_currency_code, native_of
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
@@ -194,9 +195,8 @@ async def resolve_payment(conn: Conn, settings: Settings, transfer_id: str, *, a
         done = await resolve_unmatched(conn, transfer_id, action=action, invoice_id=invoice_id,
                                        note=note)
         if action == "assign" and invoice_id is not None:
-            await queries.reassign_transfer(conn, payment["id"], invoice_id)
-            statuses = await apply_invoices(conn, [invoice_id],
-                                            LifecycleConfig(settings.public_url))
+            await transfers.reassign(conn, payment["id"], invoice_id)
+            statuses = await apply_invoices(conn, [invoice_id])
             done["invoice_status"] = statuses[invoice_id].value
     log.info("unmatched_payment_decided", transfer_id=transfer_id, action=action,
              invoice_id=invoice_id)
