@@ -3,10 +3,10 @@ PYTHON ?= python3
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-# Import contracts `make lint` enforces; the lead adds .importlinter-pending once it is kept.
+# Import contracts `make lint` enforces (pyproject.toml [tool.importlinter]).
 IMPORT_CONTRACTS ?= pyproject.toml
 
-.PHONY: run test test-fast lint lint-imports-pending typecheck pytest bench setup system-deps \
+.PHONY: run test test-fast lint typecheck pytest bench setup system-deps \
 	devnet-deps clean
 
 $(STAMP): pyproject.toml
@@ -29,10 +29,6 @@ run: setup
 lint: $(STAMP)
 	$(VENV)/bin/ruff check gateway settlement tests
 	$(VENV)/bin/lint-imports --no-cache --no-logo $(IMPORT_CONTRACTS)
-
-# The contracts other branches are still making true; expected to fail until they merge.
-lint-imports-pending: $(STAMP)
-	$(VENV)/bin/lint-imports --no-cache --no-logo .importlinter-pending
 
 typecheck: $(STAMP)
 	$(VENV)/bin/mypy settlement gateway

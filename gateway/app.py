@@ -13,11 +13,11 @@ from gateway import (
     ledger_tasks,
     live,
     openapi,
+    pipeline,
     rates,
     webhooks,
 )
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.chains import runner
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
 from gateway.http import api
@@ -25,6 +25,7 @@ from gateway.http.middleware import error_middleware
 from gateway.http.validation import input_middleware
 from gateway.invoices import qr
 from gateway.invoices import routes as invoice_routes
+from gateway.lifecycle import routes as lifecycle_routes
 
 # Each takes the app; a domain adds its line here. Setup functions add routes and, for
 # background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
@@ -35,13 +36,14 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     rates.setup,
     api.setup,
     invoice_routes.setup,
+    lifecycle_routes.setup,
     qr.setup,
     openapi.setup,
     live.setup,
     checkout.setup,
     webhooks.setup,
     admin.setup,
-    runner.setup,
+    pipeline.setup,
 )
 
 

@@ -13,10 +13,9 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import run
+from gateway import pipeline, run
 from gateway.admin import cli as admin_cli
 from gateway.admin.settlement import cli as settlement_cli
-from gateway.chains import runner
 from gateway.config import Settings
 from gateway.db import cli as db_cli
 from gateway.errors import ConfigError, GatewayError
@@ -35,7 +34,7 @@ COMMANDS: tuple[Register, ...] = (
     settlement_cli.register,
     admin_cli.register,
     webhooks_cli.register,
-    runner.register,
+    pipeline.register,
 )
 
 

@@ -9,7 +9,8 @@
     │   ├── UnbalancedEntry              debits != credits in some currency
     │   ├── IdempotencyConflict          same idempotency key, different content
     │   ├── ImmutableRecord              UPDATE/DELETE on posted rows
-    │   └── UnknownAccount
+    │   ├── UnknownAccount
+    │   └── BookingError                 a business event's entry cannot be built
     ├── SettlementError                  settlement batches, payouts, reconciliation, reports
     │   └── (see settlement.* modules)
     └── GatewayError                     gateway.errors: everything that faces the outside world
@@ -62,6 +63,10 @@ class ImmutableRecord(LedgerError):
 
 class UnknownAccount(LedgerError):
     """An account code does not exist."""
+
+
+class BookingError(LedgerError):
+    """The entry of a business event cannot be built (e.g. a settlement with no crypto)."""
 
 
 class SettlementError(CryptoCityError):

@@ -9,7 +9,8 @@
         ├── RpcTimeout                (gateway.errors) no answer in time
         ├── ReorgTooDeep              the fork point is below the kept block history or finality
         ├── StaleCursor               the cursor moved under us (another watcher wrote): re-read
-        ├── IllegalTransferMove       a transfer status move not in models.TRANSFER_MOVES
+        ├── IllegalTransferMove       a transfer status move not in transfers.models.TRANSFER_MOVES
+        ├── MalformedFacts            a batch of facts names block facts without their cursor
         └── LeadershipLost            the advisory-lock connection of the active watcher died
 
 RPC failures are retried by the watcher loop (they only delay detection); ReorgTooDeep stops
@@ -43,6 +44,10 @@ class StaleCursor(ChainError):
 
 class IllegalTransferMove(ChainError):
     """A detected transfer was asked to make a status move that is not allowed."""
+
+
+class MalformedFacts(ChainError):
+    """A watcher emitted block facts (followed, rolled back, final through) with no cursor."""
 
 
 class LeadershipLost(ChainError):

@@ -1,56 +1,16 @@
-"""Values every watcher shares: a detected transfer, its status moves, block references.
+"""Values every watcher shares: a detected transfer and block references.
 
-A chain watcher (BNB Chain here, Solana alongside) only fetches, parses and reports
-`DetectedTransfer`s plus finality and removal of what it reported; storing, the exactly-once
-guarantee and the invoice lifecycle are shared (`gateway.chains.store`, `gateway.lifecycle`).
-
-Transfer statuses:
-
-    detected ──► finalized          (final: booked, never moves again)
-       │  ▲
-       ▼  │ (re-included after a reorg)
-     removed
+A chain watcher (BNB Chain, Solana) only fetches, parses and reports `DetectedTransfer`s plus
+finality and removal of what it reported (gateway.chains.facts); storing, the exactly-once
+guarantee and the invoice lifecycle are downstream (`gateway.transfers`, `gateway.lifecycle`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from enum import StrEnum
-
-from gateway.chains.errors import IllegalTransferMove
 
 NATIVE_LOG_INDEX = -1  # native coin transfers carry no log; one per transaction
-
-
-class TransferStatus(StrEnum):
-    DETECTED = "detected"    # in the canonical chain as we follow it (latest / confirmed)
-    FINALIZED = "finalized"  # at or below the finalized block / finalized commitment
-    REMOVED = "removed"      # its block was reorged out (or the transaction was dropped)
-
-
-class Disposition(StrEnum):
-    """How the lifecycle counted a transfer (decided once, when it is first applied)."""
-
-    CREDITED = "credited"        # counts towards the invoice's amount paid
-    WRONG_ASSET = "wrong_asset"  # an asset the invoice did not offer: kept for a refund
-    UNAPPLIED = "unapplied"      # arrived when the invoice could take no more payments
-    UNMATCHED = "unmatched"      # paid to us, but no invoice matches (e.g. no reference)
-
-
-TRANSFER_MOVES: frozenset[tuple[TransferStatus, TransferStatus]] = frozenset({
-    (TransferStatus.DETECTED, TransferStatus.FINALIZED),
-    (TransferStatus.DETECTED, TransferStatus.REMOVED),
-    (TransferStatus.REMOVED, TransferStatus.DETECTED),
-})
-
-
-def move(current: TransferStatus | str, target: TransferStatus) -> TransferStatus:
-    """`target` when `current -> target` is allowed; raises IllegalTransferMove."""
-    cur = TransferStatus(current)
-    if (cur, target) not in TRANSFER_MOVES:
-        raise IllegalTransferMove(f"a transfer cannot move from {cur} to {target}")
-    return target
 
 
 @dataclass(frozen=True, slots=True)

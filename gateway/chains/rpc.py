@@ -3,11 +3,11 @@
 `JsonRpcEndpoint` holds what every chain's client shares: the per-request timeout, the
 mapping of library errors to ours, retries with capped exponential backoff, and reading a
 JSON-RPC response object. `RpcClient` (BNB Chain, here) and `SolanaRpc`
-(gateway.chains.solana_rpc) build on it and only say how their bytes travel.
+(gateway.chains.solana.rpc) build on it and only say how their bytes travel.
 
 `RpcClient` sends through web3.py's `AsyncWeb3(AsyncHTTPProvider)`: the standard
 `eth_chainId` through `w3.eth`, the block and log reads as raw JSON-RPC
-(`provider.make_request` / `make_batch_request`) so one set of parsers (gateway.chains.evm)
+(`provider.make_request` / `make_batch_request`) so one set of parsers (gateway.chains.bsc.evm)
 reads exactly what the node sent, and the catch-up path can batch many requests in one HTTP
 round trip.
 

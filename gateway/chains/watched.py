@@ -3,7 +3,9 @@ see payments for, in memory, so matching a block costs dict lookups (not queries
 RPC call per invoice).
 
 Loaded at start and kept current through `LISTEN ccp_events`: every `invoice.created`
-notice (sent at commit by any API process, gateway.webhooks.outbox) adds that invoice. A
+notice (sent at commit by any API process, gateway.events.outbox) adds that invoice, from
+the deposit address and reference the notice carries (`watch`; a notice without them costs
+one query). A
 full reload every `reload_interval` drops invoices that are settled, cancelled or past
 their monitoring window. The set is `ready` only while its LISTEN connection is alive: after
 a disconnect notices may have been missed, so the watcher pauses (never scans a block
@@ -24,7 +26,7 @@ from typing import Any
 
 import asyncpg
 
-from gateway.chains.store import service as store
+from gateway.chains import queries as q
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -32,6 +34,10 @@ log = get_logger(__name__)
 CHANNEL = "ccp_events"
 CREATED = "invoice.created"
 _KEEPALIVE_S = 2.0
+
+
+def _text(value: object) -> str | None:
+    return value if isinstance(value, str) else None
 
 
 class WatchedSet:
@@ -111,7 +117,7 @@ class WatchedSet:
         self._added_during_reload = []
         try:
             async with self.pool.acquire() as conn:
-                rows = await store.watched_rows(conn)
+                rows = await q.select_watched(conn)
             added = self._added_during_reload
         finally:
             self._added_during_reload = None
@@ -131,7 +137,7 @@ class WatchedSet:
 
     async def _fetch_one(self, invoice_id: str) -> None:
         async with self.pool.acquire() as conn:
-            row = await store.watched_row(conn, invoice_id)
+            row = await q.select_watched_one(conn, invoice_id)
         if row is not None:
             self._add(row["id"], row["bsc_address"], row["solana_reference"])
 
@@ -142,6 +148,11 @@ class WatchedSet:
             log.warning("watched_bad_notice", payload=str(payload)[:200])
             return
         if notice.get("type") != CREATED or not isinstance(notice.get("invoice_id"), str):
+            return
+        watch = notice.get("watch")
+        if isinstance(watch, dict):
+            self._add(notice["invoice_id"], _text(watch.get("bsc_address")),
+                      _text(watch.get("solana_reference")))
             return
         task = asyncio.get_running_loop().create_task(self._fetch_one(notice["invoice_id"]))
         self._pending.add(task)

@@ -17,6 +17,7 @@ same statement instead: `pending_event` gives the ids and the notice, and its st
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -67,16 +68,19 @@ class PendingEvent:
     api_version: str = API_VERSION
 
 
-def pending_event(merchant_id: str, type: str, invoice_id: str | None) -> PendingEvent:
-    """A new event id and its notice (`{event_id, type, merchant_id, invoice_id}`)."""
+def pending_event(merchant_id: str, type: str, invoice_id: str | None, *,
+                  watch: Mapping[str, str | None] | None = None) -> PendingEvent:
+    """A new event id and its notice (`{event_id, type, merchant_id, invoice_id}`, plus
+    `watch`, the keys a chain watcher matches payments by, when given: the watchers then add
+    a new invoice without a query)."""
     if type not in EVENT_TYPES:
         raise UnknownEventType(f"unknown event type {type!r}")
     event_id = new_event_id()
-    notice = json.dumps(
-        {"event_id": event_id, "type": type, "merchant_id": merchant_id,
-         "invoice_id": invoice_id},
-        separators=(",", ":"),
-    )
+    fields: dict[str, Any] = {"event_id": event_id, "type": type, "merchant_id": merchant_id,
+                              "invoice_id": invoice_id}
+    if watch is not None:
+        fields["watch"] = dict(watch)
+    notice = json.dumps(fields, separators=(",", ":"))
     return PendingEvent(event_id, merchant_id, type, invoice_id, notice)
 
 

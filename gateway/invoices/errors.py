@@ -2,8 +2,7 @@
 
     GatewayError
     ├── InvoiceError               invoice rules outside HTTP
-    │   ├── IllegalTransition      a status move not in states.ALLOWED
-    │   └── StaleTransition        the guarded UPDATE found the invoice in another status
+    │   └── IllegalTransition      a status move not in states.ALLOWED
     └── ApiError
         ├── InvalidRequest
         │   └── UnknownAsset       400 unknown_asset (param: assets)
@@ -31,10 +30,6 @@ class InvoiceError(GatewayError):
 
 class IllegalTransition(InvoiceError):
     """The requested status change is not one of `states.ALLOWED`."""
-
-
-class StaleTransition(InvoiceError):
-    """The invoice was not in the expected status when the guarded UPDATE ran."""
 
 
 class UnknownAsset(InvalidRequest):

@@ -1,7 +1,6 @@
 """SQL of invoices and their payment options (tables in 0011_invoices.sql).
 
-Status changes go through `update_status`, guarded by `WHERE status = $expected`: a
-concurrent change makes it return None instead of silently overwriting the other writer.
+Invoice status is written only by the lifecycle (gateway.lifecycle.queries).
 """
 
 from __future__ import annotations
@@ -78,15 +77,6 @@ WHERE merchant_id = $1
 ORDER BY created_at DESC, id DESC
 LIMIT $8
 """
-UPDATE_STATUS = """
-UPDATE invoices
-SET status = $3, exception = coalesce($4, exception), status_changed_at = now()
-WHERE id = $1 AND status = $2
-RETURNING *
-"""
-UPDATE_AMOUNT_PAID = """
-UPDATE invoices SET amount_paid = $2, exception = $3 WHERE id = $1 RETURNING *
-"""
 SELECT_QR_URI = """
 SELECT o.uri FROM invoices i JOIN invoice_payment_options o ON o.invoice_id = i.id
 WHERE i.qr_token = $1 AND o.asset = $2
@@ -146,19 +136,6 @@ async def list_invoices(
     after_at, after_id = after if after else (None, None)
     return list(await conn.fetch(LIST_INVOICES, merchant_id, status, order_id, created_gte,
                                  created_lte, after_at, after_id, limit))
-
-
-async def update_status(conn: Conn, invoice_id: str, expected: str, target: str,
-                        exception: str | None = None) -> Row | None:
-    """Move `invoice_id` from `expected` to `target`; None when it was not in `expected`."""
-    row: Row | None = await conn.fetchrow(UPDATE_STATUS, invoice_id, expected, target, exception)
-    return row
-
-
-async def update_amount_paid(conn: Conn, invoice_id: str, amount_paid: int,
-                             exception: str | None) -> Row | None:
-    row: Row | None = await conn.fetchrow(UPDATE_AMOUNT_PAID, invoice_id, amount_paid, exception)
-    return row
 
 
 async def select_qr_uri(conn: Conn, qr_token: str, asset_id: str) -> str | None:

@@ -1,7 +1,8 @@
-"""HTTP of invoices: `POST /v1/invoices`, `GET /v1/invoices`, `GET /v1/invoices/{id}`,
-`POST /v1/invoices/{id}/cancel`. Authentication, rate limiting, idempotency and the POST
-transaction come from the /v1 middleware chain (gateway.http.api): handlers here never see
-the Idempotency-Key; POSTs write on the request's transaction (`tx_conn`).
+"""HTTP of invoices: `POST /v1/invoices`, `GET /v1/invoices`, `GET /v1/invoices/{id}`
+(`POST /v1/invoices/{id}/cancel` is the lifecycle's: gateway.lifecycle.routes).
+Authentication, rate limiting, idempotency and the POST transaction come from the /v1
+middleware chain (gateway.http.api): handlers here never see the Idempotency-Key; POSTs write
+on the request's transaction (`tx_conn`).
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ LIST_PARAMS = frozenset({"limit", "starting_after", "status", "order_id", "creat
 routes = web.RouteTableDef()
 
 
-def _invoice_id(request: web.Request) -> str:
+def invoice_id_param(request: web.Request) -> str:
     invoice_id = request.match_info["id"]
     if not INVOICE_ID.match(invoice_id):
         raise NotFound(f"No such invoice: '{invoice_id[:80]}'.", code="resource_missing",
@@ -65,19 +66,9 @@ async def create(request: web.Request) -> web.Response:
 
 @routes.get("/v1/invoices/{id}")
 async def retrieve(request: web.Request) -> web.Response:
-    invoice_id = _invoice_id(request)
+    invoice_id = invoice_id_param(request)
     async with request.app[DB_POOL].acquire() as conn:
         invoice = await service.get_invoice(conn, principal(request).merchant_id, invoice_id)
-    return _json(request, invoice)
-
-
-@routes.post("/v1/invoices/{id}/cancel")
-async def cancel(request: web.Request) -> web.Response:
-    invoice_id = _invoice_id(request)
-    reject_unknown(json_body(request), frozenset())
-    invoice = await service.cancel_invoice(
-        tx_conn(request), request.app[INVOICE_DEPS], principal(request).merchant_id, invoice_id
-    )
     return _json(request, invoice)
 
 

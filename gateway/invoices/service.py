@@ -1,5 +1,5 @@
-"""Invoice rules: create (quotes locked, deposit targets assigned), read, list, cancel, and the
-guarded status change every later lifecycle step (chain watchers, expiry) goes through.
+"""Invoice rules: create (quotes locked, deposit targets assigned), read and list. Every
+status change after creation (cancel, payments, expiry) is the lifecycle's (gateway.lifecycle).
 
 No SQL and no HTTP here: plain values in, plain results out (see queries.py for the SQL).
 Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and its
@@ -7,8 +7,7 @@ Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and
 the request's, where the idempotency middleware also saves the response). Everything the
 statement needs is computed here first: the deposit address from a reserved index
 (indexes.py), the quotes, the URIs, the timestamps (this process's clock) and the invoice's
-JSON, which is both the event's data and the API's answer. Other writers also run in the
-caller's transaction.
+JSON, which is both the event's data and the API's answer.
 """
 
 from __future__ import annotations
@@ -18,14 +17,11 @@ from datetime import UTC, datetime, timedelta
 
 from gateway.config import Settings
 from gateway.errors import NotFound
-from gateway.events.outbox import emit, pending_event
+from gateway.events.outbox import pending_event
 from gateway.invoices import queries as q
 from gateway.invoices.catalog import Catalog
 from gateway.invoices.errors import (
-    IllegalTransition,
     MerchantSuspended,
-    NotCancellable,
-    StaleTransition,
 )
 from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
@@ -39,8 +35,8 @@ from gateway.invoices.quotes import (
     lock_quotes,
     message_for,
 )
-from gateway.invoices.serializers import dumps, invoice_json, invoice_object
-from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
+from gateway.invoices.serializers import dumps, invoice_json
+from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
@@ -142,7 +138,9 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
     targets, index = await _targets(conn, deps, {a.spec.chain for a in assets}, caller, req)
     invoice = _new_invoice(deps, caller, req, locked, targets)
     body = invoice_json(invoice, deps.public_url)
-    event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
+    event = pending_event(caller.merchant_id, "invoice.created", invoice.id,
+                          watch={"bsc_address": invoice.bsc_address,
+                                 "solana_reference": invoice.solana_reference})
     await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
                            event.id, body.decode(), event.api_version, event.notice)
     return Created(invoice, body)
@@ -199,39 +197,3 @@ async def list_invoices(conn: Conn, merchant_id: str, filters: ListFilter,
         created_lte=filters.created_lte, after=after, limit=fetch,
     )
     return await _with_options(conn, rows)
-
-
-async def cancel_invoice(conn: Conn, deps: InvoiceDeps, merchant_id: str,
-                         invoice_id: str) -> Invoice:
-    """new -> cancelled while nothing is paid; the `invoice.cancelled` event in the same txn."""
-    row = await q.select_invoice_for_update(conn, invoice_id, merchant_id)
-    if row is None:
-        raise _missing(invoice_id)
-    if row["amount_paid"] > 0:
-        raise NotCancellable("A payment was already received for this invoice.")
-    try:
-        updated = await change_status(conn, invoice_id, row["status"], InvoiceStatus.CANCELLED)
-    except (IllegalTransition, StaleTransition) as exc:
-        raise NotCancellable(f"Invoice is {row['status']} and can no longer be cancelled.") \
-            from exc
-    invoice = (await _with_options(conn, [updated]))[0]
-    await emit(conn, merchant_id=merchant_id, type="invoice.cancelled",
-               data=invoice_object(invoice, deps.public_url))
-    return invoice
-
-
-async def change_status(conn: Conn, invoice_id: str, expected: InvoiceStatus | str,
-                        target: InvoiceStatus, *,
-                        exception: InvoiceException | None = None) -> Row:
-    """Guarded status change: legal per states.ALLOWED and only if still in `expected`.
-
-    Raises IllegalTransition for a move the lifecycle forbids and StaleTransition when the
-    invoice is no longer in `expected` (someone else changed it first). Callers emit the
-    matching webhook event in the same transaction.
-    """
-    transition(expected, target)
-    row = await q.update_status(conn, invoice_id, str(expected), target.value,
-                                exception.value if exception else None)
-    if row is None:
-        raise StaleTransition(f"invoice {invoice_id} is no longer {expected}")
-    return row

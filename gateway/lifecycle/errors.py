@@ -3,10 +3,9 @@
     GatewayError
     └── LifecycleError          applying chain facts to invoices
         ├── InvoiceMissing      a transfer names an invoice that does not exist
-        ├── LostRace            a guarded invoice UPDATE found another status (row lock bug)
-        └── BookingError        the settlement entry cannot be built (no crypto, no merchant)
+        └── LostRace            a guarded invoice UPDATE found another status (row lock bug)
 
-Ledger refusals stay `settlement.errors.LedgerError`; illegal moves stay
+Ledger refusals (and `BookingError`) stay `settlement.errors.LedgerError`; illegal moves stay
 `gateway.invoices.errors.IllegalTransition`.
 """
 
@@ -25,7 +24,3 @@ class InvoiceMissing(LifecycleError):
 
 class LostRace(LifecycleError):
     """The guarded UPDATE found the invoice in another status despite the row lock."""
-
-
-class BookingError(LifecycleError):
-    """The settlement entry of an invoice cannot be built."""

@@ -1,5 +1,5 @@
-"""SQL of the payment lifecycle: the invoice lock, its guarded state update, transfer
-classification, the merchant's fee and the expiry / monitoring sweep.
+"""SQL of the payment lifecycle: the invoice lock, its guarded state update and the expiry /
+monitoring sweep (transfers are written by gateway.transfers).
 
 The state update is guarded by `WHERE status = $expected`: a writer that lost a race gets
 None and nothing is overwritten (the caller holds the row lock, so that means a bug).
@@ -7,7 +7,6 @@ None and nothing is overwritten (the caller holds the row lock, so that means a 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 import asyncpg
@@ -25,18 +24,6 @@ SET status = $3, exception = $4, amount_paid = $5,
 WHERE id = $1 AND status = $2
 RETURNING *
 """
-CLASSIFY_TRANSFERS = """
-UPDATE chain_transfers AS t SET disposition = c.disposition, value_tiyn = c.value_tiyn
-FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS c(id, disposition, value_tiyn)
-WHERE t.id = c.id AND t.disposition IS NULL
-"""
-# At settlement, credited transfers that are not final yet are no longer part of the sale
-# (the booking covers the final ones): they become refundable, unapplied payments.
-UNAPPLY_OPEN_CREDITS = """
-UPDATE chain_transfers SET disposition = 'unapplied'
-WHERE invoice_id = $1 AND disposition = 'credited' AND status = 'detected'
-"""
-SELECT_MERCHANT_FEE = "SELECT fee_bps, fee_fixed FROM merchants WHERE id = $1"
 # Open invoices whose expiry or monitoring window has passed (index invoices_open_expiry).
 SELECT_DUE = """
 SELECT id FROM invoices
@@ -62,20 +49,6 @@ async def update_invoice_state(conn: Conn, invoice_id: str, expected: str, targe
                                exception: str | None, amount_paid: int) -> Row | None:
     row: Row | None = await conn.fetchrow(UPDATE_INVOICE_STATE, invoice_id, expected, target,
                                           exception, amount_paid)
-    return row
-
-
-async def classify_transfers(conn: Conn, ids: Sequence[int], dispositions: Sequence[str],
-                             values: Sequence[int | None]) -> None:
-    await conn.execute(CLASSIFY_TRANSFERS, list(ids), list(dispositions), list(values))
-
-
-async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
-    await conn.execute(UNAPPLY_OPEN_CREDITS, invoice_id)
-
-
-async def select_merchant_fee(conn: Conn, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_MERCHANT_FEE, merchant_id)
     return row
 
 

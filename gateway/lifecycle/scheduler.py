@@ -17,7 +17,7 @@ import asyncio
 import asyncpg
 
 from gateway.lifecycle import queries as q
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -25,10 +25,9 @@ TRANSIENT = (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceErro
 
 
 class Sweeper:
-    def __init__(self, pool: asyncpg.Pool, lifecycle: LifecycleConfig, *,
+    def __init__(self, pool: asyncpg.Pool, *,
                  interval: float = 1.0, batch: int = 200) -> None:  # float-ok
         self.pool = pool
-        self.lifecycle = lifecycle
         self.interval = interval
         self.batch = batch
 
@@ -37,7 +36,7 @@ class Sweeper:
         async with self.pool.acquire() as conn, conn.transaction():
             now = await q.select_now(conn)
             due = await q.select_due(conn, now, self.batch)
-            outcome = await apply_invoices(conn, due, self.lifecycle)
+            outcome = await apply_invoices(conn, due)
         if outcome:
             log.info("lifecycle_sweep", invoices=len(outcome),
                      statuses=sorted({s.value for s in outcome.values()}))

@@ -18,28 +18,28 @@ from datetime import datetime
 
 import asyncpg
 
-from gateway.chains.models import Disposition, TransferStatus
-from gateway.chains.store import queries as store_q
+from gateway.errors import NotFound
 from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
+from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
-from gateway.lifecycle.booking import book_settlement
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
+from gateway.transfers import store as transfers
+from gateway.transfers.models import Disposition, TransferStatus
 from settlement.assets import ASSETS
 from settlement.db import Conn
+from settlement.invoice_booking import book_settlement
 
 log = get_logger(__name__)
+# Events store their links as paths ("/pay/inv_…"); each reader makes them absolute under
+# its public URL (gateway.events.objects.resolve_urls), so the lifecycle needs none.
+EVENT_LINKS = ""
 Row = asyncpg.Record
-
-
-@dataclass(frozen=True)
-class LifecycleConfig:
-    public_url: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,10 +108,10 @@ def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
 async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
                       ) -> list[Payment]:
     payments = [Payment.from_row(r) for r in
-                await store_q.select_invoice_transfers(conn, row["id"])]
+                await transfers.invoice_transfers(conn, row["id"])]
     fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
     if fresh:
-        await q.classify_transfers(conn, [p.id for p in fresh],
+        await transfers.classify(conn, [p.id for p in fresh],
                                    [str(p.disposition) for p in fresh], [p.value for p in fresh])
         wrong = [p.id for p in fresh if p.disposition is Disposition.WRONG_ASSET]
         if wrong:
@@ -134,9 +134,8 @@ def _terms(row: Row) -> Terms:
 class _Carrier:
     """Carries out one decision on one locked invoice row."""
 
-    def __init__(self, conn: Conn, row: Row, options: dict[str, PaymentOption],
-                 config: LifecycleConfig) -> None:
-        self.conn, self.row, self.options, self.config = conn, row, options, config
+    def __init__(self, conn: Conn, row: Row, options: dict[str, PaymentOption]) -> None:
+        self.conn, self.row, self.options = conn, row, options
 
     async def _write(self, target: InvoiceStatus, decision: Decision) -> None:
         expected = self.row["status"]
@@ -152,7 +151,7 @@ class _Carrier:
     async def _emit(self, event: str) -> None:
         invoice = Invoice.from_row(self.row, tuple(self.options.values()))
         await emit(self.conn, merchant_id=self.row["merchant_id"], type=event,
-                   data=invoice_object(invoice, self.config.public_url))
+                   data=invoice_object(invoice, EVENT_LINKS))
 
     async def _settle(self, payments: Sequence[Payment], at: datetime) -> None:
         final = [p for p in payments if p.counts and p.status is TransferStatus.FINALIZED]
@@ -164,7 +163,7 @@ class _Carrier:
         await book_settlement(self.conn, invoice_id=self.row["id"],
                               merchant_id=self.row["merchant_id"], received=received,
                               kzt_gross=kzt_gross, at=at)
-        await q.unapply_open_credits(self.conn, self.row["id"])
+        await transfers.unapply_open_credits(self.conn, self.row["id"])
 
     async def _step(self, step: Step, decision: Decision, payments: Sequence[Payment],
                     now: datetime) -> None:
@@ -187,8 +186,7 @@ class _Carrier:
             await self._step(step, decision, payments, now)
 
 
-async def apply_invoice(conn: Conn, invoice_id: str, config: LifecycleConfig,
-                        now: datetime) -> InvoiceStatus:
+async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceStatus:
     """Bring one invoice up to date with its transfers and the clock; its status after."""
     row = await q.lock_invoice(conn, invoice_id)
     if row is None:
@@ -202,7 +200,7 @@ async def apply_invoice(conn: Conn, invoice_id: str, config: LifecycleConfig,
     decision = decide(terms, credits, now)
     if not decision.changes(terms):
         return terms.status
-    carrier = _Carrier(conn, row, options, config)
+    carrier = _Carrier(conn, row, options)
     await carrier.run(decision, payments, now)
     status = InvoiceStatus(carrier.row["status"])
     log.info("invoice_applied", invoice_id=invoice_id, status=status.value,
@@ -211,12 +209,35 @@ async def apply_invoice(conn: Conn, invoice_id: str, config: LifecycleConfig,
     return status
 
 
-async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
-                         config: LifecycleConfig) -> dict[str, InvoiceStatus]:
+async def apply_invoices(conn: Conn, invoice_ids: Iterable[str]) -> dict[str, InvoiceStatus]:
     """Apply every named invoice (in id order: a fixed lock order avoids deadlocks)."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return {}
     now = await q.select_now(conn)
-    return {invoice_id: await apply_invoice(conn, invoice_id, config, now)
+    return {invoice_id: await apply_invoice(conn, invoice_id, now)
             for invoice_id in ids}
+
+
+async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:
+    """The merchant's cancel: new -> cancelled while nothing is paid, with `invoice.cancelled`,
+    in the caller's transaction (the lifecycle is the one writer of invoice status)."""
+    row = await invoice_q.select_invoice_for_update(conn, invoice_id, merchant_id)
+    if row is None:
+        # Same answer for "does not exist" and "belongs to another merchant".
+        raise NotFound(f"No such invoice: '{invoice_id}'.", code="resource_missing", param="id")
+    if row["amount_paid"] > 0:
+        raise NotCancellable("A payment was already received for this invoice.")
+    try:
+        transition(row["status"], InvoiceStatus.CANCELLED)
+    except IllegalTransition as exc:
+        raise NotCancellable(f"Invoice is {row['status']} and can no longer be cancelled.") \
+            from exc
+    options = {o.asset_id: o for o in map(
+        PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
+    terms = _terms(row)
+    carrier = _Carrier(conn, row, options)
+    await carrier._write(InvoiceStatus.CANCELLED, Decision((), terms.exception,
+                                                           terms.amount_paid))
+    await carrier._emit("invoice.cancelled")
+    return Invoice.from_row(carrier.row, tuple(options.values()))

@@ -62,6 +62,9 @@ async def test_create_writes_invoice_event_notice_and_saved_response(
     # What the row says equals what the process computed (its clock, its quotes, its URIs).
     stored = await get_invoice(conn, event["merchant_id"], invoice_id)
     assert invoice_object(stored, app_server.settings.public_url) == created.body
+    # ... with the keys the watchers match payments by, so they add it without a query.
+    assert notice["watch"] == {"bsc_address": stored.bsc_address,
+                               "solana_reference": stored.solana_reference}
 
 
 async def test_created_at_and_expiry_come_from_one_clock(client: ApiClient,

@@ -21,10 +21,10 @@ from pathlib import Path
 
 from solders.pubkey import Pubkey
 
-from gateway.chains.solana_follow import collect
-from gateway.chains.solana_match import build_treasury, detect
-from gateway.chains.solana_rpc import CONFIRMED, SolanaRpc
-from gateway.chains.solana_tx import parse_transaction
+from gateway.chains.solana.follow import collect
+from gateway.chains.solana.match import build_treasury, detect
+from gateway.chains.solana.rpc import CONFIRMED, SolanaRpc
+from gateway.chains.solana.tx import parse_transaction
 from gateway.devnet.solana import constants as c
 from gateway.devnet.solana.wallet import pay_uri
 from tests.bench.support import temp_solana_devnet

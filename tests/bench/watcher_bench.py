@@ -32,13 +32,14 @@ from typing import Any
 
 import asyncpg
 
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.rpc import RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.db.pool import create_pool
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import configure_logging
+from gateway.pipeline import fact_sink
+from settlement.fees.service import set_fee_schedule
 from tests.bench import watcher_fakenode as node
 from tests.bench.support import bench_server
 from tests.plugins.db import fresh_database
@@ -73,6 +74,8 @@ async def seeded_database(server: str, open_invoices: int) -> str:
     conn = await asyncpg.connect(url)
     try:
         await conn.execute(SEED_MERCHANT, "mch_benchshop01")
+        # The schedule is the one fee source of booking (settlement.fees).
+        await set_fee_schedule(conn, "mch_benchshop01", bps=100)
         await conn.execute(SEED_INVOICES, "mch_benchshop01", open_invoices)
         await conn.execute(SEED_OPTIONS, "mch_benchshop01")
         await conn.execute("ANALYZE")
@@ -89,8 +92,8 @@ async def watcher(url: str, rpc_url: str, *, poll: float, span: int
     rpc = RpcClient(rpc_url, timeout=30)
     config = BscConfig(rpc_url=rpc_url, tokens=TOKENS, poll_interval=poll, start_block=1,
                        span=span, confirmations=2)
-    bsc = BscWatcher(config, pool, BscScanner(rpc, TOKENS, watched),
-                     LifecycleConfig("http://bench"))
+    bsc = BscWatcher(config, fact_sink(pool),
+                     BscScanner(rpc, TOKENS, watched))
     tasks = [asyncio.ensure_future(watched.run()), asyncio.ensure_future(bsc.run())]
     try:
         yield bsc, pool

@@ -2,9 +2,9 @@
 
 `advance()` stands in for the chain watchers where a test is about the page, not the chains:
 it changes the invoice row and writes the matching event in one transaction through the
-invoices domain's own guarded functions and the events outbox, exactly the writes the
-lifecycle makes, so the live stream (LISTEN/NOTIFY) carries it to the page. The paying test
-(test_checkout_paying.py) uses the real devnets and watchers instead.
+lifecycle's own guarded update (the one writer of invoice status) and the events outbox,
+exactly the writes the lifecycle makes, so the live stream (LISTEN/NOTIFY) carries it to the
+page. The paying test (test_checkout_paying.py) uses the real devnets and watchers instead.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
-from gateway.invoices.service import change_status
-from gateway.invoices.states import InvoiceException, InvoiceStatus
+from gateway.invoices.states import InvoiceException, InvoiceStatus, transition
+from gateway.lifecycle import queries as lifecycle_queries
 from settlement.db import Conn
 from tests.plugins.app import ApiClient
 
@@ -51,11 +51,17 @@ async def advance(pool: asyncpg.Pool, invoice_id: str, event_type: str, public_u
     """Set amount paid / status of an invoice and emit `event_type`; returns the new object."""
     async with pool.acquire() as conn, conn.transaction():
         current = await _invoice(conn, invoice_id)
-        if amount_paid is not None:
-            await invoice_queries.update_amount_paid(
-                conn, invoice_id, amount_paid, exception.value if exception else None)
-        if status is not None and status is not current.status:
-            await change_status(conn, invoice_id, current.status, status, exception=exception)
+        row = await lifecycle_queries.lock_invoice(conn, invoice_id)
+        assert row is not None
+        target = current.status if status is None else status
+        if target is not current.status:
+            transition(current.status, target)
+        # A new amount paid comes with its own exception (or none), like the lifecycle's.
+        kept = None if amount_paid is not None else row["exception"]
+        await lifecycle_queries.update_invoice_state(
+            conn, invoice_id, current.status.value, target.value,
+            exception.value if exception else kept,
+            row["amount_paid"] if amount_paid is None else amount_paid)
         data = invoice_object(await _invoice(conn, invoice_id), public_url)
         await emit(conn, merchant_id=current.merchant_id, type=event_type, data=data)
     return data

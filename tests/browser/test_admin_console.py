@@ -27,13 +27,13 @@ from playwright.async_api import Browser, Page, expect
 
 from gateway.admin import auth
 from gateway.chains.models import DetectedTransfer
-from gateway.chains.store.service import record_transfers
 from gateway.config import AdminSettings, SettlementSettings
 from gateway.invoices.states import InvoiceStatus
-from gateway.lifecycle.booking import book_settlement
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import new_id
+from gateway.transfers.store import record_transfers
 from settlement.db import Conn
+from settlement.invoice_booking import book_settlement
 from settlement.payouts.bin import make_bin
 from settlement.payouts.iban import make_kz_iban
 from tests.browser.support import advance

@@ -24,17 +24,17 @@ import aiohttp
 import asyncpg
 import pytest
 
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.watched import WatchedSet
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.devnet.orchestrator import DevnetConfig, down, up
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import random_token
+from gateway.pipeline import fact_sink
 from tests.plugins.app import (
     TEST_IBAN,
     ApiClient,
@@ -118,11 +118,12 @@ async def running_bsc_watcher(pool: asyncpg.Pool, dsn: str, rpc_url: str, public
                     retry=RetryPolicy(attempts=2, base_delay=0.05, max_delay=0.3))
     settings = {"poll_interval": poll, "backoff": 0.05, "backoff_cap": 0.5,
                 "confirmations": 2, **config}
-    watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings), pool,
-                         BscScanner(rpc, DEVNET_TOKENS, watched), LifecycleConfig(public_url))
+    watcher = BscWatcher(BscConfig(rpc_url=rpc_url, tokens=DEVNET_TOKENS, **settings),
+                         fact_sink(pool),
+                         BscScanner(rpc, DEVNET_TOKENS, watched))
     jobs = [watched.run(), watcher.run()]
     if sweep:
-        jobs.append(Sweeper(pool, LifecycleConfig(public_url), interval=0.2).run())
+        jobs.append(Sweeper(pool, interval=0.2).run())
     tasks = [asyncio.ensure_future(job) for job in jobs]
     try:
         yield WatchHandle(pool, watcher, watched, rpc)

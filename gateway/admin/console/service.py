@@ -21,7 +21,6 @@ from gateway.admin import audit
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.admin.settlement import service as settlement_service
-from gateway.chains.store import queries as transfer_queries
 from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
@@ -29,6 +28,7 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
+from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
 from settlement.fees.errors import NoFeeSchedule

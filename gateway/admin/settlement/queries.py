@@ -70,12 +70,6 @@ SELECT id, chain, asset, to_address, amount, tx_hash, invoice_id, status, dispos
   FROM unmatched_payments WHERE id = $1
 """
 SELECT_INVOICE_EXISTS = "SELECT EXISTS (SELECT 1 FROM invoices WHERE id = $1)"
-# Assigning a payment hands it to the invoice as a transfer the lifecycle has not looked at:
-# it classifies it again (credited when the invoice can still take it).
-REASSIGN_TRANSFER = """
-UPDATE chain_transfers SET invoice_id = $2, disposition = NULL, value_tiyn = NULL
- WHERE id = $1 AND status <> 'removed'
-"""
 
 
 async def payees(conn: Conn, merchant_ids: Sequence[str]) -> list[asyncpg.Record]:
@@ -117,7 +111,3 @@ async def unmatched_one(conn: Conn, transfer_id: int) -> asyncpg.Record | None:
 async def invoice_exists(conn: Conn, invoice_id: str) -> bool:
     found: bool = await conn.fetchval(SELECT_INVOICE_EXISTS, invoice_id)
     return found
-
-
-async def reassign_transfer(conn: Conn, transfer_id: int, invoice_id: str) -> None:
-    await conn.execute(REASSIGN_TRANSFER, transfer_id, invoice_id)

@@ -25,9 +25,10 @@ from gateway.admin.settlement.chain_balances import (
 )
 from gateway.config import Settings
 from gateway.invoices.catalog import token_addresses
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
+from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
 from gateway.merchants import service as merchants
+from gateway.transfers import store as transfers
 from settlement.assets import ASSETS, by_currency_code, native_of
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
@@ -329,9 +330,8 @@ async def resolve_payment(conn: Conn, actor: audit.Actor, settings: Settings, tr
         done = await resolve_unmatched(conn, transfer_id, action=action, invoice_id=invoice_id,
                                        note=note)
         if action == "assign" and invoice_id is not None:
-            await queries.reassign_transfer(conn, payment["id"], invoice_id)
-            statuses = await apply_invoices(conn, [invoice_id],
-                                            LifecycleConfig(settings.public_url))
+            await transfers.reassign(conn, payment["id"], invoice_id)
+            statuses = await apply_invoices(conn, [invoice_id])
             done["invoice_status"] = statuses[invoice_id].value
         await audit.record(conn, actor, f"unmatched_payment.{action}",
                            target_type="chain_transfer", target_id=transfer_id,

@@ -5,13 +5,13 @@ token account per configured mint):
 
 1. detection at `confirmed`: the account's new signatures since its confirmed cursor
    (getSignaturesForAddress, paged), their transactions (getTransaction jsonParsed, v0,
-   batched), the payments in them (gateway.chains.solana_match: recipient, mint, post - pre,
+   batched), the payments in them (gateway.chains.solana.match: recipient, mint, post - pre,
    meta.err), matched to invoices by reference key through the in-memory watched set. The
-   transfers, the lifecycle (an invoice paid in full becomes `processing`) and the cursor
-   commit in one transaction per batch;
+   transfers and the moved cursor are emitted to the fact sink as one batch (stored with
+   the lifecycle in one transaction: an invoice paid in full becomes `processing`);
 2. settlement at `finalized`: the account's new finalized signatures since its finalized
-   cursor, as far as detection has processed them; their transfers become final and the
-   lifecycle settles (and books) the invoices, again with the cursor in one transaction;
+   cursor, as far as detection has processed them; their transfers are emitted as final
+   with the moved cursor (the lifecycle settles and books the invoices);
 
 then a sweep over transfers still `detected` in slots that are already final: finalized ones
 (missed by 2, e.g. a slot shared with the confirmed cursor) are finalized; ones the cluster no
@@ -36,17 +36,14 @@ from typing import Protocol
 
 import asyncpg
 
-from gateway.chains import solana_follow as follow
-from gateway.chains import solana_queries as sq
+from gateway.chains.facts import Facts, FactSink
 from gateway.chains.models import BlockRef, DetectedTransfer
-from gateway.chains.solana_match import CHAIN, Treasury, detect
-from gateway.chains.solana_rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
-from gateway.chains.solana_tx import SolanaTx, parse_transaction
-from gateway.chains.store import service as store
+from gateway.chains.solana import follow
+from gateway.chains.solana.match import CHAIN, Treasury, detect
+from gateway.chains.solana.rpc import CONFIRMED, FINALIZED, SignatureInfo, SolanaRpc
+from gateway.chains.solana.tx import SolanaTx, parse_transaction
 from gateway.errors import ChainError
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
-from settlement.db import Conn
 
 log = get_logger(__name__)
 
@@ -55,7 +52,6 @@ log = get_logger(__name__)
 # re-inclusion.
 DROP_AFTER_SLOTS = 300
 _SWEEP_LIMIT = 1_024
-_ANY_SLOT = 2**62
 
 
 class References(Protocol):
@@ -76,14 +72,12 @@ class SolanaWatchOptions:
 
 
 class SolanaWatcher:
-    def __init__(self, pool: asyncpg.Pool, rpc: SolanaRpc, treasury: Treasury,
-                 references: References, lifecycle: LifecycleConfig,
-                 options: SolanaWatchOptions | None = None) -> None:
-        self.pool = pool
+    def __init__(self, sink: FactSink, rpc: SolanaRpc, treasury: Treasury,
+                 references: References, options: SolanaWatchOptions | None = None) -> None:
+        self.sink = sink
         self.rpc = rpc
         self.treasury = treasury
         self.references = references
-        self.lifecycle = lifecycle
         self.options = options or SolanaWatchOptions()
         self.log = log.bind(chain=CHAIN, treasury=treasury.owner)
 
@@ -120,8 +114,7 @@ class SolanaWatcher:
 
     # -- detection (confirmed) -----------------------------------------------------------
     async def _cursor(self, name: str) -> BlockRef | None:
-        async with self.pool.acquire() as conn:
-            cursor = await store.load_cursor(conn, name)
+        cursor = await self.sink.cursor(name)
         return cursor.block if cursor is not None else None
 
     async def _detect(self, address: str, fetched: dict[str, SolanaTx]) -> int:
@@ -168,19 +161,15 @@ class SolanaWatcher:
                                txs: Sequence[SolanaTx | None]) -> None:
         found = [(tx, detect(tx, self.treasury, self.references.invoice_for_reference))
                  for tx in txs if tx is not None]
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, name, expected)
-            transfers = [t for tx, ts in found for t in await self._matched(conn, tx, ts)]
-            touched = await store.record_transfers(conn, CHAIN, transfers)
-            await apply_invoices(conn, touched, self.lifecycle)
-            newest = follow.position(ready[-1])
-            await store.set_cursor(conn, name, newest, position=newest.hash)
+        transfers = [t for tx, ts in found for t in await self._matched(tx, ts)]
+        await self.sink.emit(Facts(CHAIN, cursor=name, expected=expected, seen=transfers,
+                                   moved_to=follow.position(ready[-1])))
         for transfer in transfers:
             self.log.info("solana_payment_detected", signature=transfer.tx_hash,
                           asset=transfer.asset, amount=transfer.amount, slot=transfer.block_number,
                           invoice_id=transfer.invoice_id)
 
-    async def _matched(self, conn: Conn, tx: SolanaTx,
+    async def _matched(self, tx: SolanaTx,
                        transfers: list[DetectedTransfer]) -> list[DetectedTransfer]:
         """Transfers whose reference the watched set did not know, looked up in PostgreSQL:
         an invoice whose notice is still in flight, or one no longer watched (the lifecycle
@@ -189,7 +178,7 @@ class SolanaWatcher:
             return transfers
         ours = {self.treasury.owner, *self.treasury.addresses}
         keys = [k for k in tx.account_keys if k not in ours]
-        by_reference = await sq.invoices_by_reference(conn, keys)
+        by_reference = await self.sink.invoices_by_reference(keys)
         invoice_id = next((by_reference[k] for k in keys if k in by_reference), None)
         if invoice_id is None:
             return transfers
@@ -210,20 +199,16 @@ class SolanaWatcher:
         if not final:
             return
         signatures = [i.signature for i in final if i.err is None]
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, name, expected)
-            touched = await store.finalize_transactions(conn, CHAIN, signatures)
-            await apply_invoices(conn, touched, self.lifecycle)
-            newest = follow.position(final[-1])
-            await store.set_cursor(conn, name, newest, position=newest.hash)
+        touched = await self.sink.emit(Facts(CHAIN, cursor=name, expected=expected,
+                                             final=signatures,
+                                             moved_to=follow.position(final[-1])))
         if touched:
             self.log.info("solana_payments_final", invoices=sorted(touched),
                           slot=final[-1].slot)
 
     async def sweep(self) -> None:
         """Settle or remove transfers left `detected` in slots that are already final."""
-        async with self.pool.acquire() as conn:
-            open_ = await sq.open_signatures(conn, CHAIN, _ANY_SLOT, _SWEEP_LIMIT)
+        open_ = await self.sink.open_transactions(CHAIN, _SWEEP_LIMIT)
         if not open_:
             return  # the usual case: no request at all
         final_slot = await self.rpc.get_slot(FINALIZED)
@@ -236,8 +221,5 @@ class SolanaWatcher:
                 if st in (None, "failed") and slot + DROP_AFTER_SLOTS <= final_slot]
         if not final and not gone:
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            touched = await store.finalize_transactions(conn, CHAIN, final)
-            touched |= await store.remove_transactions(conn, CHAIN, gone)
-            await apply_invoices(conn, touched, self.lifecycle)
+        await self.sink.emit(Facts(CHAIN, removed=gone, final=final))
         self.log.info("solana_sweep", finalized=final, removed=gone)

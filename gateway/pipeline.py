@@ -6,9 +6,11 @@ Each chain runs under its own leader lock (`watcher:<chain>`), the expiry sweepe
 others stand by (gateway.chains.leader). A chain's watched set and RPC client exist only
 while its process leads.
 
-A chain plugs in through WATCHER_FACTORIES: "module:function" taking
-(settings, pool, watched, lifecycle) and returning an object with `async run()` and
-`async close()`. The Solana watcher adds its line here.
+The chain path is composed here, one way: a watcher (gateway.chains) emits facts into the
+one sink (gateway.transfers.sink), which stores them and applies the lifecycle
+(gateway.lifecycle, handed to the sink here) in one transaction; settling books in
+settlement. A chain plugs in through WATCHER_FACTORIES: a function taking (settings, sink,
+watched) and returning an object with `async run()` and `async close()`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import importlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Protocol
@@ -25,18 +26,21 @@ import asyncpg
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.chains.bsc import BscConfig, BscWatcher
-from gateway.chains.bsc_scan import BscScanner
+from gateway.chains.bsc.scan import BscScanner
+from gateway.chains.bsc.watcher import BscConfig, BscWatcher
+from gateway.chains.facts import FactSink
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
+from gateway.chains.solana.setup import build_solana
 from gateway.chains.watched import WatchedSet
 from gateway.config import KNOWN_CHAINS, Settings
 from gateway.db.pool import create_pool, database_url
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import LifecycleConfig
+from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
+from gateway.transfers.sink import TransferSink
 from settlement.assets import on_chain
 
 log = get_logger(__name__)
@@ -49,11 +53,7 @@ class ChainWatcher(Protocol):
     async def close(self) -> None: ...
 
 
-Factory = Callable[[Settings, asyncpg.Pool, WatchedSet, LifecycleConfig], ChainWatcher]
-WATCHER_FACTORIES: dict[str, str] = {
-    "bsc": "gateway.chains.runner:build_bsc",
-    "solana": "gateway.chains.solana_setup:build_solana",
-}
+Factory = Callable[[Settings, FactSink, WatchedSet], ChainWatcher]
 
 
 def bsc_tokens(settings: Settings) -> dict[str, str]:
@@ -78,8 +78,7 @@ class _BscRunning:
         await self.rpc.close()
 
 
-def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
-              lifecycle: LifecycleConfig) -> ChainWatcher:
+def build_bsc(settings: Settings, sink: FactSink, watched: WatchedSet) -> ChainWatcher:
     c = settings.chains
     rpc = RpcClient(settings.bsc_rpc_url, timeout=float(c.rpc_timeout),  # float-ok
                     retry=RetryPolicy(attempts=c.rpc_retries,
@@ -94,20 +93,22 @@ def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
         recent=c.recent_blocks,
     )
     scanner = BscScanner(rpc, config.tokens, watched)
-    return _BscRunning(BscWatcher(config, pool, scanner, lifecycle), rpc)
+    return _BscRunning(BscWatcher(config, sink, scanner), rpc)
+
+
+WATCHER_FACTORIES: dict[str, Factory] = {"bsc": build_bsc, "solana": build_solana}
 
 
 def _factory(chain: str) -> Factory:
-    spec = WATCHER_FACTORIES.get(chain)
-    if spec is None:
+    factory = WATCHER_FACTORIES.get(chain)
+    if factory is None:
         raise ConfigError(f"GATEWAY_WATCH_CHAINS names {chain}, which has no watcher yet")
-    module, _, name = spec.partition(":")
-    factory: Factory = getattr(importlib.import_module(module), name)
     return factory
 
 
-def lifecycle_config(settings: Settings) -> LifecycleConfig:
-    return LifecycleConfig(public_url=settings.public_url)
+def fact_sink(pool: asyncpg.Pool) -> TransferSink:
+    """The one sink every watcher emits into, applying the lifecycle to what it stores."""
+    return TransferSink(pool, apply_invoices)
 
 
 async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
@@ -118,7 +119,7 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 
     async def work() -> None:
         watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
-        watcher = factory(settings, pool, watched, lifecycle_config(settings))
+        watcher = factory(settings, fact_sink(pool), watched)
         listener = asyncio.ensure_future(watched.run())
         try:
             await watcher.run()
@@ -136,7 +137,7 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 async def sweep(settings: Settings, pool: asyncpg.Pool) -> None:
     c = settings.chains
     interval = float(c.sweep_interval)  # float-ok
-    sweeper = Sweeper(pool, lifecycle_config(settings), interval=interval)
+    sweeper = Sweeper(pool, interval=interval)
     lock = LeaderLock(database_url(settings), "lifecycle-sweeper",
                       poll_interval=float(c.leader_poll),  # float-ok
                       check_interval=float(c.leader_poll))  # float-ok

@@ -22,7 +22,7 @@ from solders.pubkey import Pubkey
 from solders.token.associated import get_associated_token_address
 
 from gateway.chains.models import NATIVE_LOG_INDEX, DetectedTransfer
-from gateway.chains.solana_tx import Instruction, SolanaTx
+from gateway.chains.solana.tx import Instruction, SolanaTx
 from gateway.log import get_logger
 
 log = get_logger(__name__)

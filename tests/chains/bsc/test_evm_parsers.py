@@ -9,16 +9,16 @@ from typing import Any
 
 import pytest
 
-from gateway.chains.errors import MalformedResponse
-from gateway.chains.evm import (
+from gateway.chains.bsc.evm import (
     check_logs_match,
     native_transfers,
     parse_block,
     parse_transfer_log,
     token_transfers,
 )
+from gateway.chains.errors import MalformedResponse
 
-RPC = Path(__file__).resolve().parents[1] / "fixtures" / "rpc"
+RPC = Path(__file__).resolve().parents[2] / "fixtures" / "rpc"
 BLOCK_483920 = "eth_getBlockByNumber_fullTx_mainnet_block483920_erc20_transfers_ethereum-etl.json"
 LOGS_483920 = "eth_getFilterLogs_erc20_Transfer_mainnet_block483920_ethereum-etl.json"
 HIVE_LATEST = "eth_getBlockByNumber_latest_fullTx_hive_testchain_execution-apis.json"

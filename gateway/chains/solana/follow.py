@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Final
 
 from gateway.chains.models import BlockRef
-from gateway.chains.solana_rpc import MAX_SIGNATURES_PAGE, SignatureInfo, SolanaRpc
+from gateway.chains.solana.rpc import MAX_SIGNATURES_PAGE, SignatureInfo, SolanaRpc
 
 # chain_cursors.chain holds at most 40 characters; 22 base58 characters (~128 bits) of the
 # address keep the name unique among the handful of accounts one treasury has.

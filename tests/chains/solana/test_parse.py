@@ -17,18 +17,18 @@ from typing import Any
 import pytest
 
 from gateway.chains.errors import MalformedResponse
-from gateway.chains.solana_match import (
+from gateway.chains.solana.match import (
     associated_token_account,
     build_treasury,
     detect,
     instruction_index,
     received,
 )
-from gateway.chains.solana_rpc import parse_signature_infos
-from gateway.chains.solana_tx import parse_transaction
+from gateway.chains.solana.rpc import parse_signature_infos
+from gateway.chains.solana.tx import parse_transaction
 
 NOBODY: dict[str, str] = {}
-RPC = Path(__file__).resolve().parents[1] / "fixtures" / "rpc"
+RPC = Path(__file__).resolve().parents[2] / "fixtures" / "rpc"
 USDC_MAINNET = "EPjFWdd5AufqSSqeM2qN1xzybapC8G4wEGGkZwyTDt1v"
 USDC_TX = "solana_getTransaction_jsonParsed_mainnet_usdc_transferChecked_with_ata_create_and_memo_p2p-key-app-kit.json"  # noqa: E501
 SOL_TX = "solana_getTransaction_jsonParsed_mainnet_sol_system_transfer_with_memo_p2p-key-app-kit.json"  # noqa: E501

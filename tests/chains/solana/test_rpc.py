@@ -17,14 +17,14 @@ from aiohttp import web
 from gateway.chains.errors import MalformedResponse, NodeError
 from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.chains.rpc import RetryPolicy
-from gateway.chains.solana import DROP_AFTER_SLOTS, SolanaWatcher
-from gateway.chains.solana_follow import collect, covered
-from gateway.chains.solana_match import build_treasury
-from gateway.chains.solana_rpc import CONFIRMED, SignatureInfo, SolanaRpc
-from gateway.chains.store import service as store
+from gateway.chains.solana.follow import collect, covered
+from gateway.chains.solana.match import build_treasury
+from gateway.chains.solana.rpc import CONFIRMED, SignatureInfo, SolanaRpc
+from gateway.chains.solana.watcher import DROP_AFTER_SLOTS, SolanaWatcher
 from gateway.errors import RpcError, RpcTimeout
-from gateway.lifecycle.service import LifecycleConfig
-from tests.chains.solana_support import KnowsNothing
+from gateway.pipeline import fact_sink
+from gateway.transfers import store
+from tests.chains.solana.solana_support import KnowsNothing
 from tests.plugins.app import free_port
 from tests.plugins.local_server import serve
 
@@ -223,8 +223,8 @@ async def test_sweep_settles_final_and_removes_dropped(node: FakeNode, rpc: Sola
     node.methods["getSignatureStatuses"] = answer
     async with db_pool.acquire() as conn:
         await store.record_transfers(conn, "solana", [_transfer(sigs[n], slots[n]) for n in sigs])
-    watcher = SolanaWatcher(db_pool, rpc, build_treasury("treasury", []), KnowsNothing(),
-                            LifecycleConfig(public_url="http://127.0.0.1"))
+    sink = fact_sink(db_pool)
+    watcher = SolanaWatcher(sink, rpc, build_treasury("treasury", []), KnowsNothing())
     await watcher.sweep()
     rows = await db_pool.fetch("SELECT tx_hash, status FROM chain_transfers "
                                "WHERE tx_hash = ANY($1::text[])", list(sigs.values()))

@@ -5,7 +5,7 @@ Timeouts, retries and the error mapping are the watchers' shared ones
 typed answers.
 
 Plain aiohttp rather than solana-py's AsyncClient because the watcher parses the node's JSON
-itself (gateway.chains.solana_tx), needs JSON-RPC batches for getTransaction, and must map
+itself (gateway.chains.solana.tx), needs JSON-RPC batches for getTransaction, and must map
 every transport fault to our errors in one place. The same code talks to the local devnet,
 devnet/testnet and mainnet endpoints; only the URL differs.
 

@@ -1,7 +1,8 @@
 """The one ledger entry of a settled invoice (`invoice:<id>:settlement`).
 
-Written in the transaction that moves the invoice to `settled`, never earlier (nothing is
-booked before finality). The entry is `settlement.booking.invoice_settlement_postings`:
+Booked by the lifecycle in the transaction that moves the invoice to `settled`, never
+earlier (nothing is booked before finality). The entry extends
+`settlement.booking.invoice_settlement_postings`:
 
     Dr custody:<chain>:<asset>       units received (final, credited transfers)
     Cr fx_position:<chain>:<asset>   the same
@@ -13,9 +14,9 @@ with one crypto leg per asset when a shopper paid in more than one. `kzt_gross` 
 value of what was received at the locked quotes, capped at the invoice amount: a full or
 over-payment books the invoice amount (the excess stays in the FX position, refundable); an
 accepted under-payment (within tolerance, late, partial) books what actually arrived.
-The fee comes from the merchant's effective-dated schedule (settlement.fees) when one exists,
-else from the merchant's own fee columns. The idempotency key makes a replay after a crash a
-no-op that returns the first entry.
+The fee comes from the merchant's effective-dated schedule (settlement.fees), the one fee
+source (NoFeeSchedule when none is in effect). The idempotency key makes a replay after a
+crash a no-op that returns the first entry.
 """
 
 from __future__ import annotations
@@ -23,13 +24,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime
 
-from gateway.lifecycle import queries as q
-from gateway.lifecycle.errors import BookingError
 from settlement import ledger
 from settlement.booking import invoice_settlement_postings
 from settlement.db import Conn
-from settlement.fees.errors import NoFeeSchedule
-from settlement.fees.service import compute_fee, fee_for_invoice
+from settlement.errors import BookingError
+from settlement.fees.service import fee_for_invoice
 from settlement.ledger import JournalEntry, Posting, credit, custody_of, debit, fx_position
 from settlement.money import Money, currency
 
@@ -38,17 +37,6 @@ SETTLEMENT_KIND = "invoice_settlement"
 
 def settlement_key(invoice_id: str) -> str:
     return f"invoice:{invoice_id}:settlement"
-
-
-async def merchant_fee(conn: Conn, merchant_id: str, at: datetime, kzt_gross: int) -> int:
-    """The fee in tiyn on `kzt_gross` for the merchant at `at`."""
-    try:
-        return await fee_for_invoice(conn, merchant_id, at, kzt_gross)
-    except NoFeeSchedule:
-        row = await q.select_merchant_fee(conn, merchant_id)
-        if row is None:
-            raise BookingError(f"merchant {merchant_id} does not exist") from None
-        return compute_fee(kzt_gross, bps=row["fee_bps"], fixed=row["fee_fixed"], minimum=0)
 
 
 def settlement_postings(merchant_id: str, received: Mapping[str, int], kzt_gross: int,
@@ -75,7 +63,7 @@ async def book_settlement(conn: Conn, *, invoice_id: str, merchant_id: str,
     """Post (or find, on replay) the invoice's settlement entry."""
     if kzt_gross <= 0:
         raise BookingError(f"invoice {invoice_id}: nothing to book (kzt_gross={kzt_gross})")
-    fee = await merchant_fee(conn, merchant_id, at, kzt_gross)
+    fee = await fee_for_invoice(conn, merchant_id, at, kzt_gross)
     postings = settlement_postings(merchant_id, received, kzt_gross, fee)
     return await ledger.post(
         conn, idempotency_key=settlement_key(invoice_id), kind=SETTLEMENT_KIND,

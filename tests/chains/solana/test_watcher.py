@@ -17,16 +17,16 @@ from typing import Any
 import asyncpg
 import pytest
 
-from gateway.chains.solana_follow import cursor_name
-from gateway.chains.solana_match import associated_token_account
-from gateway.chains.solana_rpc import CONFIRMED, SolanaRpc
-from gateway.chains.solana_setup import SolanaRunning, resolve_treasury
+from gateway.chains.solana.follow import cursor_name
+from gateway.chains.solana.match import associated_token_account
+from gateway.chains.solana.rpc import CONFIRMED, SolanaRpc
+from gateway.chains.solana.setup import SolanaRunning, resolve_treasury
 from gateway.devnet.solana.wallet import pay_uri
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import build_catalog
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.payments.references import new_reference
-from tests.chains.solana_support import (
+from gateway.pipeline import fact_sink
+from tests.chains.solana.solana_support import (
     FAULTS,
     FaultyProxy,
     KnowsNothing,
@@ -256,8 +256,9 @@ async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
         db_pool: asyncpg.Pool, solana_app: RunningApp) -> None:
     _, client = shop
     await watcher.stop()
-    running = SolanaRunning(solana_app.settings, db_pool, KnowsNothing(),
-                            LifecycleConfig(public_url=solana_app.url))
+    running = SolanaRunning(solana_app.settings,
+                            fact_sink(db_pool),
+                            KnowsNothing())
     try:
         lonely = await running.watcher()
         invoice = await create_invoice(client, 100_000, ["USDC_SOL"])  # 2 USDC

@@ -1,7 +1,7 @@
 """Helpers of the Solana watcher end-to-end tests (tests/chains/test_solana_*.py).
 
 The gateway under test is the real app (API, webhooks) configured with the devnet's treasury
-and mints, plus the real watcher runner (`gateway.chains.runner.watch_chain`: leader lock,
+and mints, plus the real watcher runner (`gateway.pipeline.watch_chain`: leader lock,
 watched set over LISTEN/NOTIFY, the Solana watcher) as a task the tests can stop and restart.
 """
 
@@ -21,8 +21,8 @@ import aiohttp
 import asyncpg
 from aiohttp import web
 
-from gateway.chains.runner import watch_chain
 from gateway.config import ChainSettings, Settings, WebhookSettings
+from gateway.pipeline import watch_chain
 from gateway.webhooks import signing
 from tests.plugins.app import ApiClient, free_port, settings_for_tests
 from tests.plugins.devnet import Devnets

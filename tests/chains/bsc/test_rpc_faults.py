@@ -54,6 +54,10 @@ async def test_faults_only_delay_detection(isolated: Isolated, devnets: Devnets,
         invoices = [await create_invoice(client, AMOUNT, ["BNB"]) for _ in range(3)]
         for invoice in invoices:
             await watch.wait_watched(option(invoice, "BNB")["address"])
+        # The watcher starts at the head of its first good step: let it start before the
+        # faults, or (on a loaded machine) it starts after the payments and never sees them.
+        while not await isolated.pool.fetchval("SELECT count(*) FROM chain_cursors"):
+            await asyncio.sleep(0.05)
         # Payments land while the node misbehaves in every way for a while.
         for invoice, mode in zip(invoices, ("500", "timeout", "garbage"), strict=True):
             proxy.mode = mode

@@ -22,8 +22,7 @@ from itertools import pairwise
 
 from eth_utils.address import to_checksum_address
 
-from gateway.chains.errors import MalformedResponse, NodeError, RangeRefused
-from gateway.chains.evm import (
+from gateway.chains.bsc.evm import (
     TRANSFER_TOPIC,
     EvmBlock,
     NativeTransfer,
@@ -34,6 +33,7 @@ from gateway.chains.evm import (
     quantity,
     token_transfers,
 )
+from gateway.chains.errors import MalformedResponse, NodeError, RangeRefused
 from gateway.chains.models import NATIVE_LOG_INDEX, BlockRef, DetectedTransfer
 from gateway.chains.rpc import RpcClient
 from gateway.chains.watched import WatchedSet

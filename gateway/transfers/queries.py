@@ -86,17 +86,40 @@ SELECT number, hash FROM chain_blocks WHERE chain = $1 AND number BETWEEN $2 AND
 DELETE_BLOCKS_ABOVE = "DELETE FROM chain_blocks WHERE chain = $1 AND number > $2"
 PRUNE_BLOCKS_BELOW = "DELETE FROM chain_blocks WHERE chain = $1 AND number < $2"
 SELECT_LOWEST_BLOCK = "SELECT min(number) FROM chain_blocks WHERE chain = $1"
-# The watched set: open invoices and expired ones inside their monitoring window (at most
-# MAX_MONITORING_DAYS old, so the expired-invoice index bounds the scan).
-SELECT_WATCHED = """
-SELECT id, bsc_address, solana_reference FROM invoices
-WHERE status IN ('new', 'processing')
-UNION ALL
-SELECT id, bsc_address, solana_reference FROM invoices
-WHERE status = 'expired' AND expires_at > now() - interval '31 days'
-  AND now() < expires_at + monitoring_window
+# The slow path of reference matching, taken only for a payment whose account keys matched
+# nothing in a watcher's in-memory watched set: an invoice created a moment ago whose notice
+# has not arrived yet, or one no longer watched (settled, cancelled, past its monitoring
+# window), so the money is tied to it (and classified by the lifecycle) instead of left
+# unmatched.
+SELECT_INVOICES_BY_REFERENCE = """
+SELECT solana_reference, id FROM invoices WHERE solana_reference = ANY($1::text[])
 """
-SELECT_WATCHED_ONE = "SELECT id, bsc_address, solana_reference FROM invoices WHERE id = $1"
+# Not-yet-final transfers (the Solana finality sweep); the partial index
+# chain_transfers_open (chain, block_number) WHERE status = 'detected' serves it.
+SELECT_OPEN_TRANSACTIONS = """
+SELECT DISTINCT tx_hash, block_number FROM chain_transfers
+WHERE chain = $1 AND status = 'detected'
+ORDER BY block_number, tx_hash
+LIMIT $2
+"""
+# How the lifecycle counted a transfer, decided once (set only while still NULL).
+CLASSIFY_TRANSFERS = """
+UPDATE chain_transfers AS t SET disposition = c.disposition, value_tiyn = c.value_tiyn
+FROM unnest($1::bigint[], $2::text[], $3::bigint[]) AS c(id, disposition, value_tiyn)
+WHERE t.id = c.id AND t.disposition IS NULL
+"""
+# At settlement, credited transfers that are not final yet are no longer part of the sale
+# (the booking covers the final ones): they become refundable, unapplied payments.
+UNAPPLY_OPEN_CREDITS = """
+UPDATE chain_transfers SET disposition = 'unapplied'
+WHERE invoice_id = $1 AND disposition = 'credited' AND status = 'detected'
+"""
+# Assigning a payment hands it to the invoice as a transfer the lifecycle has not looked at:
+# it classifies it again (credited when the invoice can still take it).
+REASSIGN_TRANSFER = """
+UPDATE chain_transfers SET invoice_id = $2, disposition = NULL, value_tiyn = NULL
+ WHERE id = $1 AND status <> 'removed'
+"""
 SELECT_INVOICE_TRANSFERS = """
 SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY block_number, tx_hash, log_index
 """
@@ -177,10 +200,24 @@ async def select_invoice_transfers(conn: Conn, invoice_id: str) -> list[Row]:
     return list(await conn.fetch(SELECT_INVOICE_TRANSFERS, invoice_id))
 
 
-async def select_watched(conn: Conn) -> list[Row]:
-    return list(await conn.fetch(SELECT_WATCHED))
+async def select_invoices_by_reference(conn: Conn, keys: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch(SELECT_INVOICES_BY_REFERENCE, list(keys))
+    return {r["solana_reference"]: r["id"] for r in rows}
 
 
-async def select_watched_one(conn: Conn, invoice_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_WATCHED_ONE, invoice_id)
-    return row
+async def select_open_transactions(conn: Conn, chain: str, limit: int) -> list[tuple[str, int]]:
+    rows = await conn.fetch(SELECT_OPEN_TRANSACTIONS, chain, limit)
+    return [(r["tx_hash"], r["block_number"]) for r in rows]
+
+
+async def classify_transfers(conn: Conn, ids: Sequence[int], dispositions: Sequence[str],
+                             values: Sequence[int | None]) -> None:
+    await conn.execute(CLASSIFY_TRANSFERS, list(ids), list(dispositions), list(values))
+
+
+async def unapply_open_credits(conn: Conn, invoice_id: str) -> None:
+    await conn.execute(UNAPPLY_OPEN_CREDITS, invoice_id)
+
+
+async def reassign_transfer(conn: Conn, transfer_id: int, invoice_id: str) -> None:
+    await conn.execute(REASSIGN_TRANSFER, transfer_id, invoice_id)

@@ -1,18 +1,17 @@
 """The BNB Chain watcher: follows the head, stores payments once, tracks finality, handles
-reorgs, and hands every touched invoice to the lifecycle in the same transaction.
+reorgs; what it learns goes to the fact sink (gateway.chains.facts) as facts.
 
 One step:
 1. wait until the watched set is live and current (gateway.chains.watched);
-2. read the cursor; scan cursor+1 .. min(head, cursor+span) (gateway.chains.bsc_scan);
+2. read the cursor; scan cursor+1 .. min(head, cursor+span) (gateway.chains.bsc.scan);
    - the first block's parentHash is not the cursor's hash: a reorg. Walk back through the
      stored recent hashes to the highest block the node still has (the fork point), mark
-     transfers above it removed, move the cursor there, re-apply touched invoices; the next
-     step re-scans from the fork point;
-   - else store transfers, the block hashes and the new cursor, and apply the touched
-     invoices, all in one transaction (`claim_cursor` first refuses a moved cursor);
+     transfers above it removed, the cursor moved there); the next step re-scans from the
+     fork point;
+   - else emit the transfers, the followed blocks and the new cursor as one batch (the sink
+     refuses it if the cursor moved meanwhile);
 3. read finality (`finalized` tag, or head - BSC_CONFIRMATIONS when the node lacks the tag or
-   BSC_FINALITY=depth), mark transfers at or below it final, apply touched invoices (settled
-   and booked), prune old block hashes.
+   BSC_FINALITY=depth) and emit it: transfers at or below it are final, old block hashes go.
 Payments that land before the watcher knows their invoice (the `invoice.created` notice
 arrives after the block was scanned) are not lost: every transfer of the last `recent`
 scanned blocks is kept in memory (gateway.chains.recent), and before each step the addresses
@@ -32,15 +31,13 @@ from dataclasses import dataclass, field
 
 import asyncpg
 
-from gateway.chains.bsc_scan import CHAIN, BscScanner, Scan, Seen, Span
+from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
+from gateway.chains.facts import BlockLink, Cursor, Facts, FactSink
 from gateway.chains.models import BlockRef
 from gateway.chains.recent import RecentTransfers
-from gateway.chains.store import service as store
-from gateway.chains.store.service import BlockLink, Cursor
 from gateway.chains.watched import WatchedSet
 from gateway.errors import RpcError, RpcTimeout
-from gateway.lifecycle.service import LifecycleConfig, apply_invoices
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -77,12 +74,10 @@ class WatcherStats:
 
 
 class BscWatcher:
-    def __init__(self, config: BscConfig, pool: asyncpg.Pool, scanner: BscScanner,
-                 lifecycle: LifecycleConfig) -> None:
+    def __init__(self, config: BscConfig, sink: FactSink, scanner: BscScanner) -> None:
         self.config = config
-        self.pool = pool
+        self.sink = sink
         self.scanner = scanner
-        self.lifecycle = lifecycle
         self.span = Span(config.span)
         self.finality_mode = config.finality
         self.stats = WatcherStats()
@@ -101,16 +96,14 @@ class BscWatcher:
         ref = await self.scanner.block_ref(number)
         if ref is None:
             raise RpcError(f"the node has no block {number} to start from")
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, CHAIN, None)
-            await store.advance(conn, CHAIN, [BlockLink(ref.number, ref.hash, "")])
+        await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=None,
+                                   followed=[BlockLink(ref.number, ref.hash, "")]))
         log.info("bsc_cursor_started", chain=CHAIN, block=ref.number)
         self._warmed = True  # nothing was scanned before this start: nothing to look back at
         return Cursor(CHAIN, ref, -1, None)
 
     async def _cursor(self, head: int) -> Cursor:
-        async with self.pool.acquire() as conn:
-            cursor = await store.load_cursor(conn, CHAIN)
+        cursor = await self.sink.cursor(CHAIN)
         return cursor if cursor is not None else await self._start_cursor(head)
 
     # -- scanning ------------------------------------------------------------------------
@@ -129,11 +122,8 @@ class BscWatcher:
 
     async def _commit(self, cursor: Cursor, scan: Scan) -> None:
         links = [BlockLink(b.number, b.hash, b.parent_hash) for b in scan.blocks]
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, CHAIN, cursor.block)
-            touched = await store.record_transfers(conn, CHAIN, scan.transfers)
-            await store.advance(conn, CHAIN, links)
-            await apply_invoices(conn, touched, self.lifecycle)
+        touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
+                                             seen=scan.transfers, followed=links))
         for number, items in scan.seen_by_block():
             self.recent.remember(number, items)
         self.stats.blocks += len(scan.blocks)
@@ -173,10 +163,8 @@ class BscWatcher:
             return
         transfers = await self.scanner.payments(self.recent.find(self._pending), self._pending)
         if transfers:
-            async with self.pool.acquire() as conn, conn.transaction():
-                await store.claim_cursor(conn, CHAIN, cursor.block)
-                touched = await store.record_transfers(conn, CHAIN, transfers)
-                await apply_invoices(conn, touched, self.lifecycle)
+            touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
+                                                 seen=transfers))
             if touched:
                 self.stats.late += len(touched)
                 log.info("bsc_late_match", chain=CHAIN, invoices=sorted(touched),
@@ -185,14 +173,12 @@ class BscWatcher:
 
     # -- reorgs --------------------------------------------------------------------------
     async def _fork_point(self, cursor: Cursor) -> BlockRef:
-        async with self.pool.acquire() as conn:
-            lowest = await store.lowest_kept(conn, CHAIN)
+        lowest = await self.sink.lowest_block(CHAIN)
         lowest = cursor.block.number if lowest is None else lowest
         hi = cursor.block.number
         while hi >= lowest:
             lo = max(lowest, hi - _REORG_WINDOW + 1)
-            async with self.pool.acquire() as conn:
-                stored = await store.recent_hashes(conn, CHAIN, lo, hi)
+            stored = await self.sink.block_hashes(CHAIN, lo, hi)
             canonical = await self.scanner.canonical_hashes(lo, hi)
             for number in range(hi, lo - 1, -1):
                 if number in stored and stored[number] == canonical.get(number):
@@ -205,10 +191,8 @@ class BscWatcher:
         if fork.number < cursor.finalized_number:
             raise ReorgTooDeep(f"{CHAIN}: fork at {fork.number} is below finalized block "
                                f"{cursor.finalized_number}")
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, CHAIN, cursor.block)
-            touched = await store.rollback_to(conn, CHAIN, fork)
-            await apply_invoices(conn, touched, self.lifecycle)
+        touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
+                                             rolled_back_to=fork))
         self.recent.forget_above(fork.number)
         self.stats.reorgs += 1
         log.warning("bsc_reorg", chain=CHAIN, block=cursor.block.number, fork=fork.number,
@@ -236,8 +220,7 @@ class BscWatcher:
         else:
             ref = await self.scanner.block_ref(number)
             node_hash = ref.hash if ref else None
-        async with self.pool.acquire() as conn:
-            stored = (await store.recent_hashes(conn, CHAIN, number, number)).get(number)
+        stored = (await self.sink.block_hashes(CHAIN, number, number)).get(number)
         return stored is None or stored == node_hash
 
     async def _finalize(self, cursor: Cursor, head: int) -> None:
@@ -249,11 +232,9 @@ class BscWatcher:
         if not await self._canonical_at(cursor, target, finalized):
             await self._reorg(cursor)
             return
-        async with self.pool.acquire() as conn, conn.transaction():
-            await store.claim_cursor(conn, CHAIN, cursor.block)
-            touched = await store.finalize_through(conn, CHAIN, target)
-            await store.prune_history(conn, CHAIN, target - self.config.history)
-            await apply_invoices(conn, touched, self.lifecycle)
+        touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
+                                             final_through=target,
+                                             forget_below=target - self.config.history))
         self.stats.finalized = target
         if touched:
             log.info("bsc_finalized", chain=CHAIN, block=target, invoices=sorted(touched))

@@ -13,16 +13,14 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-import asyncpg
-
+from gateway.chains.facts import FactSink
 from gateway.chains.rpc import RetryPolicy
-from gateway.chains.solana import References, SolanaWatcher, SolanaWatchOptions
-from gateway.chains.solana_match import Treasury, build_treasury
-from gateway.chains.solana_rpc import SolanaRpc
+from gateway.chains.solana.match import Treasury, build_treasury
+from gateway.chains.solana.rpc import SolanaRpc
+from gateway.chains.solana.watcher import References, SolanaWatcher, SolanaWatchOptions
 from gateway.config import Settings
 from gateway.errors import ConfigError, RpcError, RpcTimeout
 from gateway.invoices.catalog import TOKEN_SETTINGS, TREASURY_SETTING, Catalog, build_catalog
-from gateway.lifecycle.service import LifecycleConfig
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -86,15 +84,13 @@ def options_for(settings: Settings) -> SolanaWatchOptions:
 
 
 class SolanaRunning:
-    """The runner's handle (gateway.chains.runner.ChainWatcher): checks the mints on the
+    """The runner's handle (gateway.pipeline.ChainWatcher): checks the mints on the
     cluster (retrying while the node is unreachable), then follows the chain."""
 
-    def __init__(self, settings: Settings, pool: asyncpg.Pool, references: References,
-                 lifecycle: LifecycleConfig) -> None:
+    def __init__(self, settings: Settings, sink: FactSink, references: References) -> None:
         self.settings = settings
-        self.pool = pool
+        self.sink = sink
         self.references = references
-        self.lifecycle = lifecycle
         self.rpc = rpc_for(settings)
         self.options = options_for(settings)
 
@@ -112,8 +108,8 @@ class SolanaRunning:
                 await asyncio.sleep(delay)
 
     async def watcher(self) -> SolanaWatcher:
-        return SolanaWatcher(self.pool, self.rpc, await self.treasury(), self.references,
-                             self.lifecycle, self.options)
+        return SolanaWatcher(self.sink, self.rpc, await self.treasury(), self.references,
+                             self.options)
 
     async def run(self) -> None:
         try:
@@ -128,7 +124,6 @@ class SolanaRunning:
         await self.rpc.close()
 
 
-def build_solana(settings: Settings, pool: asyncpg.Pool, watched: References,
-                 lifecycle: LifecycleConfig) -> SolanaRunning:
+def build_solana(settings: Settings, sink: FactSink, watched: References) -> SolanaRunning:
     """WATCHER_FACTORIES entry of the Solana chain."""
-    return SolanaRunning(settings, pool, watched, lifecycle)
+    return SolanaRunning(settings, sink, watched)

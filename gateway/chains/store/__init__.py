@@ -1,1 +1,0 @@
-"""The shared transfer store of the chain watchers (see service.py)."""
