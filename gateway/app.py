@@ -15,7 +15,6 @@ from gateway import (
     openapi,
     pipeline,
     rates,
-    settlement_admin,
     webhooks,
 )
 from gateway.appkeys import DB_POOL, SETTINGS
@@ -43,7 +42,6 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     live.setup,
     checkout.setup,
     webhooks.setup,
-    settlement_admin.setup,
     admin.setup,
     pipeline.setup,
 )

@@ -13,16 +13,14 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import (
-    audit,
-    auth,
+from gateway.admin import audit, auth
+from gateway.admin.console import (
     routes_invoices,
     routes_merchants,
     routes_reports,
     routes_settlement,
 )
-from gateway.admin.errors import CsrfRejected, LoginFailed, NotSignedIn
-from gateway.admin.web import (
+from gateway.admin.console.web import (
     LOGIN_COOKIE,
     SESSION_COOKIE,
     STATIC_DIR,
@@ -37,6 +35,7 @@ from gateway.admin.web import (
     set_cookie,
     writer,
 )
+from gateway.admin.errors import CsrfRejected, LoginFailed, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.log import get_logger
 

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 
 from gateway.admin.audit import snapshot
-from gateway.admin.chart import PLOT_HEIGHT, volume_chart
-from gateway.admin.formatting import changes, kzt, units
+from gateway.admin.console.chart import PLOT_HEIGHT, volume_chart
+from gateway.admin.console.formatting import changes, kzt, units
 from settlement.reports.service import SummaryRow
 
 

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from collections.abc import AsyncIterator, Awaitable, Callable
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -14,15 +14,17 @@ import asyncpg
 import pytest
 from aiohttp import web
 
-from gateway.config import SettlementSettings
-from gateway.settlement_admin import service
-from gateway.settlement_admin.chain_balances import (
+from gateway.admin import auth as admin_auth
+from gateway.admin.audit import CLI_ACTOR
+from gateway.admin.settlement import service
+from gateway.admin.settlement.chain_balances import (
     ChainSources,
     JsonRpc,
     associated_token_address,
     bnb_balance,
     erc20_balance,
 )
+from gateway.cli import main as cli_main
 from settlement.batches import service as batches
 from settlement.money import Currency
 from settlement.payouts.bin import make_bin
@@ -107,7 +109,7 @@ async def test_reconciliation_finds_a_planted_difference(
     sources = ChainSources(bsc_rpc_url=None, bsc_tokens={}, solana_rpc_url=url,
                            solana_treasury=TREASURY, solana_mints={asset.code: MINT})
     settings = settings_for_tests(database_url, tmp_path)
-    run = await service.run_reconciliation(conn, settings, sources)
+    run = await service.run_reconciliation(conn, CLI_ACTOR, settings, sources)
     lines = sorted((ln.kind, ln.address, ln.ledger_amount, ln.chain_amount, ln.difference)
                    for ln in run.lines if ln.asset == asset.code)
     assert lines == [("address", associated_token_address(TREASURY, MINT), 0, 90, 90),
@@ -129,7 +131,6 @@ async def test_admin_api_export_reports_and_auth(
     make_merchant: Callable[..., Awaitable[str]],
 ) -> None:
     settings = settings_for_tests(database_url, tmp_path)
-    settings = replace(settings, settlement=SettlementSettings(admin_token="s3cret"))
     # The fixture's default BIN 990340000018 fails the control digit (its control is 4):
     # payout files refuse it, so this merchant gets a valid one.
     m = await make_merchant(bic="CASPKZKA", bin=make_bin("99034000001"))
@@ -139,7 +140,8 @@ async def test_admin_api_export_reports_and_auth(
         cut = await db_now(conn)
         [batch] = (await batches.close_period(conn, cut.date() + timedelta(days=4000),
                                               start, cut, merchant_ids=[m])).closed
-    auth = {"Authorization": "Bearer s3cret"}
+    operator, secret = await operator_token(db_pool)
+    auth = {"Authorization": f"Bearer {secret}"}
     async with running_app(settings) as server, aiohttp.ClientSession() as http:
         base = f"{server.url}/admin/api"
         async with http.get(f"{base}/batches") as r:
@@ -171,8 +173,42 @@ async def test_admin_api_export_reports_and_auth(
                             params={"from": day, "to": day, "format": "csv"},
                             headers=auth) as r:
             assert r.status == 200 and (await r.text()).startswith("day,chain,asset")
+        async with http.post(f"{base}/batches/close", json={"day": "2000-01-03"},
+                             headers=auth) as r:
+            assert r.status == 200, await r.text()
+        async with http.post(f"{base}/treasury/conversions", headers=auth, json={
+                "asset": "bsc:USDT", "units": 10**30, "kzt": 1}) as r:
+            assert r.status == 422  # more than the treasury holds: refused, nothing written
+    # Every change (and the payout file read: it carries bank details) in the audit log, as
+    # the operator who made it, in order.
+    async with db_pool.acquire() as conn:
+        rows = await conn.fetch(
+            "SELECT action, target_id FROM admin_audit_log WHERE actor = $1 ORDER BY id",
+            operator)
+    assert [(r["action"], r["target_id"]) for r in rows] == [
+        ("payout_file.export", file_id), ("payout_file.download", file_id),
+        ("batch.paid", batch.id), ("batch.close_day", "2000-01-03")]
+
+
+async def operator_token(pool: asyncpg.Pool) -> tuple[str, str]:
+    """A fresh operator (the role that runs settlement) and a write token of theirs."""
+    name = f"ops-{secrets.token_hex(4)}"
+    async with pool.acquire() as conn:
+        await admin_auth.create_user(conn, name, "correct horse battery", admin_auth.Role.OPERATOR)
+        issued = await admin_auth.create_api_token(conn, name, "test", admin_auth.TokenScope.WRITE)
+    return name, issued.secret
 
 
 async def _now(pool: asyncpg.Pool) -> Any:
     async with pool.acquire() as conn:
         return await db_now(conn)
+
+
+async def test_cli_changes_are_audited_as_cli(database_url: str, db_pool: asyncpg.Pool,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    assert await asyncio.to_thread(cli_main, ["settlement", "close", "--day", "2000-01-05"]) == 0
+    async with db_pool.acquire() as conn:
+        assert await conn.fetchval(
+            "SELECT actor FROM admin_audit_log WHERE action = 'batch.close_day' "
+            "AND target_id = '2000-01-05' ORDER BY id DESC LIMIT 1") == "cli"

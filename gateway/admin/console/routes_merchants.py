@@ -6,9 +6,9 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.admin import service
+from gateway.admin.console import service
+from gateway.admin.console.web import Ctx, reader, redirect, writer
 from gateway.admin.errors import InvalidForm
-from gateway.admin.web import Ctx, reader, redirect, writer
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import InvalidMerchant
 

@@ -8,12 +8,21 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import settlement_ops
+from gateway.admin.console.web import (
+    Ctx,
+    attachment,
+    mapped,
+    operator_writer,
+    parse_day,
+    reader,
+    redirect,
+)
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
-from gateway.admin.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
+from gateway.admin.settlement import service as settlement_service
 from settlement.batches.errors import BatchNotFound
 from settlement.batches.states import BatchStatus
 from settlement.errors import LedgerError, MoneyError, SettlementError
+from settlement.payouts.service import ExportRequest
 
 FILE_ID: Final = re.compile(r"^pof_[0-9a-f]{20}$")
 REFUSALS: Final = ((BatchNotFound, PageNotFound),
@@ -36,13 +45,13 @@ def _notice(ctx: Ctx) -> str | None:
 
 @reader
 async def batch_list(ctx: Ctx) -> web.StreamResponse:
-    filters = settlement_ops.BatchFilter(
+    filters = settlement_service.BatchFilter(
         status=ctx.query("status"), day_from=parse_day(ctx.query("day_from"), "day_from"),
         day_to=parse_day(ctx.query("day_to"), "day_to"), merchant_id=ctx.query("merchant_id"))
     exported = ctx.query("file")
     async with ctx.pool.acquire() as conn:
-        found = await settlement_ops.list_batches(conn, filters)
-        default_day = await settlement_ops.last_closed_day(conn, ctx.settings)
+        found = await settlement_service.list_batches(conn, filters)
+        default_day = await settlement_service.last_closed_day(conn, ctx.settings)
     return ctx.render(
         "batches.html", batches=found, filters=filters,
         statuses=[s.value for s in BatchStatus], default_day=default_day.isoformat(),
@@ -51,27 +60,28 @@ async def batch_list(ctx: Ctx) -> web.StreamResponse:
         zone=ctx.settings.settlement.zone, notice=_notice(ctx))
 
 
-@writer
+@operator_writer
 async def batch_close(ctx: Ctx) -> web.StreamResponse:
     day = parse_day(ctx.field("day"), "day")
     assert day is not None  # field() refuses a blank day
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            result = await settlement_ops.close_day(conn, ctx.actor, ctx.settings, day,
+            result = await settlement_service.close_day(conn, ctx.actor, ctx.settings, day,
                                                     ctx.optional("merchant_id"))
     query = urlencode({"done": "closed", "day": day.isoformat(), "n": len(result.closed),
                        "c": len(result.carried_forward)})
     return redirect(ctx.request, f"/admin/batches?{query}")
 
 
-@writer
+@operator_writer
 async def batch_export(ctx: Ctx) -> web.StreamResponse:
     ids = [v for v in ctx.form.getall("batch_id", []) if isinstance(v, str) and v]
     if not ids:
         raise InvalidForm("batch_id", "tick at least one closed batch to export")
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            payout = await settlement_ops.export(conn, ctx.actor, ctx.settings, ids)
+            payout = await settlement_service.export(conn, ctx.actor, ctx.settings,
+                                                     ExportRequest(batch_ids=ids))
     if payout is None:
         return redirect(ctx.request, "/admin/batches?done=nothing")
     return redirect(ctx.request, f"/admin/batches?{urlencode({'file': payout.id})}")
@@ -84,16 +94,16 @@ async def payout_download(ctx: Ctx) -> web.StreamResponse:
         raise PageNotFound(f"No payout file {file_id}.")
     with mapped((SettlementError, PageNotFound)):
         async with ctx.pool.acquire() as conn:
-            found = await settlement_ops.payout_file(conn, ctx.actor, file_id)
+            found = await settlement_service.payout_file(conn, ctx.actor, file_id)
     return attachment(ctx.request, found.document, "application/xml", found.file_name())
 
 
-@writer
+@operator_writer
 async def batch_mark(ctx: Ctx) -> web.StreamResponse:
     outcome = ctx.request.match_info["outcome"]
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            await settlement_ops.mark(conn, ctx.actor, ctx.request.match_info["batch_id"],
+            await settlement_service.mark(conn, ctx.actor, ctx.request.match_info["batch_id"],
                                       outcome, ctx.field("bank_reference"),
                                       ctx.optional("reason"))
     return redirect(ctx.request, f"/admin/batches?done={outcome}")

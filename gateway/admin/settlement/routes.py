@@ -1,14 +1,13 @@
-"""Admin HTTP API for settlement under /admin/api/ (Bearer GATEWAY_ADMIN_TOKEN).
+"""Admin HTTP API for settlement under /admin/api/: the console's administrators with their
+API tokens or sessions (gateway.admin.api_access); changes need `operator` or `admin`.
 
-Without a token configured the API is open in dev and refused entirely in prod. Reports answer
-JSON by default, `?format=csv` or `?format=pdf` (PDFs are rendered in a worker thread, off
-the event loop).
+Reports answer JSON by default, `?format=csv` or `?format=pdf` (PDFs are rendered in a worker
+thread, off the event loop).
 """
 
 from __future__ import annotations
 
 import asyncio
-import hmac
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -16,50 +15,35 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.admin.api_access import api_caller
+from gateway.admin.settlement import service
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import (
     Conflict,
-    Forbidden,
     InvalidRequest,
     NotFound,
-    Unauthorized,
     Unprocessable,
 )
 from gateway.http.download import content_disposition
 from gateway.http.json import read_json_object
 from gateway.merchants.errors import MerchantNotFound
 from gateway.merchants.service import get_merchant
-from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.errors import BatchNotFound, BusinessDayNotOver, IllegalBatchTransition
 from settlement.batches.states import BatchStatus
 from settlement.errors import LedgerError, MoneyError, SettlementError
-from settlement.fees.fx import convert
-from settlement.payouts.service import ExportRequest, get_payout_file
+from settlement.payouts.service import ExportRequest
 from settlement.reconciliation.errors import (
     AlreadyResolved,
     RunNotFound,
     UnknownInvoice,
     UnknownPayment,
 )
-from settlement.reconciliation.service import get_run, list_runs
 from settlement.reports import render
 from settlement.reports.service import statement, zone_summary
 
 routes = web.RouteTableDef()
 PREFIX = "/admin/api"
-
-
-def _authorize(request: web.Request) -> None:
-    settings = request.app[SETTINGS]
-    token = settings.settlement.admin_token
-    if token is None:
-        if settings.dev:
-            return
-        raise Forbidden("The admin API is disabled: GATEWAY_ADMIN_TOKEN is not set.")
-    given = request.headers.get("Authorization", "")
-    if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        raise Unauthorized("A valid admin bearer token is required.", code="invalid_admin_token")
 
 
 @contextmanager
@@ -119,7 +103,7 @@ async def _body(request: web.Request) -> dict[str, Any]:
 
 @routes.get(f"{PREFIX}/batches")
 async def list_batches(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     status = request.query.get("status")
     if status is not None and status not in {s.value for s in BatchStatus}:
         raise InvalidRequest("unknown status", param="status")
@@ -134,12 +118,12 @@ async def list_batches(request: web.Request) -> web.StreamResponse:
 
 @routes.post(f"{PREFIX}/batches/close")
 async def close_day(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     raw = (await _body(request)).get("day")
     day = date.fromisoformat(raw) if isinstance(raw, str) else None
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            result = await service.close_day(conn, request.app[SETTINGS], day)
+            result = await service.close_day(conn, caller.actor, request.app[SETTINGS], day)
     return web.json_response({"business_day": result.business_day.isoformat(),
                               "closed": [b.as_json() for b in result.closed],
                               "carried_forward": [b.as_json() for b in result.carried_forward]})
@@ -147,7 +131,7 @@ async def close_day(request: web.Request) -> web.Response:
 
 @routes.post(f"{PREFIX}/batches/export")
 async def export(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     body = await _body(request)
     ids, raw_day = body.get("batch_ids"), body.get("day")
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
@@ -155,7 +139,7 @@ async def export(request: web.Request) -> web.Response:
     day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else None
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            payout = await service.export(conn, request.app[SETTINGS],
+            payout = await service.export(conn, caller.actor, request.app[SETTINGS],
                                           ExportRequest(batch_ids=ids, up_to_day=day))
     if payout is None:
         return web.json_response({"exported": 0})
@@ -166,37 +150,33 @@ async def export(request: web.Request) -> web.Response:
 
 @routes.get(PREFIX + "/payout-files/{file_id}")
 async def payout_file(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=False)
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            found = await get_payout_file(conn, request.match_info["file_id"])
+            found = await service.payout_file(conn, caller.actor, request.match_info["file_id"])
     return web.Response(body=found.document, content_type="application/xml", headers={
         "Content-Disposition": content_disposition(found.file_name())})
 
 
 @routes.post(PREFIX + "/batches/{batch_id}/{outcome:paid|failed}")
 async def mark(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     body = await _body(request)
-    reference = body.get("bank_reference")
+    reference, reason = body.get("bank_reference"), body.get("reason")
     if not isinstance(reference, str):
         raise InvalidRequest("bank_reference is required", param="bank_reference")
     batch_id = request.match_info["batch_id"]
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            if request.match_info["outcome"] == "paid":
-                done = await batches.mark_paid(conn, batch_id, bank_reference=reference)
-            else:
-                reason = body.get("reason")
-                done = await batches.mark_failed(conn, batch_id, bank_reference=reference,
-                                                 reason=reason if isinstance(reason, str)
-                                                 else None)
+            done = await service.mark(conn, caller.actor, batch_id,
+                                      request.match_info["outcome"], reference,
+                                      reason if isinstance(reason, str) else None)
     return web.json_response(done.as_json())
 
 
 @routes.get(f"{PREFIX}/reports/statement")
 async def merchant_statement(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     merchant_id = request.query.get("merchant_id")
     if not merchant_id:
         raise InvalidRequest("merchant_id is required", param="merchant_id")
@@ -210,7 +190,7 @@ async def merchant_statement(request: web.Request) -> web.StreamResponse:
 
 @routes.get(f"{PREFIX}/reports/zone-summary")
 async def summary(request: web.Request) -> web.StreamResponse:
-    _authorize(request)
+    await api_caller(request, change=False)
     first = _date(request, "from", required=True) or date.min
     last = _date(request, "to", required=True) or date.min
     with _mapped():
@@ -222,36 +202,37 @@ async def summary(request: web.Request) -> web.StreamResponse:
 
 @routes.post(f"{PREFIX}/reconciliation/runs")
 async def reconcile(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     async with request.app[DB_POOL].acquire() as conn:
-        run = await service.run_reconciliation(conn, request.app[SETTINGS])
+        run = await service.run_reconciliation(conn, caller.actor, request.app[SETTINGS])
     return web.json_response(run.as_json(), status=201)
 
 
 @routes.get(f"{PREFIX}/reconciliation/runs")
 async def runs(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=False)
     async with request.app[DB_POOL].acquire() as conn:
-        return web.json_response({"data": await list_runs(conn)})
+        return web.json_response({"data": await service.runs(conn)})
 
 
 @routes.get(PREFIX + "/reconciliation/runs/{run_id}")
 async def run_detail(request: web.Request) -> web.Response:
-    _authorize(request)
+    await api_caller(request, change=False)
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            return web.json_response(await get_run(conn, request.match_info["run_id"]))
+            return web.json_response(await service.run_detail(conn,
+                                                              request.match_info["run_id"]))
 
 
 @routes.post(PREFIX + "/unmatched-payments/{transfer_id}/{action:assign|refund}")
 async def resolve(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     body = await _body(request)
     invoice_id, note = body.get("invoice_id"), body.get("note")
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
             done = await service.resolve_payment(
-                conn, request.app[SETTINGS], request.match_info["transfer_id"],
+                conn, caller.actor, request.app[SETTINGS], request.match_info["transfer_id"],
                 action=request.match_info["action"],
                 invoice_id=invoice_id if isinstance(invoice_id, str) else None,
                 note=note if isinstance(note, str) else None)
@@ -260,7 +241,7 @@ async def resolve(request: web.Request) -> web.Response:
 
 @routes.post(f"{PREFIX}/treasury/conversions")
 async def conversion(request: web.Request) -> web.Response:
-    _authorize(request)
+    caller = await api_caller(request, change=True)
     body = await _body(request)
     try:
         units, kzt = int(str(body["units"])), int(str(body["kzt"]))
@@ -270,13 +251,10 @@ async def conversion(request: web.Request) -> web.Response:
     reference = body.get("reference")
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            done = await convert(conn, asset=asset, units=units, kzt_received=kzt,
-                                 reference=reference if isinstance(reference, str) else None)
-    return web.json_response({"entry_id": done.entry_id, "reference": done.reference,
-                              "asset": done.asset, "units": str(done.units),
-                              "kzt_received": done.kzt_received, "cost": done.cost,
-                              "fx_result": done.fx_result, "created": done.created},
-                             status=201 if done.created else 200)
+            done = await service.book_conversion(
+                conn, caller.actor, asset=asset, units=units, kzt_received=kzt,
+                reference=reference if isinstance(reference, str) else None)
+    return web.json_response(service.conversion_json(done), status=201 if done.created else 200)
 
 
 def add_routes(app: web.Application) -> None:

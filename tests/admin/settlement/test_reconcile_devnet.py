@@ -16,12 +16,13 @@ from pathlib import Path
 import asyncpg
 import pytest
 
+from gateway.admin.audit import CLI_ACTOR
+from gateway.admin.settlement import service
+from gateway.admin.settlement.chain_balances import ChainSources
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet import jsonrpc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.payments.uri import eip681_token
-from gateway.settlement_admin import service
-from gateway.settlement_admin.chain_balances import ChainSources
 from settlement import ledger
 from settlement.money import Money, currency
 from settlement.reconciliation.service import Run
@@ -50,7 +51,8 @@ def _sources(rpc_url: str) -> ChainSources:
 
 async def _reconcile(isolated: Isolated, rpc_url: str) -> Run:
     async with isolated.pool.acquire() as conn:
-        return await service.run_reconciliation(conn, isolated.app.settings, _sources(rpc_url))
+        return await service.run_reconciliation(conn, CLI_ACTOR, isolated.app.settings,
+                                                _sources(rpc_url))
 
 
 async def _finalized_past(pool: asyncpg.Pool, rpc_url: str, tx: str) -> None:
@@ -89,7 +91,7 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
             # Assigned to the open invoice, it pays that one: settled, booked, balanced.
             async with isolated.pool.acquire() as conn:
                 done = await service.resolve_payment(
-                    conn, isolated.app.settings, str(again["id"]), action="assign",
+                    conn, CLI_ACTOR, isolated.app.settings, str(again["id"]), action="assign",
                     invoice_id=second["id"], note="customer paid twice")
             assert done["invoice_status"] == "settled"
             assert (await _reconcile(isolated, rpc_url)).status == "balanced"

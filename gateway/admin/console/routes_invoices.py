@@ -6,9 +6,10 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import service, settlement_ops
+from gateway.admin.console import service
+from gateway.admin.console.web import Ctx, mapped, operator_writer, parse_day, reader, redirect
 from gateway.admin.errors import ActionRefused
-from gateway.admin.web import Ctx, mapped, parse_day, reader, redirect, writer
+from gateway.admin.settlement import service as settlement_service
 from gateway.invoices.states import InvoiceStatus
 from settlement.reconciliation.errors import ReconciliationError
 
@@ -18,7 +19,7 @@ NOTICES = {"assign": "Payment assigned to the invoice.",
 
 
 def _search(ctx: Ctx) -> service.InvoiceSearch:
-    cal = settlement_ops.calendar(ctx.settings)
+    cal = settlement_service.calendar(ctx.settings)
     first, last = parse_day(ctx.query("from"), "from"), parse_day(ctx.query("to"), "to")
     return service.InvoiceSearch(
         invoice_id=ctx.query("invoice_id"), order_id=ctx.query("order_id"),
@@ -59,7 +60,7 @@ async def unmatched_list(ctx: Ctx) -> web.StreamResponse:
                       notice=NOTICES.get(ctx.query("done") or ""))
 
 
-@writer
+@operator_writer
 async def unmatched_resolve(ctx: Ctx) -> web.StreamResponse:
     action = ctx.request.match_info["action"]
     invoice_id = ctx.optional("invoice_id") if action == "assign" else None

@@ -14,7 +14,7 @@ from typing import Final
 
 from markupsafe import Markup
 
-from gateway.admin.formatting import kzt
+from gateway.admin.console.formatting import kzt
 from settlement.reports.service import SummaryRow
 
 PLOT_HEIGHT: Final = 200

@@ -3,7 +3,8 @@ wrappers every page goes through.
 
 - `reader`: GET pages; any signed-in user (admin or auditor).
 - `writer`: POST actions; a signed-in user, the session's CSRF token in the form (403
-  otherwise) and, unless `any_role`, the admin role (403 for auditors). The checks run on the
+  otherwise) and, unless `any_role`, the admin role (403 for operators and auditors);
+  `operator_writer` for settlement actions lets operators in too. The checks run on the
   server for every POST, whatever the page showed.
 Errors of the console render as HTML pages with their status; a missing or expired session
 sends the browser to the sign-in page. Every response carries the strict headers: a CSP that
@@ -28,8 +29,8 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
+from gateway.admin.console.formatting import FILTERS
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
-from gateway.admin.formatting import FILTERS
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.http.download import content_disposition
@@ -206,7 +207,7 @@ def reader(handler: Handler) -> RawHandler:
     return wrapped
 
 
-def writer(handler: Handler, *, any_role: bool = False) -> RawHandler:
+def writer(handler: Handler, *, any_role: bool = False, operators: bool = False) -> RawHandler:
     async def wrapped(request: web.Request) -> web.StreamResponse:
         session: auth.Session | None = None
         try:
@@ -218,13 +219,20 @@ def writer(handler: Handler, *, any_role: bool = False) -> RawHandler:
                 log.warning("admin_csrf_rejected", user=session.username, path=request.path)
                 raise CsrfRejected("The form's security token is missing or wrong. "
                                    "Reload the page and try again.")
-            if not any_role:
+            if operators:
+                auth.require_operator(session)
+            elif not any_role:
                 auth.require_admin(session)
             return await handler(Ctx(request, session, form))
         except AdminError as exc:
             return error_page(request, exc, session)
 
     return wrapped
+
+
+def operator_writer(handler: Handler) -> RawHandler:
+    """A settlement action: operators may run it as well as admins."""
+    return writer(handler, operators=True)
 
 
 def parse_day(raw: str | None, field: str) -> date | None:

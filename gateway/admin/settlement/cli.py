@@ -1,4 +1,5 @@
-"""`python -m gateway treasury|reconcile|settlement ...`: the operator's settlement commands.
+"""`python -m gateway treasury|reconcile|settlement ...`: the operator's settlement commands
+(every change audited with the actor `cli`).
 
     treasury convert --asset bsc:USDT --units N --kzt TIYN [--reference R]
     reconcile [run] | reconcile assign TRANSFER --invoice INV | reconcile refund TRANSFER
@@ -14,13 +15,13 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from gateway.admin.audit import CLI_ACTOR
+from gateway.admin.settlement import service
 from gateway.config import Settings
 from gateway.db.oneshot import run_job
-from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.states import BatchStatus
 from settlement.db import Conn
-from settlement.fees.fx import convert
 from settlement.payouts.service import ExportRequest
 
 Action = Callable[[Conn, argparse.Namespace, Settings], Awaitable[Any]]
@@ -86,29 +87,27 @@ def _handler(action: Action) -> Callable[[argparse.Namespace, Settings], int]:
 
 
 async def _convert(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    done = await convert(conn, asset=args.asset, units=args.units, kzt_received=args.kzt,
-                         reference=args.reference)
-    return {"entry_id": done.entry_id, "reference": done.reference, "asset": done.asset,
-            "units": str(done.units), "kzt_received": done.kzt_received, "cost": done.cost,
-            "fx_result": done.fx_result, "created": done.created}
+    done = await service.book_conversion(conn, CLI_ACTOR, asset=args.asset, units=args.units,
+                                         kzt_received=args.kzt, reference=args.reference)
+    return service.conversion_json(done)
 
 
 async def _reconcile(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return (await service.run_reconciliation(conn, settings)).as_json()
+    return (await service.run_reconciliation(conn, CLI_ACTOR, settings)).as_json()
 
 
 async def _assign(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return await service.resolve_payment(conn, settings, args.transfer, action="assign",
-                                         invoice_id=args.invoice, note=args.note)
+    return await service.resolve_payment(conn, CLI_ACTOR, settings, args.transfer,
+                                         action="assign", invoice_id=args.invoice, note=args.note)
 
 
 async def _refund(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return await service.resolve_payment(conn, settings, args.transfer, action="refund",
-                                         note=args.note)
+    return await service.resolve_payment(conn, CLI_ACTOR, settings, args.transfer,
+                                         action="refund", note=args.note)
 
 
 async def _close(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    result = await service.close_day(conn, settings, args.day)
+    result = await service.close_day(conn, CLI_ACTOR, settings, args.day)
     return {"business_day": result.business_day.isoformat(),
             "closed": [b.as_json() for b in result.closed],
             "carried_forward": [b.as_json() for b in result.carried_forward]}
@@ -116,7 +115,7 @@ async def _close(conn: Conn, args: argparse.Namespace, settings: Settings) -> An
 
 async def _export(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
     request = ExportRequest(batch_ids=args.batch, up_to_day=args.day)
-    payout = await service.export(conn, settings, request)
+    payout = await service.export(conn, CLI_ACTOR, settings, request)
     if payout is None:
         return {"exported": 0}
     return {"file_id": payout.id, "path": str(service.payout_dir(settings) / payout.file_name()),
@@ -125,12 +124,12 @@ async def _export(conn: Conn, args: argparse.Namespace, settings: Settings) -> A
 
 
 async def _paid(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return (await batches.mark_paid(conn, args.batch, bank_reference=args.reference)).as_json()
+    return (await service.mark(conn, CLI_ACTOR, args.batch, "paid", args.reference)).as_json()
 
 
 async def _failed(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    batch = await batches.mark_failed(conn, args.batch, bank_reference=args.reference,
-                                      reason=args.reason)
+    batch = await service.mark(conn, CLI_ACTOR, args.batch, "failed", args.reference,
+                               args.reason)
     return batch.as_json()
 
 

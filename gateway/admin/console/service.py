@@ -18,8 +18,9 @@ from typing import Any
 import asyncpg
 
 from gateway.admin import audit
-from gateway.admin import queries as q
+from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
+from gateway.admin.settlement import service as settlement_service
 from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
@@ -27,7 +28,6 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
-from gateway.settlement_admin import service as settlement_admin
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
@@ -207,9 +207,10 @@ async def unmatched_payments(conn: Conn, *, include_resolved: bool) -> list[asyn
 async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, transfer_id: str,
                           action: str, invoice_id: str | None, note: str | None
                           ) -> dict[str, Any]:
-    """An operator's decision on an unmatched payment, audited in the same transaction:
-    assign it to an invoice (which must exist; the lifecycle then credits it) or mark it for
-    refund to the sender. The decision itself is settlement_admin's `resolve_payment`."""
+    """An operator's decision on an unmatched payment: assign it to an invoice (which must
+    exist; the lifecycle then credits it) or mark it for refund to the sender. The form's
+    fields are checked here, with messages for the page; the decision and its audit row are
+    the settlement service's `resolve_payment`."""
     if not transfer_id.isdigit():
         raise PageNotFound(f"No unmatched payment {transfer_id}.")
     async with conn.transaction():
@@ -221,10 +222,6 @@ async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, tr
                 raise InvalidForm("invoice_id", "is required to assign a payment")
             if await invoice_queries.select_invoice_any_merchant(conn, invoice_id) is None:
                 raise InvalidForm("invoice_id", f"no invoice {invoice_id}")
-        done = await settlement_admin.resolve_payment(
-            conn, settings, transfer_id, action=action,
+        return await settlement_service.resolve_payment(
+            conn, actor, settings, transfer_id, action=action,
             invoice_id=invoice_id if action == "assign" else None, note=note)
-        await audit.record(conn, actor, f"unmatched_payment.{action}",
-                           target_type="chain_transfer", target_id=transfer_id,
-                           before=payment, after=done)
-    return done

@@ -13,10 +13,18 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
-from gateway.admin import settlement_ops
-from gateway.admin.chart import volume_chart
+from gateway.admin.console.chart import volume_chart
+from gateway.admin.console.web import (
+    Ctx,
+    attachment,
+    mapped,
+    operator_writer,
+    parse_day,
+    reader,
+    redirect,
+)
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
-from gateway.admin.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
+from gateway.admin.settlement import service as settlement_service
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
 from settlement.errors import SettlementError
@@ -33,7 +41,7 @@ async def _period(ctx: Ctx) -> tuple[date, date]:
     last = parse_day(ctx.query("to"), "to")
     if last is None:
         async with ctx.pool.acquire() as conn:
-            last = await settlement_ops.last_closed_day(conn, ctx.settings) + timedelta(days=1)
+            last = await settlement_service.last_closed_day(conn, ctx.settings) + timedelta(days=1)
     first = parse_day(ctx.query("from"), "from") or last - timedelta(days=DEFAULT_DAYS - 1)
     if first > last:
         raise InvalidForm("from", "must not be after 'to'")
@@ -48,16 +56,16 @@ async def reports_page(ctx: Ctx) -> web.StreamResponse:
     statement = None
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            rows = await settlement_ops.summary(conn, ctx.settings, first, last)
+            rows = await settlement_service.summary(conn, ctx.settings, first, last)
             if merchant_id:
-                statement = await settlement_ops.merchant_statement(
+                statement = await settlement_service.merchant_statement(
                     conn, ctx.settings, merchant_id, first, last)
             listed = await merchants.list_merchants(conn)
     return ctx.render(
         "reports.html", first=first.isoformat(), last=last.isoformat(),
-        summary=settlement_ops.summary_table(rows, first, last), chart=volume_chart(rows),
+        summary=settlement_service.summary_table(rows, first, last), chart=volume_chart(rows),
         summary_query=urlencode(period), merchants=listed, statement=statement,
-        statement_table=settlement_ops.statement_table(statement) if statement else None,
+        statement_table=settlement_service.statement_table(statement) if statement else None,
         statement_query=urlencode({**period, "merchant_id": merchant_id or ""}))
 
 
@@ -74,8 +82,8 @@ async def summary_download(ctx: Ctx) -> web.StreamResponse:
     first, last = await _period(ctx)
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            rows = await settlement_ops.summary(conn, ctx.settings, first, last)
-    return await _download(ctx, settlement_ops.summary_table(rows, first, last),
+            rows = await settlement_service.summary(conn, ctx.settings, first, last)
+    return await _download(ctx, settlement_service.summary_table(rows, first, last),
                            f"zone-summary-{first}-{last}")
 
 
@@ -87,24 +95,24 @@ async def statement_download(ctx: Ctx) -> web.StreamResponse:
         raise InvalidForm("merchant_id", "is required")
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            found = await settlement_ops.merchant_statement(conn, ctx.settings, merchant_id,
+            found = await settlement_service.merchant_statement(conn, ctx.settings, merchant_id,
                                                             first, last)
-    return await _download(ctx, settlement_ops.statement_table(found),
+    return await _download(ctx, settlement_service.statement_table(found),
                            f"statement-{merchant_id}-{first}-{last}")
 
 
 @reader
 async def runs_page(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
-        runs = await settlement_ops.runs(conn)
+        runs = await settlement_service.runs(conn)
     return ctx.render("reconciliation.html", runs=runs)
 
 
-@writer
+@operator_writer
 async def run_now(ctx: Ctx) -> web.StreamResponse:
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            run = await settlement_ops.run_reconciliation(conn, ctx.actor, ctx.settings)
+            run = await settlement_service.run_reconciliation(conn, ctx.actor, ctx.settings)
     return redirect(ctx.request, f"/admin/reconciliation/{run.id}")
 
 
@@ -112,7 +120,7 @@ async def run_now(ctx: Ctx) -> web.StreamResponse:
 async def run_page(ctx: Ctx) -> web.StreamResponse:
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            run = await settlement_ops.run_detail(conn, ctx.request.match_info["run_id"])
+            run = await settlement_service.run_detail(conn, ctx.request.match_info["run_id"])
     return ctx.render("reconciliation_run.html", run=run)
 
 
