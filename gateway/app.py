@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
+from gateway import portal
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
@@ -55,4 +56,5 @@ def create_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(_db_pool_ctx)
     for spec in DOMAIN_SETUPS:
         _load(spec)(app)
+    portal.setup(app)
     return app

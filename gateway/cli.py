@@ -23,6 +23,7 @@ COMMAND_MODULES: tuple[str, ...] = (
     "gateway.merchants.cli",
     "gateway.settlement_admin.cli",
     "gateway.admin.cli",
+    "gateway.portal.cli",
     "gateway.devnet.cli",
     "gateway.webhooks.cli",
     "gateway.chains.runner",

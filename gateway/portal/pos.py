@@ -1,0 +1,128 @@
+"""Point of sale: a merchant's named terminals, charges made on them, and a terminal's day.
+
+"Charge" creates the invoice through the same invoice service (and the same parameter rules)
+as `POST /v1/invoices`. The page makes a charge id once per charge; the invoice is created
+under a transaction-scoped advisory lock on (terminal, charge id) and recorded against it, so
+a double tap, or a retry after a dropped connection, finds the first invoice instead of
+making a second one.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+from typing import Final
+
+import asyncpg
+
+from gateway.invoices import service as invoices
+from gateway.invoices.models import Invoice
+from gateway.invoices.params import Limits, parse_create
+from gateway.merchants.apikeys import Principal
+from gateway.merchants.ids import new_id
+from gateway.portal import queries as q
+from gateway.portal.errors import InvalidForm, PageNotFound, UserExists
+from gateway.portal.sales import day_bounds
+from gateway.portal.service import Session, record
+from settlement.db import Conn
+
+CHARGE_ID: Final = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+TERMINAL_ID: Final = re.compile(r"^trm_[A-Za-z0-9]{8,64}$")
+MAX_NAME: Final = 60
+
+
+@dataclass(frozen=True)
+class ChargeRequest:
+    terminal_id: str
+    charge_id: str
+    amount: int             # tiyn
+    note: str | None
+
+
+async def terminals(conn: Conn, merchant_id: str) -> list[asyncpg.Record]:
+    return await q.list_terminals(conn, merchant_id)
+
+
+async def terminal(conn: Conn, merchant_id: str, terminal_id: str) -> asyncpg.Record:
+    row = (await q.select_terminal(conn, terminal_id, merchant_id)
+           if TERMINAL_ID.match(terminal_id) else None)
+    if row is None:
+        raise PageNotFound("No such terminal.")
+    return row
+
+
+async def create_terminal(conn: Conn, session: Session, name: str,
+                          client_ip: str | None) -> str:
+    clean = " ".join(name.split())
+    if not 1 <= len(clean) <= MAX_NAME or not clean.isprintable():
+        raise InvalidForm("name", f"must be 1..{MAX_NAME} printable characters")
+    async with conn.transaction():
+        row = await q.insert_terminal(conn, new_id("trm"), session.merchant_id, clean)
+        if row is None:
+            raise UserExists(f"A terminal named {clean!r} already exists.")
+        await record(conn, session.merchant_id, session.actor(client_ip), "terminal.create",
+                     target_type="terminal", target_id=row["id"], after={"name": clean})
+    terminal_id: str = row["id"]
+    return terminal_id
+
+
+def parse_amount(raw: str) -> int:
+    """Keypad text in tenge ("1500", "1500.5", "1 500,50") as tiyn; never through a float."""
+    text = raw.replace("\u2009", "").replace(" ", "").replace(",", ".")
+    match = re.fullmatch(r"(\d{1,12})(?:\.(\d{1,2}))?", text)
+    if match is None:
+        raise InvalidForm("amount", "must be an amount in tenge, e.g. 1500 or 1500.50")
+    tiyn = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
+    if tiyn <= 0:
+        raise InvalidForm("amount", "must be more than zero")
+    return tiyn
+
+
+async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session: Session,
+                 req: ChargeRequest) -> str:
+    """The invoice of this charge: created now, or the one an earlier twin created."""
+    if not CHARGE_ID.match(req.charge_id):
+        raise InvalidForm("charge_id", "must be 16..64 of A-Z a-z 0-9 _ -")
+    till = await terminal(conn, session.merchant_id, req.terminal_id)
+    body = {"amount": req.amount, "currency": "KZT",
+            "description": req.note or str(till["name"]),
+            "metadata": {"terminal": req.terminal_id, "charge": req.charge_id}}
+    params = parse_create(body, limits)
+    caller = Principal(key_id=f"pos:{req.terminal_id}", merchant_id=session.merchant_id,
+                       merchant_name=session.merchant_name,
+                       merchant_status="active" if session.merchant_active else "suspended")
+    async with conn.transaction():
+        await q.lock_charge(conn, req.terminal_id, req.charge_id)
+        existing = await q.select_charge(conn, req.terminal_id, req.charge_id)
+        if existing is not None:
+            return existing
+        created = await invoices.create_invoice(conn, deps, caller, params)
+        assert isinstance(created, invoices.Created)  # no Idempotency-Key: always a new one
+        invoice_id = created.invoice.id
+        await q.insert_charge(conn, req.terminal_id, req.charge_id, invoice_id,
+                              session.user_id)
+        await record(conn, session.merchant_id, session.actor(None), "pos.charge",
+                     target_type="invoice", target_id=invoice_id,
+                     after={"terminal": req.terminal_id, "amount": req.amount})
+    return invoice_id
+
+
+@dataclass(frozen=True)
+class ChargeView:
+    terminal_name: str
+    invoice: Invoice
+
+
+async def charge_view(conn: Conn, merchant_id: str, invoice_id: str) -> ChargeView:
+    row = await q.select_charge_invoice(conn, invoice_id, merchant_id)
+    if row is None:
+        raise PageNotFound("No such charge.")
+    invoice = await invoices.get_invoice(conn, merchant_id, invoice_id)
+    return ChargeView(row["terminal_name"], invoice)
+
+
+async def day_report(conn: Conn, merchant_id: str, terminal_id: str,
+                     day: date) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
+    till = await terminal(conn, merchant_id, terminal_id)
+    return till, await q.terminal_day(conn, terminal_id, *day_bounds(day))

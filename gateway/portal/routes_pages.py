@@ -1,0 +1,122 @@
+"""HTTP of the portal's pages for one merchant (role checked on every request):
+
+    GET  /merchant                      today (sales, pending, stranded, next payout)
+    GET  /merchant/invoices[?q=&status=]  search;  GET /merchant/invoices/{id}  detail
+    GET  /merchant/payouts              settlement batches and payout status
+    GET  /merchant/payouts/statement.csv?from=&to=   statement of a period (Almaty days)
+    GET  /merchant/developers           API keys, webhook endpoints, OpenAPI link
+    POST /merchant/developers/keys      create (the secret is shown once)
+    POST /merchant/developers/keys/{id}/revoke
+    GET  /merchant/terminals            POS terminals;  POST /merchant/terminals  add one
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from aiohttp import web
+
+from gateway.portal import pos, sales
+from gateway.portal.roles import Perm, Role
+from gateway.portal.web import Ctx, action, page, redirect, secure_headers
+
+routes = web.RouteTableDef()
+
+
+@routes.get("/merchant")
+@page(None)
+async def today(ctx: Ctx) -> web.StreamResponse:
+    if ctx.session.role is Role.CASHIER:
+        return redirect(ctx.request, "/pos")
+    async with ctx.pool.acquire() as conn:
+        figures = await sales.today(conn, ctx.merchant_id, datetime.now(UTC))
+    return ctx.render("today.html", today=figures)
+
+
+@routes.get("/merchant/invoices")
+@page(Perm.VIEW_SALES)
+async def invoices(ctx: Ctx) -> web.StreamResponse:
+    text, status = ctx.query("q"), ctx.query("status")
+    async with ctx.pool.acquire() as conn:
+        rows = await sales.search(conn, ctx.merchant_id, text, status)
+    return ctx.render("invoices.html", rows=rows, q=text or "", selected=status or "",
+                      statuses=("new", "processing", "settled", "expired", "invalid",
+                                "cancelled"))
+
+
+@routes.get("/merchant/invoices/{id}")
+@page(Perm.VIEW_SALES)
+async def invoice(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        detail = await sales.invoice_detail(conn, ctx.merchant_id, ctx.request.match_info["id"])
+    return ctx.render("invoice.html", d=detail)
+
+
+@routes.get("/merchant/payouts")
+@page(Perm.VIEW_MONEY)
+async def payouts(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        batches = await sales.batches(conn, ctx.merchant_id)
+    first, last = sales.parse_period(None, None, datetime.now(UTC))
+    return ctx.render("payouts.html", batches=batches, first=first, last=last)
+
+
+@routes.get("/merchant/payouts/statement.csv")
+@page(Perm.VIEW_MONEY)
+async def statement(ctx: Ctx) -> web.StreamResponse:
+    first, last = sales.parse_period(ctx.query("from"), ctx.query("to"), datetime.now(UTC))
+    async with ctx.pool.acquire() as conn:
+        text = await sales.statement_csv(conn, ctx.merchant_id, first, last)
+    response = web.Response(text=text, content_type="text/csv", charset="utf-8", headers={
+        "Content-Disposition": f'attachment; filename="statement-{first}-{last}.csv"'})
+    secure_headers(ctx.request, response)
+    return response
+
+
+async def _developers(ctx: Ctx, new_key: object = None) -> web.Response:
+    async with ctx.pool.acquire() as conn:
+        keys, endpoints = await sales.developer_view(conn, ctx.merchant_id)
+    return ctx.render("developers.html", keys=keys, endpoints=endpoints, new_key=new_key)
+
+
+@routes.get("/merchant/developers")
+@page(Perm.DEVELOPERS)
+async def developers(ctx: Ctx) -> web.StreamResponse:
+    return await _developers(ctx)
+
+
+@routes.post("/merchant/developers/keys")
+@action(Perm.DEVELOPERS)
+async def create_key(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        issued = await sales.create_key(conn, ctx.merchant_id, ctx.settings.api_key_pepper,
+                                        ctx.actor)
+    return await _developers(ctx, issued)
+
+
+@routes.post("/merchant/developers/keys/{id}/revoke")
+@action(Perm.DEVELOPERS)
+async def revoke_key(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        await sales.revoke_key(conn, ctx.merchant_id, ctx.request.match_info["id"], ctx.actor)
+    return redirect(ctx.request, "/merchant/developers")
+
+
+@routes.get("/merchant/terminals")
+@page(Perm.SETTINGS)
+async def terminals(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        rows = await pos.terminals(conn, ctx.merchant_id)
+    return ctx.render("terminals.html", terminals=rows)
+
+
+@routes.post("/merchant/terminals")
+@action(Perm.SETTINGS)
+async def add_terminal(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        await pos.create_terminal(conn, ctx.session, ctx.field("name"), ctx.request.remote)
+    return redirect(ctx.request, "/merchant/terminals")
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(routes)

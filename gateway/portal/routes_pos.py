@@ -1,0 +1,102 @@
+"""HTTP of the point of sale (role with the CHARGE permission; checked on every request):
+
+    GET  /pos                          choose a terminal
+    GET  /pos/t/{terminal}             the keypad (carries a fresh charge id)
+    POST /pos/t/{terminal}/charge      create (or find again) the charge's invoice -> 303
+    GET  /pos/charge/{invoice}         the full-screen customer view (QR, countdown, live)
+    GET  /pos/receipt/{invoice}        the receipt, printable on 58/80 mm paper
+    GET  /pos/t/{terminal}/report      the terminal's day (Asia/Almaty)
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+
+from aiohttp import web
+
+from gateway.errors import ApiError
+from gateway.invoices.routes import INVOICE_DEPS, LIMITS
+from gateway.merchants.ids import random_token
+from gateway.portal import pos
+from gateway.portal.errors import InvalidForm
+from gateway.portal.roles import Perm
+from gateway.portal.sales import today_almaty
+from gateway.portal.web import Ctx, action, page, redirect
+
+routes = web.RouteTableDef()
+CHARGE_ID_CHARS = 24
+
+
+@routes.get("/pos")
+@page(Perm.CHARGE)
+async def choose(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        rows = await pos.terminals(conn, ctx.merchant_id)
+    if len(rows) == 1:
+        return redirect(ctx.request, f"/pos/t/{rows[0]['id']}")
+    return ctx.render("pos_terminals.html", terminals=rows)
+
+
+@routes.get("/pos/t/{terminal}")
+@page(Perm.CHARGE)
+async def keypad(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
+    return ctx.render("pos_keypad.html", terminal=till, charge_id=random_token(CHARGE_ID_CHARS))
+
+
+@routes.post("/pos/t/{terminal}/charge")
+@action(Perm.CHARGE)
+async def charge(ctx: Ctx) -> web.StreamResponse:
+    req = pos.ChargeRequest(terminal_id=ctx.request.match_info["terminal"],
+                            charge_id=ctx.field("charge_id"),
+                            amount=pos.parse_amount(ctx.field("amount")),
+                            note=ctx.field("note")[:200] or None)
+    app = ctx.request.app
+    try:
+        async with ctx.pool.acquire() as conn:
+            invoice_id = await pos.charge(conn, app[INVOICE_DEPS], app[LIMITS], ctx.session,
+                                          req)
+    except ApiError as exc:  # the invoice service's own refusal (amount, stale rate, ...)
+        raise InvalidForm("amount", str(exc)) from exc
+    return redirect(ctx.request, f"/pos/charge/{invoice_id}")
+
+
+@routes.get("/pos/charge/{invoice}")
+@page(Perm.CHARGE)
+async def customer_view(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        view = await pos.charge_view(conn, ctx.merchant_id, ctx.request.match_info["invoice"])
+    options = view.invoice.options
+    chosen = next((o for o in options if o.asset_id == ctx.query("asset")),
+                  options[0] if options else None)
+    seconds = max(0, int((view.invoice.expires_at - datetime.now(UTC)).total_seconds()))
+    return ctx.render("pos_charge.html", v=view, inv=view.invoice, chosen=chosen,
+                      seconds_left=seconds)
+
+
+@routes.get("/pos/receipt/{invoice}")
+@page(Perm.CHARGE)
+async def receipt(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        view = await pos.charge_view(conn, ctx.merchant_id, ctx.request.match_info["invoice"])
+    return ctx.render("pos_receipt.html", v=view, inv=view.invoice)
+
+
+@routes.get("/pos/t/{terminal}/report")
+@page(Perm.CHARGE)
+async def report(ctx: Ctx) -> web.StreamResponse:
+    raw = ctx.query("day")
+    try:
+        day = date.fromisoformat(raw) if raw else today_almaty(datetime.now(UTC))
+    except ValueError as exc:
+        raise InvalidForm("day", "must be YYYY-MM-DD") from exc
+    async with ctx.pool.acquire() as conn:
+        till, rows = await pos.day_report(conn, ctx.merchant_id,
+                                          ctx.request.match_info["terminal"], day)
+    return ctx.render("pos_report.html", terminal=till, day=day, rows=rows,
+                      count=sum(r["count"] for r in rows), total=sum(r["total"] for r in rows))
+
+
+def add_routes(app: web.Application) -> None:
+    app.router.add_routes(routes)

@@ -1,0 +1,165 @@
+"""What the portal pages show, always for one merchant: today's figures (the day in
+Asia/Almaty), invoice search and detail, payout batches and a statement for a period, API keys
+and webhook endpoints. No SQL (queries.py), no HTTP.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Final
+from zoneinfo import ZoneInfo
+
+import asyncpg
+
+from gateway.errors import NotFound
+from gateway.invoices import service as invoices
+from gateway.invoices.models import Invoice
+from gateway.invoices.states import InvoiceStatus
+from gateway.merchants import service as merchants
+from gateway.merchants.ids import INVOICE_ID
+from gateway.portal import queries as q
+from gateway.portal.errors import InvalidForm, PageNotFound
+from gateway.portal.service import Actor, record
+from settlement.db import Conn
+
+ALMATY: Final = ZoneInfo("Asia/Almaty")
+SEARCH_LIMIT: Final = 50
+BATCHES_SHOWN: Final = 60
+MAX_STATEMENT_DAYS: Final = 366
+
+
+def day_bounds(day: date) -> tuple[datetime, datetime]:
+    """[start, end) of a calendar day in Asia/Almaty, as aware datetimes."""
+    start = datetime.combine(day, time(), ALMATY)
+    return start, datetime.combine(day + timedelta(days=1), time(), ALMATY)
+
+
+def today_almaty(now: datetime) -> date:
+    return now.astimezone(ALMATY).date()
+
+
+@dataclass(frozen=True)
+class Today:
+    day: date
+    sales_count: int
+    sales_total: int           # tiyn
+    pending_count: int
+    pending_total: int         # tiyn still to pay
+    stranded_count: int
+    stranded_total: int        # tiyn
+    next_payout: asyncpg.Record | None
+
+
+async def today(conn: Conn, merchant_id: str, now: datetime) -> Today:
+    day = today_almaty(now)
+    sales = await q.sales_between(conn, merchant_id, *day_bounds(day))
+    pending = await q.pending_invoices(conn, merchant_id)
+    stranded = await q.stranded(conn, merchant_id)
+    return Today(day, sales["count"], sales["total"], pending["count"], pending["total"],
+                 stranded["count"], stranded["total"], await q.next_payout(conn, merchant_id))
+
+
+def parse_status(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in {s.value for s in InvoiceStatus}:
+        raise InvalidForm("status", "unknown invoice status")
+    return raw
+
+
+async def search(conn: Conn, merchant_id: str, text: str | None,
+                 status: str | None) -> list[asyncpg.Record]:
+    return await q.search_invoices(conn, merchant_id, (text or "").strip()[:200] or None,
+                                   parse_status(status), SEARCH_LIMIT)
+
+
+@dataclass(frozen=True)
+class InvoiceDetail:
+    invoice: Invoice
+    payments: list[asyncpg.Record]
+    events: list[asyncpg.Record]
+
+
+async def invoice_detail(conn: Conn, merchant_id: str, invoice_id: str) -> InvoiceDetail:
+    if not INVOICE_ID.match(invoice_id):
+        raise PageNotFound("No such invoice.")
+    try:
+        invoice = await invoices.get_invoice(conn, merchant_id, invoice_id)
+    except NotFound as exc:
+        raise PageNotFound("No such invoice.") from exc
+    return InvoiceDetail(invoice, await q.invoice_payments(conn, invoice_id),
+                         await q.invoice_events(conn, invoice_id, merchant_id))
+
+
+async def batches(conn: Conn, merchant_id: str) -> list[asyncpg.Record]:
+    return await q.list_batches(conn, merchant_id, BATCHES_SHOWN)
+
+
+def parse_period(start: str | None, end: str | None, now: datetime) -> tuple[date, date]:
+    """The statement's first and last day (inclusive); default: this month so far."""
+    today_ = today_almaty(now)
+    try:
+        first = date.fromisoformat(start) if start else today_.replace(day=1)
+        last = date.fromisoformat(end) if end else today_
+    except ValueError as exc:
+        raise InvalidForm("period", "dates must be YYYY-MM-DD") from exc
+    if last < first or (last - first).days > MAX_STATEMENT_DAYS:
+        raise InvalidForm("period", f"must run forward and span at most {MAX_STATEMENT_DAYS} "
+                                    "days")
+    return first, last
+
+
+def _kzt(tiyn: int) -> str:
+    whole, frac = divmod(tiyn, 100)
+    return f"{whole}.{frac:02d}"
+
+
+async def statement_csv(conn: Conn, merchant_id: str, first: date, last: date) -> str:
+    """Settled invoices of the period (Almaty days) with the batch that pays them."""
+    start, _ = day_bounds(first)
+    _, end = day_bounds(last)
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(["settled_at_almaty", "invoice_id", "order_id", "amount_kzt", "batch_id",
+                     "batch_status"])
+    total = 0
+    for row in await q.statement_lines(conn, merchant_id, start, end):
+        total += row["amount"]
+        writer.writerow([row["status_changed_at"].astimezone(ALMATY).isoformat(), row["id"],
+                         _safe(row["order_id"] or ""), _kzt(row["amount"]),
+                         row["batch_id"] or "", row["batch_status"] or ""])
+    writer.writerow(["total", "", "", _kzt(total), "", ""])
+    return out.getvalue()
+
+
+def _safe(text: str) -> str:
+    # A cell starting with = + - @ would run as a formula in a spreadsheet.
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+async def developer_view(conn: Conn, merchant_id: str
+                         ) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
+    return await q.list_keys(conn, merchant_id), await q.list_webhook_endpoints(conn, merchant_id)
+
+
+async def create_key(conn: Conn, merchant_id: str, pepper: str,
+                     actor: Actor) -> merchants.IssuedKey:
+    async with conn.transaction():
+        issued = await merchants.issue_api_key(conn, merchant_id, pepper)
+        await record(conn, merchant_id, actor, "api_key.create", target_type="api_key",
+                     target_id=issued.id, after={"prefix": issued.prefix,
+                                                 "last4": issued.last4})
+    return issued
+
+
+async def revoke_key(conn: Conn, merchant_id: str, key_id: str, actor: Actor) -> None:
+    async with conn.transaction():
+        row = await q.select_key(conn, key_id, merchant_id)
+        if row is None:
+            raise PageNotFound("No such API key.")
+        await merchants.revoke_api_key(conn, key_id)
+        await record(conn, merchant_id, actor, "api_key.revoke", target_type="api_key",
+                     target_id=key_id)
