@@ -57,6 +57,7 @@ EN: Final[dict[str, str]] = {
     "status_partial": "Part paid: waiting for the rest", "status_processing":
         "Payment seen, confirming…", "status_paid": "Paid", "status_expired": "Expired",
     "status_invalid": "Payment failed", "status_cancelled": "Cancelled",
+    "open_wallet": "Open in wallet", "keep_receipt": "Scan to keep this receipt",
     "receipt": "Receipt", "print": "Print", "thank_you": "Thank you!",
     "receipt_link": "Your receipt", "total": "Total", "count": "Count",
     "forbidden": "Your role does not allow this page.", "error": "Something went wrong",
@@ -113,6 +114,7 @@ RU: Final[dict[str, str]] = {
     "status_processing": "Платёж получен, подтверждаем…", "status_paid": "Оплачено",
     "status_expired": "Срок истёк", "status_invalid": "Платёж не прошёл",
     "status_cancelled": "Отменён",
+    "open_wallet": "Открыть в кошельке", "keep_receipt": "Отсканируйте, чтобы сохранить чек",
     "receipt": "Чек", "print": "Печать", "thank_you": "Спасибо!",
     "receipt_link": "Ваш чек", "total": "Итого", "count": "Количество",
     "forbidden": "Ваша роль не даёт доступа к этой странице.", "error": "Что-то пошло не так",
@@ -168,6 +170,7 @@ KK: Final[dict[str, str]] = {
     "status_processing": "Төлем келді, расталуда…", "status_paid": "Төленді",
     "status_expired": "Мерзімі өтті", "status_invalid": "Төлем өтпеді",
     "status_cancelled": "Бас тартылды",
+    "open_wallet": "Әмиянда ашу", "keep_receipt": "Чекті сақтау үшін сканерлеңіз",
     "receipt": "Чек", "print": "Басып шығару", "thank_you": "Рақмет!",
     "receipt_link": "Сіздің чегіңіз", "total": "Барлығы", "count": "Саны",
     "forbidden": "Рөліңіз бұл бетке рұқсат бермейді.", "error": "Бірдеңе дұрыс болмады",

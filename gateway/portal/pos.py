@@ -122,6 +122,21 @@ async def charge_view(conn: Conn, merchant_id: str, invoice_id: str) -> ChargeVi
     return ChargeView(row["terminal_name"], invoice)
 
 
+QR_TOKEN: Final = re.compile(r"^[A-Za-z0-9]{16,64}$")
+
+
+def receipt_path(qr_token: str) -> str:
+    """The shopper's own receipt link (public, unguessable: the invoice's QR token)."""
+    return f"/r/{qr_token}"
+
+
+async def public_receipt(conn: Conn, qr_token: str) -> asyncpg.Record:
+    row = await q.select_receipt(conn, qr_token) if QR_TOKEN.match(qr_token) else None
+    if row is None:
+        raise PageNotFound("No such receipt.")
+    return row
+
+
 async def day_report(conn: Conn, merchant_id: str, terminal_id: str,
                      day: date) -> tuple[asyncpg.Record, list[asyncpg.Record]]:
     till = await terminal(conn, merchant_id, terminal_id)

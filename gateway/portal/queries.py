@@ -225,6 +225,14 @@ FROM pos_charges c JOIN pos_terminals t ON t.id = c.terminal_id
 JOIN invoices i ON i.id = c.invoice_id
 WHERE c.invoice_id = $1 AND t.merchant_id = $2
 """
+# The public receipt a shopper keeps: found by the invoice's unguessable QR token, POS only.
+SELECT_RECEIPT = """
+SELECT i.id, i.amount, i.status, i.created_at, i.status_changed_at, i.qr_token,
+       t.name AS terminal_name, m.name AS merchant_name
+FROM invoices i JOIN pos_charges c ON c.invoice_id = i.id
+JOIN pos_terminals t ON t.id = c.terminal_id JOIN merchants m ON m.id = t.merchant_id
+WHERE i.qr_token = $1
+"""
 # The day report of a terminal: settled charges by the asset that paid them.
 TERMINAL_DAY = """
 SELECT coalesce(p.asset, '-') AS asset, count(*) AS count,
@@ -434,6 +442,10 @@ async def insert_charge(conn: Conn, terminal_id: str, charge_id: str, invoice_id
 
 async def select_charge_invoice(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:
     return await _row(conn, SELECT_CHARGE_INVOICE, invoice_id, merchant_id)
+
+
+async def select_receipt(conn: Conn, qr_token: str) -> Row | None:
+    return await _row(conn, SELECT_RECEIPT, qr_token)
 
 
 async def terminal_day(conn: Conn, terminal_id: str, start: datetime,

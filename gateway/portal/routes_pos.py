@@ -6,22 +6,27 @@
     GET  /pos/charge/{invoice}         the full-screen customer view (QR, countdown, live)
     GET  /pos/receipt/{invoice}        the receipt, printable on 58/80 mm paper
     GET  /pos/t/{terminal}/report      the terminal's day (Asia/Almaty)
+    GET  /r/{qr token}                 the shopper's own receipt (public, unguessable)
 """
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, date, datetime
 
 from aiohttp import web
+from markupsafe import Markup
 
+from gateway.appkeys import DB_POOL
+from gateway.checkout.qrsvg import inline_svg, qr_markup
 from gateway.errors import ApiError
 from gateway.invoices.routes import INVOICE_DEPS, LIMITS
 from gateway.merchants.ids import random_token
 from gateway.portal import pos
-from gateway.portal.errors import InvalidForm
+from gateway.portal.errors import InvalidForm, PortalError
 from gateway.portal.roles import Perm
 from gateway.portal.sales import today_almaty
-from gateway.portal.web import Ctx, action, page, redirect
+from gateway.portal.web import Ctx, action, error_page, page, redirect, render
 
 routes = web.RouteTableDef()
 CHARGE_ID_CHARS = 24
@@ -75,12 +80,28 @@ async def customer_view(ctx: Ctx) -> web.StreamResponse:
                       seconds_left=seconds)
 
 
+async def _qr(url: str, label: str) -> Markup:
+    return Markup(inline_svg(await asyncio.to_thread(qr_markup, url), label))
+
+
 @routes.get("/pos/receipt/{invoice}")
 @page(Perm.CHARGE)
 async def receipt(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         view = await pos.charge_view(conn, ctx.merchant_id, ctx.request.match_info["invoice"])
-    return ctx.render("pos_receipt.html", v=view, inv=view.invoice)
+    link = ctx.settings.public_url + pos.receipt_path(view.invoice.qr_token)
+    return ctx.render("pos_receipt.html", v=view, inv=view.invoice, link=link,
+                      qr=await _qr(link, link))
+
+
+@routes.get("/r/{token}")
+async def public_receipt(request: web.Request) -> web.StreamResponse:
+    try:
+        async with request.app[DB_POOL].acquire() as conn:
+            row = await pos.public_receipt(conn, request.match_info["token"])
+    except PortalError as exc:
+        return error_page(request, exc, None)
+    return render(request, "receipt_public.html", r=row)
 
 
 @routes.get("/pos/t/{terminal}/report")

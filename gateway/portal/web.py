@@ -39,6 +39,7 @@ from gateway.portal.i18n import LANGUAGES, NATIVE_NAMES, Words
 from gateway.portal.roles import Perm, allows
 from gateway.portal.sales import ALMATY
 from gateway.portal.settings import PortalPolicy
+from settlement.assets import ASSETS
 
 log = get_logger(__name__)
 
@@ -73,12 +74,21 @@ def almaty(value: datetime | None) -> str:
     return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
 
 
+def asset_amount(units: int, asset_id: str) -> str:
+    """Base units in the asset's own units with its symbol: "0.005 BNB"."""
+    asset = ASSETS.get(asset_id)
+    if asset is None:
+        return str(units)
+    return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
+
+
 ENV: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 ENV.filters["almaty"] = almaty
 ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
+ENV.filters["asset_amount"] = asset_amount
 ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
                          for name in STATIC_FILES}
 ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]

@@ -4,7 +4,8 @@ A zone administrator's invite makes an owner, who signs in on a desktop, adds a 
 invites a cashier and creates an API key (shown once). The cashier, on a 360 x 740 phone,
 charges 1 500 ₸ on the keypad; the customer view's QR (cropped from a screenshot) decodes to
 the invoice's exact payment URI; the payment (the lifecycle's writes, as the checkout tests
-make them) turns the screen to paid and then the receipt. The cashier's developers page is
+make them) turns the screen to paid and then the receipt, whose link a shopper opens without
+signing in. The cashier's developers page is
 a 403 with nothing of it; no page breaks its CSP or scrolls sideways on the phone.
 """
 
@@ -124,6 +125,14 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await _fits_phone(cashier)
     await cashier.screenshot(path=str(screenshot_dir / "pos-receipt.png"))
     assert errors.messages == []
+    link = await cashier.locator("#receipt-link").get_attribute("href")
+    assert link is not None and "/r/" in link
+
+    shopper = await browser.new_context(viewport={"width": 360, "height": 740})
+    kept = await shopper.new_page()
+    await kept.goto(link)  # the shopper's own receipt: no sign-in
+    await expect(kept.locator("#receipt-total")).to_have_text("1\u2009500.00\u00a0₸")
+    await shopper.close()
 
     response = await cashier.goto(f"{app_server.url}/merchant/developers")
     assert response is not None and response.status == 403
