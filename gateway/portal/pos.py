@@ -122,6 +122,30 @@ async def charge_view(conn: Conn, merchant_id: str, invoice_id: str) -> ChargeVi
     return ChargeView(row["terminal_name"], invoice)
 
 
+@dataclass(frozen=True)
+class StandView:
+    """What the static sticker at a till shows: the terminal and its current charge."""
+
+    terminal: asyncpg.Record
+    invoice: Invoice | None
+
+
+def stand_path(terminal_id: str) -> str:
+    """The URL printed on a terminal's stand sticker (the terminal id: ~77 random bits)."""
+    return f"/t/{terminal_id}"
+
+
+async def stand(conn: Conn, terminal_id: str) -> StandView:
+    row = (await q.select_public_terminal(conn, terminal_id)
+           if TERMINAL_ID.match(terminal_id) else None)
+    if row is None:
+        raise PageNotFound("No such terminal.")
+    invoice_id = await q.select_current_charge(conn, terminal_id)
+    invoice = (None if invoice_id is None
+               else await invoices.get_invoice(conn, row["merchant_id"], invoice_id))
+    return StandView(row, invoice)
+
+
 QR_TOKEN: Final = re.compile(r"^[A-Za-z0-9]{16,64}$")
 
 

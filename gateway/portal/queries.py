@@ -225,6 +225,17 @@ FROM pos_charges c JOIN pos_terminals t ON t.id = c.terminal_id
 JOIN invoices i ON i.id = c.invoice_id
 WHERE c.invoice_id = $1 AND t.merchant_id = $2
 """
+# The stand sticker's page: the terminal's newest charge still waiting for payment.
+SELECT_CURRENT_CHARGE = """
+SELECT c.invoice_id FROM pos_charges c JOIN invoices i ON i.id = c.invoice_id
+WHERE c.terminal_id = $1 AND i.status = 'new' AND i.expires_at > now()
+ORDER BY c.created_at DESC LIMIT 1
+"""
+SELECT_PUBLIC_TERMINAL = """
+SELECT t.id, t.name, t.merchant_id, m.name AS merchant_name
+FROM pos_terminals t JOIN merchants m ON m.id = t.merchant_id
+WHERE t.id = $1 AND t.archived_at IS NULL
+"""
 # The public receipt a shopper keeps: found by the invoice's unguessable QR token, POS only.
 SELECT_RECEIPT = """
 SELECT i.id, i.amount, i.status, i.created_at, i.status_changed_at, i.qr_token,
@@ -442,6 +453,15 @@ async def insert_charge(conn: Conn, terminal_id: str, charge_id: str, invoice_id
 
 async def select_charge_invoice(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:
     return await _row(conn, SELECT_CHARGE_INVOICE, invoice_id, merchant_id)
+
+
+async def select_current_charge(conn: Conn, terminal_id: str) -> str | None:
+    invoice_id: str | None = await conn.fetchval(SELECT_CURRENT_CHARGE, terminal_id)
+    return invoice_id
+
+
+async def select_public_terminal(conn: Conn, terminal_id: str) -> Row | None:
+    return await _row(conn, SELECT_PUBLIC_TERMINAL, terminal_id)
 
 
 async def select_receipt(conn: Conn, qr_token: str) -> Row | None:

@@ -7,6 +7,8 @@
     GET  /pos/receipt/{invoice}        the receipt, printable on 58/80 mm paper
     GET  /pos/t/{terminal}/report      the terminal's day (Asia/Almaty)
     GET  /r/{qr token}                 the shopper's own receipt (public, unguessable)
+    GET  /t/{terminal}[/current]       the stand sticker's page: the current charge (public)
+    GET  /merchant/terminals/{terminal}/sticker   the printable sticker (SETTINGS)
 """
 
 from __future__ import annotations
@@ -26,7 +28,15 @@ from gateway.portal import pos
 from gateway.portal.errors import InvalidForm, PortalError
 from gateway.portal.roles import Perm
 from gateway.portal.sales import today_almaty
-from gateway.portal.web import Ctx, action, error_page, page, redirect, render
+from gateway.portal.web import (
+    Ctx,
+    action,
+    error_page,
+    page,
+    redirect,
+    render,
+    secure_headers,
+)
 
 routes = web.RouteTableDef()
 CHARGE_ID_CHARS = 24
@@ -92,6 +102,46 @@ async def receipt(ctx: Ctx) -> web.StreamResponse:
     link = ctx.settings.public_url + pos.receipt_path(view.invoice.qr_token)
     return ctx.render("pos_receipt.html", v=view, inv=view.invoice, link=link,
                       qr=await _qr(link, link))
+
+
+@routes.get("/t/{terminal}")
+async def stand(request: web.Request) -> web.StreamResponse:
+    """The shopper's side of the stand sticker: the terminal's current charge."""
+    try:
+        async with request.app[DB_POOL].acquire() as conn:
+            view = await pos.stand(conn, request.match_info["terminal"])
+    except PortalError as exc:
+        return error_page(request, exc, None)
+    inv = view.invoice
+    chosen = None if inv is None or not inv.options else next(
+        (o for o in inv.options if o.asset_id == request.query.get("asset")), inv.options[0])
+    seconds = 0 if inv is None else max(
+        0, int((inv.expires_at - datetime.now(UTC)).total_seconds()))
+    return render(request, "stand.html", s=view, inv=inv, chosen=chosen, seconds_left=seconds)
+
+
+@routes.get("/t/{terminal}/current")
+async def stand_current(request: web.Request) -> web.StreamResponse:
+    """The current charge's invoice id as JSON; the stand page polls it to follow the till."""
+    try:
+        async with request.app[DB_POOL].acquire() as conn:
+            view = await pos.stand(conn, request.match_info["terminal"])
+    except PortalError as exc:
+        return error_page(request, exc, None)
+    response = web.json_response({"invoice": None if view.invoice is None
+                                  else view.invoice.id})
+    secure_headers(request, response)
+    return response
+
+
+@routes.get("/merchant/terminals/{terminal}/sticker")
+@page(Perm.SETTINGS)
+async def sticker(ctx: Ctx) -> web.StreamResponse:
+    """A printable stand sticker whose QR opens /t/<terminal> on the shopper's phone."""
+    async with ctx.pool.acquire() as conn:
+        till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
+    link = ctx.settings.public_url + pos.stand_path(till["id"])
+    return ctx.render("sticker.html", terminal=till, link=link, qr=await _qr(link, link))
 
 
 @routes.get("/r/{token}")

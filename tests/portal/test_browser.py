@@ -2,7 +2,8 @@
 
 A zone administrator's invite makes an owner, who signs in on a desktop, adds a terminal,
 invites a cashier and creates an API key (shown once). The cashier, on a 360 x 740 phone,
-charges 1 500 ₸ on the keypad; the customer view's QR (cropped from a screenshot) decodes to
+charges 1 500 ₸ on the keypad while a shopper's phone shows the terminal's stand sticker
+page, which picks the charge up live; the customer view's QR (cropped from a screenshot) decodes to
 the invoice's exact payment URI; the payment (the lifecycle's writes, as the checkout tests
 make them) turns the screen to paid and then the receipt, whose link a shopper opens without
 signing in. The cashier's developers page is
@@ -22,6 +23,7 @@ from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
 from gateway.invoices.states import InvoiceStatus
+from gateway.payments.amounts import format_units
 from gateway.portal import service
 from gateway.portal.roles import Role
 from gateway.portal.settings import POLICY
@@ -92,6 +94,15 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     assert owner_errors.messages == []
     await desktop.close()
 
+    async with db_pool.acquire() as conn:
+        terminal_id = await conn.fetchval(
+            "SELECT id FROM pos_terminals WHERE merchant_id = $1", merchant_id)
+    shopper_context = await browser.new_context(viewport={"width": 360, "height": 740})
+    stand = await shopper_context.new_page()  # the shopper scanned the stand sticker
+    stand_errors = watch_errors(stand)
+    await stand.goto(f"{app_server.url}/t/{terminal_id}?lang=en")
+    await expect(stand.locator("#status")).to_contain_text("No charge yet")
+
     cashier = phone_page
     errors = watch_errors(cashier)
     await _accept_and_sign_in(cashier, cashier_link, cashier_email)
@@ -108,12 +119,19 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     invoice_id = cashier.url.rsplit("/", 1)[1]
     async with db_pool.acquire() as conn:
         option = await conn.fetchrow(
-            "SELECT asset, uri FROM invoice_payment_options WHERE invoice_id = $1 "
-            "ORDER BY position LIMIT 1", invoice_id)
+            "SELECT asset, uri, amount_units, decimals FROM invoice_payment_options "
+            "WHERE invoice_id = $1 ORDER BY position LIMIT 1", invoice_id)
     await expect(cashier.locator("#qr")).to_be_visible()
     assert await _decode_qr(cashier) == option["uri"]
     await _fits_phone(cashier)
     await cashier.screenshot(path=str(screenshot_dir / "pos-customer-view.png"))
+    await expect(stand.locator("#amount-kzt")).to_have_text("1\u2009500.00\u00a0₸")
+    await expect(stand.locator("#wallet-link")).to_have_attribute("href", option["uri"])
+    await stand.screenshot(path=str(screenshot_dir / "pos-stand.png"))
+    await stand.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    await stand.locator('[data-copy="copy-amount"]').click()
+    assert await stand.evaluate("navigator.clipboard.readText()") == format_units(
+        int(option["amount_units"]), option["decimals"])
 
     await advance(db_pool, invoice_id, "invoice.processing", app_server.url,
                   amount_paid=150_000, status=InvoiceStatus.PROCESSING)
@@ -122,6 +140,9 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
                   status=InvoiceStatus.SETTLED)
     await expect(cashier.locator("#receipt-total")).to_have_text("1\u2009500.00\u00a0₸")
     await expect(cashier.locator("#receipt-status")).to_have_text("Paid")
+    await expect(stand.locator("#receipt-status")).to_have_text("Paid")  # the shopper's too
+    assert stand_errors.messages == []
+    await shopper_context.close()
     await _fits_phone(cashier)
     await cashier.screenshot(path=str(screenshot_dir / "pos-receipt.png"))
     assert errors.messages == []

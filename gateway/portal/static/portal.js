@@ -22,6 +22,13 @@
     });
   });
 
+  document.querySelectorAll("[data-copy]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var text = document.getElementById(button.dataset.copy).textContent.trim();
+      if (navigator.clipboard) { navigator.clipboard.writeText(text); }
+    });
+  });
+
   document.querySelectorAll("[data-print]").forEach(function (button) {
     button.addEventListener("click", function () { window.print(); });
   });

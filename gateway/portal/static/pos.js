@@ -1,7 +1,23 @@
-/* The POS customer view: countdown, live status from GET /pay/{id}/events (the checkout's
- * stream: an `invoice` snapshot, then one event per change), and the receipt once paid. */
+/* The POS customer view and the stand sticker's page: countdown, live status from
+ * GET /pay/{id}/events (the checkout's stream: an `invoice` snapshot, then one event per
+ * change), the receipt once paid; the stand page also follows the till's current charge. */
 (function () {
   "use strict";
+
+  var stand = document.getElementById("stand");
+  if (stand) {
+    setInterval(function () {
+      fetch(stand.dataset.currentUrl, { cache: "no-store" }).then(function (response) {
+        return response.ok ? response.json() : null;
+      }).then(function (current) {
+        var shown = stand.dataset.invoice || null;
+        if (current && current.invoice !== shown &&
+            !(current.invoice === null && stand.querySelector("[data-phase=paid]"))) {
+          window.location.reload();
+        }
+      }).catch(function () { /* offline for a moment: try again on the next tick */ });
+    }, 2000);
+  }
 
   var root = document.getElementById("charge");
   if (!root) { return; }
