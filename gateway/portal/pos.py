@@ -10,7 +10,7 @@ making a second one.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Final
 
@@ -36,8 +36,66 @@ MAX_NAME: Final = 60
 class ChargeRequest:
     terminal_id: str
     charge_id: str
-    amount: int             # tiyn
+    amount: int                          # tiyn typed on the keypad (0: items only)
     note: str | None
+    quantities: dict[str, int] = field(default_factory=dict)  # item id -> how many
+
+
+MAX_QUANTITY: Final = 999
+
+
+async def items(conn: Conn, merchant_id: str) -> list[asyncpg.Record]:
+    return await q.list_items(conn, merchant_id)
+
+
+async def create_item(conn: Conn, session: Session, name: str, price: str,
+                      client_ip: str | None) -> str:
+    clean = " ".join(name.split())
+    if not 1 <= len(clean) <= MAX_NAME or not clean.isprintable():
+        raise InvalidForm("name", f"must be 1..{MAX_NAME} printable characters")
+    tiyn = parse_amount(price)
+    async with conn.transaction():
+        row = await q.insert_item(conn, new_id("itm"), session.merchant_id, clean, tiyn)
+        if row is None:
+            raise UserExists(f"An item named {clean!r} already exists.")
+        await record(conn, session.merchant_id, session.actor(client_ip), "item.create",
+                     target_type="item", target_id=row["id"],
+                     after={"name": clean, "price": tiyn})
+    item_id: str = row["id"]
+    return item_id
+
+
+async def archive_item(conn: Conn, session: Session, item_id: str,
+                       client_ip: str | None) -> None:
+    async with conn.transaction():
+        row = await q.archive_item(conn, item_id, session.merchant_id)
+        if row is None:
+            raise PageNotFound("No such item.")
+        await record(conn, session.merchant_id, session.actor(client_ip), "item.archive",
+                     target_type="item", target_id=item_id, before={"name": row["name"]})
+
+
+def parse_quantity(raw: str) -> int:
+    text = raw.strip() or "0"
+    if not text.isdigit() or int(text) > MAX_QUANTITY:
+        raise InvalidForm("quantity", f"must be a whole number 0..{MAX_QUANTITY}")
+    return int(text)
+
+
+async def _priced(conn: Conn, merchant_id: str, req: ChargeRequest) -> tuple[int, str | None]:
+    """The charge's total in tiyn (prices from the database) and its item line."""
+    if not req.quantities:
+        return req.amount, None
+    known = {row["id"]: row for row in await q.list_items(conn, merchant_id)}
+    lines, total = [], req.amount
+    for item_id, quantity in req.quantities.items():
+        item = known.get(item_id)
+        if item is None:
+            raise InvalidForm("items", "an item is no longer on sale: reload the page")
+        if quantity:
+            total += item["price"] * quantity
+            lines.append(f"{quantity} × {item['name']}")
+    return total, ", ".join(lines) or None
 
 
 async def terminals(conn: Conn, merchant_id: str) -> list[asyncpg.Record]:
@@ -67,9 +125,12 @@ async def create_terminal(conn: Conn, session: Session, name: str,
     return terminal_id
 
 
-def parse_amount(raw: str) -> int:
-    """Keypad text in tenge ("1500", "1500.5", "1 500,50") as tiyn; never through a float."""
+def parse_amount(raw: str, *, optional: bool = False) -> int:
+    """Keypad text in tenge ("1500", "1500.5", "1 500,50") as tiyn; never through a float.
+    `optional`: blank is 0 (a charge of items only)."""
     text = raw.replace("\u2009", "").replace(" ", "").replace(",", ".")
+    if optional and not text:
+        return 0
     match = re.fullmatch(r"(\d{1,12})(?:\.(\d{1,2}))?", text)
     if match is None:
         raise InvalidForm("amount", "must be an amount in tenge, e.g. 1500 or 1500.50")
@@ -85,8 +146,11 @@ async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session
     if not CHARGE_ID.match(req.charge_id):
         raise InvalidForm("charge_id", "must be 16..64 of A-Z a-z 0-9 _ -")
     till = await terminal(conn, session.merchant_id, req.terminal_id)
-    body = {"amount": req.amount, "currency": "KZT",
-            "description": req.note or str(till["name"]),
+    amount, item_line = await _priced(conn, session.merchant_id, req)
+    if amount <= 0:
+        raise InvalidForm("amount", "type an amount or choose items")
+    description = "; ".join(p for p in (item_line, req.note) if p) or str(till["name"])
+    body = {"amount": amount, "currency": "KZT", "description": description,
             "metadata": {"terminal": req.terminal_id, "charge": req.charge_id}}
     params = parse_create(body, limits)
     caller = Principal(key_id=f"pos:{req.terminal_id}", merchant_id=session.merchant_id,
@@ -104,7 +168,7 @@ async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session
                               session.user_id)
         await record(conn, session.merchant_id, session.actor(None), "pos.charge",
                      target_type="invoice", target_id=invoice_id,
-                     after={"terminal": req.terminal_id, "amount": req.amount})
+                     after={"terminal": req.terminal_id, "amount": amount})
     return invoice_id
 
 

@@ -213,6 +213,20 @@ SELECT * FROM pos_terminals WHERE merchant_id = $1 AND archived_at IS NULL ORDER
 SELECT_TERMINAL = """
 SELECT * FROM pos_terminals WHERE id = $1 AND merchant_id = $2 AND archived_at IS NULL
 """
+INSERT_ITEM = """
+INSERT INTO pos_items (id, merchant_id, name, price) VALUES ($1, $2, $3, $4)
+ON CONFLICT (merchant_id, name) WHERE archived_at IS NULL DO NOTHING
+RETURNING *
+"""
+LIST_ITEMS = """
+SELECT id, name, price FROM pos_items WHERE merchant_id = $1 AND archived_at IS NULL
+ORDER BY name
+"""
+ARCHIVE_ITEM = """
+UPDATE pos_items SET archived_at = now()
+WHERE id = $1 AND merchant_id = $2 AND archived_at IS NULL
+RETURNING name
+"""
 # Serialises the twins of one charge (double tap, retry) until the first commits.
 LOCK_CHARGE = "SELECT pg_advisory_xact_lock(hashtextextended('pos:' || $1 || ':' || $2, 0))"
 SELECT_CHARGE = "SELECT invoice_id FROM pos_charges WHERE terminal_id = $1 AND charge_id = $2"
@@ -238,7 +252,8 @@ WHERE t.id = $1 AND t.archived_at IS NULL
 """
 # The public receipt a shopper keeps: found by the invoice's unguessable QR token, POS only.
 SELECT_RECEIPT = """
-SELECT i.id, i.amount, i.status, i.created_at, i.status_changed_at, i.qr_token,
+SELECT i.id, i.amount, i.status, i.description, i.created_at, i.status_changed_at,
+       i.qr_token,
        t.name AS terminal_name, m.name AS merchant_name
 FROM invoices i JOIN pos_charges c ON c.invoice_id = i.id
 JOIN pos_terminals t ON t.id = c.terminal_id JOIN merchants m ON m.id = t.merchant_id
@@ -435,6 +450,19 @@ async def list_terminals(conn: Conn, merchant_id: str) -> list[Row]:
 
 async def select_terminal(conn: Conn, terminal_id: str, merchant_id: str) -> Row | None:
     return await _row(conn, SELECT_TERMINAL, terminal_id, merchant_id)
+
+
+async def insert_item(conn: Conn, item_id: str, merchant_id: str, name: str,
+                      price: int) -> Row | None:
+    return await _row(conn, INSERT_ITEM, item_id, merchant_id, name, price)
+
+
+async def list_items(conn: Conn, merchant_id: str) -> list[Row]:
+    return await _rows(conn, LIST_ITEMS, merchant_id)
+
+
+async def archive_item(conn: Conn, item_id: str, merchant_id: str) -> Row | None:
+    return await _row(conn, ARCHIVE_ITEM, item_id, merchant_id)
 
 
 async def lock_charge(conn: Conn, terminal_id: str, charge_id: str) -> None:

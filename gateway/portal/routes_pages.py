@@ -7,7 +7,8 @@
     GET  /merchant/developers           API keys, webhook endpoints, OpenAPI link
     POST /merchant/developers/keys      create (the secret is shown once)
     POST /merchant/developers/keys/{id}/revoke
-    GET  /merchant/terminals            POS terminals;  POST /merchant/terminals  add one
+    GET  /merchant/terminals            POS terminals and items;  POST /merchant/terminals
+    POST /merchant/items, /merchant/items/{id}/archive   the item list of the tills
 """
 
 from __future__ import annotations
@@ -107,7 +108,8 @@ async def revoke_key(ctx: Ctx) -> web.StreamResponse:
 async def terminals(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         rows = await pos.terminals(conn, ctx.merchant_id)
-    return ctx.render("terminals.html", terminals=rows)
+        on_sale = await pos.items(conn, ctx.merchant_id)
+    return ctx.render("terminals.html", terminals=rows, items=on_sale)
 
 
 @routes.post("/merchant/terminals")
@@ -115,6 +117,24 @@ async def terminals(ctx: Ctx) -> web.StreamResponse:
 async def add_terminal(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         await pos.create_terminal(conn, ctx.session, ctx.field("name"), ctx.request.remote)
+    return redirect(ctx.request, "/merchant/terminals")
+
+
+@routes.post("/merchant/items")
+@action(Perm.SETTINGS)
+async def add_item(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        await pos.create_item(conn, ctx.session, ctx.field("name"), ctx.field("price"),
+                              ctx.request.remote)
+    return redirect(ctx.request, "/merchant/terminals")
+
+
+@routes.post("/merchant/items/{id}/archive")
+@action(Perm.SETTINGS)
+async def archive_item(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        await pos.archive_item(conn, ctx.session, ctx.request.match_info["id"],
+                               ctx.request.remote)
     return redirect(ctx.request, "/merchant/terminals")
 
 

@@ -57,7 +57,9 @@ async def choose(ctx: Ctx) -> web.StreamResponse:
 async def keypad(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
-    return ctx.render("pos_keypad.html", terminal=till, charge_id=random_token(CHARGE_ID_CHARS))
+        on_sale = await pos.items(conn, ctx.merchant_id)
+    return ctx.render("pos_keypad.html", terminal=till, items=on_sale,
+                      charge_id=random_token(CHARGE_ID_CHARS))
 
 
 @routes.post("/pos/t/{terminal}/charge")
@@ -65,8 +67,11 @@ async def keypad(ctx: Ctx) -> web.StreamResponse:
 async def charge(ctx: Ctx) -> web.StreamResponse:
     req = pos.ChargeRequest(terminal_id=ctx.request.match_info["terminal"],
                             charge_id=ctx.field("charge_id"),
-                            amount=pos.parse_amount(ctx.field("amount")),
-                            note=ctx.field("note")[:200] or None)
+                            amount=pos.parse_amount(ctx.field("amount"), optional=True),
+                            note=ctx.field("note")[:200] or None,
+                            quantities={name.removeprefix("qty_"): pos.parse_quantity(value)
+                                        for name, value in ctx.form.items()
+                                        if name.startswith("qty_") and isinstance(value, str)})
     app = ctx.request.app
     try:
         async with ctx.pool.acquire() as conn:

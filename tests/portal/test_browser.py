@@ -2,7 +2,7 @@
 
 A zone administrator's invite makes an owner, who signs in on a desktop, adds a terminal,
 invites a cashier and creates an API key (shown once). The cashier, on a 360 x 740 phone,
-charges 1 500 ₸ on the keypad while a shopper's phone shows the terminal's stand sticker
+charges 2 × "Latte" (750 ₸ each) while a shopper's phone shows the terminal's stand sticker
 page, which picks the charge up live; the customer view's QR (cropped from a screenshot) decodes to
 the invoice's exact payment URI; the payment (the lifecycle's writes, as the checkout tests
 make them) turns the screen to paid and then the receipt, whose link a shopper opens without
@@ -76,8 +76,12 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
 
     await owner.get_by_role("link", name="Terminals").click()
     await owner.get_by_label("Terminal name").fill("Till 1")
-    await owner.get_by_role("button", name="Add").click()
+    await owner.locator("#add-terminal").click()
     await expect(owner.get_by_role("link", name="Till 1")).to_be_visible()
+    await owner.get_by_label("Item").fill("Latte")
+    await owner.get_by_label("Price, ₸").fill("750")
+    await owner.locator("#add-item").click()
+    await expect(owner.get_by_text("Latte · 750.00")).to_be_visible()
 
     cashier_email = email(Role.CASHIER)
     await owner.get_by_role("link", name="Team").click()
@@ -108,13 +112,15 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await _accept_and_sign_in(cashier, cashier_link, cashier_email)
     await expect(cashier.get_by_role("heading", name="Till 1")).to_be_visible()
     await _fits_phone(cashier)
-    for key in ("1", "5", "0", "0"):
-        await cashier.locator(f'button.key[data-key="{key}"]').click()
-    await expect(cashier.locator("#amount")).to_have_value("1500")
+    plus = cashier.get_by_role("button", name="Add one: Latte")
+    await plus.click()
+    await plus.click()
+    await expect(cashier.locator("#charge-total")).to_have_text("1\u2009500.00\u00a0₸")
     await cashier.screenshot(path=str(screenshot_dir / "pos-keypad.png"))
     await cashier.get_by_role("button", name="Charge").click()
 
     await expect(cashier.locator("#amount-kzt")).to_have_text("1\u2009500.00\u00a0₸")
+    await expect(cashier.locator("#charge-items")).to_have_text("2 × Latte")
     await expect(cashier.locator("#status")).to_have_text("Waiting for payment")
     invoice_id = cashier.url.rsplit("/", 1)[1]
     async with db_pool.acquire() as conn:

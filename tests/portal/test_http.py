@@ -144,3 +144,28 @@ async def test_statement_csv_and_languages(signed_in: Callable[..., Awaitable[Br
     for lang, word in (("kk", "Бүгін"), ("ru", "Сегодня"), ("en", "Today")):
         status, page = await accountant.get(f"/merchant?lang={lang}")
         assert status == 200 and f'<html lang="{lang}">' in page and word in page
+
+
+async def test_items_are_priced_on_the_server(signed_in: Callable[..., Awaitable[Browserless]],
+                                              db_pool: asyncpg.Pool,
+                                              make_merchant: MakeMerchant) -> None:
+    merchant_id = await make_merchant()
+    manager = await signed_in(Role.MANAGER, merchant_id)
+    await manager.post("/merchant/terminals", {"name": "Terrace"})
+    status, _, _ = await manager.post("/merchant/items", {"name": "Latte", "price": "750"})
+    assert status == 303
+    async with db_pool.acquire() as conn:
+        terminal_id = await conn.fetchval("SELECT id FROM pos_terminals WHERE merchant_id = $1",
+                                          merchant_id)
+        item_id = await conn.fetchval("SELECT id FROM pos_items WHERE merchant_id = $1",
+                                      merchant_id)
+    charge = {"charge_id": "c" * 24, "amount": "", f"qty_{item_id}": "2", "price": "1"}
+    status, location, _ = await manager.post(f"/pos/t/{terminal_id}/charge", charge)
+    assert status == 303, location
+    bogus = {"charge_id": "d" * 24, "amount": "", "qty_itm_000000000000": "1"}
+    status, _, _ = await manager.post(f"/pos/t/{terminal_id}/charge", bogus)
+    assert status == 400
+    async with db_pool.acquire() as conn:
+        rows = await conn.fetch("SELECT amount, description FROM invoices WHERE merchant_id = $1",
+                                merchant_id)
+    assert [(r["amount"], r["description"]) for r in rows] == [(150_000, "2 × Latte")]
