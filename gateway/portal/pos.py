@@ -16,8 +16,9 @@ from typing import Final
 
 import asyncpg
 
+from gateway.checkout import remainder
 from gateway.invoices import service as invoices
-from gateway.invoices.models import Invoice
+from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.params import Limits, parse_create
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id
@@ -208,6 +209,26 @@ async def stand(conn: Conn, terminal_id: str) -> StandView:
     invoice = (None if invoice_id is None
                else await invoices.get_invoice(conn, row["merchant_id"], invoice_id))
     return StandView(row, invoice)
+
+
+@dataclass(frozen=True)
+class Payable:
+    """What the customer is asked to pay now with one option: all of it, or the remainder
+    after a partial payment (priced at the option's locked rate, rounded up)."""
+
+    option: PaymentOption
+    units: int
+    uri: str
+    remaining_tiyn: int
+    partial: bool
+
+
+def payable(invoice: Invoice, option: PaymentOption) -> Payable:
+    if invoice.amount_paid <= 0:
+        return Payable(option, option.amount_units, option.uri, invoice.amount, False)
+    units = remainder.remaining_units(option, invoice.amount, invoice.amount_paid)
+    return Payable(option, units, remainder.uri_for_units(option, units),
+                   remainder.remaining_tiyn(invoice.amount, invoice.amount_paid), True)
 
 
 QR_TOKEN: Final = re.compile(r"^[A-Za-z0-9]{16,64}$")

@@ -239,10 +239,14 @@ FROM pos_charges c JOIN pos_terminals t ON t.id = c.terminal_id
 JOIN invoices i ON i.id = c.invoice_id
 WHERE c.invoice_id = $1 AND t.merchant_id = $2
 """
-# The stand sticker's page: the terminal's newest charge still waiting for payment.
+# The stand sticker's page: the terminal's newest charge while it is open (waiting or being
+# confirmed), and for a few seconds after it settled, so the paying shopper's page sees it
+# through to the receipt.
 SELECT_CURRENT_CHARGE = """
 SELECT c.invoice_id FROM pos_charges c JOIN invoices i ON i.id = c.invoice_id
-WHERE c.terminal_id = $1 AND i.status = 'new' AND i.expires_at > now()
+WHERE c.terminal_id = $1
+  AND ((i.status = 'new' AND i.expires_at > now()) OR i.status = 'processing'
+       OR (i.status = 'settled' AND i.status_changed_at > now() - interval '20 seconds'))
 ORDER BY c.created_at DESC LIMIT 1
 """
 SELECT_PUBLIC_TERMINAL = """

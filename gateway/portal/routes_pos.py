@@ -91,8 +91,10 @@ async def customer_view(ctx: Ctx) -> web.StreamResponse:
     chosen = next((o for o in options if o.asset_id == ctx.query("asset")),
                   options[0] if options else None)
     seconds = max(0, int((view.invoice.expires_at - datetime.now(UTC)).total_seconds()))
-    return ctx.render("pos_charge.html", v=view, inv=view.invoice, chosen=chosen,
-                      seconds_left=seconds)
+    pay = None if chosen is None else pos.payable(view.invoice, chosen)
+    qr = None if pay is None or not pay.partial else await _qr(pay.uri, pay.uri)
+    return ctx.render("pos_charge.html", v=view, inv=view.invoice, chosen=chosen, pay=pay,
+                      qr=qr, seconds_left=seconds)
 
 
 async def _qr(url: str, label: str) -> Markup:
@@ -122,7 +124,9 @@ async def stand(request: web.Request) -> web.StreamResponse:
         (o for o in inv.options if o.asset_id == request.query.get("asset")), inv.options[0])
     seconds = 0 if inv is None else max(
         0, int((inv.expires_at - datetime.now(UTC)).total_seconds()))
-    return render(request, "stand.html", s=view, inv=inv, chosen=chosen, seconds_left=seconds)
+    pay = None if inv is None or chosen is None else pos.payable(inv, chosen)
+    return render(request, "stand.html", s=view, inv=inv, chosen=chosen, pay=pay,
+                  seconds_left=seconds)
 
 
 @routes.get("/t/{terminal}/current")

@@ -5,7 +5,8 @@ invites a cashier and creates an API key (shown once). The cashier, on a 360 x 7
 charges 2 × "Latte" (750 ₸ each) while a shopper's phone shows the terminal's stand sticker
 page, which picks the charge up live; the customer view's QR (cropped from a screenshot) decodes to
 the invoice's exact payment URI; the payment (the lifecycle's writes, as the checkout tests
-make them) turns the screen to paid and then the receipt, whose link a shopper opens without
+make them) first pays part, and the screen asks for the remainder with a new QR; the rest
+turns the screen to paid and then the receipt, whose link a shopper opens without
 signing in. The cashier's developers page is
 a 403 with nothing of it; no page breaks its CSP or scrolls sideways on the phone.
 """
@@ -22,12 +23,14 @@ import zxingcpp
 from PIL import Image
 from playwright.async_api import Browser, Page, expect
 
-from gateway.invoices.states import InvoiceStatus
+from gateway.checkout.remainder import remaining_units, uri_for_units
+from gateway.invoices.states import InvoiceException, InvoiceStatus
 from gateway.payments.amounts import format_units
 from gateway.portal import service
 from gateway.portal.roles import Role
 from gateway.portal.settings import POLICY
 from tests.browser.support import advance
+from tests.browser.test_checkout_page import option_row
 from tests.plugins.app import RunningApp
 from tests.plugins.browser import watch_errors
 from tests.portal.support import ADMIN, PASSWORD, email
@@ -139,6 +142,14 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     assert await stand.evaluate("navigator.clipboard.readText()") == format_units(
         int(option["amount_units"]), option["decimals"])
 
+    await advance(db_pool, invoice_id, "invoice.paid_partial", app_server.url,
+                  amount_paid=60_000, exception=InvoiceException.PAID_PARTIAL)
+    await expect(cashier.locator("#remaining-kzt")).to_have_text("900.00\u00a0₸")
+    paid_part = await option_row(db_pool, invoice_id, option["asset"])
+    rest = uri_for_units(paid_part, remaining_units(paid_part, 150_000, 60_000))
+    await expect(cashier.locator("#wallet-link")).to_have_attribute("href", rest)
+    assert await _decode_qr(cashier) == rest
+    await expect(stand.locator("#wallet-link")).to_have_attribute("href", rest)
     await advance(db_pool, invoice_id, "invoice.processing", app_server.url,
                   amount_paid=150_000, status=InvoiceStatus.PROCESSING)
     await expect(cashier.locator("#status")).to_have_text("Payment seen, confirming…")

@@ -40,7 +40,12 @@
     }
   }
 
-  function show(phase) {
+  function show(phase, invoice) {
+    /* A (further) partial payment: the server draws the QR for the remainder. */
+    if (phase === "partial" && String(invoice.amount_paid) !== root.dataset.amountPaid) {
+      window.location.reload();
+      return;
+    }
     root.dataset.phase = phase;
     status.textContent = status.dataset["t" + phase.charAt(0).toUpperCase() + phase.slice(1)];
     if (FINAL[phase] && stream) { stream.close(); }
@@ -60,7 +65,7 @@
     stream = new EventSource(root.dataset.eventsUrl);
     EVENT_TYPES.forEach(function (type) {
       stream.addEventListener(type, function (event) {
-        try { show(phaseOf(JSON.parse(event.data))); } catch (error) { /* skip */ }
+        try { var invoice = JSON.parse(event.data); show(phaseOf(invoice), invoice); } catch (error) { /* skip */ }
       });
     });
   }
