@@ -178,18 +178,6 @@ SELECT id, business_day, status::text AS status, invoice_count, gross, fees, ref
 FROM settlement_batches WHERE merchant_id = $1
 ORDER BY business_day DESC LIMIT $2
 """
-STATEMENT_LINES = """
-SELECT i.id, i.order_id, i.amount, i.status_changed_at, b.id AS batch_id, b.status::text
-       AS batch_status
-FROM invoices i
-LEFT JOIN settlement_batch_items s ON s.invoice_id = i.id AND s.merchant_id = i.merchant_id
-     AND s.kind = 'invoice_settled'
-LEFT JOIN settlement_batches b ON b.id = s.batch_id
-WHERE i.merchant_id = $1 AND i.status = 'settled' AND i.status_changed_at >= $2
-  AND i.status_changed_at < $3
-ORDER BY i.status_changed_at, i.id
-"""
-
 # --- developers --------------------------------------------------------------------------
 LIST_KEYS = """
 SELECT id, prefix, last4, created_at, revoked_at FROM api_keys
@@ -424,11 +412,6 @@ async def invoice_events(conn: Conn, invoice_id: str, merchant_id: str) -> list[
 
 async def list_batches(conn: Conn, merchant_id: str, limit: int) -> list[Row]:
     return await _rows(conn, LIST_BATCHES, merchant_id, limit)
-
-
-async def statement_lines(conn: Conn, merchant_id: str, start: datetime,
-                          end: datetime) -> list[Row]:
-    return await _rows(conn, STATEMENT_LINES, merchant_id, start, end)
 
 
 async def list_keys(conn: Conn, merchant_id: str) -> list[Row]:

@@ -3,7 +3,8 @@
     GET  /merchant                      today (sales, pending, stranded, next payout)
     GET  /merchant/invoices[?q=&status=]  search;  GET /merchant/invoices/{id}  detail
     GET  /merchant/payouts              settlement batches and payout status
-    GET  /merchant/payouts/statement.csv?from=&to=   statement of a period (Almaty days)
+    GET  /merchant/payouts[?from=&to=]  statement of a period (Almaty days) and batches
+    GET  /merchant/payouts/statement.csv|pdf?from=&to=   the operator's statement as a file
     GET  /merchant/developers           API keys, webhook endpoints, OpenAPI link
     POST /merchant/developers/keys      create (the secret is shown once)
     POST /merchant/developers/keys/{id}/revoke
@@ -56,20 +57,22 @@ async def invoice(ctx: Ctx) -> web.StreamResponse:
 @routes.get("/merchant/payouts")
 @page(Perm.VIEW_MONEY)
 async def payouts(ctx: Ctx) -> web.StreamResponse:
+    first, last = sales.parse_period(ctx.query("from"), ctx.query("to"), datetime.now(UTC))
     async with ctx.pool.acquire() as conn:
         batches = await sales.batches(conn, ctx.merchant_id)
-    first, last = sales.parse_period(None, None, datetime.now(UTC))
-    return ctx.render("payouts.html", batches=batches, first=first, last=last)
+        table = await sales.statement(conn, ctx.merchant_id, first, last)
+    return ctx.render("payouts.html", batches=batches, first=first, last=last, table=table)
 
 
-@routes.get("/merchant/payouts/statement.csv")
+@routes.get("/merchant/payouts/statement.{fmt:(csv|pdf)}")
 @page(Perm.VIEW_MONEY)
 async def statement(ctx: Ctx) -> web.StreamResponse:
     first, last = sales.parse_period(ctx.query("from"), ctx.query("to"), datetime.now(UTC))
+    fmt = ctx.request.match_info["fmt"]
     async with ctx.pool.acquire() as conn:
-        text = await sales.statement_csv(conn, ctx.merchant_id, first, last)
-    response = web.Response(text=text, content_type="text/csv", charset="utf-8", headers={
-        "Content-Disposition": f'attachment; filename="statement-{first}-{last}.csv"'})
+        body, content_type = await sales.statement_file(conn, ctx.merchant_id, first, last, fmt)
+    response = web.Response(body=body, content_type=content_type, headers={
+        "Content-Disposition": f'attachment; filename="statement-{first}-{last}.{fmt}"'})
     secure_headers(ctx.request, response)
     return response
 

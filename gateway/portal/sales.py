@@ -5,8 +5,7 @@ and webhook endpoints. No SQL (queries.py), no HTTP.
 
 from __future__ import annotations
 
-import csv
-import io
+import asyncio
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Final
@@ -24,6 +23,9 @@ from gateway.portal import queries as q
 from gateway.portal.errors import InvalidForm, PageNotFound
 from gateway.portal.service import Actor, record
 from settlement.db import Conn
+from settlement.reports import service as reports
+from settlement.reports.errors import InvalidPeriod
+from settlement.reports.render import ReportTable, statement_table, to_csv, to_pdf
 
 ALMATY: Final = ZoneInfo("Asia/Almaty")
 SEARCH_LIMIT: Final = 50
@@ -112,32 +114,25 @@ def parse_period(start: str | None, end: str | None, now: datetime) -> tuple[dat
     return first, last
 
 
-def _kzt(tiyn: int) -> str:
-    whole, frac = divmod(tiyn, 100)
-    return f"{whole}.{frac:02d}"
-
-
-async def statement_csv(conn: Conn, merchant_id: str, first: date, last: date) -> str:
-    """Settled invoices of the period (Almaty days) with the batch that pays them."""
+async def statement(conn: Conn, merchant_id: str, first: date, last: date) -> ReportTable:
+    """The merchant's statement of Almaty days first..last: the operator's report
+    (settlement.reports), so both read the same figures."""
     start, _ = day_bounds(first)
     _, end = day_bounds(last)
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(["settled_at_almaty", "invoice_id", "order_id", "amount_kzt", "batch_id",
-                     "batch_status"])
-    total = 0
-    for row in await q.statement_lines(conn, merchant_id, start, end):
-        total += row["amount"]
-        writer.writerow([row["status_changed_at"].astimezone(ALMATY).isoformat(), row["id"],
-                         _safe(row["order_id"] or ""), _kzt(row["amount"]),
-                         row["batch_id"] or "", row["batch_status"] or ""])
-    writer.writerow(["total", "", "", _kzt(total), "", ""])
-    return out.getvalue()
+    try:
+        found = await reports.statement(conn, merchant_id, start, end)
+    except InvalidPeriod as exc:
+        raise InvalidForm("period", str(exc)) from exc
+    return statement_table(found)
 
 
-def _safe(text: str) -> str:
-    # A cell starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+async def statement_file(conn: Conn, merchant_id: str, first: date, last: date,
+                         fmt: str) -> tuple[bytes, str]:
+    """The statement as CSV or PDF bytes and their content type."""
+    table = await statement(conn, merchant_id, first, last)
+    if fmt == "pdf":
+        return await asyncio.to_thread(to_pdf, table), "application/pdf"
+    return to_csv(table).encode(), "text/csv"
 
 
 async def developer_view(conn: Conn, merchant_id: str

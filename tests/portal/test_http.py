@@ -140,7 +140,11 @@ async def test_statement_csv_and_languages(signed_in: Callable[..., Awaitable[Br
     accountant = await signed_in(Role.ACCOUNTANT)
     status, body = await accountant.get(
         "/merchant/payouts/statement.csv?from=2026-01-01&to=2026-01-31")
-    assert status == 200 and body.startswith("settled_at_almaty,invoice_id")
+    assert status == 200 and body.startswith("line,count,KZT")
+    assert "closing payable" in body
+    async with accountant.http.get(accountant.base + "/merchant/payouts/statement.pdf"
+                                   "?from=2026-01-01&to=2026-01-31") as resp:
+        assert resp.status == 200 and (await resp.read()).startswith(b"%PDF")
     for lang, word in (("kk", "Бүгін"), ("ru", "Сегодня"), ("en", "Today")):
         status, page = await accountant.get(f"/merchant?lang={lang}")
         assert status == 200 and f'<html lang="{lang}">' in page and word in page

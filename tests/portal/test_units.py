@@ -53,8 +53,3 @@ def test_almaty_day_bounds_are_utc_plus_five() -> None:
     assert start.astimezone(UTC) == datetime(2026, 2, 28, 19, 0, tzinfo=UTC)
     assert (end - start).total_seconds() == 86_400
     assert sales.today_almaty(datetime(2026, 2, 28, 19, 30, tzinfo=UTC)) == date(2026, 3, 1)
-
-
-def test_statement_cells_never_start_a_formula() -> None:
-    assert sales._safe("=HYPERLINK(1)") == "'=HYPERLINK(1)"
-    assert sales._safe("A-1") == "A-1"
