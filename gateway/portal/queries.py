@@ -188,6 +188,15 @@ LIST_WEBHOOK_ENDPOINTS = """
 SELECT id, url, description, enabled_events, status, created_at FROM webhook_endpoints
 WHERE merchant_id = $1 AND status <> 'deleted' ORDER BY created_at DESC, id DESC
 """
+# The delivery log: the merchant's latest webhook deliveries with their event and endpoint.
+LIST_DELIVERIES = """
+SELECT d.id, d.event_id, e.type AS event_type, w.url, d.status, d.attempt_count,
+       d.created_at, d.finished_at
+FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
+JOIN webhook_endpoints w ON w.id = d.endpoint_id
+WHERE d.merchant_id = $1
+ORDER BY d.created_at DESC, d.id DESC LIMIT $2
+"""
 
 # --- point of sale -----------------------------------------------------------------------
 INSERT_TERMINAL = """
@@ -424,6 +433,10 @@ async def select_key(conn: Conn, key_id: str, merchant_id: str) -> Row | None:
 
 async def list_webhook_endpoints(conn: Conn, merchant_id: str) -> list[Row]:
     return await _rows(conn, LIST_WEBHOOK_ENDPOINTS, merchant_id)
+
+
+async def list_deliveries(conn: Conn, merchant_id: str, limit: int) -> list[Row]:
+    return await _rows(conn, LIST_DELIVERIES, merchant_id, limit)
 
 
 async def insert_terminal(conn: Conn, terminal_id: str, merchant_id: str,

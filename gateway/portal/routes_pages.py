@@ -8,6 +8,7 @@
     GET  /merchant/developers           API keys, webhook endpoints, OpenAPI link
     POST /merchant/developers/keys      create (the secret is shown once)
     POST /merchant/developers/keys/{id}/revoke
+    POST /merchant/developers/events/{id}/redeliver   queue an event's webhook again
     GET  /merchant/terminals            POS terminals and items;  POST /merchant/terminals
     POST /merchant/items, /merchant/items/{id}/archive   the item list of the tills
 """
@@ -79,8 +80,9 @@ async def statement(ctx: Ctx) -> web.StreamResponse:
 
 async def _developers(ctx: Ctx, new_key: object = None) -> web.Response:
     async with ctx.pool.acquire() as conn:
-        keys, endpoints = await sales.developer_view(conn, ctx.merchant_id)
-    return ctx.render("developers.html", keys=keys, endpoints=endpoints, new_key=new_key)
+        view = await sales.developer_view(conn, ctx.merchant_id)
+    return ctx.render("developers.html", keys=view.keys, endpoints=view.endpoints,
+                      deliveries=view.deliveries, new_key=new_key)
 
 
 @routes.get("/merchant/developers")
@@ -103,6 +105,14 @@ async def create_key(ctx: Ctx) -> web.StreamResponse:
 async def revoke_key(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         await sales.revoke_key(conn, ctx.merchant_id, ctx.request.match_info["id"], ctx.actor)
+    return redirect(ctx.request, "/merchant/developers")
+
+
+@routes.post("/merchant/developers/events/{id}/redeliver")
+@action(Perm.DEVELOPERS)
+async def redeliver(ctx: Ctx) -> web.StreamResponse:
+    async with ctx.pool.acquire() as conn:
+        await sales.redeliver(conn, ctx.merchant_id, ctx.request.match_info["id"], ctx.actor)
     return redirect(ctx.request, "/merchant/developers")
 
 

@@ -22,6 +22,7 @@ from gateway.merchants.ids import INVOICE_ID
 from gateway.portal import queries as q
 from gateway.portal.errors import InvalidForm, PageNotFound
 from gateway.portal.service import Actor, record
+from gateway.webhooks import service as webhooks
 from settlement.db import Conn
 from settlement.reports import service as reports
 from settlement.reports.errors import InvalidPeriod
@@ -30,6 +31,7 @@ from settlement.reports.render import ReportTable, statement_table, to_csv, to_p
 ALMATY: Final = ZoneInfo("Asia/Almaty")
 SEARCH_LIMIT: Final = 50
 BATCHES_SHOWN: Final = 60
+DELIVERIES_SHOWN: Final = 50
 MAX_STATEMENT_DAYS: Final = 366
 
 
@@ -135,9 +137,28 @@ async def statement_file(conn: Conn, merchant_id: str, first: date, last: date,
     return to_csv(table).encode(), "text/csv"
 
 
-async def developer_view(conn: Conn, merchant_id: str
-                         ) -> tuple[list[asyncpg.Record], list[asyncpg.Record]]:
-    return await q.list_keys(conn, merchant_id), await q.list_webhook_endpoints(conn, merchant_id)
+@dataclass(frozen=True)
+class Developers:
+    keys: list[asyncpg.Record]
+    endpoints: list[asyncpg.Record]
+    deliveries: list[asyncpg.Record]
+
+
+async def developer_view(conn: Conn, merchant_id: str) -> Developers:
+    return Developers(await q.list_keys(conn, merchant_id),
+                      await q.list_webhook_endpoints(conn, merchant_id),
+                      await q.list_deliveries(conn, merchant_id, DELIVERIES_SHOWN))
+
+
+async def redeliver(conn: Conn, merchant_id: str, event_id: str, actor: Actor) -> None:
+    """Queue the event again to every endpoint (the webhooks domain's own redelivery)."""
+    async with conn.transaction():
+        try:
+            ids = await webhooks.redeliver(conn, merchant_id, event_id, None)
+        except NotFound as exc:
+            raise PageNotFound("No such event.") from exc
+        await record(conn, merchant_id, actor, "webhook.redeliver", target_type="event",
+                     target_id=event_id, after={"deliveries": ids})
 
 
 async def create_key(conn: Conn, merchant_id: str, pepper: str,

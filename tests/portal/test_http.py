@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from gateway.portal.roles import Role
-from tests.plugins.app import RunningApp
+from tests.plugins.app import ApiClient, RunningApp
 from tests.portal.support import Browserless, client, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
@@ -173,3 +173,36 @@ async def test_items_are_priced_on_the_server(signed_in: Callable[..., Awaitable
         rows = await conn.fetch("SELECT amount, description FROM invoices WHERE merchant_id = $1",
                                 merchant_id)
     assert [(r["amount"], r["description"]) for r in rows] == [(150_000, "2 × Latte")]
+
+
+async def test_delivery_log_and_redeliver(signed_in: Callable[..., Awaitable[Browserless]],
+                                          db_pool: asyncpg.Pool, make_merchant: MakeMerchant,
+                                          make_api_key: Callable[..., Awaitable[str]],
+                                          api_client: Callable[..., ApiClient]) -> None:
+    merchant_id = await make_merchant()
+    api = api_client(await make_api_key(merchant_id))
+    hook = await api.post("/v1/webhook_endpoints",
+                          {"url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]})
+    assert hook.status == 200, hook.body
+    created = await api.post("/v1/invoices", {"amount": 10_000, "currency": "KZT"})
+    assert created.status == 200, created.body
+    events = await api.get("/v1/events")
+    first = events.body["data"][0]["id"]
+    # The shared app runs no webhook worker (no fan-out): a redelivery writes the first row.
+    assert (await api.post(f"/v1/events/{first}/redeliver", {})).status == 200
+    manager = await signed_in(Role.MANAGER, merchant_id)
+    status, page = await manager.get("/merchant/developers")
+    assert status == 200 and "invoice.created" in page and "http://127.0.0.1:9/hook" in page
+    event_id = re.search(r"/merchant/developers/events/(evt_\w+)/redeliver", page)
+    assert event_id is not None
+    status, _, _ = await manager.post(
+        f"/merchant/developers/events/{event_id.group(1)}/redeliver", {})
+    assert status == 303
+    async with db_pool.acquire() as conn:
+        count = await conn.fetchval("SELECT count(*) FROM webhook_deliveries WHERE event_id = $1",
+                                    event_id.group(1))
+    assert count == 2
+    accountant = await signed_in(Role.ACCOUNTANT, merchant_id)
+    status, _, _ = await accountant.post(
+        f"/merchant/developers/events/{event_id.group(1)}/redeliver", {})
+    assert status == 403
