@@ -53,6 +53,25 @@ async def _fits_phone(page: Page) -> None:
     assert width <= 360, f"{page.url} scrolls sideways on a phone ({width} px)"
 
 
+MM = 96 / 25.4  # CSS px per millimetre
+
+
+async def _prints_on_thermal_paper(page: Page) -> None:
+    """Print media: no navigation, the receipt within an 80 mm roll's 72 mm (and a 58 mm
+    roll's 48 mm when the paper is that narrow)."""
+    await page.emulate_media(media="print")
+    try:
+        assert not await page.locator("nav.menu").is_visible()
+        assert not await page.locator("#print").is_visible()
+        for paper_px, printable_mm in ((360, 72), (200, 48)):
+            await page.set_viewport_size({"width": paper_px, "height": 740})
+            width = await page.evaluate("document.querySelector('main').offsetWidth")
+            assert width <= printable_mm * MM + 1, (paper_px, width)
+    finally:
+        await page.set_viewport_size({"width": 360, "height": 740})
+        await page.emulate_media(media="screen")
+
+
 async def _decode_qr(page: Page) -> str:
     image = Image.open(io.BytesIO(await page.locator("#qr").screenshot()))
     found = zxingcpp.read_barcodes(image)
@@ -163,6 +182,7 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await _fits_phone(cashier)
     await cashier.screenshot(path=str(screenshot_dir / "pos-receipt.png"))
     assert errors.messages == []
+    await _prints_on_thermal_paper(cashier)
     link = await cashier.locator("#receipt-link").get_attribute("href")
     assert link is not None and "/r/" in link
 
