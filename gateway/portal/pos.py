@@ -23,6 +23,7 @@ from gateway.invoices.params import Limits, parse_create
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id
 from gateway.portal import queries as q
+from gateway.portal import solana_pay
 from gateway.portal.errors import InvalidForm, PageNotFound, UserExists
 from gateway.portal.sales import day_bounds
 from gateway.portal.service import Session, record
@@ -200,6 +201,11 @@ def stand_path(terminal_id: str) -> str:
     return f"/t/{terminal_id}"
 
 
+def solana_pay_link(public_url: str, terminal_id: str) -> str:
+    """The sticker's Solana Pay transaction request link (`solana:` + the https endpoint)."""
+    return f"solana:{public_url}{stand_path(terminal_id)}/solana-pay"
+
+
 async def stand(conn: Conn, terminal_id: str) -> StandView:
     row = (await q.select_public_terminal(conn, terminal_id)
            if TERMINAL_ID.match(terminal_id) else None)
@@ -229,6 +235,22 @@ def payable(invoice: Invoice, option: PaymentOption) -> Payable:
     units = remainder.remaining_units(option, invoice.amount, invoice.amount_paid)
     return Payable(option, units, remainder.uri_for_units(option, units),
                    remainder.remaining_tiyn(invoice.amount, invoice.amount_paid), True)
+
+
+def solana_payment(view: StandView, asset_id: str | None) -> solana_pay.Payment:
+    """What a Solana wallet pays for the terminal's current charge (`asset_id` or the first
+    Solana option), the remainder after a partial payment included."""
+    inv = view.invoice
+    if inv is None or inv.solana_reference is None or inv.solana_recipient is None:
+        raise PageNotFound("No charge to pay with Solana on this terminal right now.")
+    options = [o for o in inv.options if o.chain == "solana"]
+    chosen = next((o for o in options if o.asset_id == asset_id), options[0] if options
+                  else None)
+    if chosen is None:
+        raise PageNotFound("This charge takes no Solana asset.")
+    units = payable(inv, chosen).units
+    return solana_pay.Payment(inv.solana_recipient, inv.solana_reference, units, chosen.token,
+                              chosen.decimals)
 
 
 QR_TOKEN: Final = re.compile(r"^[A-Za-z0-9]{16,64}$")

@@ -8,6 +8,7 @@
     GET  /pos/t/{terminal}/report      the terminal's day (Asia/Almaty)
     GET  /r/{qr token}                 the shopper's own receipt (public, unguessable)
     GET  /t/{terminal}[/current]       the stand sticker's page: the current charge (public)
+    GET/POST /t/{terminal}/solana-pay  Solana Pay transaction request of the current charge
     GET  /merchant/terminals/{terminal}/sticker   the printable sticker (SETTINGS)
 """
 
@@ -19,12 +20,14 @@ from datetime import UTC, date, datetime
 from aiohttp import web
 from markupsafe import Markup
 
-from gateway.appkeys import DB_POOL
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.chains.solana_rpc import SolanaRpc
 from gateway.checkout.qrsvg import inline_svg, qr_markup
-from gateway.errors import ApiError
+from gateway.errors import ApiError, ChainError
+from gateway.http.json import read_json_object
 from gateway.invoices.routes import INVOICE_DEPS, LIMITS
 from gateway.merchants.ids import random_token
-from gateway.portal import pos
+from gateway.portal import pos, solana_pay
 from gateway.portal.errors import InvalidForm, PortalError
 from gateway.portal.roles import Perm
 from gateway.portal.sales import today_almaty
@@ -143,6 +146,62 @@ async def stand_current(request: web.Request) -> web.StreamResponse:
     return response
 
 
+# Wallets fetch these from their own origin (web wallets too): the spec's CORS requirement.
+CORS = {"Access-Control-Allow-Origin": "*", "Access-Control-Allow-Methods": "GET, POST",
+        "Access-Control-Allow-Headers": "Content-Type"}
+
+
+def _wallet_json(request: web.Request, body: dict[str, str], status: int = 200) -> web.Response:
+    response = web.json_response(body, status=status, headers=CORS)
+    secure_headers(request, response)
+    return response
+
+
+@routes.get("/t/{terminal}/solana-pay")
+async def solana_pay_label(request: web.Request) -> web.StreamResponse:
+    """Solana Pay transaction request, GET: the label and icon the wallet shows."""
+    try:
+        async with request.app[DB_POOL].acquire() as conn:
+            view = await pos.stand(conn, request.match_info["terminal"])
+    except PortalError as exc:
+        return _wallet_json(request, {"message": str(exc)}, exc.status)
+    icon = request.app[SETTINGS].public_url + "/checkout/static/icon.svg"
+    label = f"{view.terminal['merchant_name']} · {view.terminal['name']}"
+    return _wallet_json(request, {"label": label, "icon": icon})
+
+
+async def _latest_blockhash(rpc_url: str) -> str:
+    rpc = SolanaRpc(rpc_url)
+    try:
+        answer = await rpc.call("getLatestBlockhash", [{"commitment": "confirmed"}])
+    finally:
+        await rpc.close()
+    blockhash: str = answer["value"]["blockhash"]
+    return blockhash
+
+
+@routes.post("/t/{terminal}/solana-pay")
+async def solana_pay_transaction(request: web.Request) -> web.StreamResponse:
+    """Solana Pay transaction request, POST {"account"}: the unsigned transaction paying the
+    terminal's current charge."""
+    try:
+        body = await read_json_object(request, max_bytes=4096)
+        account = solana_pay.parse_account(body.get("account"))
+        async with request.app[DB_POOL].acquire() as conn:
+            view = await pos.stand(conn, request.match_info["terminal"])
+        payment = pos.solana_payment(view, request.query.get("asset"))
+        blockhash = await _latest_blockhash(request.app[SETTINGS].solana_rpc_url)
+    except PortalError as exc:
+        return _wallet_json(request, {"message": str(exc)}, exc.status)
+    except (ApiError, ChainError) as exc:
+        return _wallet_json(request, {"message": str(exc)}, 400 if isinstance(exc, ApiError)
+                            else 503)
+    assert view.invoice is not None  # solana_payment refused a terminal without a charge
+    return _wallet_json(request, {
+        "transaction": solana_pay.unsigned_transaction(account, payment, blockhash),
+        "message": f"{view.terminal['merchant_name']}: {view.invoice.id}"})
+
+
 @routes.get("/merchant/terminals/{terminal}/sticker")
 @page(Perm.SETTINGS)
 async def sticker(ctx: Ctx) -> web.StreamResponse:
@@ -150,7 +209,9 @@ async def sticker(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
     link = ctx.settings.public_url + pos.stand_path(till["id"])
-    return ctx.render("sticker.html", terminal=till, link=link, qr=await _qr(link, link))
+    solana = pos.solana_pay_link(ctx.settings.public_url, till["id"])
+    return ctx.render("sticker.html", terminal=till, link=link, qr=await _qr(link, link),
+                      solana_link=solana, solana_qr=await _qr(solana, solana))
 
 
 @routes.get("/r/{token}")
