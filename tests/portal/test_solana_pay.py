@@ -1,28 +1,39 @@
-"""A Solana wallet pays a terminal's current charge from the stand sticker's transaction
-request, on the real Solana devnet with the app's real watchers: GET gives the label and
-icon, POST {"account"} an unsigned transaction; the devnet wallet signs and sends it and the
-charge settles. A terminal without a charge, or a bad account, is a message for the wallet.
+"""Point of sale charges paid on the real Solana devnet, seen by the app's real watchers.
+
+- A Solana wallet pays a terminal's current charge from the stand sticker's transaction
+  request: GET gives the label and icon, POST {"account"} an unsigned transaction; the devnet
+  wallet signs and sends it and the charge settles. A terminal without a charge, or a bad
+  account, is a message for the wallet.
+- A cashier charges on a 360 px phone, the customer view's QR (cropped from a screenshot)
+  decodes to the exact payment URI, the shopper simulator pays it, and the screen turns to
+  the receipt.
 """
 
 from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 
 import aiohttp
 import asyncpg
 import pytest
+import zxingcpp
+from PIL import Image
+from playwright.async_api import Page, expect
 from solders.transaction import Transaction
 
 from gateway.devnet.solana.constants import wallet_keypair
+from gateway.devnet.solana.wallet import pay_uri as pay_solana
 from gateway.portal.roles import Role
-from tests.browser.test_checkout_paying import FAST_CHAINS
+from tests.browser.test_checkout_paying import FAST_CHAINS, PAID_TIMEOUT_MS
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
+from tests.plugins.browser import watch_errors
 from tests.plugins.devnet import Devnets
 from tests.plugins.solana_devnet import rpc_result
-from tests.portal.support import client, make_user
+from tests.portal.support import PASSWORD, client, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
 SETTLE_TIMEOUT_S = 60
@@ -98,3 +109,43 @@ async def test_wallet_pays_the_current_charge_from_the_sticker(
             await asyncio.sleep(0.2)
     finally:
         await manager.http.close()
+
+
+async def test_cashier_charge_paid_by_the_simulator_on_the_devnet(
+        solana_app: RunningApp, devnets: Devnets, db_pool: asyncpg.Pool,
+        make_merchant: MakeMerchant, phone_page: Page) -> None:
+    assert devnets.solana_rpc_url is not None
+    merchant_id = await make_merchant(name="Coffee Almaty")
+    manager = client(solana_app.url)
+    try:
+        await manager.sign_in(await make_user(db_pool, merchant_id, Role.MANAGER))
+        await manager.get("/merchant/terminals")
+        await manager.post("/merchant/terminals", {"name": "Till 1"})
+    finally:
+        await manager.http.close()
+    cashier_email = await make_user(db_pool, merchant_id, Role.CASHIER)
+    page = phone_page
+    errors = watch_errors(page)
+    await page.goto(f"{solana_app.url}/merchant/login?lang=en")
+    await page.get_by_label("Email").fill(cashier_email)
+    await page.get_by_label("Password").fill(PASSWORD)
+    await page.get_by_role("button", name="Sign in").click()
+    for key in ("1", "2", "0", "0"):
+        await page.locator(f'button.key[data-key="{key}"]').click()
+    await page.get_by_role("button", name="Charge").click()
+    await page.get_by_role("link", name="SOL solana").click()
+    await expect(page.locator("#amount-asset")).to_contain_text("SOL")
+    invoice_id = page.url.split("?")[0].rsplit("/", 1)[1]
+    async with db_pool.acquire() as conn:
+        uri = await conn.fetchval("SELECT uri FROM invoice_payment_options "
+                                  "WHERE invoice_id = $1 AND asset = 'SOL'", invoice_id)
+    await expect(page.locator("#qr")).to_be_visible()
+    found = zxingcpp.read_barcodes(Image.open(io.BytesIO(await page.locator("#qr").screenshot())))
+    texts = {str(code.text) for code in found}
+    assert len(texts) == 1, texts
+    scanned = texts.pop()
+    assert scanned == uri
+    await pay_solana(scanned, rpc_url=devnets.solana_rpc_url, wallet=2)
+    await expect(page.locator("#receipt-status")).to_have_text("Paid", timeout=PAID_TIMEOUT_MS)
+    assert await _status(db_pool, invoice_id) == "settled"
+    assert errors.messages == []
