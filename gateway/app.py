@@ -2,33 +2,50 @@
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import AsyncIterator, Callable
 
 from aiohttp import web
 
-from gateway import portal
+from gateway import (
+    admin,
+    checkout,
+    health,
+    ledger_tasks,
+    live,
+    openapi,
+    portal,
+    rates,
+    settlement_admin,
+    webhooks,
+)
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.chains import runner
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
+from gateway.http import api
 from gateway.http.middleware import error_middleware
+from gateway.http.validation import input_middleware
+from gateway.invoices import qr
+from gateway.invoices import routes as invoice_routes
 
-# Each entry is "module:function" taking the app; a domain adds its line here. Setup functions
-# add routes and, for background work (watchers, webhook delivery), their own cleanup_ctx.
-DOMAIN_SETUPS: tuple[str, ...] = (
-    "gateway.health:setup",
-    "gateway.ledger_tasks:setup",
-    "gateway.rates:setup",
-    "gateway.http.api:setup",
-    "gateway.invoices.routes:setup",
-    "gateway.invoices.qr:setup",
-    "gateway.openapi:setup",
-    "gateway.live:setup",
-    "gateway.checkout:setup",
-    "gateway.webhooks:setup",
-    "gateway.settlement_admin:setup",
-    "gateway.admin:setup",
-    "gateway.chains.runner:setup",
+# Each takes the app; a domain adds its line here. Setup functions add routes and, for
+# background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
+# gateway.http.api before every domain serving /v1 routes.
+DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
+    health.setup,
+    ledger_tasks.setup,
+    rates.setup,
+    api.setup,
+    invoice_routes.setup,
+    qr.setup,
+    openapi.setup,
+    live.setup,
+    checkout.setup,
+    webhooks.setup,
+    settlement_admin.setup,
+    admin.setup,
+    portal.setup,
+    runner.setup,
 )
 
 
@@ -40,21 +57,12 @@ async def _db_pool_ctx(app: web.Application) -> AsyncIterator[None]:
     await pool.close()
 
 
-def _load(spec: str) -> Callable[[web.Application], None]:
-    module_name, _, func_name = spec.partition(":")
-    func: Callable[[web.Application], None] = getattr(
-        importlib.import_module(module_name), func_name
-    )
-    return func
-
-
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware], client_max_size=settings.max_body_bytes
+        middlewares=[error_middleware, input_middleware], client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
     app.cleanup_ctx.append(_db_pool_ctx)
-    for spec in DOMAIN_SETUPS:
-        _load(spec)(app)
-    portal.setup(app)
+    for setup in DOMAIN_SETUPS:
+        setup(app)
     return app

@@ -1,4 +1,8 @@
-"""`GET /healthz` (the process is up) and `GET /readyz` (database reachable, schema current)."""
+"""`GET /healthz` (the process is up) and `GET /readyz` (database reachable, schema current).
+
+/readyz is unauthenticated, so a failure answers a fixed text: driver messages can carry host
+names, user names and paths. The exception itself goes to the log.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,9 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL
 from gateway.db.migrate import pending
 from gateway.errors import MigrationError
+from gateway.log import get_logger
+
+log = get_logger(__name__)
 
 routes = web.RouteTableDef()
 
@@ -26,8 +33,10 @@ async def readyz(request: web.Request) -> web.Response:
             async with request.app[DB_POOL].acquire() as conn:
                 todo = await pending(conn)
     except (OSError, TimeoutError, asyncpg.PostgresError, MigrationError) as exc:
+        log.warning("readiness_check_failed", error=repr(exc))
         return web.json_response(
-            {"status": "unavailable", "database": "unreachable", "detail": str(exc)}, status=503
+            {"status": "unavailable", "database": "unreachable",
+             "detail": "The database could not be reached; see the gateway log."}, status=503
         )
     if todo:
         return web.json_response(

@@ -1,18 +1,17 @@
-"""`python -m gateway run`: everything on embedded defaults, in one process.
+"""`serve` (the deployments' command) and what the dev entry's `run` is built from.
 
-Starts the embedded database (unless DATABASE_URL is set), migrates it, runs each startup step
-in STARTUP_STEPS (devnets, demo merchant, ...; each returns lines to print) and serves the app.
-The banner is printed once the server listens (and the watchers, webhook worker and rate
-refresher have started), so every URL in it already answers when it appears.
+`prepare` starts the embedded database (unless DATABASE_URL is set), migrates it and runs the
+startup steps it is handed (the dev entry hands it the devnets and the demo merchant; each
+returns lines to print). The banner is printed once the server listens (and the watchers,
+webhook worker and rate refresher have started), so every URL in it already answers.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
-import importlib
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 
 from aiohttp import web
@@ -21,43 +20,31 @@ from gateway.app import create_app
 from gateway.config import Settings
 from gateway.db.embedded import EmbeddedCluster
 from gateway.db.migrate import migrate
-from gateway.db.pool import database_url
+from gateway.db.pool import database_url, redacted
 from gateway.log import get_logger
 from gateway.merchants.demo import KEY_FILE
 
 log = get_logger(__name__)
 
-# "module:function"; each is `async def step(settings) -> list[str]` (lines for the banner).
-STARTUP_STEPS: tuple[str, ...] = (
-    "gateway.devnet.startup:devnet_startup",
-    "gateway.merchants.demo:seed_demo",
-)
-
+# `async def step(settings) -> list[str]`: lines for the banner.
 StartupStep = Callable[[Settings], Awaitable[list[str]]]
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = sub.add_parser("run", help="start database, devnets and the gateway")
-    parser.set_defaults(func=handle)
     serve = sub.add_parser(
         "serve", help="serve the gateway only (DATABASE_URL, migrated; for deployments)"
     )
     serve.set_defaults(func=handle_serve)
 
 
-def _step(spec: str) -> StartupStep:
-    module_name, _, func_name = spec.partition(":")
-    step: StartupStep = getattr(importlib.import_module(module_name), func_name)
-    return step
-
-
-async def prepare(settings: Settings) -> list[str]:
+async def prepare(settings: Settings, steps: Sequence[StartupStep]) -> list[str]:
     if not settings.database_url:
         await asyncio.to_thread(EmbeddedCluster(settings.data_dir).start)
     await migrate(database_url(settings))
-    lines = [f"database:  {database_url(settings)}"]
-    for spec in STARTUP_STEPS:
-        lines.extend(await _step(spec)(settings))
+    # The banner is printed (and often logged): never the password.
+    lines = [f"database:  {redacted(database_url(settings))}"]
+    for step in steps:
+        lines.extend(await step(settings))
     return lines
 
 
@@ -103,11 +90,6 @@ def banner(settings: Settings, step_lines: list[str]) -> str:
     rule = "-" * 78
     head = f"CryptoCity Pay is running ({settings.env})"
     return "\n".join([rule, head, *(f"  {line}" for line in lines), rule])
-
-
-def handle(args: argparse.Namespace, settings: Settings) -> int:
-    text = banner(settings, asyncio.run(prepare(settings)))
-    return serve(settings, lambda: print(text, flush=True))
 
 
 def handle_serve(args: argparse.Namespace, settings: Settings) -> int:

@@ -109,6 +109,17 @@ def native_of(chain: str) -> Asset:
     return next(asset for asset in on_chain(chain) if asset.native)
 
 
+def parse_asset_list(raw: str) -> tuple[str, ...]:
+    """`"BNB, USDT_BSC"` -> ("BNB", "USDT_BSC"); unknown ids or an empty list raise ValueError."""
+    ids = tuple(dict.fromkeys(part.strip() for part in raw.split(",") if part.strip()))
+    unknown = [asset for asset in ids if asset not in ASSETS]
+    if unknown:
+        raise ValueError(f"unknown asset(s) {', '.join(unknown)}; known: {', '.join(ASSET_IDS)}")
+    if not ids:
+        raise ValueError("at least one asset must be enabled")
+    return ids
+
+
 _BY_CODE = {asset.currency_code: asset for asset in ASSETS.values()}
 
 

@@ -7,4 +7,6 @@ pytest_plugins = [
     "tests.plugins.browser",
     "tests.plugins.solana_devnet",
     "tests.plugins.watchers",
+    "tests.plugins.clock",
+    "tests.plugins.slow",
 ]

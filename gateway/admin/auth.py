@@ -7,7 +7,7 @@ lockout after repeated failures, and the two roles.
   does not tell which usernames exist.
 - A session is a random 256-bit token in a cookie; the database keeps only its SHA-256 with
   the user, a per-session CSRF token and two expiries (idle, sliding; absolute, fixed).
-- Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_minutes`.
+- Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_seconds`.
   While locked even the right password is refused, and the refusal does not count.
 - Roles: `admin` may change things; `auditor` only reads. Every mutating route calls
   `require_admin` on the server; hidden buttons are a courtesy, not the control.
@@ -38,7 +38,7 @@ from gateway.admin.errors import (
     LoginFailed,
     RoleForbidden,
 )
-from gateway.admin.settings import AdminSettings
+from gateway.config import AdminSettings
 from gateway.merchants.ids import new_id
 from settlement.db import Conn, db_now
 

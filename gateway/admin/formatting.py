@@ -11,8 +11,8 @@ from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
 
-from gateway.invoices.assets import ASSETS
 from gateway.payments.amounts import format_units
+from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
 from settlement.money import Money, currency
 

@@ -18,12 +18,14 @@ from gateway.admin.chart import volume_chart
 from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
 from gateway.admin.web import Ctx, attachment, mapped, parse_day, reader, redirect, writer
 from gateway.merchants import service as merchants
+from gateway.merchants.errors import MerchantNotFound
 from settlement.errors import SettlementError
 from settlement.reconciliation.errors import RunNotFound
 from settlement.reports import render
 
 DEFAULT_DAYS: Final = 7
-REFUSALS: Final = ((RunNotFound, PageNotFound), (SettlementError, ActionRefused))
+REFUSALS: Final = ((RunNotFound, PageNotFound), (MerchantNotFound, PageNotFound),
+                   (SettlementError, ActionRefused))
 
 
 async def _period(ctx: Ctx) -> tuple[date, date]:

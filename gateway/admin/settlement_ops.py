@@ -16,6 +16,7 @@ from typing import Any
 from gateway.admin import audit
 from gateway.admin.errors import InvalidForm
 from gateway.config import Settings
+from gateway.merchants import service as merchants
 from gateway.settlement_admin import service as settlement_admin
 from settlement.batches import service as batches
 from settlement.batches.calendar import CutoffCalendar
@@ -109,7 +110,8 @@ async def mark(conn: Conn, actor: audit.Actor, batch_id: str, outcome: str,
 
 async def merchant_statement(conn: Conn, settings: Settings, merchant_id: str,
                              first: date, last: date) -> Statement:
-    """The merchant's statement over business days first..last of the calendar."""
+    """The merchant's statement over business days first..last; MerchantNotFound if unknown."""
+    await merchants.get_merchant(conn, merchant_id)
     cal = calendar(settings)
     return await statement(conn, merchant_id, cal.period(first)[0], cal.period(last)[1])
 

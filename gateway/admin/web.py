@@ -32,6 +32,7 @@ from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSigne
 from gateway.admin.formatting import FILTERS
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
+from gateway.http.download import content_disposition
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -112,7 +113,7 @@ def redirect(request: web.Request, location: str) -> web.Response:
 def attachment(request: web.Request, body: bytes, content_type: str,
                filename: str) -> web.Response:
     response = web.Response(body=body, content_type=content_type, headers={
-        "Content-Disposition": f'attachment; filename="{filename}"'})
+        "Content-Disposition": content_disposition(filename)})
     secure_headers(request, response)
     return response
 

@@ -29,11 +29,9 @@ from gateway.chains.bsc import BscConfig, BscWatcher
 from gateway.chains.bsc_scan import BscScanner
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
-from gateway.chains.settings import KNOWN_CHAINS
 from gateway.chains.watched import WatchedSet
-from gateway.config import Settings
+from gateway.config import KNOWN_CHAINS, Settings
 from gateway.db.pool import create_pool, database_url
-from gateway.devnet import bsc as bsc_devnet
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
@@ -44,7 +42,6 @@ from settlement.assets import on_chain
 log = get_logger(__name__)
 
 BSC_TOKENS = tuple(asset.id for asset in on_chain("bsc") if not asset.native)
-_DEVNET_TOKENS = {"USDT_BSC": bsc_devnet.USDT_ADDRESS, "USDC_BSC": bsc_devnet.USDC_ADDRESS}
 
 
 class ChainWatcher(Protocol):
@@ -65,8 +62,6 @@ def bsc_tokens(settings: Settings) -> dict[str, str]:
     tokens = {}
     for asset in BSC_TOKENS:
         address = getattr(settings, TOKEN_SETTINGS[asset][0])
-        if address is None and settings.dev:
-            address = _DEVNET_TOKENS[asset]
         if address is not None:
             tokens[address.lower()] = asset
     return tokens
@@ -86,15 +81,16 @@ class _BscRunning:
 def build_bsc(settings: Settings, pool: asyncpg.Pool, watched: WatchedSet,
               lifecycle: LifecycleConfig) -> ChainWatcher:
     c = settings.chains
-    rpc = RpcClient(settings.bsc_rpc_url, timeout=c.rpc_timeout_ms / 1000,
-                    retry=RetryPolicy(attempts=c.rpc_retries, base_delay=c.backoff_ms / 1000,
-                                      max_delay=c.backoff_cap_ms / 1000))
+    rpc = RpcClient(settings.bsc_rpc_url, timeout=float(c.rpc_timeout),  # float-ok
+                    retry=RetryPolicy(attempts=c.rpc_retries,
+                                      base_delay=float(c.backoff),  # float-ok
+                                      max_delay=float(c.backoff_cap)))  # float-ok
     config = BscConfig(
         rpc_url=settings.bsc_rpc_url, tokens=bsc_tokens(settings),
-        poll_interval=c.bsc_poll_ms / 1000, finality=c.bsc_finality,
+        poll_interval=float(c.bsc_poll_interval), finality=c.bsc_finality,  # float-ok
         confirmations=c.bsc_confirmations, start_block=c.bsc_start_block,
         span=min(c.bsc_block_batch, c.bsc_log_range), history=c.bsc_block_history,
-        backoff=c.backoff_ms / 1000, backoff_cap=c.backoff_cap_ms / 1000,
+        backoff=float(c.backoff), backoff_cap=float(c.backoff_cap),  # float-ok
         recent=c.recent_blocks,
     )
     scanner = BscScanner(rpc, config.tokens, watched)
@@ -132,17 +128,18 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
                 await listener
             await watcher.close()
 
-    lock = LeaderLock(dsn, f"watcher:{chain}", poll_interval=c.leader_poll_ms / 1000,
-                      check_interval=c.leader_poll_ms / 1000)
+    lock = LeaderLock(dsn, f"watcher:{chain}", poll_interval=float(c.leader_poll),  # float-ok
+                      check_interval=float(c.leader_poll))  # float-ok
     await lead(lock, work)
 
 
 async def sweep(settings: Settings, pool: asyncpg.Pool) -> None:
     c = settings.chains
-    sweeper = Sweeper(pool, lifecycle_config(settings), interval=c.sweep_interval_ms / 1000)
+    interval = float(c.sweep_interval)  # float-ok
+    sweeper = Sweeper(pool, lifecycle_config(settings), interval=interval)
     lock = LeaderLock(database_url(settings), "lifecycle-sweeper",
-                      poll_interval=c.leader_poll_ms / 1000,
-                      check_interval=c.leader_poll_ms / 1000)
+                      poll_interval=float(c.leader_poll),  # float-ok
+                      check_interval=float(c.leader_poll))  # float-ok
     await lead(lock, sweeper.run)
 
 

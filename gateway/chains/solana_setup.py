@@ -69,18 +69,19 @@ async def resolve_treasury(rpc: SolanaRpc, catalog: Catalog) -> Treasury:
 
 def rpc_for(settings: Settings) -> SolanaRpc:
     chains = settings.chains
-    return SolanaRpc(settings.solana_rpc_url, timeout=chains.rpc_timeout_ms / 1000,
+    return SolanaRpc(settings.solana_rpc_url, timeout=float(chains.rpc_timeout),  # float-ok
                      retry=RetryPolicy(attempts=chains.rpc_retries,
-                                       base_delay=chains.backoff_ms / 1000,
-                                       max_delay=chains.backoff_cap_ms / 1000))
+                                       base_delay=float(chains.backoff),  # float-ok
+                                       max_delay=float(chains.backoff_cap)))  # float-ok
 
 
 def options_for(settings: Settings) -> SolanaWatchOptions:
     chains = settings.chains
     return SolanaWatchOptions(
-        poll_interval=chains.solana_poll_ms / 1000, tx_batch=chains.solana_tx_batch,
-        first_start=chains.solana_first_start, backoff=chains.backoff_ms / 1000,
-        backoff_cap=chains.backoff_cap_ms / 1000,
+        poll_interval=float(chains.solana_poll_interval),  # float-ok
+        tx_batch=chains.solana_tx_batch,
+        first_start=chains.solana_first_start, backoff=float(chains.backoff),  # float-ok
+        backoff_cap=float(chains.backoff_cap),  # float-ok
     )
 
 

@@ -138,8 +138,8 @@ def _context(app: web.Application) -> CheckoutContext:
     chrome = Chrome(css_url=static["checkout.css"].url, js_url=static["checkout.js"].url,
                     icon_url=static["icon.svg"].url)
     return CheckoutContext(static=static, chrome=chrome, qr=QrMarkupCache(),
-                           default_lang=settings.checkout_default_lang,
-                           redirect_delay=settings.checkout_redirect_delay)
+                           default_lang=settings.checkout.default_lang,
+                           redirect_delay=settings.checkout.redirect_delay)
 
 
 def setup(app: web.Application) -> None:

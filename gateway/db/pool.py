@@ -12,11 +12,22 @@ transaction-scoped locks and settings (`pg_advisory_xact_lock`, `SET LOCAL`).
 from __future__ import annotations
 
 import json
+from urllib.parse import urlsplit, urlunsplit
 
 import asyncpg
 
 from gateway.config import Settings
 from gateway.db.embedded import EmbeddedCluster
+
+
+def redacted(dsn: str) -> str:
+    """The DSN with its password replaced by `***`, for banners and logs."""
+    parts = urlsplit(dsn)
+    if parts.password is None:
+        return dsn
+    userinfo, _, hostport = parts.netloc.rpartition("@")
+    user = userinfo.partition(":")[0]
+    return urlunsplit(parts._replace(netloc=f"{user}:***@{hostport}"))
 
 
 def database_url(settings: Settings) -> str:

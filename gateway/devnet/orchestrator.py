@@ -56,12 +56,12 @@ class DevnetConfig:
     def from_settings(cls, settings: Settings) -> DevnetConfig:
         return cls(
             run_dir=settings.data_dir / "devnet",
-            bsc_port=settings.bsc_devnet_port,
-            bsc_block_time=settings.bsc_block_time,
-            bsc_finality_blocks=settings.bsc_finality_blocks,
-            solana_port=settings.solana_devnet_port,
-            solana_slot_ms=settings.solana_slot_ms,
-            solana_finality_slots=settings.solana_finality_slots,
+            bsc_port=settings.devnet.bsc_port,
+            bsc_block_time=settings.devnet.bsc_block_time,
+            bsc_finality_blocks=settings.devnet.bsc_finality_blocks,
+            solana_port=settings.devnet.solana_port,
+            solana_slot_ms=int(settings.devnet.solana_slot_time * 1000),
+            solana_finality_slots=settings.devnet.solana_finality_slots,
         )
 
     @property

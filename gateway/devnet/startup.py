@@ -16,11 +16,11 @@ from gateway.devnet.orchestrator import DevnetConfig, solana_available, up
 
 
 def local_bsc_url(settings: Settings) -> str:
-    return f"http://{bsc.HOST}:{settings.bsc_devnet_port}"
+    return f"http://{bsc.HOST}:{settings.devnet.bsc_port}"
 
 
 def local_solana_url(settings: Settings) -> str:
-    return f"http://{bsc.HOST}:{settings.solana_devnet_port}"
+    return f"http://{bsc.HOST}:{settings.devnet.solana_port}"
 
 
 def _is_local(configured: str, local: str) -> bool:

@@ -10,9 +10,8 @@ type) are written after the commit by `fan_out`, which the delivery workers run 
 merchant with many endpoints costs the writer's transaction nothing.
 
 A writer that makes its change in one statement (invoice creation) writes the event in that
-same statement instead: `pending_event` gives the ids and the notice, and
-`gateway.events.queries.EVENT_CTES` the SQL, so the row and the notice are the same as `emit`
-would write.
+same statement instead: `pending_event` gives the ids and the notice, and its statement
+(gateway.invoices.queries.CREATE_INVOICE) writes the same row and notice as `emit` would.
 """
 
 from __future__ import annotations

@@ -1,31 +1,36 @@
 """Stripe-style `Idempotency-Key` for every authenticated POST, and its one transaction.
 
-Each /v1 POST runs inside one database transaction opened here; the handler does its writes
-on `tx_conn(request)` and reads its parsed body with `json_body(request)` (the stream is
-consumed here, so `read_json_object` must not be called again). With a key:
+This middleware and its store (gateway/http/queries.py) are the ONLY place that knows about
+idempotency: handlers and domain services never see the key. Each /v1 POST runs inside one
+database transaction opened here; the handler does its writes on `tx_conn(request)` and reads
+its parsed body with `json_body(request)` (the stream is consumed here, so `read_json_object`
+must not be called again). With a key, the handler runs first and then ONE statement
+(`CLAIM_AND_SAVE`) claims the key, through `idempotency_claim()` (migration 0012: a
+transaction-scoped advisory lock on (merchant, key), then the saved response read with a fresh
+snapshot), and saves this response in the same transaction if the key is free:
 
-- `idempotency_claim()` (migration 0012) takes a transaction-scoped advisory lock on
-  (merchant, key) and reads the saved response, in one round trip;
-- lock busy: the first request is still in flight -> 409 `idempotency_key_in_use`;
+- lock busy: a twin request is in flight -> 409 `idempotency_key_in_use`;
 - a saved response whose request fingerprint differs -> 422 `idempotency_key_reused`;
 - a saved response with the same fingerprint -> replayed verbatim, `Idempotent-Replayed: true`;
-- otherwise the handler runs and a 2xx response is saved in the same transaction, so the
-  business rows and the saved response commit together or not at all.
+- in those three cases this request's own writes are rolled back, so exactly one request per
+  key ever commits; otherwise its rows and its saved response commit together or not at all.
 
-Errors are not saved (Stripe does the same for validation errors): a client that fixes its
-body may retry with the same key. The fingerprint is sha256 over method, path and the body
+A handler that fails is answered by the claim all the same (a twin in flight, or the saved
+answer to replay: e.g. a retry after the rates went stale still gets its invoice); errors are
+never saved (Stripe does the same for validation errors): a client that fixes its body may
+retry with the same key. The fingerprint is sha256 over method, path and the body
 re-serialised canonically (sorted keys), so whitespace and key order do not matter.
 Keys live `IDEMPOTENCY_TTL` seconds (24 h); `purge_ctx` deletes older ones periodically.
-
-Self-saving handlers (`@self_saving`, used by `POST /v1/invoices`, the hot path) get no
-transaction from here: they write their rows and the saved response in ONE statement (no
-BEGIN/COMMIT round trips), composing `CLAIM_CTE` and `SAVE_CTE` with their own inserts, and
-read their key with `idempotent_write(request)`. The statement's claim gates the inserts, so
-the outcomes are the same: 409 for an in-flight twin, a replay or 422 for a saved key. When
-such a handler fails before its statement ran (e.g. a rate went stale since the first
-request), a saved response for the key is still replayed.
 Two different keys hashing to the same 32-bit lock slot at the same instant would see a
 spurious 409 — a retry resolves it.
+
+Why claim after the handler, and why not one statement for everything: the hot path
+`POST /v1/invoices` once wrote its rows, the claim and the save in ONE statement spliced from
+three packages' SQL. Its SQL is now whole (gateway/invoices/queries.py) and idempotency lives
+here only, so a keyed create costs BEGIN, the create statement, CLAIM_AND_SAVE and COMMIT. The
+claim goes after the handler so that claim and save are one round trip, not two; the price is
+that a replayed or refused twin does its work before it is rolled back, which is rare.
+tests/bench/api_bench.py measures the create path against its one-INSERT ceiling.
 """
 
 from __future__ import annotations
@@ -43,11 +48,12 @@ import asyncpg
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.errors import ApiError, Conflict, InvalidRequest, Unprocessable
+from gateway.errors import Conflict, InvalidRequest, Unprocessable
 from gateway.http.auth import is_private_api, principal
 from gateway.http.json import read_json_object
 from gateway.http.middleware import Handler
-from gateway.http.queries import PURGE_BATCH, claim, save
+from gateway.http.queries import PURGE_BATCH, claim_and_save
+from gateway.http.queries import claim as claim_row
 from gateway.http.queries import purge as purge  # re-exported: its old home, used by tests
 from gateway.log import get_logger
 from settlement.db import Conn
@@ -65,16 +71,6 @@ REUSED = "idempotency_key_reused"
 
 
 @dataclass(frozen=True, slots=True)
-class IdempotentWrite:
-    """What a self-saving handler's statement needs to claim the key and save its response."""
-
-    merchant_id: str
-    key: str
-    request_hash: bytes
-    ttl: timedelta
-
-
-@dataclass(frozen=True, slots=True)
 class SavedResponse:
     """The response saved for a key by an earlier request."""
 
@@ -86,8 +82,7 @@ class SavedResponse:
 
 TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
-WRITE = web.RequestKey("idempotent_write", IdempotentWrite)
-_SELF_SAVING: set[Handler] = set()
+
 
 def tx_conn(request: web.Request) -> Conn:
     """The connection (inside the request's transaction) of an authenticated POST."""
@@ -114,7 +109,7 @@ def _key(request: web.Request) -> str | None:
     return key
 
 
-def saved_response(row: asyncpg.Record) -> SavedResponse | None:
+def _saved_response(row: asyncpg.Record) -> SavedResponse | None:
     """The saved response in a claim row (`idempotency_claim` columns), if there is one."""
     if row["request_hash"] is None:
         return None
@@ -122,12 +117,12 @@ def saved_response(row: asyncpg.Record) -> SavedResponse | None:
                          bytes(row["response_body"]), row["content_type"])
 
 
-def in_use() -> Conflict:
+def _in_use() -> Conflict:
     return Conflict("A request with this idempotency key is still in progress.",
                     code=IN_USE, param=HEADER)
 
 
-def replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
+def _replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
     """The saved response again, or 422 when the key was used for another request."""
     if saved.request_hash != request_hash:
         raise Unprocessable(
@@ -138,69 +133,74 @@ def replay(saved: SavedResponse, request_hash: bytes) -> web.Response:
                         headers={REPLAYED_HEADER: "true"})
 
 
-async def _run(request: web.Request, handler: Handler, conn: Conn, key: str | None,
-               request_hash: bytes) -> web.StreamResponse:
-    merchant_id = principal(request).merchant_id
-    settings = request.app[SETTINGS]
-    if key is not None:
-        row = await claim(conn, merchant_id, key, timedelta(seconds=settings.idempotency_ttl))
-        if not row["locked"]:
-            raise in_use()
-        saved = saved_response(row)
-        if saved is not None:
-            return replay(saved, request_hash)
-    response = await handler(request)
-    if key is not None and 200 <= response.status < 300:
-        body = response.body if isinstance(response, web.Response) else None
-        if not isinstance(body, bytes | bytearray):
-            raise TypeError("idempotent POST handlers must answer with an in-memory body")
-        await save(conn, merchant_id, key, request_hash, response.status, bytes(body),
-                   response.content_type)
+@dataclass(frozen=True, slots=True)
+class _Claim:
+    """The key of one request and what its claim needs."""
+
+    merchant_id: str
+    key: str
+    ttl: timedelta
+    request_hash: bytes
+
+
+def _in_memory_body(response: web.StreamResponse) -> bytes:
+    body = response.body if isinstance(response, web.Response) else None
+    if not isinstance(body, bytes | bytearray):
+        raise TypeError("idempotent POST handlers must answer with an in-memory body")
+    return bytes(body)
+
+
+def _earlier_answer(row: asyncpg.Record, claim: _Claim) -> web.Response | None:
+    """What a claim row says to answer instead of this request's own response, if anything."""
+    if not row["locked"]:
+        raise _in_use()
+    saved = _saved_response(row)
+    return _replay(saved, claim.request_hash) if saved is not None else None
+
+
+async def _claim_after(conn: Conn, claim: _Claim,
+                       response: web.StreamResponse) -> web.Response | None:
+    """Claim the key now that the handler answered: save a 2xx answer, or say what wins."""
+    if 200 <= response.status < 300:
+        row = await claim_and_save(conn, claim.merchant_id, claim.key, claim.ttl,
+                                   claim.request_hash, response.status,
+                                   _in_memory_body(response), response.content_type)
+    else:
+        row = await claim_row(conn, claim.merchant_id, claim.key, claim.ttl)
+    return _earlier_answer(row, claim)
+
+
+async def _run_keyed(request: web.Request, handler: Handler, conn: Conn,
+                     claim: _Claim) -> web.StreamResponse:
+    # The handler runs first and the key is claimed (and its answer saved) after, in the same
+    # transaction and in one statement: a twin in flight (409) or a request answered before
+    # (replay, or 422 for another body) wins, and this request's writes are rolled back.
+    tx = conn.transaction()
+    await tx.start()
+    try:
+        response = await handler(request)
+        earlier = await _claim_after(conn, claim, response)
+    except Exception:
+        # The handler failed (an error is never saved): an earlier answer to the same request
+        # still wins, as if it had been replayed before the handler ran.
+        await tx.rollback()
+        earlier = _earlier_answer(
+            await claim_row(conn, claim.merchant_id, claim.key, claim.ttl), claim)
+        if earlier is None:
+            raise
+        return earlier
+    except BaseException:  # cancelled: pooled connections are not reset, so end the txn here
+        await tx.rollback()
+        raise
+    if earlier is not None:
+        await tx.rollback()
+        return earlier
+    await tx.commit()
     return response
 
 
 def _is_api_post(request: web.Request) -> bool:
     return request.method == "POST" and is_private_api(request.path)
-
-
-def self_saving(handler: Handler) -> Handler:
-    """Mark a POST handler that claims its key and saves its response in its own statement."""
-    _SELF_SAVING.add(handler)
-    return handler
-
-
-def idempotent_write(request: web.Request) -> IdempotentWrite | None:
-    """The key claim of a self-saving handler's request (None without Idempotency-Key)."""
-    return request.get(WRITE)
-
-
-async def _replay_after_error(request: web.Request, write: IdempotentWrite) -> web.Response | None:
-    # The handler failed before its statement could claim the key: a twin may hold it, or an
-    # earlier request may have saved the answer this one must replay.
-    async with request.app[DB_POOL].acquire() as conn:
-        row = await claim(conn, write.merchant_id, write.key, write.ttl)
-    if not row["locked"]:
-        raise in_use()
-    saved = saved_response(row)
-    return replay(saved, write.request_hash) if saved is not None else None
-
-
-async def _run_self_saving(request: web.Request, handler: Handler, key: str | None,
-                           request_hash: bytes) -> web.StreamResponse:
-    if key is None:
-        return await handler(request)
-    ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
-    write = IdempotentWrite(principal(request).merchant_id, key, request_hash, ttl)
-    request[WRITE] = write
-    try:
-        return await handler(request)
-    except ApiError as exc:
-        if exc.code in (IN_USE, REUSED):  # the statement's own claim already answered
-            raise
-        replayed = await _replay_after_error(request, write)
-        if replayed is None:
-            raise
-        return replayed
 
 
 @web.middleware
@@ -210,12 +210,14 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
     request[JSON_BODY] = body
     key = _key(request)
-    request_hash = fingerprint(request, body)
-    if request.match_info.handler in _SELF_SAVING:
-        return await _run_self_saving(request, handler, key, request_hash)
-    async with request.app[DB_POOL].acquire() as conn, conn.transaction():
+    async with request.app[DB_POOL].acquire() as conn:
         request[TX_CONN] = conn
-        return await _run(request, handler, conn, key, request_hash)
+        if key is None:
+            async with conn.transaction():
+                return await handler(request)
+        ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
+        claim = _Claim(principal(request).merchant_id, key, ttl, fingerprint(request, body))
+        return await _run_keyed(request, handler, conn, claim)
 
 
 async def _purge_loop(app: web.Application) -> None:

@@ -1,4 +1,8 @@
-"""Reading JSON request bodies with precise errors (malformed, not an object, too large)."""
+"""Reading JSON request bodies with precise errors (malformed, not an object, too large).
+
+Every string and key of the body, at any depth, is checked for text PostgreSQL cannot store
+(`gateway.http.validation`): the one JSON body parser is the one place this happens.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,7 @@ from typing import Any
 from aiohttp import web
 
 from gateway.errors import InvalidRequest, PayloadTooLarge
+from gateway.http.validation import check_json
 
 
 async def read_json_object(request: web.Request, *, max_bytes: int) -> dict[str, Any]:
@@ -25,6 +30,7 @@ async def read_json_object(request: web.Request, *, max_bytes: int) -> dict[str,
         raise InvalidRequest(f"The body is not valid JSON: {exc}", code="invalid_json") from exc
     if not isinstance(body, dict):
         raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
+    check_json(body)
     return body
 
 

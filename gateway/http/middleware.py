@@ -6,6 +6,7 @@ every log line of the request carries it.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Awaitable, Callable
 
@@ -25,6 +26,13 @@ from gateway.log import get_logger
 log = get_logger(__name__)
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 REQUEST_ID = web.RequestKey("request_id", str)
+# A client's X-Request-Id is echoed and logged only when it is plain: no NUL, no surrogates.
+_CLIENT_REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,64}$")
+
+
+def _request_id(request: web.Request) -> str:
+    given = request.headers.get("X-Request-Id", "")
+    return given if _CLIENT_REQUEST_ID.match(given) else "req_" + secrets.token_hex(8)
 
 
 def error_response(error: ApiError, request_id: str | None = None) -> web.Response:
@@ -48,7 +56,7 @@ def _from_http_exception(exc: web.HTTPException) -> ApiError:
 
 @web.middleware
 async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
-    request_id = request.headers.get("X-Request-Id", "")[:64] or "req_" + secrets.token_hex(8)
+    request_id = _request_id(request)
     request[REQUEST_ID] = request_id
     structlog.contextvars.bind_contextvars(request_id=request_id)
     try:

@@ -1,7 +1,7 @@
-"""SQL of idempotency keys (table and `idempotency_claim()` in migration 0012).
+"""The idempotency store: SQL of idempotency keys (table, `idempotency_claim()`: migration 0012).
 
-`CLAIM_CTE` and `SAVE_CTE` are the same claim and save as WITH items, for a self-saving handler
-that writes its rows and its saved response in one statement (gateway.http.idempotency).
+Used only by the idempotency middleware (gateway.http.idempotency), the one place that
+claims keys, replays and saves responses.
 """
 
 from __future__ import annotations
@@ -15,35 +15,26 @@ from settlement.db import Conn
 PURGE_BATCH = 5000
 
 CLAIM = "SELECT * FROM idempotency_claim($1, $2, $3)"
-# A conflicting row can only be an expired one (the claim saw no live row under the lock).
-SAVE = """
-INSERT INTO idempotency_keys
-    (merchant_id, key, request_hash, response_status, response_body, content_type)
-VALUES ($1, $2, $3, $4, $5, $6)
-ON CONFLICT (merchant_id, key) DO UPDATE SET
-    request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
-    response_body = EXCLUDED.response_body, content_type = EXCLUDED.content_type,
-    created_at = now()
-"""
-# CLAIM and SAVE as WITH items for a self-saving handler's one statement: `claim` (lock +
-# saved response, as `idempotency_claim` always does) gates the caller's inserts with
-# `... FROM claim WHERE claim.locked AND claim.request_hash IS NULL`, and `saved` writes the
-# response from `{source}` (e.g. "FROM inv": only when the caller's insert happened). The
-# placeholders are the caller's parameter numbers.
-CLAIM_CTE = """
-claim AS (SELECT * FROM idempotency_claim({merchant}::text, {key}::text, {ttl}::interval))"""
-SAVE_CTE = """
-saved AS (
+# The claim and, when it finds the key free and unsaved, the save of this request's response,
+# as ONE statement run after the handler in the request's transaction: `idempotency_claim`
+# takes the lock and reads with a fresh snapshot (PL/pgSQL), so a twin that committed first is
+# seen and nothing is written over it; the row returned is the claim's. A conflicting row can
+# only be an expired one (the claim saw no live row under the lock).
+CLAIM_AND_SAVE = """
+WITH claim AS (
+    SELECT * FROM idempotency_claim($1::text, $2::text, $3::interval)
+), saved AS (
     INSERT INTO idempotency_keys
         (merchant_id, key, request_hash, response_status, response_body, content_type)
-    SELECT {merchant}::text, {key}::text, {hash}::bytea, 200, {body}::bytea, {content_type}::text
-    {source}
+    SELECT $1::text, $2::text, $4::bytea, $5::integer, $6::bytea, $7::text
+    FROM claim WHERE claim.locked AND claim.request_hash IS NULL
     ON CONFLICT (merchant_id, key) DO UPDATE SET
         request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
         response_body = EXCLUDED.response_body, content_type = EXCLUDED.content_type,
         created_at = now()
-    RETURNING 1
-)"""
+)
+SELECT * FROM claim
+"""
 PURGE = """
 DELETE FROM idempotency_keys WHERE ctid = ANY(ARRAY(
     SELECT ctid FROM idempotency_keys WHERE created_at < now() - $1::interval LIMIT $2))
@@ -56,9 +47,14 @@ async def claim(conn: Conn, merchant_id: str, key: str, ttl: timedelta) -> async
     return row
 
 
-async def save(conn: Conn, merchant_id: str, key: str, request_hash: bytes, status: int,
-               body: bytes, content_type: str) -> None:
-    await conn.execute(SAVE, merchant_id, key, request_hash, status, body, content_type)
+async def claim_and_save(conn: Conn, merchant_id: str, key: str, ttl: timedelta,
+                         request_hash: bytes, status: int, body: bytes,
+                         content_type: str) -> asyncpg.Record:
+    """Claim the key and save the response if the claim finds it free; the claim's row."""
+    row: asyncpg.Record | None = await conn.fetchrow(
+        CLAIM_AND_SAVE, merchant_id, key, ttl, request_hash, status, body, content_type)
+    assert row is not None  # `claim` always has one row
+    return row
 
 
 async def purge(conn: Conn, ttl: timedelta, batch: int = PURGE_BATCH) -> int:

@@ -34,6 +34,23 @@ class TokenBuckets:
     def take(self, key: str, now: float | None = None) -> int | None:  # float-ok
         """None when allowed; else the whole seconds (>= 1) until a token is available."""
         now = time.monotonic() if now is None else now
+        bucket = self._refilled(key, now)
+        self._maybe_sweep(now)
+        if bucket.tokens >= 1.0:
+            bucket.tokens -= 1.0
+            return None
+        return self._wait(bucket)
+
+    def peek(self, key: str, now: float | None = None) -> int | None:  # float-ok
+        """Like `take` but spends nothing: None while a token is left, else seconds to wait."""
+        now = time.monotonic() if now is None else now
+        bucket = self._buckets.get(key)
+        if bucket is None:
+            return None
+        bucket = self._refilled(key, now)
+        return None if bucket.tokens >= 1.0 else self._wait(bucket)
+
+    def _refilled(self, key: str, now: float) -> _Bucket:  # float-ok
         bucket = self._buckets.get(key)
         if bucket is None:
             bucket = self._buckets[key] = _Bucket(float(self.burst), now)  # float-ok
@@ -41,10 +58,9 @@ class TokenBuckets:
             elapsed = max(0.0, now - bucket.updated)
             bucket.tokens = min(float(self.burst), bucket.tokens + elapsed * self.rate)  # float-ok
             bucket.updated = now
-        self._maybe_sweep(now)
-        if bucket.tokens >= 1.0:
-            bucket.tokens -= 1.0
-            return None
+        return bucket
+
+    def _wait(self, bucket: _Bucket) -> int:
         return max(1, math.ceil((1.0 - bucket.tokens) / self.rate))
 
     def _maybe_sweep(self, now: float) -> None:  # float-ok

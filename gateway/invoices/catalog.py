@@ -2,13 +2,12 @@
 the deposit targets (BNB Chain account xpub, Solana treasury). Built once per app from
 settings; a missing or malformed address raises ConfigError naming the variable.
 
-Unset token addresses and treasury fall back to the local devnet constants
-(`gateway.devnet.bsc`, `gateway.devnet.solana.constants`) in dev mode only.
+Addresses come from the settings only: the dev entry point (`python -m gateway`) fills unset
+ones with the local devnets' (gateway.devnet.settings.with_devnet).
 """
 
 from __future__ import annotations
 
-import importlib
 from dataclasses import dataclass
 
 from gateway.config import Settings
@@ -19,26 +18,14 @@ from gateway.payments.uri import checksum_address
 from settlement.assets import ASSETS, Asset
 from settlement.money import CurrencyRegistry, build_registry
 
-# Where each token asset's devnet address lives (used in dev mode only, see `_setting`).
-_DEVNET_TOKENS: dict[str, tuple[str, str]] = {
-    "USDT_BSC": ("gateway.devnet.bsc", "USDT_ADDRESS"),
-    "USDC_BSC": ("gateway.devnet.bsc", "USDC_ADDRESS"),
-    "USDT_SOL": ("gateway.devnet.solana.constants", "USDT_MINT"),
-    "USDC_SOL": ("gateway.devnet.solana.constants", "USDC_MINT"),
-    "KZTE": ("gateway.devnet.solana.constants", "KZTE_MINT"),
-}
-
-
-# asset id -> (Settings attribute, environment variable, devnet module, devnet constant),
-# for every token asset of the registry (settlement.assets); the attribute is the variable
-# in lower case.
-TOKEN_SETTINGS: dict[str, tuple[str, str, str, str]] = {
-    asset.id: (variable.lower(), variable, *_DEVNET_TOKENS[asset.id])
+# asset id -> (Settings attribute, environment variable), for every token asset of the
+# registry (settlement.assets); the attribute is the variable in lower case.
+TOKEN_SETTINGS: dict[str, tuple[str, str]] = {
+    asset.id: (variable.lower(), variable)
     for asset in ASSETS.values()
     if (variable := asset.token_setting) is not None
 }
-TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY", "gateway.devnet.solana.constants",
-                    "TREASURY")
+TREASURY_SETTING = ("solana_treasury", "SOLANA_TREASURY")
 
 
 def token_addresses(settings: Settings) -> dict[str, str]:
@@ -65,19 +52,9 @@ class Catalog:
         return tuple(self.assets)
 
 
-def _devnet_constant(module: str, name: str) -> str | None:
-    try:
-        value = getattr(importlib.import_module(module), name, None)
-    except ImportError:
-        return None
-    return str(value) if value is not None else None
-
-
-def _setting(settings: Settings, spec: tuple[str, str, str, str]) -> str:
-    attribute, variable, module, constant = spec
+def _setting(settings: Settings, spec: tuple[str, str]) -> str:
+    attribute, variable = spec
     value: str | None = getattr(settings, attribute)
-    if value is None and settings.dev:
-        value = _devnet_constant(module, constant)
     if value is None:
         raise ConfigError(f"{variable} must be set (needed by the enabled invoice assets)")
     return value

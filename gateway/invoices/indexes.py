@@ -1,6 +1,6 @@
 """BIP-44 address indexes for BNB Chain deposit addresses, taken from the sequence in blocks.
 
-`next_bsc_index` cost one round trip per invoice; the create path is now one statement, so
+`next_bsc_index` cost one round trip per invoice; to save it on the hot create path,
 each API process reserves `block` values of `bsc_address_index_seq` at a time (one round trip
 per `block` invoices) and hands them out in order. A value is still used at most once (the
 sequence never repeats and each process pops its own), and the values a process reserved

@@ -12,8 +12,6 @@ from typing import Any
 
 import asyncpg
 
-from gateway.events.queries import EVENT_CTES
-from gateway.http.queries import CLAIM_CTE, SAVE_CTE
 from settlement.db import Conn
 
 Row = asyncpg.Record
@@ -21,23 +19,25 @@ Row = asyncpg.Record
 # A block of BIP-44 indexes for one process (gateway.invoices.indexes), in one round trip.
 NEXT_BSC_INDEXES = "SELECT nextval('bsc_address_index_seq')::integer FROM generate_series(1, $1)"
 
-# The invoice, its options, its `invoice.created` event (with deliveries and NOTIFY) in ONE
-# statement, so the create path is one round trip and, with no explicit transaction, commits
-# in it too. Options arrive as one JSON array of objects (one parameter instead of eleven
-# arrays: asyncpg encodes array elements one by one); amounts and rates are JSON strings so
-# they reach numeric exactly. `{gate}` is empty, or the idempotency claim that must let the
-# insert through.
-_CREATE_CTES = """
-inv AS (
+# The invoice, its options and its `invoice.created` event (with the commit-time NOTIFY the
+# watchers, live status and webhook workers wake on) in ONE statement: one round trip inside
+# the request's transaction. Options arrive as one JSON array of objects (one parameter
+# instead of eleven arrays: asyncpg encodes array elements one by one); amounts and rates are
+# JSON strings so they reach numeric exactly. The event's data ($22) is the response body, sent
+# as text and cast, so it does not depend on the connection's jsonb codec. The event row and
+# the notice are the ones gateway.events.outbox.emit writes (its deliveries are written after
+# the commit by the fan-out, migration 0022); `notified` must be read by the final SELECT, or
+# PostgreSQL never evaluates it.
+CREATE_INVOICE = """
+WITH inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
                           redirect_url, created_at, expires_at, monitoring_window,
                           late_accept_window, tolerance_bps, tolerance_tiyn, bsc_address,
                           bsc_address_index, solana_reference, solana_recipient, qr_token)
-    SELECT $1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
-           $9::timestamptz, $10::timestamptz, $11::interval, $12::interval, $13::integer,
-           $14::bigint, $15::text, $16::integer, $17::text, $18::text, $19::text
-    {gate}
-    RETURNING id
+    VALUES ($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
+            $9::timestamptz, $10::timestamptz, $11::interval, $12::interval, $13::integer,
+            $14::bigint, $15::text, $16::integer, $17::text, $18::text, $19::text)
+    RETURNING id, merchant_id
 ), opts AS (
     INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol, token,
                                          decimals, amount_units, rate, rate_source,
@@ -48,31 +48,16 @@ inv AS (
          AS o(asset text, position smallint, chain text, symbol text, token text,
               decimals smallint, amount_units numeric(78, 0), rate numeric, rate_source text,
               rate_fetched_at timestamptz, uri text)
-),"""
-_CREATED_EVENT = EVENT_CTES.format(
-    id="$21", merchant="$2", type="$22", version="$23", invoice="$1", data="$24", notice="$25",
-    source="FROM inv",
+), ev AS (
+    INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data)
+    SELECT $21::text, inv.merchant_id, 'invoice.created', $23::text, inv.id, $22::text::jsonb
+    FROM inv
+    RETURNING id
+), notified AS (
+    SELECT pg_notify('ccp_events', $24::text) FROM ev
 )
-CREATE_INVOICE = (
-    "WITH" + _CREATE_CTES.format(gate="") + _CREATED_EVENT
-    + "\nSELECT (SELECT count(*) FROM inv) AS created, (SELECT count(*) FROM notified) AS notified"
-)
-# The same behind an Idempotency-Key: the claim gates the insert, the response is saved with it.
-# Row: the claim's columns (locked, and the saved response of an earlier request if any),
-# `created` (1 when this request's invoice was written).
-CREATE_INVOICE_IDEMPOTENT = (
-    "WITH" + CLAIM_CTE.format(merchant="$2", key="$26", ttl="$27") + ","
-    + _CREATE_CTES.format(gate="FROM claim WHERE claim.locked AND claim.request_hash IS NULL")
-    + _CREATED_EVENT + ","
-    # The saved response is the event's data ($24) as UTF-8 bytes: sent once, not twice.
-    + SAVE_CTE.format(merchant="$2", key="$26", hash="$28",
-                      body="convert_to($24::text, 'UTF8')", content_type="$29",
-                      source="FROM inv")
-    + """
-SELECT claim.*, (SELECT count(*) FROM inv) AS created, (SELECT count(*) FROM saved) AS saved_now,
-       (SELECT count(*) FROM notified) AS notified
-FROM claim"""
-)
+SELECT (SELECT count(*) FROM notified) AS notified
+"""
 SELECT_INVOICE = "SELECT * FROM invoices WHERE id = $1 AND merchant_id = $2"
 SELECT_INVOICE_FOR_UPDATE = SELECT_INVOICE + " FOR UPDATE"
 SELECT_INVOICE_ANY_MERCHANT = "SELECT * FROM invoices WHERE id = $1"
@@ -120,17 +105,12 @@ async def next_bsc_indexes(conn: Conn, count: int) -> list[int]:
 
 
 async def create_invoice(conn: Conn, invoice: Sequence[Any], options_json: str,
-                         event: Sequence[Any], claim: Sequence[Any] | None) -> Row:
-    """Run CREATE_INVOICE (`claim` None) or CREATE_INVOICE_IDEMPOTENT.
-
-    invoice: 19 values ($1..$19); options_json: the options as a JSON array of objects keyed
-    by column; event: id, type, api version, data (JSON text, also the saved response body),
-    notice; claim: key, ttl, request hash, content type.
-    """
-    query, extra = (CREATE_INVOICE, ()) if claim is None else (CREATE_INVOICE_IDEMPOTENT, claim)
-    row: Row | None = await conn.fetchrow(query, *invoice, options_json, *event, *extra)
-    assert row is not None  # the final SELECT always yields one row
-    return row
+                         event_id: str, event_data: str, api_version: str, notice: str) -> None:
+    """Run CREATE_INVOICE: invoice values $1..$19 in its column order, options as a JSON array
+    of objects keyed by column, the `invoice.created` event's id, data (JSON text), payload
+    version and NOTIFY payload."""
+    await conn.fetchval(CREATE_INVOICE, *invoice, options_json, event_id, event_data,
+                        api_version, notice)
 
 
 async def select_invoice(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:

@@ -11,15 +11,16 @@ checked and checksummed there, not on every invoice (they were ~2/3 of the creat
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 
 from gateway.invoices.catalog import Catalog, OfferedAsset
 from gateway.invoices.models import PaymentOption
 from gateway.payments.uri import Eip681Template, SolanaPayTemplate, solana_pay_tail
 from gateway.rates import Quote, RateBook, units_for
+from gateway.rates.book import utc_now
 
 MAX_MESSAGE = 100  # keeps the Solana Pay URI (and so the QR code) small
 
@@ -52,8 +53,9 @@ class QuoteCache:
     is seen by the very next invoice. Refusals (RateUnavailable) are not cached.
     """
 
-    def __init__(self, book: RateBook) -> None:
+    def __init__(self, book: RateBook, *, clock: Callable[[], datetime] = utc_now) -> None:
         self.book = book
+        self._clock = clock
         self._max_age = {rule.symbol: timedelta(seconds=rule.max_age_seconds)
                          for rule in book.rules}
         self._version: tuple[tuple[str, datetime | None], ...] = ()
@@ -77,7 +79,7 @@ class QuoteCache:
     def quotes(self, symbols: Sequence[str]) -> dict[str, Quote]:
         """A quote per distinct symbol, in order (raises RateUnavailable for the first stale)."""
         self._current()
-        now = datetime.now(UTC)
+        now = self._clock()
         return {symbol: self.quote(symbol, now) for symbol in dict.fromkeys(symbols)}
 
 

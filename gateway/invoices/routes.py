@@ -1,7 +1,7 @@
 """HTTP of invoices: `POST /v1/invoices`, `GET /v1/invoices`, `GET /v1/invoices/{id}`,
 `POST /v1/invoices/{id}/cancel`. Authentication, rate limiting, idempotency and the POST
-transaction come from the /v1 middleware chain (gateway.http.api); `POST /v1/invoices` is
-self-saving (gateway.http.idempotency): its one statement claims the key and saves the response.
+transaction come from the /v1 middleware chain (gateway.http.api): handlers here never see
+the Idempotency-Key; POSTs write on the request's transaction (`tx_conn`).
 """
 
 from __future__ import annotations
@@ -14,21 +14,14 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest, NotFound
 from gateway.http.auth import principal
-from gateway.http.idempotency import (
-    JSON_CONTENT_TYPE,
-    SavedResponse,
-    idempotent_write,
-    json_body,
-    replay,
-    self_saving,
-    tx_conn,
-)
+from gateway.http.idempotency import JSON_CONTENT_TYPE, json_body, tx_conn
 from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
 from gateway.invoices.params import Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
+from gateway.invoices.redirects import check_redirect_url
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.ids import INVOICE_ID
@@ -60,18 +53,14 @@ def _json(request: web.Request, invoice: Invoice) -> web.Response:
 
 
 @routes.post("/v1/invoices")
-@self_saving
 async def create(request: web.Request) -> web.Response:
     req = parse_create(json_body(request), request.app[LIMITS])
-    write = idempotent_write(request)
-    async with request.app[DB_POOL].acquire() as conn:
-        result = await service.create_invoice(
-            conn, request.app[INVOICE_DEPS], principal(request), req, write
-        )
-    if isinstance(result, SavedResponse):
-        assert write is not None  # only a claimed key has a saved response
-        return replay(result, write.request_hash)
-    return _body(result.body)
+    check_redirect_url(req.redirect_url, principal(request).redirect_domains,
+                       dev=request.app[SETTINGS].dev)
+    created = await service.create_invoice(
+        tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
+    )
+    return _body(created.body)
 
 
 @routes.get("/v1/invoices/{id}")

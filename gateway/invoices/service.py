@@ -1,12 +1,14 @@
 """Invoice rules: create (quotes locked, deposit targets assigned), read, list, cancel, and the
 guarded status change every later lifecycle step (chain watchers, expiry) goes through.
 
-No SQL here (see queries.py). Creation is ONE statement (queries.CREATE_INVOICE): the invoice,
-its options, its `invoice.created` event (deliveries, NOTIFY) and, with an Idempotency-Key,
-the key's claim and saved response commit together in one round trip. Everything the statement
-needs is computed here first: the deposit address from a reserved index (indexes.py), the
-quotes, the URIs, the timestamps (this process's clock) and the response bytes, which are also
-the event's data and the saved response. Other writers run in the caller's transaction.
+No SQL and no HTTP here: plain values in, plain results out (see queries.py for the SQL).
+Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and its
+`invoice.created` event (deliveries, NOTIFY), run in the caller's transaction (for the API,
+the request's, where the idempotency middleware also saves the response). Everything the
+statement needs is computed here first: the deposit address from a reserved index
+(indexes.py), the quotes, the URIs, the timestamps (this process's clock) and the invoice's
+JSON, which is both the event's data and the API's answer. Other writers also run in the
+caller's transaction.
 """
 
 from __future__ import annotations
@@ -17,13 +19,6 @@ from datetime import UTC, datetime, timedelta
 from gateway.config import Settings
 from gateway.errors import NotFound
 from gateway.events.outbox import emit, pending_event
-from gateway.http.idempotency import (
-    JSON_CONTENT_TYPE,
-    IdempotentWrite,
-    SavedResponse,
-    in_use,
-    saved_response,
-)
 from gateway.invoices import queries as q
 from gateway.invoices.catalog import Catalog
 from gateway.invoices.errors import (
@@ -89,7 +84,7 @@ class InvoiceDeps:
 
 @dataclass(frozen=True)
 class Created:
-    """A new invoice and its API object as JSON (the response body)."""
+    """A new invoice and its API object as JSON (also its `invoice.created` event's data)."""
 
     invoice: Invoice
     body: bytes
@@ -136,14 +131,9 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
     )
 
 
-async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
-                         write: IdempotentWrite | None = None) -> Created | SavedResponse:
-    """Create the invoice in one statement; `write`: the request's Idempotency-Key claim.
-
-    Returns the saved response of an earlier request with the same key instead, when there is
-    one (the caller replays it, or refuses a different request); raises the 409 Conflict
-    `idempotency_key_in_use` while a twin request holds the key.
-    """
+async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
+                         req: CreateInvoice) -> Created:
+    """Create the invoice, its options and its `invoice.created` event in one statement."""
     if not caller.active:
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
@@ -153,18 +143,8 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal, req: 
     invoice = _new_invoice(deps, caller, req, locked, targets)
     body = invoice_json(invoice, deps.public_url)
     event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
-    claim = None if write is None else (write.key, write.ttl, write.request_hash,
-                                        JSON_CONTENT_TYPE)
-    row = await q.create_invoice(
-        conn, _invoice_values(invoice, index), _options_json(invoice.options),
-        (event.id, event.type, event.api_version, body.decode(), event.notice), claim,
-    )
-    if write is not None:
-        saved = saved_response(row)
-        if saved is not None:
-            return saved
-        if not row["locked"]:
-            raise in_use()
+    await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
+                           event.id, body.decode(), event.api_version, event.notice)
     return Created(invoice, body)
 
 

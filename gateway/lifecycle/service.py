@@ -22,7 +22,6 @@ from gateway.chains.models import Disposition, TransferStatus
 from gateway.chains.store import queries as store_q
 from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
-from gateway.invoices.assets import ASSETS
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
@@ -31,6 +30,7 @@ from gateway.lifecycle.booking import book_settlement
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
 from gateway.log import get_logger
+from settlement.assets import ASSETS
 from settlement.db import Conn
 
 log = get_logger(__name__)

@@ -51,12 +51,12 @@ class InvoiceStream:
                 snapshot = await service.load_snapshot(
                     conn, self.invoice_id, self.merchant_id, settings.public_url)
             self.sent.update(snapshot.event_ids)
-            stream = await EventStream.open(self.request, retry_ms=settings.live_retry_ms)
+            stream = await EventStream.open(self.request, retry_ms=int(settings.live.retry * 1000))
             try:
                 await stream.send(SNAPSHOT_EVENT, live_view(snapshot.invoice, public=self.public),
                                   id=snapshot.latest_event_id)
                 await self._replay(stream, self.request.headers.get("Last-Event-ID"))
-                await self._follow(stream, sub, float(settings.live_heartbeat))  # float-ok
+                await self._follow(stream, sub, float(settings.live.heartbeat))  # float-ok
             except ConnectionResetError:
                 log.debug("live_client_gone", invoice_id=self.invoice_id)
         return stream.response

@@ -8,8 +8,11 @@ does not even allow checking a guessed key.
 `ApiKeyCache` is the hot-path authenticator: a process-local map from key hash to principal
 with a short TTL (`API_KEY_CACHE_TTL`, default 5 s). A revoked key or a suspended merchant is
 therefore honoured by every process within that TTL without any cross-process signalling.
-Unknown keys are cached too (negatively), so a client hammering with a bad key costs one query
-per TTL, not one per request; the map is bounded so such traffic cannot grow it without end.
+Unknown keys are remembered in a separate, smaller negative cache, so a client hammering with
+one bad key costs one query per TTL, and a flood of distinct unknown keys evicts only other
+unknown keys: live keys live in a cache that only live keys ever enter. Both caches are
+bounded `cachetools.TTLCache`s. Failed lookups are also throttled per client address
+(`gateway.http.auth`).
 """
 
 from __future__ import annotations
@@ -17,10 +20,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
-import time
 from dataclasses import dataclass
 
 import asyncpg
+from cachetools import TTLCache
 
 from gateway.merchants import queries as q
 from gateway.merchants.ids import random_token
@@ -40,6 +43,8 @@ class Principal:
     merchant_id: str
     merchant_name: str
     merchant_status: str
+    # Hosts redirect_url may name (gateway.invoices.redirects); None: none configured.
+    redirect_domains: tuple[str, ...] | None = None
 
     @property
     def active(self) -> bool:
@@ -76,14 +81,14 @@ def well_formed(secret: str) -> bool:
 
 
 class ApiKeyCache:
-    """Key hash -> Principal (or None for unknown/revoked), each entry valid `ttl` seconds."""
+    """Key hash -> Principal for live keys; unknown/revoked hashes in a cache of their own."""
 
     def __init__(self, pepper: str, ttl: float,  # float-ok
-                 max_entries: int = 10_000) -> None:
+                 max_entries: int = 10_000, max_unknown: int = 2_000) -> None:
         self.pepper = pepper
         self.ttl = ttl
-        self.max_entries = max_entries
-        self._entries: dict[bytes, tuple[float, Principal | None]] = {}
+        self._live: TTLCache[bytes, Principal] = TTLCache(maxsize=max_entries, ttl=ttl)
+        self._unknown: TTLCache[bytes, bool] = TTLCache(maxsize=max_unknown, ttl=ttl)
 
     async def authenticate(self, pool: asyncpg.Pool, secret: str) -> Principal | None:
         """The principal of a live key, None when the key is unknown or revoked.
@@ -93,13 +98,15 @@ class ApiKeyCache:
         if not well_formed(secret):
             return None
         digest = hash_key(self.pepper, secret)
-        now = time.monotonic()
-        cached = self._entries.get(digest)
-        if cached is not None and cached[0] > now:
-            return cached[1]
+        found = self._live.get(digest)
+        if found is not None or digest in self._unknown:
+            return found
         async with pool.acquire() as conn:
             principal = await self._load(conn, digest)
-        self._store(digest, now + self.ttl, principal)
+        if principal is None:
+            self._unknown[digest] = True
+        else:
+            self._live[digest] = principal
         return principal
 
     async def _load(self, conn: Conn, digest: bytes) -> Principal | None:
@@ -111,15 +118,16 @@ class ApiKeyCache:
             merchant_id=row["merchant_id"],
             merchant_name=row["merchant_name"],
             merchant_status=row["merchant_status"],
+            redirect_domains=(None if row["redirect_domains"] is None
+                              else tuple(row["redirect_domains"])),
         )
 
-    def _store(self, digest: bytes, expires: float,  # float-ok
-               principal: Principal | None) -> None:
-        if len(self._entries) >= self.max_entries:
-            # Drop the oldest half (dicts keep insertion order): cheap, and live keys reload.
-            for old in list(self._entries)[: self.max_entries // 2]:
-                del self._entries[old]
-        self._entries[digest] = (expires, principal)
+    def cached_principal(self, secret: str) -> Principal | None:
+        """The principal of a live key already in the cache; never touches the database."""
+        if not well_formed(secret):
+            return None
+        return self._live.get(hash_key(self.pepper, secret))
 
     def clear(self) -> None:
-        self._entries.clear()
+        self._live.clear()
+        self._unknown.clear()

@@ -1,4 +1,5 @@
-"""`python -m gateway merchant create|list|suspend|activate` and `apikey create|revoke`."""
+"""`python -m gateway merchant create|list|suspend|activate|redirect-domains` and
+`apikey create|revoke`."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
         parser.add_argument("merchant_id")
         parser.set_defaults(func=_set_status, status="suspended" if action == "suspend"
                             else "active")
+    domains = actions.add_parser(
+        "redirect-domains",
+        help="set the hosts invoices' redirect_url may name (exact, or '*.shop.kz'); "
+             "--clear removes the list")
+    domains.add_argument("merchant_id")
+    domains.add_argument("domains", nargs="*")
+    domains.add_argument("--clear", action="store_true")
+    domains.set_defaults(func=_set_domains)
 
     apikey = sub.add_parser("apikey", help="API keys: create (shown once), revoke")
     key_actions = apikey.add_subparsers(dest="action", required=True)
@@ -60,6 +69,17 @@ def _set_status(args: argparse.Namespace, settings: Settings) -> int:
         settings, lambda conn: service.set_status(conn, args.merchant_id, args.status)
     )
     print(f"{merchant.id} {merchant.status}")
+    return 0
+
+
+def _set_domains(args: argparse.Namespace, settings: Settings) -> int:
+    if args.clear == bool(args.domains):
+        print("give domains, or --clear", file=sys.stderr)
+        return 2
+    wanted = None if args.clear else list(args.domains)
+    stored = run_job(settings, lambda conn: service.set_redirect_domains(
+        conn, args.merchant_id, wanted))
+    print(f"{args.merchant_id} redirect domains: {' '.join(stored) if stored else '(none)'}")
     return 0
 
 

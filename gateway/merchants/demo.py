@@ -65,7 +65,10 @@ async def ensure_demo(conn: Conn, settings: Settings) -> tuple[Merchant, str]:
 
 
 async def seed_demo(settings: Settings) -> list[str]:
-    """STARTUP_STEPS entry: returns the banner lines."""
+    """A startup step of the dev `run`: returns the banner lines. Never in prod: the demo
+    merchant's key would be printed and work against a real deployment."""
+    if not settings.dev:
+        return ["demo merchant: not created (GATEWAY_ENV=prod)"]
     conn = await asyncpg.connect(database_url(settings))
     try:
         merchant, secret = await ensure_demo(conn, settings)

@@ -19,6 +19,9 @@ SELECT_MERCHANT = "SELECT * FROM merchants WHERE id = $1"
 SELECT_DEMO_MERCHANT = "SELECT * FROM merchants WHERE is_demo"
 LIST_MERCHANTS = "SELECT * FROM merchants ORDER BY created_at, id"
 UPDATE_MERCHANT_STATUS = "UPDATE merchants SET status = $2 WHERE id = $1 RETURNING *"
+UPDATE_REDIRECT_DOMAINS = """
+UPDATE merchants SET redirect_domains = $2 WHERE id = $1 RETURNING *
+"""
 
 INSERT_API_KEY = """
 INSERT INTO api_keys (id, merchant_id, key_hash, prefix, last4)
@@ -31,7 +34,8 @@ RETURNING id, merchant_id, prefix, last4, created_at, revoked_at
 """
 # The authentication lookup: one indexed probe on the unique hash, joined to the merchant.
 SELECT_PRINCIPAL = """
-SELECT k.id AS key_id, k.merchant_id, m.name AS merchant_name, m.status AS merchant_status
+SELECT k.id AS key_id, k.merchant_id, m.name AS merchant_name, m.status AS merchant_status,
+       m.redirect_domains
 FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 """
@@ -59,6 +63,12 @@ async def list_merchants(conn: Conn) -> list[Row]:
 
 async def update_merchant_status(conn: Conn, merchant_id: str, status: str) -> Row | None:
     row: Row | None = await conn.fetchrow(UPDATE_MERCHANT_STATUS, merchant_id, status)
+    return row
+
+
+async def update_redirect_domains(conn: Conn, merchant_id: str,
+                                  domains: list[str] | None) -> Row | None:
+    row: Row | None = await conn.fetchrow(UPDATE_REDIRECT_DOMAINS, merchant_id, domains)
     return row
 
 

@@ -4,10 +4,11 @@ A merchant that cannot be paid out cannot be created: the BIN and IBAN are check
 same validators the payout files use (`settlement.payouts.bin.validate_bin`: 12 digits, a real
 month, the IIN/BIN control digit; `settlement.payouts.iban.validate_kz_iban`: `KZ`, check
 digits, 3-digit bank code, 13-character account, ISO 13616 mod-97); a BIC is ISO 9362 (8 or 11
-characters). The fee is basis points of the invoice plus a fixed tiyn part (and a minimum):
-creation writes the merchant and its first fee schedule (`settlement.fees`, effective from
-the creating transaction's start) in one transaction, so every merchant has a fee in effect
-from its first moment.
+characters); the name is what a pain.001 file carries (`settlement.payouts.pain001.
+check_party_name`: 1-140 printable characters). The fee is basis points of the invoice plus
+a fixed tiyn part (and a minimum): creation writes the merchant and its first fee schedule
+(`settlement.fees`, effective from the creating transaction's start) in one transaction, so
+every merchant has a fee in effect from its first moment.
 """
 
 from __future__ import annotations
@@ -26,10 +27,14 @@ from settlement.db import Conn
 from settlement.fees.errors import FeeError
 from settlement.fees.service import set_fee_schedule
 from settlement.payouts.bin import validate_bin
-from settlement.payouts.errors import InvalidBin, InvalidIban
+from settlement.payouts.errors import InvalidBin, InvalidIban, InvalidPayee
 from settlement.payouts.iban import validate_kz_iban
+from settlement.payouts.pain001 import check_party_name
 
 _BIC = re.compile(r"^[A-Z]{6}[A-Z0-9]{2}([A-Z0-9]{3})?$")
+_LABEL = r"[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?"
+_DOMAIN = re.compile(rf"^(\*\.)?{_LABEL}(\.{_LABEL})*$")
+MAX_REDIRECT_DOMAINS = 20
 MAX_FEE_BPS = 10_000
 STATUSES = ("active", "suspended")
 
@@ -92,8 +97,10 @@ def normalize_bin(raw: str) -> str:
 def validate(data: MerchantInput) -> MerchantInput:
     """The input with normalised BIN/IBAN/BIC; raises InvalidMerchant naming the first bad field."""
     name = data.name.strip()
-    if not 1 <= len(name) <= 200:
-        raise InvalidMerchant("name", "must be 1..200 characters")
+    try:
+        check_party_name(name)
+    except InvalidPayee as exc:
+        raise InvalidMerchant("name", str(exc)) from exc
     bin_ = normalize_bin(data.bin)
     bic = data.bic.strip().upper() if data.bic else None
     if bic is not None and not _BIC.match(bic):
@@ -145,6 +152,36 @@ async def set_status(conn: Conn, merchant_id: str, status: str) -> Merchant:
     if row is None:
         raise MerchantNotFound(f"no merchant {merchant_id}")
     return Merchant.from_row(row)
+
+
+def normalize_domain(raw: str) -> str:
+    """A host name (or `*.` + host name) in lower-case ASCII (IDNA); else InvalidMerchant."""
+    text = raw.strip().lower().rstrip(".")
+    wildcard = text.startswith("*.")
+    try:
+        ascii_host = text.removeprefix("*.").encode("idna").decode("ascii")
+    except UnicodeError as exc:
+        raise InvalidMerchant("redirect_domains", f"{raw!r} is not a host name") from exc
+    domain = ("*." if wildcard else "") + ascii_host
+    if not _DOMAIN.match(domain) or len(domain) > 253:
+        raise InvalidMerchant("redirect_domains", f"{raw!r} is not a host name")
+    return domain
+
+
+async def set_redirect_domains(conn: Conn, merchant_id: str,
+                               domains: list[str] | None) -> list[str] | None:
+    """Replace the merchant's allowed redirect domains (None removes the list); the stored list.
+
+    Running gateways apply it within API_KEY_CACHE_TTL (it travels with the API key's principal).
+    """
+    normalized = None
+    if domains is not None:
+        normalized = sorted({normalize_domain(d) for d in domains})
+        if len(normalized) > MAX_REDIRECT_DOMAINS:
+            raise InvalidMerchant("redirect_domains", f"at most {MAX_REDIRECT_DOMAINS} domains")
+    if await q.update_redirect_domains(conn, merchant_id, normalized) is None:
+        raise MerchantNotFound(f"no merchant {merchant_id}")
+    return normalized
 
 
 async def issue_api_key(conn: Conn, merchant_id: str, pepper: str) -> IssuedKey:

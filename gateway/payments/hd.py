@@ -8,7 +8,6 @@ the operator's own signing setup, outside this process.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 from dataclasses import dataclass
 from functools import lru_cache
@@ -121,7 +120,8 @@ def serialize_xpub(key: ExtendedPublicKey) -> str:
 def _child_point(chain_code: bytes, public_key: bytes, parent: coincurve.PublicKey,
                  index: int) -> tuple[bytes, coincurve.PublicKey]:
     """BIP-32 CKDpub from a parsed parent point: (child chain code, child point)."""
-    digest = hmac.new(chain_code, public_key + index.to_bytes(4, "big"), hashlib.sha512).digest()
+    # hmac.digest: the one-shot C path, without building an HMAC object per address.
+    digest = hmac.digest(chain_code, public_key + index.to_bytes(4, "big"), "sha512")
     tweak, child_chain = digest[:32], digest[32:]
     if int.from_bytes(tweak, "big") >= _CURVE_ORDER:
         raise DerivationError(f"index {index} yields an invalid child; use the next index")

@@ -96,7 +96,7 @@ ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
 
 def words(request: web.Request) -> Words:
     chosen = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
-    default = request.app[SETTINGS].checkout_default_lang
+    default = request.app[SETTINGS].checkout.default_lang
     return Words(choose_language(chosen, request.headers.get("Accept-Language"), default))
 
 

@@ -13,8 +13,10 @@ from collections.abc import AsyncIterator
 
 from aiohttp import web
 
+from gateway.appkeys import SETTINGS
 from gateway.rates.book import Quote, RateBook
 from gateway.rates.errors import RateUnavailable
+from gateway.rates.refresher import running_book
 from gateway.rates.units import units_for
 
 __all__ = ["RATE_BOOK", "Quote", "RateBook", "RateUnavailable", "setup", "units_for"]
@@ -23,11 +25,7 @@ RATE_BOOK = web.AppKey("rate_book", RateBook)
 
 
 async def _rate_book_ctx(app: web.Application) -> AsyncIterator[None]:
-    # Imported here: gateway.config imports gateway.rates.rules, and appkeys imports config.
-    from gateway.appkeys import SETTINGS
-    from gateway.rates.refresher import running_book
-
-    async with running_book(app[SETTINGS]) as book:
+    async with running_book(app[SETTINGS].rates) as book:
         app[RATE_BOOK] = book
         yield
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
+from gateway.rate_rules import BPS, Formula, RateRule
 from gateway.rates.errors import RateUnavailable
-from gateway.rates.rules import BPS, Formula, RateRule
 
 # Enough digits that products of provider prices are exact; quotients are cut below.
 _PRECISION = 100

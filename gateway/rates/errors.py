@@ -2,8 +2,7 @@
 
     GatewayError                       (gateway.errors)
     ├── ConfigError
-    │   └── RateRuleError              GATEWAY_RATE_RULES / GATEWAY_RATES_FIXED malformed
-    │                                  (also a ValueError, so EnvReader.parsed names the variable)
+    │   └── RateRuleError              (gateway.rate_rules) GATEWAY_RATE_RULES / _FIXED malformed
     ├── RatesError                     fetching or computing rates
     │   └── ProviderError              a provider answered with an HTTP error or garbage
     └── ApiError
@@ -13,11 +12,7 @@
 
 from __future__ import annotations
 
-from gateway.errors import ConfigError, GatewayError, ServiceUnavailable
-
-
-class RateRuleError(ConfigError, ValueError):
-    """A rate rule or fixed-rate list does not follow the documented syntax."""
+from gateway.errors import GatewayError, ServiceUnavailable
 
 
 class RatesError(GatewayError):

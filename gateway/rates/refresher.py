@@ -12,18 +12,15 @@ import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable, Sequence
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 import aiohttp
 
+from gateway.config import RatesSettings
 from gateway.log import get_logger
+from gateway.rate_rules import RateRule, effective_rules, instruments
 from gateway.rates.book import RateBook, utc_now
 from gateway.rates.errors import ProviderError
 from gateway.rates.providers import BinanceProvider, FixedProvider, NbkProvider, RateProvider
-from gateway.rates.rules import RateRule, effective_rules, instruments
-
-if TYPE_CHECKING:  # gateway.config imports gateway.rates.rules; keep the cycle type-only
-    from gateway.config import Settings
 
 log = get_logger(__name__)
 
@@ -79,36 +76,36 @@ class RateRefresher:
                 log.exception("rates_refresh_crashed")
 
 
-def rules_from_settings(settings: Settings) -> tuple[RateRule, ...]:
-    return effective_rules(settings.rates_mode, settings.rates_fixed, settings.rate_rules)
+def rules_from_settings(settings: RatesSettings) -> tuple[RateRule, ...]:
+    return effective_rules(settings.mode, settings.fixed, settings.rules)
 
 
-def build_providers(settings: Settings, rules: Sequence[RateRule]) -> list[RateProvider]:
+def build_providers(settings: RatesSettings, rules: Sequence[RateRule]) -> list[RateProvider]:
     """Fixed always (cheap, and a possible fallback); NBK and Binance in live mode only."""
-    providers: list[RateProvider] = [FixedProvider(settings.rates_fixed)]
-    if settings.rates_mode == "live":
+    providers: list[RateProvider] = [FixedProvider(settings.fixed)]
+    if settings.mode == "live":
         if instruments(rules, "nbk"):
-            providers.append(NbkProvider(settings.rates_nbk_url))
+            providers.append(NbkProvider(settings.nbk_url))
         binance_symbols = instruments(rules, "binance")
         if binance_symbols:
-            providers.append(BinanceProvider(settings.rates_binance_url, binance_symbols))
+            providers.append(BinanceProvider(settings.binance_url, binance_symbols))
     return providers
 
 
 @contextlib.asynccontextmanager
-async def running_book(settings: Settings) -> AsyncIterator[RateBook]:
+async def running_book(settings: RatesSettings) -> AsyncIterator[RateBook]:
     """A fresh book kept up to date by a background task for the life of the context."""
     rules = rules_from_settings(settings)
     book = RateBook(rules)
     refresher = RateRefresher(
         book,
         build_providers(settings, rules),
-        timeout=settings.rates_timeout_seconds,
-        interval=settings.rates_refresh_seconds,
+        timeout=settings.timeout_seconds,
+        interval=settings.refresh_seconds,
     )
     async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as session:
         await refresher.refresh_once(session)
-        log.info("rates_ready", mode=settings.rates_mode, symbols=list(book.symbols))
+        log.info("rates_ready", mode=settings.mode, symbols=list(book.symbols))
         task = asyncio.create_task(refresher.run(session), name="rates-refresher")
         try:
             yield book

@@ -25,7 +25,10 @@ from gateway.errors import (
     Unauthorized,
     Unprocessable,
 )
+from gateway.http.download import content_disposition
 from gateway.http.json import read_json_object
+from gateway.merchants.errors import MerchantNotFound
+from gateway.merchants.service import get_merchant
 from gateway.settlement_admin import service
 from settlement.batches import service as batches
 from settlement.batches.errors import BatchNotFound, BusinessDayNotOver, IllegalBatchTransition
@@ -64,7 +67,8 @@ def _mapped() -> Iterator[None]:
     """Settlement refusals as API errors in the one error shape."""
     try:
         yield
-    except (BatchNotFound, RunNotFound, UnknownPayment, UnknownInvoice) as exc:
+    except (BatchNotFound, RunNotFound, UnknownPayment, UnknownInvoice,
+            MerchantNotFound) as exc:
         raise NotFound(str(exc)) from exc
     except (IllegalBatchTransition, AlreadyResolved, BusinessDayNotOver) as exc:
         raise Conflict(str(exc)) from exc
@@ -167,7 +171,7 @@ async def payout_file(request: web.Request) -> web.Response:
         async with request.app[DB_POOL].acquire() as conn:
             found = await get_payout_file(conn, request.match_info["file_id"])
     return web.Response(body=found.document, content_type="application/xml", headers={
-        "Content-Disposition": f'attachment; filename="{found.file_name()}"'})
+        "Content-Disposition": content_disposition(found.file_name())})
 
 
 @routes.post(PREFIX + "/batches/{batch_id}/{outcome:paid|failed}")
@@ -198,6 +202,7 @@ async def merchant_statement(request: web.Request) -> web.StreamResponse:
         raise InvalidRequest("merchant_id is required", param="merchant_id")
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
+            await get_merchant(conn, merchant_id)
             found = await statement(conn, merchant_id, _instant(request, "from"),
                                     _instant(request, "to"))
     return await _table_response(request, render.statement_table(found), found.as_json())

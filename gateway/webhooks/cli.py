@@ -45,7 +45,7 @@ async def _main(settings: Settings) -> None:
 async def run_worker(settings: Settings, stop: asyncio.Event) -> None:
     """Deliver until `stop` is set."""
     dsn = database_url(settings)
-    pool = await create_pool(dsn, min_size=1, max_size=settings.webhook_concurrency + 2)
+    pool = await create_pool(dsn, min_size=1, max_size=settings.webhooks.concurrency + 2)
     hub = NotifyHub(dsn, channels=(EVENTS_CHANNEL, DELIVERIES_CHANNEL))
     worker = DeliveryWorker(pool, WorkerConfig.from_settings(settings))
     hub.add_listener(EVENTS_CHANNEL, worker.wake)

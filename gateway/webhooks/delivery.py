@@ -64,11 +64,11 @@ class WorkerConfig:
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
         return cls(
-            timeout=float(settings.webhook_timeout),  # float-ok
-            concurrency=settings.webhook_concurrency,
-            poll_interval=settings.webhook_poll_interval_ms / 1000,
+            timeout=float(settings.webhooks.timeout),  # float-ok
+            concurrency=settings.webhooks.concurrency,
+            poll_interval=float(settings.webhooks.poll_interval),  # float-ok
             url_policy=UrlPolicy(dev=settings.dev),
-            retry=RetryPolicy.from_settings(settings),
+            retry=RetryPolicy.from_settings(settings.webhooks),
             public_url=settings.public_url,
         )
 

@@ -19,6 +19,16 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING {ENDPOINT_COLUMNS}
 """
 
+# Serialises endpoint creation per merchant (until the transaction ends), so two concurrent
+# creations cannot both see room under the cap.
+LOCK_MERCHANT_ENDPOINTS = """
+SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1, 0))
+"""
+
+COUNT_LIVE_ENDPOINTS = """
+SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND status <> 'deleted'
+"""
+
 SELECT_ENDPOINT = f"""
 SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
 WHERE id = $1 AND merchant_id = $2 AND status <> 'deleted'
@@ -57,6 +67,15 @@ async def insert_endpoint(
     )
     assert row is not None
     return row
+
+
+async def lock_merchant_endpoints(conn: Conn, merchant_id: str) -> None:
+    await conn.execute(LOCK_MERCHANT_ENDPOINTS, merchant_id)
+
+
+async def count_live_endpoints(conn: Conn, merchant_id: str) -> int:
+    count = await conn.fetchval(COUNT_LIVE_ENDPOINTS, merchant_id)
+    return int(count)
 
 
 async def select_endpoint(conn: Conn, endpoint_id: str, merchant_id: str) -> Row | None:

@@ -32,9 +32,10 @@ def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> 
 
 @routes.post("/v1/webhook_endpoints")
 async def create_endpoint(request: web.Request) -> web.Response:
-    policy = UrlPolicy(dev=request.app[SETTINGS].dev)
+    settings = request.app[SETTINGS]
     endpoint = await service.create_endpoint(
-        tx_conn(request), _merchant(request), json_body(request), policy)
+        tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
+        max_endpoints=settings.webhooks.max_endpoints)
     return web.json_response(endpoint)
 
 
@@ -42,7 +43,8 @@ async def create_endpoint(request: web.Request) -> web.Response:
 async def list_endpoints(request: web.Request) -> web.Response:
     page = parse_page(request.query)
     async with request.app[DB_POOL].acquire() as conn:
-        items, has_more = await service.list_endpoints(conn, _merchant(request), page)
+        items, has_more = await service.list_endpoints(conn, _merchant(request),
+                                                           page.starting_after, page.limit)
     return _list(request, items, has_more)
 
 
@@ -67,7 +69,7 @@ async def list_events(request: web.Request) -> web.Response:
     type_filter = service.parse_event_type_filter(request.query.get("type"))
     async with request.app[DB_POOL].acquire() as conn:
         items, has_more = await service.list_events(
-            conn, _merchant(request), page, type=type_filter,
+            conn, _merchant(request), page.starting_after, page.limit, type=type_filter,
             invoice_id=request.query.get("invoice") or None,
             public_url=request.app[SETTINGS].public_url)
     return _list(request, items, has_more)

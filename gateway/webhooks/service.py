@@ -15,12 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Final
 
-from gateway.config import Settings
+from gateway.config import WebhookSettings
 from gateway.errors import InvalidRequest, NotFound
 from gateway.events import queries as event_queries
 from gateway.events.objects import event_object
 from gateway.events.outbox import EVENT_TYPES
-from gateway.http.pagination import Page
 from gateway.merchants.ids import new_id
 from gateway.webhooks import objects, queries
 from gateway.webhooks.errors import InvalidEventFilter
@@ -40,10 +39,10 @@ class RetryPolicy:
     window_seconds: float  # float-ok
 
     @classmethod
-    def from_settings(cls, settings: Settings) -> RetryPolicy:
-        return cls(settings.webhook_retry_base_ms / 1000,
-                   float(settings.webhook_retry_cap),  # float-ok
-                   float(settings.webhook_retry_window))  # float-ok
+    def from_settings(cls, settings: WebhookSettings) -> RetryPolicy:
+        return cls(float(settings.retry_base),  # float-ok
+                   float(settings.retry_cap),  # float-ok
+                   float(settings.retry_window))  # float-ok
 
     def nominal_delay(self, attempt: int) -> float:  # float-ok
         """The un-jittered wait after failed attempt number `attempt` (1-based)."""
@@ -100,15 +99,32 @@ def parse_event_type_filter(raw: str | None) -> str | None:
 
 
 # -- endpoints -------------------------------------------------------------------------------
+async def _check_room(conn: Conn, merchant_id: str, max_endpoints: int) -> None:
+    """400 `too_many_endpoints` when the merchant already has `max_endpoints` endpoints.
+
+    Every event is fanned out to each endpoint, so the count is what one merchant can make
+    the delivery machinery do per event; deleted endpoints do not count.
+    """
+    await queries.lock_merchant_endpoints(conn, merchant_id)
+    if await queries.count_live_endpoints(conn, merchant_id) >= max_endpoints:
+        raise InvalidRequest(
+            f"A merchant can have at most {max_endpoints} webhook endpoints; delete one first.",
+            code="too_many_endpoints")
+
+
 async def create_endpoint(
     conn: Conn, merchant_id: str, body: dict[str, Any], policy: UrlPolicy,
-    resolve: Resolve = system_resolve,
+    resolve: Resolve = system_resolve, *, max_endpoints: int,
 ) -> dict[str, Any]:
-    """Validate and store an endpoint; the answer carries the secret (shown this once)."""
+    """Validate and store an endpoint; the answer carries the secret (shown this once).
+
+    Call inside a transaction: the per-merchant lock of the cap check lasts until it ends.
+    """
     url = parse_url_field(body.get("url"))
     events = parse_enabled_events(body.get("enabled_events"))
     description = parse_description(body.get("description"))
     await check_url(url, policy, resolve)
+    await _check_room(conn, merchant_id, max_endpoints)
     secret = new_secret()
     row = await queries.insert_endpoint(
         conn, endpoint_id=new_id("we"), merchant_id=merchant_id, url=url,
@@ -124,14 +140,15 @@ async def get_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[s
     return objects.endpoint_object(row)
 
 
-async def list_endpoints(conn: Conn, merchant_id: str, page: Page) -> tuple[list[Any], bool]:
-    if page.starting_after is not None and await queries.select_endpoint(
-        conn, page.starting_after, merchant_id
+async def list_endpoints(conn: Conn, merchant_id: str, starting_after: str | None,
+                         limit: int) -> tuple[list[Any], bool]:
+    """Up to `limit` endpoints after `starting_after` (newest first), and whether more exist."""
+    if starting_after is not None and await queries.select_endpoint(
+        conn, starting_after, merchant_id
     ) is None:
-        raise NotFound(f"No such webhook endpoint: {page.starting_after}",
-                       param="starting_after")
-    rows = await queries.list_endpoints(conn, merchant_id, page.starting_after, page.fetch)
-    return [objects.endpoint_object(r) for r in rows[: page.limit]], len(rows) > page.limit
+        raise NotFound(f"No such webhook endpoint: {starting_after}", param="starting_after")
+    rows = await queries.list_endpoints(conn, merchant_id, starting_after, limit + 1)
+    return [objects.endpoint_object(r) for r in rows[:limit]], len(rows) > limit
 
 
 async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
@@ -149,18 +166,19 @@ async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dic
 
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
-    conn: Conn, merchant_id: str, page: Page, *, type: str | None, invoice_id: str | None,
-    public_url: str,
+    conn: Conn, merchant_id: str, starting_after: str | None, limit: int, *,
+    type: str | None, invoice_id: str | None, public_url: str,
 ) -> tuple[list[Any], bool]:
-    if page.starting_after is not None and await event_queries.select_event(
-        conn, page.starting_after, merchant_id
+    """Up to `limit` events after `starting_after` (newest first), and whether more exist."""
+    if starting_after is not None and await event_queries.select_event(
+        conn, starting_after, merchant_id
     ) is None:
-        raise NotFound(f"No such event: {page.starting_after}", param="starting_after")
+        raise NotFound(f"No such event: {starting_after}", param="starting_after")
     rows = await event_queries.list_events(
         conn, merchant_id, type=type, invoice_id=invoice_id,
-        starting_after=page.starting_after, limit=page.fetch,
+        starting_after=starting_after, limit=limit + 1,  # one more row tells has_more
     )
-    return [event_object(r, public_url) for r in rows[: page.limit]], len(rows) > page.limit
+    return [event_object(r, public_url) for r in rows[:limit]], len(rows) > limit
 
 
 async def get_event(conn: Conn, merchant_id: str, event_id: str,

@@ -1,7 +1,7 @@
 """`gateway.webhooks:setup(app)`: the routes and, unless WEBHOOK_WORKER=false, the worker.
 
 The worker shares the process's LISTEN connection (the live hub) to wake on new events and
-redeliveries; without NOTIFY it still polls every WEBHOOK_POLL_INTERVAL_MS.
+redeliveries; without NOTIFY it still polls every WEBHOOK_POLL_INTERVAL.
 """
 
 from __future__ import annotations
@@ -40,6 +40,6 @@ def setup_webhooks(app: web.Application) -> None:
     register_paths(PATHS, SCHEMAS)
     app.router.add_routes(routes)
     settings = app[SETTINGS]
-    if settings.webhook_worker:
-        ensure_hub(app, database_url(settings), queue_size=settings.live_queue_size)
+    if settings.webhooks.worker:
+        ensure_hub(app, database_url(settings), queue_size=settings.live.queue_size)
         app.cleanup_ctx.append(_worker_ctx)

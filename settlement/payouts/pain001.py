@@ -10,12 +10,20 @@ credit transfer per settlement batch (EndToEndId = batch id). Kazakh specifics:
 Every party is validated (KZ IBAN, IIN/BIN, BIC, name) before anything is built, and the built
 document is validated against the XSD shipped next to this module before it is returned or
 written, so a broken file never reaches disk.
+
+Names are `Max140Text`: 1-140 characters, and only characters an XML document can carry. We
+accept printable text only (no Unicode "C" categories: controls, format characters such as
+bidi overrides, surrogates, private use, unassigned), whitespace runs counted as one space.
+`check_party_name` is that rule (merchant creation and update use it); a payee name stored
+before the rule existed is fitted at export (`fit_party_name`: unprintables dropped, cut at 140)
+so one old name cannot make the whole file, and everyone's payout, fail.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -34,7 +42,8 @@ CURRENCY = "KZT"
 _BIC = re.compile(r"^[A-Z0-9]{4}[A-Z]{2}[A-Z0-9]{2}([A-Z0-9]{3})?$")
 _KNP = re.compile(r"^\d{3}$")
 _KBE = re.compile(r"^[12]\d$")
-_MAX_NAME = 140
+_MAX_TEXT = 140  # Max140Text
+MAX_PARTY_NAME = _MAX_TEXT
 _MAX_ID = 35
 
 
@@ -72,11 +81,33 @@ class PurposeCodes:
             raise InvalidPayee(f"KBe must be 2 digits starting with 1 or 2, got {self.kbe!r}")
 
 
+def _printable(char: str) -> bool:
+    return not unicodedata.category(char).startswith("C")
+
+
+def check_party_name(raw: str) -> str:
+    """The name as the file carries it (whitespace runs as one space); else InvalidPayee."""
+    name = " ".join(raw.split())
+    if not 1 <= len(name) <= MAX_PARTY_NAME:
+        raise InvalidPayee(f"name must be 1-{MAX_PARTY_NAME} characters")
+    if not all(_printable(c) for c in name):
+        raise InvalidPayee("name must hold printable characters only (no control, format "
+                           "or private-use characters)")
+    return name
+
+
+def fit_party_name(raw: str) -> str:
+    """The name with unprintable characters dropped and cut at MAX_PARTY_NAME characters."""
+    printable = "".join(c if _printable(c) else " " for c in raw)
+    return " ".join(printable.split())[:MAX_PARTY_NAME].rstrip()
+
+
 def validate_party(party: Party, *, role: str) -> Party:
     """The party with normalised IBAN/BIN/BIC; raises a `PayoutError` naming the role."""
-    name = " ".join(party.name.split())
-    if not name or len(name) > _MAX_NAME:
-        raise InvalidPayee(f"{role} name must be 1-{_MAX_NAME} characters, got {party.name!r}")
+    try:
+        name = check_party_name(party.name)
+    except InvalidPayee as exc:
+        raise InvalidPayee(f"{role} {exc}, got {party.name!r}") from exc
     bic = party.bic.strip().upper()
     if not _BIC.match(bic):
         raise InvalidPayee(f"{role} BIC {party.bic!r} is not a valid BIC")
@@ -96,7 +127,9 @@ def _validate_transfer(transfer: CreditTransfer) -> CreditTransfer:
         raise InvalidPayee(f"EndToEndId must be 1-{_MAX_ID} chars: {transfer.end_to_end_id!r}")
     if transfer.amount_tiyn <= 0:
         raise InvalidPayee(f"transfer {transfer.end_to_end_id} amount must be positive")
-    payee = validate_party(transfer.payee, role=f"payee of {transfer.end_to_end_id}")
+    fitted = Party(fit_party_name(transfer.payee.name), transfer.payee.iban,
+                   transfer.payee.bic, transfer.payee.bin)
+    payee = validate_party(fitted, role=f"payee of {transfer.end_to_end_id}")
     return CreditTransfer(transfer.end_to_end_id, transfer.amount_tiyn, payee,
                           transfer.remittance_text)
 
@@ -109,7 +142,7 @@ def tiyn_to_text(amount_tiyn: int) -> str:
 
 def remittance_line(purpose: PurposeCodes, text: str) -> str:
     """`/KNP/859/KBE/17/<text>` cut to the 140-character limit of `Ustrd`."""
-    return f"/KNP/{purpose.knp}/KBE/{purpose.kbe}/{' '.join(text.split())}"[:_MAX_NAME]
+    return f"/KNP/{purpose.knp}/KBE/{purpose.kbe}/{' '.join(text.split())}"[:_MAX_TEXT]
 
 
 def _el(parent: etree._Element, tag: str, text: str | None = None,

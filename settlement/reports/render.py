@@ -3,14 +3,24 @@
 Money columns are printed as exact decimal text from integers (tiyn -> "1234.56"); crypto
 volumes stay in base units because their decimals differ per asset. PDF generation is
 CPU-bound: callers in the event loop run `to_pdf` in a worker thread.
+
+Nothing a caller passed is ever read as markup or as a formula:
+- a ReportLab `Paragraph` parses its text as XML-like markup (`<b>`, `<img src=...>` which
+  opens a local file, `<link>`), so every string drawn in a paragraph is XML-escaped first
+  (`pdf_text`); table cells are drawn as plain strings and need no escaping;
+- a CSV cell starting with `=`, `+`, `-`, `@`, tab or CR is run as a formula by spreadsheet
+  programs, so it gets a leading apostrophe (`csv_cell`); plain numbers ("-12.50") are left
+  alone, as they are data a spreadsheet reads as a number, not a formula.
 """
 
 from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from xml.sax.saxutils import escape
 
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
@@ -21,6 +31,20 @@ from settlement.batches.models import Batch
 from settlement.reports.service import Statement, SummaryRow
 
 Cell = str | int
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+
+
+def pdf_text(text: str) -> str:
+    """`text` as Paragraph markup that draws exactly these characters and nothing else."""
+    return escape(text)
+
+
+def csv_cell(cell: Cell) -> Cell:
+    """The cell, with a leading apostrophe when a spreadsheet would run it as a formula."""
+    if isinstance(cell, str) and cell.startswith(_FORMULA_START) and not _PLAIN_NUMBER.match(cell):
+        return "'" + cell
+    return cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,8 +109,8 @@ def batches_table(batches: Sequence[Batch], title: str) -> ReportTable:
 def to_csv(table: ReportTable) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
-    writer.writerow(table.columns)
-    writer.writerows(table.rows)
+    writer.writerow([csv_cell(c) for c in table.columns])
+    writer.writerows([csv_cell(c) for c in row] for row in table.rows)
     return out.getvalue()
 
 
@@ -104,7 +128,7 @@ def to_pdf(table: ReportTable) -> bytes:
         ("GRID", (0, 0), (-1, -1), 0.25, colors.grey),
         ("ROWBACKGROUNDS", (0, 1), (-1, -1), [colors.white, colors.HexColor("#f2f4f7")]),
     ]))
-    story = [Paragraph(table.title, styles["Heading2"]), Spacer(1, 8), grid]
-    story.extend(Paragraph(note, styles["Normal"]) for note in table.notes)
+    story = [Paragraph(pdf_text(table.title), styles["Heading2"]), Spacer(1, 8), grid]
+    story.extend(Paragraph(pdf_text(note), styles["Normal"]) for note in table.notes)
     doc.build(story)
     return buffer.getvalue()

@@ -1,4 +1,4 @@
-"""The one-statement create path: what it writes, the notice watchers rely on, its caches."""
+"""The create path: what its statement writes, the notice watchers rely on, its caches."""
 
 from __future__ import annotations
 
@@ -18,11 +18,12 @@ from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.quotes import QuoteCache
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.service import get_invoice
+from gateway.rate_rules import parse_rules
 from gateway.rates import RATE_BOOK, RateUnavailable
 from gateway.rates.book import RateBook
-from gateway.rates.rules import parse_rules
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
+from tests.plugins.clock import FakeClock
 
 KeyFactory = Callable[..., Awaitable[str]]
 
@@ -32,7 +33,7 @@ async def client(api_client: Callable[..., ApiClient], make_api_key: KeyFactory)
     return api_client(await make_api_key())
 
 
-async def test_one_statement_writes_invoice_event_notice_and_saved_response(
+async def test_create_writes_invoice_event_notice_and_saved_response(
     client: ApiClient, database_url: str, conn: asyncpg.Connection, app_server: RunningApp,
 ) -> None:
     notices: asyncio.Queue[str] = asyncio.Queue()
@@ -77,7 +78,7 @@ async def test_created_at_and_expiry_come_from_one_clock(client: ApiClient,
 async def own_server(app_settings: Settings) -> AsyncIterator[RunningApp]:
     port = free_port()
     settings = replace(app_settings, port=port, public_url=f"http://127.0.0.1:{port}",
-                       rates_refresh_seconds=3600)
+                       rates=replace(app_settings.rates, refresh_seconds=3600))
     async with running_app(settings) as server:
         yield server
 
@@ -90,7 +91,7 @@ async def test_saved_response_is_replayed_even_when_rates_went_stale(
     first = await client.post("/v1/invoices", invoice_body(assets=["SOL"]), idempotency_key=key)
     assert first.status == 200
     book = own_server.app[RATE_BOOK]
-    book.record("fixed", dict(own_server.settings.rates_fixed),
+    book.record("fixed", dict(own_server.settings.rates.fixed),
                 datetime.now(UTC) - timedelta(hours=2))
     # A new request cannot be quoted; the retried one gets its saved answer.
     assert_error(await client.post("/v1/invoices", invoice_body(assets=["SOL"])), 503,
@@ -102,10 +103,11 @@ async def test_saved_response_is_replayed_even_when_rates_went_stale(
     assert_error(other, 422, "idempotency_key_reused", "Idempotency-Key")
 
 
-async def test_quote_cache_follows_refreshes_and_never_serves_a_stale_rate() -> None:
-    book = RateBook(parse_rules("SOL = fixed:SOL max_age=60"))
-    cache = QuoteCache(book)
-    now = datetime.now(UTC)
+async def test_quote_cache_follows_refreshes_and_never_serves_a_stale_rate(
+        clock: FakeClock) -> None:
+    book = RateBook(parse_rules("SOL = fixed:SOL max_age=60"), clock=clock)
+    cache = QuoteCache(book, clock=clock)
+    now = clock()
     book.record("fixed", {"SOL": Decimal("75000")}, now - timedelta(seconds=30))
     first = cache.quotes(["SOL", "SOL"])["SOL"]
     assert first.rate == Decimal("75000")
@@ -114,9 +116,9 @@ async def test_quote_cache_follows_refreshes_and_never_serves_a_stale_rate() -> 
     assert cache.quotes(["SOL"])["SOL"].rate == Decimal("80000")  # a refresh is seen at once
     # Cached 0.2 s before its 60 s age limit; once past it, refused like the book refuses it.
     book.record("fixed", {"SOL": Decimal("81000")},
-                datetime.now(UTC) - timedelta(seconds=59, milliseconds=800))
+                now - timedelta(seconds=59, milliseconds=800))
     assert cache.quotes(["SOL"])["SOL"].rate == Decimal("81000")
-    await asyncio.sleep(0.3)
+    clock.advance(timedelta(milliseconds=300))
     with pytest.raises(RateUnavailable):
         cache.quotes(["SOL"])
 

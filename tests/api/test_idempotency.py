@@ -136,3 +136,36 @@ async def test_expired_keys_are_ignored_and_purged(client: ApiClient, conn: asyn
     keys = {r["key"] for r in await conn.fetch(
         "SELECT key FROM idempotency_keys WHERE merchant_id = $1", merchant_id)}
     assert keys == {fresh}
+
+
+async def test_retried_cancel_replays_although_the_invoice_is_already_cancelled(
+    client: ApiClient, conn: asyncpg.Connection,
+) -> None:
+    invoice_id = (await client.post("/v1/invoices", invoice_body())).body["id"]
+    key = secrets.token_hex(8)
+    first = await client.post(f"/v1/invoices/{invoice_id}/cancel", idempotency_key=key)
+    assert first.status == 200 and first.body["status"] == "cancelled"
+    # Done again, the cancel itself would now fail; the saved answer wins instead.
+    again = await client.post(f"/v1/invoices/{invoice_id}/cancel", idempotency_key=key)
+    assert again.status == 200 and again.headers["Idempotent-Replayed"] == "true"
+    assert again.raw == first.raw
+    events = await conn.fetchval("SELECT count(*) FROM events WHERE invoice_id = $1 "
+                                 "AND type = 'invoice.cancelled'", invoice_id)
+    assert events == 1
+    # Without the key it is a new request, refused as usual.
+    assert (await client.post(f"/v1/invoices/{invoice_id}/cancel")).status == 409
+
+
+async def test_a_replayed_twin_leaves_no_rows_of_its_own(client: ApiClient,
+                                                         conn: asyncpg.Connection,
+                                                         merchant_id: str) -> None:
+    key = secrets.token_hex(8)
+    first = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
+    for _ in range(3):
+        again = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
+        assert again.headers["Idempotent-Replayed"] == "true"
+    assert await _count(conn, merchant_id) == 1
+    events = await conn.fetchval("SELECT count(*) FROM events WHERE merchant_id = $1",
+                                 merchant_id)
+    assert events == 1  # only the first request's invoice.created
+    assert first.status == 200

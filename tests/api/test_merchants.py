@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import asyncpg
 import pytest
 
+from gateway.admin import audit
+from gateway.admin import service as admin_service
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.merchants import service
@@ -42,6 +45,8 @@ def test_iban(iban: str, ok: bool) -> None:
     ("bin", "990340000018"),  # 12 digits, but the IIN/BIN control digit is 4, not 8
     ("bin", "991340000014"),  # month 13
     ("iban", "KZ86125KZT5004100101"),  # mod-97 fails
+    ("name", "x" * 141),  # pain.001 Max140Text
+    ("name", "Shop\x07LLP"), ("name", "Shop\u202eLLP"),  # control, bidi override
 ])
 def test_invalid_fields_are_named(field: str, value: object) -> None:
     data = service.MerchantInput(**{**GOOD.__dict__, field: value})
@@ -139,3 +144,15 @@ async def test_seed_demo_is_idempotent(database_url: str, tmp_path: Path,
     await seed_demo(settings)
     assert key_file.read_text().strip() != secret  # replaced once revoked
     assert await conn.fetchval("SELECT count(*) FROM merchants WHERE is_demo") == 1
+
+
+async def test_update_refuses_a_name_pain001_cannot_carry(
+        db_pool: asyncpg.Pool, make_merchant: Callable[..., Awaitable[str]]) -> None:
+    merchant_id = await make_merchant()
+    data = service.MerchantInput(name="n" * 141, bin=TEST_BIN, iban=TEST_IBAN)
+    async with db_pool.acquire() as conn:
+        with pytest.raises(InvalidMerchant) as err:
+            await admin_service.update_merchant(conn, audit.Actor(None, "test"), merchant_id,
+                                                data, 0)
+        assert err.value.field == "name"
+        assert (await service.get_merchant(conn, merchant_id)).name != data.name

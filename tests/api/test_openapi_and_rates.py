@@ -62,7 +62,7 @@ async def test_real_responses_validate_against_the_served_document(
 async def stale_server(app_settings: Settings) -> AsyncIterator[RunningApp]:
     port = free_port()
     settings = replace(app_settings, port=port, public_url=f"http://127.0.0.1:{port}",
-                       rates_refresh_seconds=3600)
+                       rates=replace(app_settings.rates, refresh_seconds=3600))
     async with running_app(settings) as server:
         yield server
 
@@ -72,7 +72,7 @@ async def test_stale_rate_refuses_invoice_naming_the_pair(
     make_api_key: Callable[..., Awaitable[str]],
 ) -> None:
     book = stale_server.app[RATE_BOOK]
-    prices = dict(stale_server.settings.rates_fixed)
+    prices = dict(stale_server.settings.rates.fixed)
     book.record("fixed", prices, datetime.now(UTC) - timedelta(hours=2))
     client = api_client(await make_api_key(), server=stale_server)
     response = await client.post("/v1/invoices", invoice_body(assets=["SOL"]))

@@ -16,8 +16,8 @@ from gateway.payments.hd import DEV_ACCOUNT_XPUB, derive_address
 from gateway.payments.qr import QrCache, render_png, render_svg
 from gateway.payments.references import new_reference
 from gateway.payments.uri import eip681_token, solana_pay
+from gateway.rate_rules import parse_rules
 from gateway.rates.book import RateBook
-from gateway.rates.rules import parse_rules
 from gateway.rates.units import units_for
 
 

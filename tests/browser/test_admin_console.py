@@ -26,14 +26,13 @@ from lxml import etree
 from playwright.async_api import Browser, Page, expect
 
 from gateway.admin import auth
-from gateway.admin.settings import AdminSettings
 from gateway.chains.models import DetectedTransfer
 from gateway.chains.store.service import record_transfers
+from gateway.config import AdminSettings, SettlementSettings
 from gateway.invoices.states import InvoiceStatus
 from gateway.lifecycle.booking import book_settlement
 from gateway.merchants import service as merchants
 from gateway.merchants.ids import new_id
-from gateway.settlement_admin.settings import SettlementSettings
 from settlement.db import Conn
 from settlement.payouts.bin import make_bin
 from settlement.payouts.iban import make_kz_iban

@@ -18,8 +18,8 @@ import pytest
 
 from gateway.admin import auth
 from gateway.admin.cli import read_password
-from gateway.admin.settings import AdminSettings
 from gateway.cli import main as cli_main
+from gateway.config import AdminSettings
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
 
 PASSWORD = "correct horse battery"
@@ -30,7 +30,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 async def console(database_url: str, tmp_path_factory: pytest.TempPathFactory
                   ) -> AsyncIterator[RunningApp]:
     settings = settings_for_tests(database_url, tmp_path_factory.mktemp("admin-http"),
-                                  admin=AdminSettings(lockout_attempts=3, lockout_minutes=5))
+                                  admin=AdminSettings(lockout_attempts=3, lockout_seconds=300))
     async with running_app(settings) as server:
         yield server
 

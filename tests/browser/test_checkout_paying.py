@@ -19,8 +19,8 @@ import asyncpg
 import pytest
 from playwright.async_api import Page, expect
 
-from gateway.chains.settings import ChainSettings
 from gateway.checkout.remainder import remaining_units, uri_for_units
+from gateway.config import ChainSettings, CheckoutSettings
 from gateway.devnet.bsc_wallet import pay_uri as pay_bsc
 from gateway.devnet.solana.wallet import pay_uri as pay_solana
 from tests.browser.support import create_invoice
@@ -32,9 +32,10 @@ from tests.plugins.devnet import Devnets
 KeyFactory = Callable[..., Awaitable[str]]
 # Fast enough that a payment shows on the page within a second or two on the 0.2 s devnet.
 FAST_CHAINS = ChainSettings(
-    watchers=True, watch_chains=("bsc", "solana"), rpc_timeout_ms=3_000, rpc_retries=2,
-    backoff_ms=50, backoff_cap_ms=500, leader_poll_ms=100, watched_reload_s=30,
-    sweep_interval_ms=250, bsc_poll_ms=50, bsc_confirmations=2, solana_poll_ms=50,
+    watchers=True, watch_chains=("bsc", "solana"), rpc_timeout=Decimal(3), rpc_retries=2,
+    backoff=Decimal("0.05"), backoff_cap=Decimal("0.5"), leader_poll=Decimal("0.1"),
+    watched_reload_s=30, sweep_interval=Decimal("0.25"), bsc_poll_interval=Decimal("0.05"),
+    bsc_confirmations=2, solana_poll_interval=Decimal("0.05"),
 )
 PAID_TIMEOUT_MS = 30_000
 
@@ -51,7 +52,7 @@ async def paying_app(devnets: Devnets, database_url: str,
         solana_usdt_mint=devnets.solana_mints["USDT"],
         solana_usdc_mint=devnets.solana_mints["USDC"],
         solana_kzte_mint=devnets.solana_mints["KZTE"],
-        checkout_redirect_delay=1, chains=FAST_CHAINS,
+        checkout=CheckoutSettings(redirect_delay=1), chains=FAST_CHAINS,
     )
     async with running_app(settings) as app:
         yield app

@@ -11,8 +11,9 @@ import asyncio
 import contextlib
 import json
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from dataclasses import dataclass, field, replace
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -21,16 +22,16 @@ import asyncpg
 from aiohttp import web
 
 from gateway.chains.runner import watch_chain
-from gateway.chains.settings import ChainSettings
-from gateway.config import Settings
+from gateway.config import ChainSettings, Settings, WebhookSettings
 from gateway.webhooks import signing
 from tests.plugins.app import ApiClient, free_port, settings_for_tests
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.local_server import serve
 
 FAST_CHAINS = ChainSettings(
-    rpc_timeout_ms=2_000, rpc_retries=2, backoff_ms=20, backoff_cap_ms=200, leader_poll_ms=100,
-    solana_poll_ms=50, solana_tx_batch=20,
+    rpc_timeout=Decimal(2), rpc_retries=2, backoff=Decimal("0.02"), backoff_cap=Decimal("0.2"),
+    leader_poll=Decimal("0.1"), solana_poll_interval=Decimal("0.05"), solana_tx_batch=20,
 )
 
 
@@ -41,7 +42,7 @@ def solana_settings(devnets: Devnets, database_url: str, data_dir: Path,
         solana_treasury=devnets.solana_treasury, solana_usdt_mint=devnets.solana_mints["USDT"],
         solana_usdc_mint=devnets.solana_mints["USDC"],
         solana_kzte_mint=devnets.solana_mints["KZTE"], kzte_decimals=2,
-        webhook_poll_interval_ms=100, webhook_retry_base_ms=100,
+        webhooks=WebhookSettings(poll_interval=Decimal("0.1"), retry_base=Decimal("0.1")),
         chains=replace(FAST_CHAINS, **chains),
     )
 
@@ -75,19 +76,6 @@ class WatcherTask:
                 await task
 
 
-async def wait_for(what: str, check: Callable[[], Awaitable[Any]], *,
-                   timeout: float = 20.0) -> Any:
-    """Poll `check` until it returns something truthy; fail naming `what` after `timeout`."""
-    deadline = time.monotonic() + timeout
-    while True:
-        value = await check()
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        await asyncio.sleep(0.05)
-
-
 async def invoice_status(client: ApiClient, invoice_id: str) -> dict[str, Any]:
     response = await client.get(f"/v1/invoices/{invoice_id}")
     assert response.status == 200, response.body
@@ -101,7 +89,8 @@ async def wait_status(client: ApiClient, invoice_id: str, status: str,
         body = await invoice_status(client, invoice_id)
         return body if body["status"] == status else None
 
-    found: dict[str, Any] = await wait_for(f"{invoice_id} {status}", reached, timeout=timeout)
+    found: dict[str, Any] = await eventually(reached, what=f"{invoice_id} {status}",
+                                              timeout=timeout)
     return found
 
 

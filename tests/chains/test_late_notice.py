@@ -10,8 +10,6 @@ its predecessor scanned such a payment finds it by re-reading the recent blocks.
 
 from __future__ import annotations
 
-import asyncio
-import time
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -22,6 +20,7 @@ from gateway.chains.watched import WatchedSet
 from gateway.devnet import jsonrpc
 from tests.plugins.app import ApiClient, RunningApp
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.watchers import (
     WatchHandle,
     create_invoice,
@@ -63,15 +62,11 @@ async def client(api_client: Callable[..., ApiClient],
 
 
 async def _scanned_past(pool: asyncpg.Pool, block: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        async with pool.acquire() as conn:
-            cursor = await conn.fetchval(
-                "SELECT block_number FROM chain_cursors WHERE chain = 'bsc'")
-        if cursor is not None and cursor >= block:
-            return
-        assert time.monotonic() < deadline, f"the watcher never scanned block {block}"
-        await asyncio.sleep(0.05)
+    async def scanned() -> bool:
+        cursor = await pool.fetchval("SELECT block_number FROM chain_cursors WHERE chain = 'bsc'")
+        return cursor is not None and cursor >= block
+
+    await eventually(scanned, what=f"the watcher scanning block {block}", timeout=timeout)
 
 
 async def _pay_unwatched(watch: WatchHandle, held: HeldNotices, devnets: Devnets,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
+import pytest
+
 from gateway.devnet import jsonrpc
 from gateway.devnet.bsc_wallet import pay_uri
 from tests.plugins.watchers import (
@@ -21,6 +23,9 @@ from tests.plugins.watchers import (
     private_bsc_devnet,
     running_bsc_watcher,
 )
+
+# Slow: a private BSC devnet per test, waiting for blocks.
+pytestmark = pytest.mark.slow
 
 AMOUNT = 150_000
 

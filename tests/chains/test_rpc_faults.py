@@ -15,6 +15,7 @@ from gateway.devnet.bsc_wallet import pay_uri
 from gateway.errors import RpcError, RpcTimeout
 from tests.chains.faultproxy import FaultProxy
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.watchers import Isolated, create_invoice, option, running_bsc_watcher
 
 AMOUNT = 150_000
@@ -75,8 +76,11 @@ async def test_refused_log_ranges_halve_and_grow_back(isolated: Isolated, devnet
     # Start 40 blocks back: the watcher catches up in spans of 32 that the node refuses
     # above 5 blocks; the payment inside that history is still found.
     await pay_uri(usdt["uri"], rpc_url=devnets.bsc_rpc_url, wallet=2)
-    while (head := int(await _head(devnets), 16)) < 50:  # enough history behind the head
-        await asyncio.sleep(0.2)
+    async def head_past_50() -> int:  # enough history behind the head
+        head = int(await _head(devnets), 16)
+        return head if head >= 50 else 0
+
+    head = await eventually(head_past_50, what="block 50", timeout=30, interval=0.2)
     proxy.max_log_span = 5
     async with running_bsc_watcher(isolated.pool, isolated.database_url, proxy.url,
                                    isolated.app.url, start_block=head - 40, span=32) as watch:

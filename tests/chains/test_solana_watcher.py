@@ -2,7 +2,7 @@
 transactions by the Solana Pay simulator on the devnet, seen `confirmed` (processing) and
 `finalized` (settled, booked), announced by webhooks, and booked exactly once.
 
-Fixed rates (gateway.rates.rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
+Fixed rates (gateway.rate_rules.DEFAULT_FIXED_RATES): SOL 75 000 KZT, USDT and USDC 500 KZT,
 KZTE 1 KZT; the merchant's fee is the default 100 bps. Amounts below are worked by hand.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import asyncpg
@@ -35,11 +36,11 @@ from tests.chains.solana_support import (
     invoice_status,
     solana_settings,
     transfers_of,
-    wait_for,
     wait_status,
 )
 from tests.plugins.app import ApiClient, RunningApp, running_app
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.watchers import (
     create_invoice,
     entry_count,
@@ -105,7 +106,7 @@ async def test_pay_each_asset(asset: str, currency: str, tiyn: int, units: int,
             assert option["token"] == devnets.solana_mints[mint]
         [signature] = await pay_uri(option["uri"], rpc_url=devnets.solana_rpc_url or "")
         settled = await wait_status(client, invoice["id"], "settled")
-        await wait_for("webhooks", lambda: _delivered(receiver, invoice["id"]))
+        await eventually(lambda: _delivered(receiver, invoice["id"]), what="webhooks", timeout=20)
     assert settled["amount_paid"] == tiyn and settled["exception"] is None
     assert await event_types(client, invoice["id"]) == [
         "invoice.created", "invoice.processing", "invoice.settled"]
@@ -144,7 +145,7 @@ async def test_payment_without_reference_is_kept_unmatched(
             "SELECT * FROM unmatched_payments WHERE tx_hash = $1 AND status = 'finalized'",
             signature))
 
-    [row] = await wait_for("the unmatched payment", unmatched)
+    [row] = await eventually(unmatched, what="the unmatched payment", timeout=20)
     assert (row["asset"], int(row["amount"]), row["invoice_id"]) == ("USDC_SOL", 1_000_000, None)
     assert row["disposition"] == "unmatched" and row["from_address"] == devnets.solana_wallets[0]
     body = (await client.get(f"/v1/invoices/{invoice['id']}")).body
@@ -227,14 +228,14 @@ async def test_rpc_faults_only_delay_detection(
     await watcher.stop()
     async with FaultyProxy(rpc_url, every=4, stall=0.6).serving() as proxy:
         faulty = replace(solana_app.settings, solana_rpc_url=proxy.url,
-                         chains=replace(solana_app.settings.chains, rpc_timeout_ms=300))
+                         chains=replace(solana_app.settings.chains, rpc_timeout=Decimal("0.3")))
         watcher.start(faulty)
         try:
             invoice = await create_invoice(client, 50_000, ["KZTE"])  # 500 KZTE
             [signature] = await pay_uri(invoice["payment_options"][0]["uri"], rpc_url=rpc_url,
                                         wallet=3)
             await wait_status(client, invoice["id"], "settled", timeout=40)
-            await wait_for("every kind of fault", lambda: _all_faults(proxy), timeout=20)
+            await eventually(lambda: _all_faults(proxy), what="every kind of fault", timeout=20)
         finally:
             await watcher.stop()
             watcher.start(solana_app.settings)
@@ -267,7 +268,7 @@ async def test_reference_unknown_to_the_watched_set_is_found_in_postgres(
             await lonely.tick()
             return bool((await invoice_status(client, invoice["id"]))["status"] == "settled")
 
-        await wait_for("settlement through the PostgreSQL fallback", settled)
+        await eventually(settled, what="settlement through the PostgreSQL fallback", timeout=20)
     finally:
         await running.close()
         watcher.start(solana_app.settings)
@@ -290,7 +291,7 @@ async def test_wrong_asset_with_the_reference_is_kept_for_refund(
             "SELECT * FROM unmatched_payments WHERE tx_hash = $1 AND status = 'finalized'",
             signature))
 
-    [row] = await wait_for("the wrong-asset payment", kept)
+    [row] = await eventually(kept, what="the wrong-asset payment", timeout=20)
     assert (row["asset"], int(row["amount"])) == ("SOL", 1_000_000_000)
     assert (row["invoice_id"], row["disposition"]) == (invoice["id"], "wrong_asset")
     assert (await invoice_status(client, invoice["id"]))["amount_paid"] == 0

@@ -4,7 +4,6 @@ from the cursor in PostgreSQL, and every payment is stored and booked exactly on
 
 from __future__ import annotations
 
-import asyncio
 import os
 import signal
 import subprocess
@@ -12,10 +11,9 @@ import sys
 import time
 from pathlib import Path
 
-import asyncpg
-
 from gateway.devnet.bsc_wallet import pay_uri
 from tests.plugins.devnet import Devnets
+from tests.plugins.eventually import eventually
 from tests.plugins.watchers import Isolated, create_invoice, option
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -26,24 +24,13 @@ def start_watcher(isolated: Isolated, devnets: Devnets, log: Path) -> subprocess
     env = {
         **os.environ, "GATEWAY_ENV": "dev", "DATABASE_URL": isolated.database_url,
         "BSC_RPC_URL": devnets.bsc_rpc_url, "GATEWAY_PUBLIC_URL": isolated.app.url,
-        "BSC_POLL_INTERVAL_MS": "50", "LIFECYCLE_SWEEP_MS": "200",
-        "WATCHER_LEADER_POLL_MS": "200", "CHAIN_BACKOFF_MS": "50", "BSC_CONFIRMATIONS": "2",
+        "BSC_POLL_INTERVAL": "0.05", "LIFECYCLE_SWEEP_INTERVAL": "0.2",
+        "WATCHER_LEADER_POLL": "0.2", "CHAIN_BACKOFF": "0.05", "BSC_CONFIRMATIONS": "2",
         "GATEWAY_LOG_LEVEL": "info", "GATEWAY_LOG_FORMAT": "json",
     }
     with log.open("ab") as out:
         return subprocess.Popen([sys.executable, "-m", "gateway", "watch", "--chain", "bsc"],
                                 env=env, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT)
-
-
-async def wait_for(pool: asyncpg.Pool, sql: str, *args: object, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while True:
-        async with pool.acquire() as conn:
-            if await conn.fetchval(sql, *args):
-                return
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for: {sql} {args}")
-        await asyncio.sleep(0.05)
 
 
 async def test_kill_9_mid_stream_books_each_payment_once(
@@ -53,13 +40,16 @@ async def test_kill_9_mid_stream_books_each_payment_once(
     leader = start_watcher(isolated, devnets, tmp_path / "a.log")
     standby = None
     try:
-        await wait_for(isolated.pool, "SELECT count(*) FROM chain_cursors")
+        await eventually(lambda: isolated.pool.fetchval("SELECT count(*) FROM chain_cursors"),
+                         what="a chain cursor", timeout=30)
         standby = start_watcher(isolated, devnets, tmp_path / "b.log")
         for invoice in invoices[:3]:
             await pay_uri(option(invoice, "BNB")["uri"], rpc_url=devnets.bsc_rpc_url,
                           wallet=3, split=2)
-        await wait_for(isolated.pool, "SELECT count(*) FROM invoices WHERE id = $1 AND "
-                       "status IN ('processing', 'settled')", invoices[0]["id"])
+        await eventually(lambda: isolated.pool.fetchval(
+            "SELECT count(*) FROM invoices WHERE id = $1 AND "
+            "status IN ('processing', 'settled')", invoices[0]["id"]),
+            what="the first invoice paid", timeout=30)
         leader.send_signal(signal.SIGKILL)
         leader.wait(10)
         killed_at = time.monotonic()
@@ -67,8 +57,10 @@ async def test_kill_9_mid_stream_books_each_payment_once(
             await pay_uri(option(invoice, "BNB")["uri"], rpc_url=devnets.bsc_rpc_url,
                           wallet=3, split=2)
         ids = [i["id"] for i in invoices]
-        await wait_for(isolated.pool, "SELECT count(*) = 6 FROM invoices "
-                       "WHERE id = ANY($1::text[]) AND status = 'settled'", ids, timeout=40)
+        await eventually(lambda: isolated.pool.fetchval(
+            "SELECT count(*) = 6 FROM invoices "
+            "WHERE id = ANY($1::text[]) AND status = 'settled'", ids),
+            what="all six invoices settled", timeout=40)
         assert time.monotonic() - killed_at < 30
         async with isolated.pool.acquire() as conn:
             entries = await conn.fetch(

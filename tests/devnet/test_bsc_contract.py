@@ -21,6 +21,7 @@ def test_artifact_matches_its_source() -> None:
     assert labels[:3] == ["_balances", "_allowances", "_totalSupply"]
 
 
+@pytest.mark.slow  # compiles the contract with solc under node
 @pytest.mark.skipif(
     shutil.which("node") is None or not (NODE_MODULES / "solc" / "solc.js").exists(),
     reason="solc is not installed (run deploy/devnet/install.sh)",

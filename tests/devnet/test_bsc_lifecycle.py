@@ -33,6 +33,7 @@ def _block(url: str, tag: str) -> dict[str, str]:
     return block
 
 
+@pytest.mark.slow  # starts and stops its own anvil
 async def test_up_down_reset(tmp_path: Path) -> None:
     config = devnet_config(tmp_path / "devnet", solana=False)
     url = config.bsc_rpc_url

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import aiohttp
+import pytest
 from solders.hash import Hash
 from solders.keypair import Keypair
 from solders.message import MessageV0
@@ -16,7 +17,13 @@ from solders.system_program import TransferParams, transfer
 from solders.transaction import VersionedTransaction
 
 from gateway.devnet.solana import constants as c
-from tests.devnet.test_solana_rpc import blockhash, funded_keypair, send, transfer_tx, wait_for
+from tests.devnet.test_solana_rpc import (
+    blockhash,
+    funded_keypair,
+    send,
+    transfer_tx,
+    wait_signature,
+)
 from tests.plugins.solana_devnet import (
     SolanaDevnet,
     rpc_call,
@@ -88,7 +95,7 @@ async def test_skip_preflight_records_failed_transaction(solana_devnet: SolanaDe
     payer = await funded_keypair(url)
     tx = transfer_tx(payer, Pubkey.new_unique(), 5 * c.LAMPORTS_PER_SOL, await blockhash(url))
     signature = (await send(url, tx, skipPreflight=True))["result"]
-    await wait_for(url, signature)
+    await wait_signature(url, signature)
     found = await rpc_result(url, "getTransaction", [signature, {"commitment": "confirmed"}])
     meta = found["meta"]
     assert meta["status"] == {"Err": {"InstructionError": [0, {"Custom": 1}]}}
@@ -123,7 +130,7 @@ async def test_v0_transaction_needs_max_supported_version(solana_devnet: SolanaD
     tx = VersionedTransaction(message, [payer])
     signature = (await send(url, tx))["result"]
     config = {"commitment": "confirmed"}
-    await wait_for(url, signature)
+    await wait_signature(url, signature)
     refused = await rpc_call(url, "getTransaction", [signature, config])
     assert refused["error"]["code"] == -32015
     assert '"maxSupportedTransactionVersion": 0' in refused["error"]["message"]
@@ -133,6 +140,7 @@ async def test_v0_transaction_needs_max_supported_version(solana_devnet: SolanaD
     assert found["transaction"]["message"]["addressTableLookups"] == []
 
 
+@pytest.mark.slow  # starts its own Solana devnet twice
 async def test_fresh_start_is_a_clean_state(tmp_path: Path) -> None:
     state_dir = tmp_path / "state"
     with start_solana_devnet(state_dir) as first:

@@ -30,7 +30,7 @@ from solders.transaction import VersionedTransaction
 
 from gateway.devnet.solana import constants as c
 from gateway.devnet.solana.wallet import pay_uri
-from tests.devnet.test_solana_rpc import blockhash, send, wait_for
+from tests.devnet.test_solana_rpc import blockhash, send, wait_signature
 from tests.plugins.solana_devnet import SolanaDevnet, rpc_call
 
 FIXTURES = Path(__file__).parent.parent / "fixtures" / "rpc"
@@ -132,7 +132,7 @@ def test_comparator_catches_differences() -> None:
 
 
 async def _transaction(url: str, signature: str, config: dict[str, Any]) -> dict[str, Any]:
-    await wait_for(url, signature)
+    await wait_signature(url, signature)
     answer = await rpc_call(url, "getTransaction",
                             [signature, {"commitment": "confirmed", **config}])
     return answer
@@ -244,7 +244,7 @@ async def test_solana_py_parses_every_method(solana_devnet: SolanaDevnet) -> Non
         assert (await client.get_fee_for_message(tx.message, Processed)).value == 5_000
         assert (await client.simulate_transaction(tx)).value.err is None
         sent = (await client.send_raw_transaction(bytes(tx))).value
-        await wait_for(url, str(sent))
+        await wait_signature(url, str(sent))
         statuses = await client.get_signature_statuses([airdrop, sent])
         assert all(s is not None for s in statuses.value)
         history = await client.get_signatures_for_address(payer.pubkey())

@@ -16,6 +16,7 @@ from solders.token.associated import get_associated_token_address
 from solders.transaction import VersionedTransaction
 
 from gateway.devnet.solana import constants as c
+from tests.plugins.eventually import eventually
 from tests.plugins.solana_devnet import SolanaDevnet, rpc_call, rpc_result
 
 
@@ -43,16 +44,17 @@ async def funded_keypair(url: str, lamports: int = c.LAMPORTS_PER_SOL) -> Keypai
     return keypair
 
 
-async def wait_for(url: str, signature: str, level: str = "confirmed") -> None:
+async def wait_signature(url: str, signature: str, level: str = "confirmed") -> None:
     """Until the signature's status reaches `level` (polling a few times per slot)."""
     order = ("processed", "confirmed", "finalized")
-    for _ in range(1_000):
+
+    async def reached() -> bool:
         statuses = await rpc_result(url, "getSignatureStatuses", [[signature]])
         status = statuses["value"][0]
-        if status is not None and order.index(status["confirmationStatus"]) >= order.index(level):
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"{signature} never reached {level}")
+        return status is not None and (
+            order.index(status["confirmationStatus"]) >= order.index(level))
+
+    await eventually(reached, what=f"{signature} {level}", timeout=30, interval=0.01)
 
 
 async def test_health_version_and_slots_by_commitment(solana_devnet: SolanaDevnet) -> None:
@@ -63,10 +65,12 @@ async def test_health_version_and_slots_by_commitment(solana_devnet: SolanaDevne
     batch = [{"jsonrpc": "2.0", "id": i, "method": "getSlot", "params": [{"commitment": level}]}
              for i, level in enumerate(("processed", "confirmed", "finalized"))]
     # Right after genesis the finalized slot is pinned to the genesis slot.
-    while await rpc_result(url, "getSlot", [{"commitment": "processed"}]) <= (
-        c.GENESIS_SLOT + solana_devnet.finality_slots
-    ):
-        await asyncio.sleep(solana_devnet.slot_ms / 1000)
+    async def past_finality() -> bool:
+        slot = await rpc_result(url, "getSlot", [{"commitment": "processed"}])
+        return bool(slot > c.GENESIS_SLOT + solana_devnet.finality_slots)
+
+    await eventually(past_finality, what="a slot past the finality depth",
+                     interval=solana_devnet.slot_ms / 1000)
     async with aiohttp.ClientSession() as session, session.post(url, json=batch) as resp:
         answers = await resp.json()
     processed, confirmed, finalized = (a["result"] for a in answers)

@@ -15,7 +15,7 @@ from gateway.devnet.errors import InvalidPaymentUri, PaymentFailed
 from gateway.devnet.solana import constants as c
 from gateway.devnet.solana.wallet import parse_transfer_request, pay_uri
 from gateway.devnet.split import split_units
-from tests.devnet.test_solana_rpc import wait_for
+from tests.devnet.test_solana_rpc import wait_signature
 from tests.plugins.solana_devnet import SolanaDevnet, rpc_result
 
 RECIPIENT = c.TREASURY_PUBKEY
@@ -78,7 +78,7 @@ def test_split_sums_exactly() -> None:
 
 
 async def _parsed_tx(url: str, signature: str) -> object:
-    await wait_for(url, signature)
+    await wait_signature(url, signature)
     async with AsyncClient(url, commitment=Confirmed) as client:
         resp = await client.get_transaction(Signature.from_string(signature),
                                             encoding="jsonParsed",
@@ -92,7 +92,7 @@ async def test_pays_sol_with_reference_and_memo(solana_devnet: SolanaDevnet) -> 
     reference = Pubkey.new_unique()
     uri = f"solana:{RECIPIENT}?amount=0.25&reference={reference}&memo=invoice%20in_1"
     [signature] = await pay_uri(uri, rpc_url=url, wallet=2)
-    await wait_for(url, signature)
+    await wait_signature(url, signature)
     raw = await rpc_result(url, "getTransaction", [signature, {"commitment": "confirmed"}])
     keys = raw["transaction"]["message"]["accountKeys"]
     memo_ix, transfer_ix = raw["transaction"]["message"]["instructions"]
@@ -153,7 +153,7 @@ async def test_split_override_and_dropped_reference(solana_devnet: SolanaDevnet)
         moved.append(int(ix.parsed["info"]["tokenAmount"]["amount"]))
     assert moved == [4, 3, 3]
     [dropped] = await pay_uri(uri, rpc_url=url, drop_reference=True, wallet=0)
-    await wait_for(url, dropped)
+    await wait_signature(url, dropped)
     found = await rpc_result(url, "getSignaturesForAddress",
                              [str(reference), {"commitment": "confirmed"}])
     assert {i["signature"] for i in found} == set(signatures)

@@ -30,11 +30,11 @@ CLI_TIMEOUT = 60.0
 FAST_CHAINS = {
     "BSC_BLOCK_TIME": "0.2",
     "BSC_FINALITY_BLOCKS": "2",
-    "SOLANA_SLOT_MS": "50",
+    "SOLANA_SLOT_TIME": "0.05",
     "SOLANA_FINALITY_SLOTS": "8",
-    "BSC_POLL_INTERVAL_MS": "100",
-    "SOLANA_POLL_INTERVAL_MS": "100",
-    "WATCHER_LEADER_POLL_MS": "200",
+    "BSC_POLL_INTERVAL": "0.1",
+    "SOLANA_POLL_INTERVAL": "0.1",
+    "WATCHER_LEADER_POLL": "0.2",
 }
 # Set in a developer's shell they would point the run somewhere else than its own devnets/db.
 _FOREIGN = ("DATABASE_URL", "BSC_RPC_URL", "SOLANA_RPC_URL", "GATEWAY_PUBLIC_URL",

@@ -24,6 +24,9 @@ from tests.e2e import walkthrough
 from tests.e2e.admin import AdminConsole
 from tests.e2e.harness import Run, group_members, http, pid_alive, port_open, running_gateway
 
+# Slow: starts the whole gateway (make run) in subprocesses, with its devnets.
+pytestmark = pytest.mark.slow
+
 SETTLE_TIMEOUT = 30.0
 ADMIN_PASSWORD = "e2e-walkthrough-pw"
 

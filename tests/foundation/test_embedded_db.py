@@ -18,9 +18,10 @@ from gateway.db.embedded import EmbeddedCluster
 from gateway.db.migrate import discover
 
 ROOT = Path(__file__).resolve().parents[2]
-pytestmark = pytest.mark.skipif(
+# Slow: each test starts and stops its own PostgreSQL cluster.
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="DATABASE_URL given: no embedded cluster"
-)
+)]
 
 
 @pytest.fixture

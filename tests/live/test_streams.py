@@ -7,7 +7,7 @@ import asyncio
 import json
 import secrets
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import aiohttp
@@ -16,6 +16,8 @@ import pytest
 
 from gateway.events.outbox import emit
 from tests.webhooks.support import (
+    FAST_LIVE,
+    FAST_WEBHOOKS,
     get_json,
     insert_invoice,
     invoice_data,
@@ -69,7 +71,8 @@ class Reader:
 
 @pytest.fixture
 async def api(database_url: str) -> AsyncIterator[str]:
-    settings = settings_for(database_url, webhook_worker=False, live_heartbeat=1)
+    settings = settings_for(database_url, webhooks=replace(FAST_WEBHOOKS, worker=False),
+                            live=replace(FAST_LIVE, heartbeat=1))
     async with serve_app(settings) as base:
         yield base
 

@@ -27,7 +27,7 @@ from aiohttp import web
 from multidict import CIMultiDictProxy
 
 from gateway.app import create_app
-from gateway.config import Settings
+from gateway.config import Settings, WebhookSettings
 from gateway.merchants import service
 from gateway.merchants.ids import random_token
 from tests.plugins.devnet import free_port as free_port  # re-exported: tests import it here
@@ -124,7 +124,7 @@ def app_settings(database_url: str, tmp_path_factory: pytest.TempPathFactory) ->
     # No webhook worker in the shared app: with production backoff it would claim (and
     # slowly retry) the deliveries of tests that run their own worker on the same database.
     return settings_for_tests(database_url, tmp_path_factory.mktemp("app-data"),
-                              webhook_worker=False)
+                              webhooks=WebhookSettings(worker=False))
 
 
 @pytest.fixture(scope="session")

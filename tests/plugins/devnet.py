@@ -4,7 +4,7 @@ Started through the orchestrator (`gateway.devnet.orchestrator.up`) in a temp da
 way `python -m gateway devnet up` starts them, and stopped at the end of the session; both
 processes also die with the test process if it is killed. Timing: anvil mines every
 `BSC_BLOCK_TIME` seconds with `finalized = latest - BSC_FINALITY_BLOCKS`; Solana slots are
-`SOLANA_SLOT_MS` with finality after `SOLANA_FINALITY_SLOTS`.
+`SOLANA_SLOT_TIME` with finality after `SOLANA_FINALITY_SLOTS`.
 
 Tests share these chains: each test pays into addresses it made up itself (e.g.
 `fresh_bsc_address()`) and never relies on a test wallet's exact balance.
@@ -75,7 +75,7 @@ class Devnets:
             "SOLANA_DEVNET_PORT": str(self.config.solana_port),
             "BSC_BLOCK_TIME": str(self.config.bsc_block_time),
             "BSC_FINALITY_BLOCKS": str(self.config.bsc_finality_blocks),
-            "SOLANA_SLOT_MS": str(self.config.solana_slot_ms),
+            "SOLANA_SLOT_TIME": str(self.config.solana_slot_ms / 1000),
             "SOLANA_FINALITY_SLOTS": str(self.config.solana_finality_slots),
         }
 

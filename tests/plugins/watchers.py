@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import secrets
-import time
 from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
@@ -45,6 +44,7 @@ from tests.plugins.app import (
 )
 from tests.plugins.db import database_pool, fresh_database
 from tests.plugins.devnet import Devnets, free_port
+from tests.plugins.eventually import eventually
 
 DEVNET_TOKENS = {devnet_bsc.USDT_ADDRESS.lower(): "USDT_BSC",
                  devnet_bsc.USDC_ADDRESS.lower(): "USDC_BSC"}
@@ -65,31 +65,32 @@ class WatchHandle:
 
     async def wait_status(self, invoice_id: str, status: str, *, timeout: float = 20.0,
                           amount_paid: int | None = None) -> asyncpg.Record:
-        deadline = time.monotonic() + timeout
-        while True:
+        async def reached() -> asyncpg.Record | None:
             row = await self.invoice(invoice_id)
             if row["status"] == status and (amount_paid is None
                                             or row["amount_paid"] == amount_paid):
                 return row
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{invoice_id} is {row['status']} "
-                                     f"(paid {row['amount_paid']}), waited for {status}")
-            await asyncio.sleep(0.05)
+            return None
+
+        try:
+            return await eventually(reached, what=f"{invoice_id} {status}", timeout=timeout)
+        except AssertionError as timed_out:
+            row = await self.invoice(invoice_id)
+            raise AssertionError(f"{invoice_id} is {row['status']} (paid {row['amount_paid']}), "
+                                 f"waited for {status}") from timed_out
 
     async def wait_transfers(self, invoice_id: str, count: int, status: str = "finalized",
                              timeout: float = 20.0) -> list[asyncpg.Record]:
         """The invoice's stored transfers, once `count` of them have `status`."""
-        deadline = time.monotonic() + timeout
-        while True:
+        async def stored() -> list[asyncpg.Record] | None:
             async with self.pool.acquire() as conn:
                 rows = list(await conn.fetch(
                     "SELECT * FROM chain_transfers WHERE invoice_id = $1 ORDER BY id",
                     invoice_id))
-            if sum(r["status"] == status for r in rows) >= count:
-                return rows
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{invoice_id}: transfers {[r['status'] for r in rows]}")
-            await asyncio.sleep(0.05)
+            return rows if sum(r["status"] == status for r in rows) >= count else None
+
+        return await eventually(stored, what=f"{count} {status} transfers of {invoice_id}",
+                                timeout=timeout)
 
     async def events(self, invoice_id: str) -> list[str]:
         async with self.pool.acquire() as conn:
@@ -99,11 +100,11 @@ class WatchHandle:
         return [r["type"] for r in rows]
 
     async def wait_watched(self, address: str, timeout: float = 5.0) -> None:
-        deadline = time.monotonic() + timeout
-        while self.watched.invoice_for_address(address) is None:
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{address} never entered the watched set")
-            await asyncio.sleep(0.02)
+        async def watched() -> bool:
+            return self.watched.invoice_for_address(address) is not None
+
+        await eventually(watched, what=f"{address} in the watched set", timeout=timeout,
+                         interval=0.02)
 
 
 @contextlib.asynccontextmanager

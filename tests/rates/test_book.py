@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import aiohttp
@@ -11,31 +11,23 @@ import pytest
 from aiohttp import web
 
 from gateway.errors import ServiceUnavailable
+from gateway.rate_rules import parse_rules
 from gateway.rates.book import RateBook
 from gateway.rates.errors import ProviderError, RateUnavailable
 from gateway.rates.providers import BinanceProvider, FixedProvider, RateProvider
 from gateway.rates.refresher import RateRefresher
-from gateway.rates.rules import parse_rules
+from tests.plugins.clock import T0, FakeClock
+from tests.plugins.eventually import eventually
 from tests.plugins.local_server import serve
 from tests.rates.support import started_book
 
-T0 = datetime(2024, 5, 6, 9, 0, tzinfo=UTC)
 
-
-class Clock:
-    def __init__(self) -> None:
-        self.now = T0
-
-    def __call__(self) -> datetime:
-        return self.now
-
-
-def _book(rules: str, clock: Clock) -> RateBook:
+def _book(rules: str, clock: FakeClock) -> RateBook:
     return RateBook(parse_rules(rules), clock=clock)
 
 
 def test_rule_product_with_spread_lowers_the_rate() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("BNB = binance:BNBUSDT * nbk:USD spread=100 max_age=300", clock)
     book.record("binance", {"BNBUSDT": Decimal("612.34000000")}, T0 - timedelta(seconds=10))
     book.record("nbk", {"USD": Decimal("447.79")}, T0 - timedelta(seconds=50))
@@ -48,7 +40,7 @@ def test_rule_product_with_spread_lowers_the_rate() -> None:
 
 
 def test_constant_rule_is_exactly_one_and_always_fresh() -> None:
-    clock = Clock()
+    clock = FakeClock()
     quote = _book("KZTE = 1", clock).quote("KZTE")
     assert quote.rate == 1
     assert str(quote.rate) == "1"
@@ -56,14 +48,14 @@ def test_constant_rule_is_exactly_one_and_always_fresh() -> None:
 
 
 def test_division_is_cut_to_twelve_places_rounding_down() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("X = fixed:A / 3", clock)
     book.record("fixed", {"A": Decimal(1)}, T0)
     assert book.quote("X").rate == Decimal("0.333333333333")
 
 
 def test_falls_back_when_the_first_formula_is_stale() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("SOL = binance:SOLUSDT * nbk:USD | fixed:SOL spread=50 max_age=60", clock)
     book.record("binance", {"SOLUSDT": Decimal("151.07")}, T0)
     book.record("nbk", {"USD": Decimal("447.79")}, T0)
@@ -76,7 +68,7 @@ def test_falls_back_when_the_first_formula_is_stale() -> None:
 
 
 def test_stale_rate_is_never_quoted_and_the_error_names_the_pair() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("BNB = binance:BNBUSDT * nbk:USD max_age=300", clock)
     book.record("binance", {"BNBUSDT": Decimal(600)}, T0)
     book.record("nbk", {"USD": Decimal(450)}, T0)
@@ -95,7 +87,7 @@ def test_stale_rate_is_never_quoted_and_the_error_names_the_pair() -> None:
 
 
 def test_missing_inputs_and_unknown_symbols() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("USDT = nbk:USD", clock)
     with pytest.raises(RateUnavailable, match="nbk:USD has no price"):
         book.quote("USDT")
@@ -124,7 +116,7 @@ class _Hanging:
 
 
 async def test_refresher_survives_errors_and_timeouts_and_falls_back() -> None:
-    clock = Clock()
+    clock = FakeClock()
     book = _book("BNB = binance:BNBUSDT * nbk:USD | fixed:BNB spread=100", clock)
     fixed = FixedProvider({"BNB": Decimal("300000.00")})
     providers: list[RateProvider] = [_Failing(), _Hanging(), fixed]
@@ -139,7 +131,7 @@ async def test_refresher_survives_errors_and_timeouts_and_falls_back() -> None:
 
 
 async def test_refresher_against_a_local_binance_keeps_old_prices_on_failure() -> None:
-    clock = Clock()
+    clock = FakeClock()
     state = {"up": True}
 
     async def ticker(request: web.Request) -> web.Response:
@@ -179,7 +171,11 @@ async def test_refresher_loop_refreshes_periodically() -> None:
     refresher = RateRefresher(book, [Counting()], timeout=1, interval=0.01)
     async with aiohttp.ClientSession() as session:
         task = asyncio.create_task(refresher.run(session))
-        await asyncio.sleep(0.1)
+
+        async def refreshed_thrice() -> bool:
+            return len(calls) >= 3
+
+        await eventually(refreshed_thrice, what="three refreshes")
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task

@@ -8,9 +8,9 @@ import pytest
 
 from gateway.config import Settings
 from gateway.errors import ConfigError
-from gateway.rates.errors import RateRuleError
-from gateway.rates.rules import (
+from gateway.rate_rules import (
     DEFAULT_FIXED_RATES,
+    RateRuleError,
     effective_rules,
     instruments,
     parse_fixed_rates,
@@ -103,11 +103,11 @@ def test_settings_read_the_rates_variables() -> None:
             "GATEWAY_RATES_REFRESH_SECONDS": "5",
         }
     )
-    assert settings.rates_mode == "live"
-    assert settings.rate_rules[0].spread_bps == 80
-    assert dict(settings.rates_fixed)["BNB"] == Decimal(299000)
-    assert settings.rates_refresh_seconds == 5
-    assert Settings.from_env({}).rates_mode == "fixed"
+    assert settings.rates.mode == "live"
+    assert settings.rates.rules[0].spread_bps == 80
+    assert dict(settings.rates.fixed)["BNB"] == Decimal(299000)
+    assert settings.rates.refresh_seconds == 5
+    assert Settings.from_env({}).rates.mode == "fixed"
 
 
 def test_settings_errors_name_the_variable() -> None:

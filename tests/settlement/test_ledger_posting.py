@@ -12,6 +12,7 @@ from settlement import ledger
 from settlement.errors import IdempotencyConflict, UnbalancedEntry
 from settlement.ledger import AccountKind, AccountSpec, credit, debit
 from settlement.money import BSC_USDT, KZT, Money
+from tests.plugins.eventually import eventually
 from tests.settlement.helpers import account, uid
 
 
@@ -153,15 +154,14 @@ async def test_snapshot_loop_and_pruning_keep_balances(db_pool: asyncpg.Pool) ->
         task = asyncio.create_task(ledger.snapshot_loop(db_pool, every_seconds=0.01))
         await ledger.post(conn, idempotency_key=uid(), kind="t",
                           postings=[debit(a, 7), credit(b, 7)])
-        for _ in range(200):
-            count = await conn.fetchval(
+
+        async def three_snapshots() -> bool:
+            return bool(await conn.fetchval(
                 "SELECT count(*) FROM account_balance_snapshots s JOIN ledger_accounts a "
-                "ON a.id = s.account_id WHERE a.code = $1", b.code)
-            if count >= 3:
-                break
-            await asyncio.sleep(0.01)
+                "ON a.id = s.account_id WHERE a.code = $1", b.code) >= 3)
+
+        await eventually(three_snapshots, what="three snapshots", timeout=5, interval=0.01)
         task.cancel()
-        assert count >= 3
         # Everything older than "now" is thinned to one snapshot per account and day.
         await ledger.prune_snapshots(conn, older_than=timedelta(0))
         row = await conn.fetchrow(

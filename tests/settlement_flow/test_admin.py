@@ -14,6 +14,7 @@ import asyncpg
 import pytest
 from aiohttp import web
 
+from gateway.config import SettlementSettings
 from gateway.settlement_admin import service
 from gateway.settlement_admin.chain_balances import (
     ChainSources,
@@ -22,7 +23,6 @@ from gateway.settlement_admin.chain_balances import (
     bnb_balance,
     erc20_balance,
 )
-from gateway.settlement_admin.settings import SettlementSettings
 from settlement.batches import service as batches
 from settlement.money import Currency
 from settlement.payouts.bin import make_bin

@@ -9,13 +9,12 @@ Dev rates: 1,500.00 KZT is 3 USDT.
 
 from __future__ import annotations
 
-import asyncio
 import secrets
-import time
 from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet import jsonrpc
@@ -26,6 +25,7 @@ from gateway.settlement_admin.chain_balances import ChainSources
 from settlement import ledger
 from settlement.money import Money, currency
 from settlement.reconciliation.service import Run
+from tests.plugins.eventually import eventually
 from tests.plugins.watchers import (
     Isolated,
     create_invoice,
@@ -33,6 +33,9 @@ from tests.plugins.watchers import (
     private_bsc_devnet,
     running_bsc_watcher,
 )
+
+# Slow: a private BSC devnet, waiting for finality.
+pytestmark = pytest.mark.slow
 
 AMOUNT = 150_000
 UNITS = 3 * 10**18
@@ -52,11 +55,11 @@ async def _reconcile(isolated: Isolated, rpc_url: str) -> Run:
 
 async def _finalized_past(pool: asyncpg.Pool, rpc_url: str, tx: str) -> None:
     block = int(jsonrpc.call(rpc_url, "eth_getTransactionReceipt", [tx])["blockNumber"], 16)
-    deadline = time.monotonic() + 15
-    while await pool.fetchval("SELECT finalized_number FROM chain_cursors WHERE chain = 'bsc'"
-                              ) < block:
-        assert time.monotonic() < deadline, "the watcher never finalized the block"
-        await asyncio.sleep(0.05)
+    async def finalized() -> bool:
+        return bool(await pool.fetchval(
+            "SELECT finalized_number FROM chain_cursors WHERE chain = 'bsc'") >= block)
+
+    await eventually(finalized, what=f"the watcher finalizing block {block}", timeout=15)
 
 
 async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> None:

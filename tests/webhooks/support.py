@@ -12,6 +12,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -20,13 +21,16 @@ import asyncpg
 from aiohttp import web
 from aiohttp.test_utils import TestServer
 
-from gateway.config import Settings
+from gateway.config import LiveSettings, Settings, WebhookSettings
 from gateway.merchants.ids import new_id
 from gateway.merchants.service import MerchantInput, create_merchant, issue_api_key
 from gateway.webhooks import signing
 from tests.plugins.app import TEST_BIN, running_app, settings_for_tests
 
 PEPPER = "test-pepper"
+FAST_WEBHOOKS = WebhookSettings(retry_base=Decimal("0.05"), poll_interval=Decimal("0.2"),
+                                timeout=2)
+FAST_LIVE = LiveSettings(heartbeat=1, retry=Decimal("0.5"))
 
 
 def settings_for(database_url: str, **overrides: Any) -> Settings:
@@ -34,8 +38,7 @@ def settings_for(database_url: str, **overrides: Any) -> Settings:
     and heartbeats, no rate limiting in the way."""
     fast: dict[str, Any] = {
         "api_key_pepper": PEPPER, "api_rate_limit": 10_000, "api_rate_burst": 10_000,
-        "db_pool_size": 6, "webhook_retry_base_ms": 50, "webhook_poll_interval_ms": 200,
-        "webhook_timeout": 2, "live_heartbeat": 1, "live_retry_ms": 500,
+        "db_pool_size": 6, "webhooks": FAST_WEBHOOKS, "live": FAST_LIVE,
     }
     data_dir = Path(tempfile.gettempdir()) / "ccp-webhook-tests"
     return settings_for_tests(database_url, data_dir, **{**fast, **overrides})
@@ -146,15 +149,6 @@ async def run_receiver(receiver: Receiver) -> AsyncIterator[Receiver]:
         yield receiver
     finally:
         await server.close()
-
-
-async def wait_for(predicate: Any, timeout: float = 10.0, interval: float = 0.05) -> None:
-    """Poll an async predicate until true (the worker runs in the background)."""
-    deadline = time.monotonic() + timeout
-    while not await predicate():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        await asyncio.sleep(interval)
 
 
 async def add_endpoint_row(conn: asyncpg.Connection, merchant_id: str, url: str,

@@ -5,6 +5,8 @@ from __future__ import annotations
 import dataclasses
 import secrets
 from collections.abc import AsyncIterator, Mapping
+from dataclasses import replace
+from decimal import Decimal
 from typing import Any
 
 import aiohttp
@@ -12,7 +14,9 @@ import asyncpg
 import pytest
 
 from gateway.events.outbox import emit
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
+    FAST_WEBHOOKS,
     Receiver,
     ShopMerchant,
     get_json,
@@ -21,14 +25,14 @@ from tests.webhooks.support import (
     run_receiver,
     serve_app,
     settings_for,
-    wait_for,
 )
 
 
 @pytest.fixture
 async def api(own_db_url: str) -> AsyncIterator[str]:
     # A long poll interval: a delivery arriving quickly proves NOTIFY woke the worker.
-    async with serve_app(settings_for(own_db_url, webhook_poll_interval_ms=60_000)) as base:
+    slow_poll = replace(FAST_WEBHOOKS, poll_interval=Decimal(60))
+    async with serve_app(settings_for(own_db_url, webhooks=slow_poll)) as base:
         yield base
 
 
@@ -64,7 +68,7 @@ async def test_endpoint_lifecycle_and_notify_driven_delivery(
 
         async def arrived() -> bool:
             return receiver.successes(event_id) == 1
-        await wait_for(arrived, timeout=5)
+        await eventually(arrived, timeout=5)
 
         async with http.delete(f"{api}/v1/webhook_endpoints/{created['id']}",
                                headers=merchant.headers) as resp:
@@ -113,7 +117,8 @@ REFUSED_OUTSIDE_DEV = (
 async def test_url_guard_outside_dev(own_db_url: str, http: aiohttp.ClientSession,
                                      own_conn: asyncpg.Connection) -> None:
     merchant = await make_merchant(own_conn)
-    settings = dataclasses.replace(settings_for(own_db_url), env="prod", webhook_worker=False)
+    settings = dataclasses.replace(settings_for(own_db_url), env="prod",
+                                   webhooks=replace(FAST_WEBHOOKS, worker=False))
     async with serve_app(settings) as base:
         for url in REFUSED_OUTSIDE_DEV:
             status, answer = await post(http, f"{base}/v1/webhook_endpoints", merchant,
@@ -185,14 +190,14 @@ async def test_redeliver_to_all_or_one_endpoint_and_event_detail(
         async def received(n: int) -> bool:
             return receiver.successes(event_id) == n
 
-        await wait_for(lambda: received(1), timeout=5)
+        await eventually(lambda: received(1), timeout=5)
         status, queued = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant, {})
         assert status == 200 and len(queued["deliveries"]) == 1
-        await wait_for(lambda: received(2), timeout=5)
+        await eventually(lambda: received(2), timeout=5)
         status, _ = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant,
                                  {"endpoint": endpoint["id"]})
         assert status == 200
-        await wait_for(lambda: received(3), timeout=5)
+        await eventually(lambda: received(3), timeout=5)
         status, _ = await post(http, f"{api}/v1/events/{event_id}/redeliver", merchant,
                                {"endpoint": "we_doesnotexist"})
         assert status == 404
@@ -201,7 +206,7 @@ async def test_redeliver_to_all_or_one_endpoint_and_event_detail(
             _, detail = await get_json(http, f"{api}/v1/events/{event_id}",
                                        headers=merchant.headers)
             return all(d["status"] == "delivered" for d in detail["deliveries"])
-        await wait_for(logged, timeout=5)
+        await eventually(logged, timeout=5)
     _, detail = await get_json(http, f"{api}/v1/events/{event_id}", headers=merchant.headers)
     assert detail["type"] == "invoice.expired" and len(detail["deliveries"]) == 3
     for delivery in detail["deliveries"]:
@@ -216,7 +221,7 @@ async def test_links_stored_as_paths_reach_readers_absolute(
 ) -> None:
     """A writer without the public URL stores its links as paths; the API and the webhook
     resolve them against the settings' public URL."""
-    settings = settings_for(own_db_url, webhook_poll_interval_ms=60_000)
+    settings = settings_for(own_db_url, webhooks=replace(FAST_WEBHOOKS, poll_interval=Decimal(60)))
     public = settings.public_url
     merchant = await make_merchant(own_conn)
     invoice_id = "inv_" + secrets.token_hex(8)
@@ -227,7 +232,7 @@ async def test_links_stored_as_paths_reach_readers_absolute(
         receiver.secret = str(endpoint["secret"])
         event_id = await emit(own_conn, merchant_id=merchant.id, type="invoice.expired",
                               data=data)
-        await wait_for(lambda: _succeeded(receiver, event_id), timeout=5)
+        await eventually(lambda: _succeeded(receiver, event_id), timeout=5)
         _, listed = await get_json(http, f"{api}/v1/events?invoice={invoice_id}",
                                    headers=merchant.headers)
         _, detail = await get_json(http, f"{api}/v1/events/{event_id}",

@@ -17,12 +17,12 @@ from gateway.webhooks import service
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig, make_session, post_event
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.urlguard import UrlPolicy
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
     Receiver,
     add_endpoint_row,
     invoice_data,
     run_receiver,
-    wait_for,
 )
 
 
@@ -70,7 +70,7 @@ async def test_retries_until_success_then_never_again(
         async with running(DeliveryWorker(own_pool, config())):
             async def delivered() -> bool:
                 return await delivery_status(own_pool, event_id) == ["delivered"]
-            await wait_for(delivered)
+            await eventually(delivered)
             await asyncio.sleep(0.3)  # a re-send would show up here
     assert [r["status"] for r in receiver.requests] == [500, 500, 200]
     assert receiver.successes(event_id) == 1
@@ -103,7 +103,7 @@ async def test_competing_workers_deliver_each_event_exactly_once(
                     "SELECT count(*) FROM webhook_deliveries WHERE merchant_id = $1"
                     " AND status = 'delivered'", merchant)
                 return done == len(events)
-            await wait_for(all_delivered, timeout=20)
+            await eventually(all_delivered, timeout=20)
             await asyncio.sleep(0.3)
     assert all(receiver.successes(e) == 1 for e in events)
     assert len(receiver.requests) == len(events)
@@ -119,7 +119,7 @@ async def test_gives_up_after_the_window_and_logs_timeouts(
         async with running(DeliveryWorker(own_pool, config(window=0.8, timeout=0.3))):
             async def failed() -> bool:
                 return await delivery_status(own_pool, event_id) == ["failed"]
-            await wait_for(failed)
+            await eventually(failed)
     log = await own_conn.fetch(
         "SELECT a.status_code, a.error, a.succeeded FROM webhook_delivery_attempts a"
         " JOIN webhook_deliveries d ON d.id = a.delivery_id WHERE d.event_id = $1", event_id)
@@ -143,7 +143,7 @@ async def test_only_subscribed_endpoints_and_deleted_ones_are_cancelled(
         async with running(DeliveryWorker(own_pool, config())):
             async def settled() -> bool:
                 return "pending" not in await delivery_status(own_pool, event_id)
-            await wait_for(settled)
+            await eventually(settled)
     rows = await own_conn.fetch("SELECT endpoint_id, status FROM webhook_deliveries"
                             " WHERE event_id = $1", event_id)
     assert {r["endpoint_id"]: r["status"] for r in rows} == {
@@ -163,7 +163,7 @@ async def test_endpoint_deleted_before_fan_out_gets_no_delivery(
         async with running(DeliveryWorker(own_pool, config())):
             async def delivered() -> bool:
                 return await delivery_status(own_pool, event_id) == ["delivered"]
-            await wait_for(delivered)
+            await eventually(delivered)
     rows = await own_conn.fetch("SELECT endpoint_id FROM webhook_deliveries"
                                 " WHERE event_id = $1", event_id)
     assert [r["endpoint_id"] for r in rows] == [kept]

@@ -6,22 +6,29 @@ from __future__ import annotations
 import asyncio
 import secrets
 import time
+from dataclasses import replace
+from decimal import Decimal
 from pathlib import Path
 
 import asyncpg
+import pytest
 
 from gateway.cli import build_parser
 from gateway.events.outbox import emit
 from gateway.webhooks import signing
 from gateway.webhooks.cli import run_worker
+from tests.plugins.eventually import eventually
 from tests.webhooks.support import (
+    FAST_WEBHOOKS,
     Receiver,
     add_endpoint_row,
     invoice_data,
     run_receiver,
     settings_for,
-    wait_for,
 )
+
+# Slow: runs the webhook worker as its own process.
+pytestmark = pytest.mark.slow
 
 
 async def test_standalone_worker_delivers_and_stops(own_db_url: str,
@@ -32,14 +39,15 @@ async def test_standalone_worker_delivers_and_stops(own_db_url: str,
     async with run_receiver(Receiver()) as receiver:
         _, receiver.secret = await add_endpoint_row(own_conn, merchant, receiver.url)
         task = asyncio.create_task(run_worker(
-            settings_for(own_db_url, webhook_poll_interval_ms=60_000), stop))
+            settings_for(own_db_url,
+                         webhooks=replace(FAST_WEBHOOKS, poll_interval=Decimal(60))), stop))
         await asyncio.sleep(0.3)  # LISTEN is up: the event below must wake it, not a poll
         event_id = await emit(own_conn, merchant_id=merchant, type="invoice.created",
                               data=invoice_data("inv_" + secrets.token_hex(8)))
 
         async def delivered() -> bool:
             return receiver.successes(event_id) == 1
-        await wait_for(delivered, timeout=10)
+        await eventually(delivered, timeout=10)
         stop.set()
         await asyncio.wait_for(task, 10)
     assert receiver.requests[0]["valid"]

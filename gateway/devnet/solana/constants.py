@@ -14,6 +14,8 @@ from typing import Final
 
 from solders.keypair import Keypair
 
+from gateway.config import DEVNET_SOLANA_TREASURY
+
 SEED_PREFIX: Final = b"cryptocity-pay/solana-devnet/"
 
 # Program ids (mainnet addresses; LiteSVM ships these programs built in).
@@ -40,8 +42,9 @@ USDT_MINT: Final = "6tA3w2VPAxXavDMaVYe9kEn4KiURrj5ZnSyauARiWBDC"
 USDC_MINT: Final = "6eZfPaRt573VsDuLTwPG4KB9MDbRHFyLK96m3e51jvCM"
 KZTE_MINT: Final = "EBuCjRLfYa7cDFpBjMbmfzCedJnuKjpJr6WyPYhf8HDG"
 MINT_AUTHORITY: Final = "3i45Phr6VJcvxqCCjfcw1FB6jkwfCbgUrRBUDyxqqAyz"
-TREASURY_PUBKEY: Final = "x8qpcRDeWxHpMVWggWgAzf9sbsuRBx9Y5DN5vB1UKPc"
-# The name the invoice catalog reads in dev mode (gateway.invoices.catalog).
+# Production refuses it as SOLANA_TREASURY, so gateway.config holds the one copy.
+TREASURY_PUBKEY: Final = DEVNET_SOLANA_TREASURY
+# The name the dev entry point fills SOLANA_TREASURY with (gateway.devnet.settings).
 TREASURY: Final = TREASURY_PUBKEY
 FAUCET_PUBKEY: Final = "HA94BkgjyUkR4y7ye9t3cf5sQPe71SW4AYXLHgQa7Goj"
 TEST_WALLETS: Final = (

@@ -1,5 +1,8 @@
 """Rate rules: how each asset's KZT-per-unit rate is computed from provider prices.
 
+A leaf (imports only gateway.errors): gateway.config parses GATEWAY_RATE_RULES and
+GATEWAY_RATES_FIXED with it, gateway.rates computes quotes with it.
+
 Syntax of GATEWAY_RATE_RULES (rules separated by ";" or new lines; see docs/rates.md):
 
     SYMBOL = FORMULA [| FORMULA ...] [spread=BPS] [max_age=SECONDS]
@@ -20,7 +23,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
-from gateway.rates.errors import RateRuleError
+from gateway.errors import ConfigError
+
+
+class RateRuleError(ConfigError, ValueError):
+    """A rate rule or fixed-rate list does not follow the documented syntax (a ValueError too,
+    so the settings reader names the variable)."""
+
 
 SOURCES = ("nbk", "binance", "fixed")
 MAX_SPREAD_BPS = 5000
