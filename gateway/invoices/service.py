@@ -127,7 +127,7 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
         tolerance_tiyn=policy.tolerance_tiyn, bsc_address=targets.bsc_address,
         solana_reference=targets.solana_reference, solana_recipient=targets.solana_recipient,
         qr_token=random_token(QR_TOKEN_CHARS),
-        options=build_options(locked, targets, deps.uris),
+        options=build_options(locked, targets, deps.uris), livemode=caller.livemode,
     )
 
 
@@ -144,7 +144,8 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
     body = invoice_json(invoice, deps.public_url)
     event = pending_event(caller.merchant_id, "invoice.created", invoice.id)
     await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
-                           event.id, body.decode(), event.api_version, event.notice)
+                           event.id, body.decode(), event.api_version, event.notice,
+                           invoice.livemode)
     return Created(invoice, body)
 
 

@@ -184,11 +184,13 @@ async def set_redirect_domains(conn: Conn, merchant_id: str,
     return normalized
 
 
-async def issue_api_key(conn: Conn, merchant_id: str, pepper: str) -> IssuedKey:
+async def issue_api_key(conn: Conn, merchant_id: str, pepper: str, *,
+                        livemode: bool = True) -> IssuedKey:
+    """A new key (`livemode` False: a ccp_test_ key); the secret is in the result only."""
     await get_merchant(conn, merchant_id)
-    key = generate_key(pepper)
+    key = generate_key(pepper, livemode=livemode)
     row = await q.insert_api_key(
-        conn, new_id("key"), merchant_id, key.key_hash, key.prefix, key.last4
+        conn, new_id("key"), merchant_id, key.key_hash, key.prefix, key.last4, livemode
     )
     return IssuedKey(row["id"], merchant_id, key.secret, key.prefix, key.last4)
 

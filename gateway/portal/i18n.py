@@ -60,6 +60,9 @@ EN: Final[dict[str, str]] = {
     "stand_idle": "No charge yet: the page shows it as soon as the cashier makes it.",
     "stand_scan": "Scan to pay here", "stand_solana": "Solana wallets: scan here",
     "sticker": "Stand sticker", "address": "Address",
+    "create_test_key": "Create test key", "test_mode": "test mode",
+    "test_mode_hint": "Test keys (ccp_test_) make test invoices, paid on test networks: they "
+                      "never reach settlement, payouts or reports (livemode: false).",
     "remaining": "Remaining", "deliveries": "Delivery log", "attempts": "Attempts",
     "redeliver": "Send again",
     "copy": "Copy", "items": "Items", "item_name": "Item", "price": "Price, ₸",
@@ -125,6 +128,10 @@ RU: Final[dict[str, str]] = {
     "stand_scan": "Сканируйте, чтобы оплатить здесь",
     "stand_solana": "Для кошельков Solana: сканируйте здесь", "sticker": "Наклейка на кассу",
     "address": "Адрес", "copy": "Копировать",
+    "create_test_key": "Создать тестовый ключ", "test_mode": "тестовый режим",
+    "test_mode_hint": "Тестовые ключи (ccp_test_) создают тестовые счета, оплачиваемые в "
+                      "тестовых сетях: они не попадают в расчёты, выплаты и отчёты "
+                      "(livemode: false).",
     "remaining": "Осталось оплатить", "deliveries": "Журнал доставки",
     "attempts": "Попытки", "redeliver": "Отправить снова",
     "items": "Товары", "item_name": "Товар", "price": "Цена, ₸", "remove": "Убрать",
@@ -189,6 +196,10 @@ KK: Final[dict[str, str]] = {
     "stand_scan": "Осында төлеу үшін сканерлеңіз",
     "stand_solana": "Solana әмияндары үшін: осында сканерлеңіз", "sticker": "Кассаға жапсырма",
     "address": "Мекенжай", "copy": "Көшіру",
+    "create_test_key": "Сынақ кілтін жасау", "test_mode": "сынақ режимі",
+    "test_mode_hint": "Сынақ кілттері (ccp_test_) сынақ желілерінде төленетін сынақ шоттарын "
+                      "жасайды: олар есеп айырысуға, төлемдерге және есептерге түспейді "
+                      "(livemode: false).",
     "remaining": "Төлеуге қалды", "deliveries": "Жеткізу журналы",
     "attempts": "Әрекеттер", "redeliver": "Қайта жіберу",
     "items": "Тауарлар", "item_name": "Тауар", "price": "Бағасы, ₸", "remove": "Алып тастау",

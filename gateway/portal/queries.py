@@ -180,7 +180,7 @@ ORDER BY business_day DESC LIMIT $2
 """
 # --- developers --------------------------------------------------------------------------
 LIST_KEYS = """
-SELECT id, prefix, last4, created_at, revoked_at FROM api_keys
+SELECT id, prefix, last4, created_at, revoked_at, livemode FROM api_keys
 WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC
 """
 SELECT_KEY = "SELECT id, revoked_at FROM api_keys WHERE id = $1 AND merchant_id = $2"

@@ -96,7 +96,7 @@ async def developers(ctx: Ctx) -> web.StreamResponse:
 async def create_key(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         issued = await sales.create_key(conn, ctx.merchant_id, ctx.settings.api_key_pepper,
-                                        ctx.actor)
+                                        ctx.actor, livemode=ctx.field("mode") != "test")
     return await _developers(ctx, issued)
 
 

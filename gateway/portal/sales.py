@@ -161,13 +161,14 @@ async def redeliver(conn: Conn, merchant_id: str, event_id: str, actor: Actor) -
                      target_id=event_id, after={"deliveries": ids})
 
 
-async def create_key(conn: Conn, merchant_id: str, pepper: str,
-                     actor: Actor) -> merchants.IssuedKey:
+async def create_key(conn: Conn, merchant_id: str, pepper: str, actor: Actor, *,
+                     livemode: bool = True) -> merchants.IssuedKey:
+    """A new API key (`livemode` False: a ccp_test_ key for test invoices)."""
     async with conn.transaction():
-        issued = await merchants.issue_api_key(conn, merchant_id, pepper)
+        issued = await merchants.issue_api_key(conn, merchant_id, pepper, livemode=livemode)
         await record(conn, merchant_id, actor, "api_key.create", target_type="api_key",
                      target_id=issued.id, after={"prefix": issued.prefix,
-                                                 "last4": issued.last4})
+                                                 "last4": issued.last4, "livemode": livemode})
     return issued
 
 

@@ -7,6 +7,8 @@
 - A cashier charges on a 360 px phone, the customer view's QR (cropped from a screenshot)
   decodes to the exact payment URI, the shopper simulator pays it, and the screen turns to
   the receipt.
+- A test invoice (ccp_test_ key) paid on the devnet settles but is never booked: no journal
+  entry, so nothing in settlement batches, payouts or zone reports.
 """
 
 from __future__ import annotations
@@ -27,9 +29,10 @@ from solders.transaction import Transaction
 
 from gateway.devnet.solana.constants import wallet_keypair
 from gateway.devnet.solana.wallet import pay_uri as pay_solana
+from gateway.merchants import service as merchants
 from gateway.portal.roles import Role
 from tests.browser.test_checkout_paying import FAST_CHAINS, PAID_TIMEOUT_MS
-from tests.plugins.app import RunningApp, running_app, settings_for_tests
+from tests.plugins.app import ApiClient, RunningApp, running_app, settings_for_tests
 from tests.plugins.browser import watch_errors
 from tests.plugins.devnet import Devnets
 from tests.plugins.solana_devnet import rpc_result
@@ -149,3 +152,29 @@ async def test_cashier_charge_paid_by_the_simulator_on_the_devnet(
     await expect(page.locator("#receipt-status")).to_have_text("Paid", timeout=PAID_TIMEOUT_MS)
     assert await _status(db_pool, invoice_id) == "settled"
     assert errors.messages == []
+
+
+async def test_a_paid_test_invoice_is_never_booked(
+        solana_app: RunningApp, devnets: Devnets, db_pool: asyncpg.Pool,
+        make_merchant: MakeMerchant, api_client: Callable[..., ApiClient]) -> None:
+    assert devnets.solana_rpc_url is not None
+    merchant_id = await make_merchant()
+    async with db_pool.acquire() as conn:
+        test_key = await merchants.issue_api_key(conn, merchant_id, solana_app.settings
+                                                 .api_key_pepper, livemode=False)
+    api = api_client(test_key.secret, server=solana_app)
+    created = await api.post("/v1/invoices", {"amount": 40_000, "assets": ["SOL"]})
+    assert created.status == 200 and created.body["livemode"] is False, created.body
+    invoice_id = created.body["id"]
+    await pay_solana(created.body["payment_options"][0]["uri"],
+                     rpc_url=devnets.solana_rpc_url, wallet=3)
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while await _status(db_pool, invoice_id) != "settled":
+        assert time.monotonic() < deadline, await _status(db_pool, invoice_id)
+        await asyncio.sleep(0.2)
+    async with db_pool.acquire() as conn:
+        entries = await conn.fetchval(
+            "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)
+        in_batches = await conn.fetchval(
+            "SELECT count(*) FROM settlement_batch_items WHERE invoice_id = $1", invoice_id)
+    assert (entries, in_batches) == (0, 0)  # nothing to settle, pay out or report
