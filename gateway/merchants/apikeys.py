@@ -28,6 +28,7 @@ import asyncpg
 from cachetools import TTLCache
 
 from gateway.merchants import queries as q
+from gateway.merchants.defaults import ZONE_DEFAULTS, InvoiceDefaults
 from gateway.merchants.ids import random_token
 from settlement.db import Conn
 
@@ -49,6 +50,7 @@ class Principal:
     # Hosts redirect_url may name (gateway.invoices.redirects); None: none configured.
     redirect_domains: tuple[str, ...] | None = None
     livemode: bool = True  # False for a ccp_test_ key
+    invoice_defaults: InvoiceDefaults = ZONE_DEFAULTS
 
     @property
     def active(self) -> bool:
@@ -128,6 +130,7 @@ class ApiKeyCache:
             redirect_domains=(None if row["redirect_domains"] is None
                               else tuple(row["redirect_domains"])),
             livemode=row["livemode"],
+            invoice_defaults=InvoiceDefaults.from_row(row),
         )
 
     def cached_principal(self, secret: str) -> Principal | None:

@@ -35,10 +35,24 @@ RETURNING id, merchant_id, prefix, last4, created_at, revoked_at
 # The authentication lookup: one indexed probe on the unique hash, joined to the merchant.
 SELECT_PRINCIPAL = """
 SELECT k.id AS key_id, k.merchant_id, m.name AS merchant_name, m.status AS merchant_status,
-       m.redirect_domains, k.livemode
+       m.redirect_domains, k.livemode, m.accepted_assets, m.default_expires_in,
+       m.tolerance_bps, m.tolerance_tiyn, m.late_accept_window
 FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 """
+
+UPDATE_INVOICE_DEFAULTS = """
+UPDATE merchants SET accepted_assets = $2, default_expires_in = $3, tolerance_bps = $4,
+                     tolerance_tiyn = $5, late_accept_window = $6
+WHERE id = $1
+RETURNING *
+"""
+
+
+async def update_invoice_defaults(conn: Conn, merchant_id: str,
+                                  values: tuple[Any, ...]) -> Row | None:
+    row: Row | None = await conn.fetchrow(UPDATE_INVOICE_DEFAULTS, merchant_id, *values)
+    return row
 
 
 async def insert_merchant(conn: Conn, values: tuple[Any, ...]) -> Row:

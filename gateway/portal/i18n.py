@@ -63,6 +63,11 @@ EN: Final[dict[str, str]] = {
     "create_test_key": "Create test key", "test_mode": "test mode",
     "test_mode_hint": "Test keys (ccp_test_) make test invoices, paid on test networks: they "
                       "never reach settlement, payouts or reports (livemode: false).",
+    "accepted_assets": "Accepted assets", "default_expiry": "Default expiry, minutes",
+    "tolerance_bps": "Payment tolerance, basis points", "tolerance_kzt": "Payment tolerance, ₸",
+    "late_window": "Late payments accepted for, minutes",
+    "redirect_domains": "Domains redirect_url may name (one per line)",
+    "zone_default": "Blank: the zone's default.", "save": "Save", "saved": "Saved.",
     "remaining": "Remaining", "deliveries": "Delivery log", "attempts": "Attempts",
     "redeliver": "Send again",
     "copy": "Copy", "items": "Items", "item_name": "Item", "price": "Price, ₸",
@@ -132,6 +137,12 @@ RU: Final[dict[str, str]] = {
     "test_mode_hint": "Тестовые ключи (ccp_test_) создают тестовые счета, оплачиваемые в "
                       "тестовых сетях: они не попадают в расчёты, выплаты и отчёты "
                       "(livemode: false).",
+    "accepted_assets": "Принимаемые активы", "default_expiry": "Срок счёта по умолчанию, минут",
+    "tolerance_bps": "Допуск оплаты, базисных пунктов", "tolerance_kzt": "Допуск оплаты, ₸",
+    "late_window": "Поздние платежи принимаются, минут",
+    "redirect_domains": "Домены для redirect_url (по одному в строке)",
+    "zone_default": "Пусто: значение зоны по умолчанию.", "save": "Сохранить",
+    "saved": "Сохранено.",
     "remaining": "Осталось оплатить", "deliveries": "Журнал доставки",
     "attempts": "Попытки", "redeliver": "Отправить снова",
     "items": "Товары", "item_name": "Товар", "price": "Цена, ₸", "remove": "Убрать",
@@ -200,6 +211,12 @@ KK: Final[dict[str, str]] = {
     "test_mode_hint": "Сынақ кілттері (ccp_test_) сынақ желілерінде төленетін сынақ шоттарын "
                       "жасайды: олар есеп айырысуға, төлемдерге және есептерге түспейді "
                       "(livemode: false).",
+    "accepted_assets": "Қабылданатын активтер",
+    "default_expiry": "Шоттың әдепкі мерзімі, минут",
+    "tolerance_bps": "Төлем рұқсаты, базистік пункт", "tolerance_kzt": "Төлем рұқсаты, ₸",
+    "late_window": "Кешіккен төлемдер қабылданады, минут",
+    "redirect_domains": "redirect_url домендері (әр жолға біреу)",
+    "zone_default": "Бос: аймақтың әдепкі мәні.", "save": "Сақтау", "saved": "Сақталды.",
     "remaining": "Төлеуге қалды", "deliveries": "Жеткізу журналы",
     "attempts": "Әрекеттер", "redeliver": "Қайта жіберу",
     "items": "Тауарлар", "item_name": "Тауар", "price": "Бағасы, ₸", "remove": "Алып тастау",

@@ -20,6 +20,7 @@ from gateway.checkout import remainder
 from gateway.invoices import service as invoices
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.params import Limits, parse_create
+from gateway.merchants import service as merchants
 from gateway.merchants.apikeys import Principal
 from gateway.merchants.ids import new_id
 from gateway.portal import queries as q
@@ -154,10 +155,12 @@ async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session
     description = "; ".join(p for p in (item_line, req.note) if p) or str(till["name"])
     body = {"amount": amount, "currency": "KZT", "description": description,
             "metadata": {"terminal": req.terminal_id, "charge": req.charge_id}}
-    params = parse_create(body, limits)
+    defaults = await merchants.invoice_defaults(conn, session.merchant_id)
+    params = parse_create(body, limits.for_merchant(defaults))
     caller = Principal(key_id=f"pos:{req.terminal_id}", merchant_id=session.merchant_id,
                        merchant_name=session.merchant_name,
-                       merchant_status="active" if session.merchant_active else "suspended")
+                       merchant_status="active" if session.merchant_active else "suspended",
+                       invoice_defaults=defaults)
     async with conn.transaction():
         await q.lock_charge(conn, req.terminal_id, req.charge_id)
         existing = await q.select_charge(conn, req.terminal_id, req.charge_id)

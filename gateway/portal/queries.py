@@ -198,6 +198,8 @@ WHERE d.merchant_id = $1
 ORDER BY d.created_at DESC, d.id DESC LIMIT $2
 """
 
+SELECT_REDIRECT_DOMAINS = "SELECT redirect_domains FROM merchants WHERE id = $1"
+
 # --- point of sale -----------------------------------------------------------------------
 INSERT_TERMINAL = """
 INSERT INTO pos_terminals (id, merchant_id, name) VALUES ($1, $2, $3)
@@ -437,6 +439,11 @@ async def list_webhook_endpoints(conn: Conn, merchant_id: str) -> list[Row]:
 
 async def list_deliveries(conn: Conn, merchant_id: str, limit: int) -> list[Row]:
     return await _rows(conn, LIST_DELIVERIES, merchant_id, limit)
+
+
+async def select_redirect_domains(conn: Conn, merchant_id: str) -> list[str] | None:
+    domains: list[str] | None = await conn.fetchval(SELECT_REDIRECT_DOMAINS, merchant_id)
+    return domains
 
 
 async def insert_terminal(conn: Conn, terminal_id: str, merchant_id: str,

@@ -11,6 +11,7 @@
     POST /merchant/developers/events/{id}/redeliver   queue an event's webhook again
     GET  /merchant/terminals            POS terminals and items;  POST /merchant/terminals
     POST /merchant/items, /merchant/items/{id}/archive   the item list of the tills
+    GET/POST /merchant/settings         invoice terms and redirect domains (SETTINGS)
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from datetime import UTC, datetime
 
 from aiohttp import web
 
-from gateway.portal import pos, sales
+from gateway.invoices.routes import LIMITS
+from gateway.portal import pos, sales, settings_page
+from gateway.portal.errors import InvalidForm
 from gateway.portal.roles import Perm, Role
-from gateway.portal.web import Ctx, action, page, redirect, secure_headers
+from gateway.portal.web import Ctx, action, page, redirect, secure_headers, words
 
 routes = web.RouteTableDef()
 
@@ -149,6 +152,36 @@ async def archive_item(ctx: Ctx) -> web.StreamResponse:
         await pos.archive_item(conn, ctx.session, ctx.request.match_info["id"],
                                ctx.request.remote)
     return redirect(ctx.request, "/merchant/terminals")
+
+
+async def _settings(ctx: Ctx, *, error: str | None = None, status: int = 200,
+                    notice: str | None = None) -> web.Response:
+    async with ctx.pool.acquire() as conn:
+        current = await settings_page.load(conn, ctx.merchant_id)
+    return ctx.render("settings.html", s=current, zone_assets=ctx.request.app[LIMITS].assets,
+                      error=error, notice=notice, status=status)
+
+
+@routes.get("/merchant/settings")
+@page(Perm.SETTINGS)
+async def settings(ctx: Ctx) -> web.StreamResponse:
+    return await _settings(ctx)
+
+
+@routes.post("/merchant/settings")
+@action(Perm.SETTINGS)
+async def save_settings(ctx: Ctx) -> web.StreamResponse:
+    assets = [a for a in ctx.form.getall("asset", []) if isinstance(a, str)]
+    try:
+        new = settings_page.parse_form(assets, ctx.field("expires_min"),
+                                       ctx.field("tolerance_bps"), ctx.field("tolerance_kzt"),
+                                       ctx.field("late_min"), ctx.field("redirect_domains"))
+        async with ctx.pool.acquire() as conn:
+            await settings_page.save(conn, ctx.merchant_id, new, ctx.request.app[LIMITS],
+                                     ctx.actor)
+    except InvalidForm as exc:
+        return await _settings(ctx, error=str(exc), status=400)
+    return await _settings(ctx, notice=words(ctx.request)("saved"))
 
 
 def add_routes(app: web.Application) -> None:

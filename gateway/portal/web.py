@@ -59,6 +59,7 @@ NAV: Final = (("/merchant", "nav_today", Perm.VIEW_SALES),
               ("/merchant/payouts", "nav_payouts", Perm.VIEW_MONEY),
               ("/merchant/developers", "nav_developers", Perm.DEVELOPERS),
               ("/merchant/terminals", "nav_terminals", Perm.SETTINGS),
+              ("/merchant/settings", "settings", Perm.SETTINGS),
               ("/merchant/team", "nav_team", Perm.TEAM),
               ("/merchant/audit", "nav_audit", Perm.AUDIT),
               ("/pos", "nav_pos", Perm.CHARGE))

@@ -17,11 +17,12 @@ from tests.portal.support import Browserless, client, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
 PAGES = ("/merchant", "/merchant/invoices", "/merchant/payouts", "/merchant/developers",
-         "/merchant/team", "/merchant/audit", "/merchant/terminals", "/pos")
+         "/merchant/team", "/merchant/audit", "/merchant/terminals", "/merchant/settings",
+         "/pos")
 ALLOWED = {
     Role.OWNER: set(PAGES),
     Role.MANAGER: {"/merchant", "/merchant/invoices", "/merchant/payouts",
-                   "/merchant/developers", "/merchant/terminals", "/pos"},
+                   "/merchant/developers", "/merchant/terminals", "/merchant/settings", "/pos"},
     Role.ACCOUNTANT: {"/merchant", "/merchant/invoices", "/merchant/payouts",
                       "/merchant/audit"},
     Role.CASHIER: {"/pos"},
@@ -206,3 +207,39 @@ async def test_delivery_log_and_redeliver(signed_in: Callable[..., Awaitable[Bro
     status, _, _ = await accountant.post(
         f"/merchant/developers/events/{event_id.group(1)}/redeliver", {})
     assert status == 403
+
+
+async def test_settings_apply_to_api_invoices(signed_in: Callable[..., Awaitable[Browserless]],
+                                              db_pool: asyncpg.Pool,
+                                              make_merchant: MakeMerchant,
+                                              make_api_key: Callable[..., Awaitable[str]],
+                                              api_client: Callable[..., ApiClient]) -> None:
+    merchant_id = await make_merchant()
+    cashier = await signed_in(Role.CASHIER, merchant_id)
+    form = {"asset": "SOL", "expires_min": "10", "tolerance_bps": "50", "tolerance_kzt": "",
+            "late_min": "5", "redirect_domains": "coffee.kz"}
+    status, _, _ = await cashier.post("/merchant/settings", form)
+    assert status == 403
+    manager = await signed_in(Role.MANAGER, merchant_id)
+    async with manager.http.post(manager.base + "/merchant/settings", data=[
+            ("csrf_token", manager.csrf), ("asset", "SOL"), ("asset", "USDT_SOL"),
+            ("expires_min", "10"), ("tolerance_bps", "50"), ("tolerance_kzt", "1,50"),
+            ("late_min", "5"), ("redirect_domains", "coffee.kz\n*.coffee.kz")]) as resp:
+        assert resp.status == 200, await resp.text()
+    api = api_client(await make_api_key(merchant_id))  # a new key: no cached principal
+    created = await api.post("/v1/invoices", {"amount": 10_000,
+                                              "redirect_url": "https://shop.coffee.kz/done"})
+    assert created.status == 200, created.body
+    body = created.body
+    assert [o["asset_id"] for o in body["payment_options"]] == ["SOL", "USDT_SOL"]
+    assert body["expires_at"] is not None
+    assert body["payment_tolerance"] == {"bps": 50, "amount": 150}
+    assert body["late_payment_window"] == 300
+    refused = await api.post("/v1/invoices", {"amount": 10_000, "assets": ["BNB"]})
+    assert refused.status == 400
+    async with db_pool.acquire() as conn:
+        row = await conn.fetchrow("SELECT expires_at - created_at AS ttl FROM invoices "
+                                  "WHERE id = $1", body["id"])
+        actions = await conn.fetch("SELECT action FROM merchant_audit_log WHERE merchant_id = $1 "
+                                   "AND action = 'settings.update'", merchant_id)
+    assert row["ttl"].total_seconds() == 600 and len(actions) == 1
