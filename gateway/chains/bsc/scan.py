@@ -25,6 +25,7 @@ a moment after its block was scanned is matched there. Raw means cheap: no check
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -197,21 +198,44 @@ class BscScanner:
             answers = list(regroup(busy, per_tx))
         return [check_receipts(b, a, self.tokens) for b, a in zip(busy, answers, strict=True)]
 
-    async def internal(self, blocks: list[EvmBlock], receipts: list[BlockReceipts]
-                       ) -> list[Seen]:
-        """Native BNB moved by contract calls in `blocks` (their call traces)."""
+    async def traces(self, blocks: list[EvmBlock]) -> list[object]:
+        """Call traces of the blocks holding transactions (none with tracing off)."""
         busy = [b for b in blocks if b.transactions]
         if not self.trace_internal or not busy:
             return []
-        answers = await self.rpc.batch(
+        return await self.rpc.batch(
             [("debug_traceBlockByNumber", [hex(b.number), TRACER]) for b in busy])
+
+    @staticmethod
+    def _seen_internal(blocks: list[EvmBlock], receipts: list[BlockReceipts],
+                       traces: list[object]) -> list[Seen]:
+        """Native BNB moved by contract calls in `blocks` (from `traces`, when traced)."""
+        if not traces:
+            return []
+        busy = [b for b in blocks if b.transactions]
         succeeded = {r.number: r.succeeded for r in receipts}
         found = []
-        for block, answer in zip(busy, answers, strict=True):
+        for block, answer in zip(busy, traces, strict=True):
             info = BlockInfo(block.number, block.hash, block.timestamp)
             found += [Seen(info, t) for t in
                       internal_transfers(block, answer, succeeded[block.number])]
         return found
+
+    async def _block_answers(self, blocks: list[EvmBlock]
+                             ) -> tuple[list[BlockReceipts], list[object], list[object]]:
+        """Receipts, Transfer logs and traces of `blocks`, requested together so the node
+        prepares one while we parse another; the first failure raises (in that order)."""
+        answers = await asyncio.gather(self.receipts(blocks),
+                                       self.logs(blocks[0].number, blocks[-1].number),
+                                       self.traces(blocks), return_exceptions=True)
+        receipts, logs, traces = answers
+        for answer in answers:
+            if isinstance(answer, BaseException):
+                raise answer
+        assert not isinstance(receipts, BaseException)
+        assert not isinstance(logs, BaseException)
+        assert not isinstance(traces, BaseException)
+        return receipts, logs, traces
 
     def _seen_tokens(self, raw_logs: list[object], blocks: Mapping[int, BlockInfo]
                      ) -> list[Seen]:
@@ -272,11 +296,10 @@ class BscScanner:
             if block.parent_hash != prev.hash:
                 raise MalformedResponse(f"block {block.number} does not follow {prev.number}: "
                                         "the chain moved between reads")
-        receipts = await self.receipts(blocks)
-        raw_logs = await self.logs(lo, blocks[-1].number)
+        receipts, raw_logs, traces = await self._block_answers(blocks)
         check_logs_agree(raw_logs, receipts)
         infos = {b.number: BlockInfo(b.number, b.hash, b.timestamp) for b in blocks}
         seen = (self._seen_tokens(raw_logs, infos) + self._seen_native(blocks, receipts)
-                + await self.internal(blocks, receipts))
+                + self._seen_internal(blocks, receipts, traces))
         transfers = await self.payments(seen, self.watched.addresses, issued=True)
         return Scan(tuple(blocks), tuple(transfers), logs_seen=len(raw_logs), seen=tuple(seen))
