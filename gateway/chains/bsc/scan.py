@@ -112,10 +112,12 @@ class Span:
 
 
 def _unsupported(exc: NodeError) -> bool:
-    """The node does not serve the method (geth, erigon and anvil word it differently)."""
+    """The node does not serve the method (geth, erigon and anvil word it differently; a
+    missing block, "header not found", is not this)."""
     text = str(exc).lower()
-    return exc.code == METHOD_NOT_FOUND or "not supported" in text or "not found" in text \
-        or "does not exist" in text
+    return exc.code == METHOD_NOT_FOUND or ("method" in text and any(
+        words in text for words in ("not found", "does not exist", "not supported",
+                                    "not available")))
 
 
 class BscScanner:
@@ -203,8 +205,16 @@ class BscScanner:
         busy = [b for b in blocks if b.transactions]
         if not self.trace_internal or not busy:
             return []
-        return await self.rpc.batch(
-            [("debug_traceBlockByNumber", [hex(b.number), TRACER]) for b in busy])
+        try:
+            return await self.rpc.batch(
+                [("debug_traceBlockByNumber", [hex(b.number), TRACER]) for b in busy])
+        except NodeError as exc:
+            if _unsupported(exc):
+                # Never skip tracing silently (BNB forwarded by contracts would go unseen):
+                # the watcher retries, and says loudly what the operator must decide.
+                log.error("bsc_trace_unsupported", chain=CHAIN, error=str(exc),
+                          hint="serve the debug namespace, or set BSC_TRACE_INTERNAL=false")
+            raise
 
     @staticmethod
     def _seen_internal(blocks: list[EvmBlock], receipts: list[BlockReceipts],

@@ -11,8 +11,9 @@ import pytest
 
 from gateway.chains.bsc.evm import TRANSFER_TOPIC, EvmBlock
 from gateway.chains.bsc.receipts import check_logs_agree, check_receipts, regroup
+from gateway.chains.bsc.scan import _unsupported
 from gateway.chains.bsc.trace import internal_index, internal_transfers
-from gateway.chains.errors import IncompleteBlock
+from gateway.chains.errors import IncompleteBlock, NodeError
 from gateway.chains.issued import IssuedAddresses, prefix
 from gateway.chains.models import NATIVE_LOG_INDEX
 
@@ -112,3 +113,14 @@ def test_issued_addresses_match_any_case_and_new_ones() -> None:
     assert DEPOSIT not in issued
     issued.add(DEPOSIT.upper().replace("0X", "0x"))
     assert DEPOSIT in issued and len(issued) == 4
+
+
+@pytest.mark.parametrize(("message", "code", "unsupported"), [
+    ("eth_getBlockReceipts: the method eth_getBlockReceipts does not exist", None, True),
+    ("debug_traceBlockByNumber: Method not found", -32601, True),
+    ("debug_traceBlockByNumber: method not available", -32000, True),
+    ("eth_getBlockReceipts: header not found", -32000, False),  # a lagging node: retry
+])
+def test_only_a_missing_method_counts_as_unsupported(message: str, code: int | None,
+                                                     unsupported: bool) -> None:
+    assert _unsupported(NodeError(message, code=code)) is unsupported

@@ -4,7 +4,7 @@
   (a lagging replica) only delays detection: the block is not committed, the step retries
   and the payment is booked once the answers are whole; a node without
   eth_getBlockReceipts is read through per-transaction receipts;
-- a payment to a settled or cancelled invoice's address, after the watched set reloaded
+- a payment to a settled, expired or cancelled invoice's address, after the watched set reloaded
   (those invoices left it), is still stored as a transfer of that invoice: from the issued
   set loaded at start, and from one grown by `invoice.created` notices;
 - BNB that a contract forwards to a deposit address (an internal transaction, found by call
@@ -144,17 +144,25 @@ async def test_payments_to_finished_invoices_are_recorded(isolated: Isolated,
         await _started(isolated.pool)
         await _pay_again(devnets, settled)
         await watch.wait_status(settled["id"], "settled", timeout=30)
+        # Expired, its monitoring window over: the invoice is dated back (the sweeper expires it).
+        expired = await create_invoice(client, AMOUNT, ["BNB"])
+        await isolated.pool.execute(
+            "UPDATE invoices SET created_at = now() - interval '2 hours', expires_at = now() - "
+            "interval '1 hour', monitoring_window = interval '0' WHERE id = $1", expired["id"])
+        await watch.wait_status(expired["id"], "expired")
         await watch.watched.reload()
-        for invoice in (cancelled, settled):
+        for invoice in (cancelled, settled, expired):
             assert watch.watched.invoice_for_address(option(invoice, "BNB")["address"]) is None
             assert option(invoice, "BNB")["address"] in watch.watched.issued
-        await _pay_again(devnets, cancelled)
-        await _pay_again(devnets, settled)
+        for invoice in (cancelled, settled, expired):
+            await _pay_again(devnets, invoice)
         late = await _wait_transfers(isolated.pool, settled["id"], 2)
-        stranded = await _wait_transfers(isolated.pool, cancelled["id"], 1)
+        stranded = [*await _wait_transfers(isolated.pool, cancelled["id"], 1),
+                    *await _wait_transfers(isolated.pool, expired["id"], 1)]
     assert [r["to_address"].lower() for r in late + stranded] == [
-        option(i, "BNB")["address"].lower() for i in (settled, settled, cancelled)]
+        option(i, "BNB")["address"].lower() for i in (settled, settled, cancelled, expired)]
     assert (await watch.invoice(cancelled["id"]))["status"] == "cancelled"
+    assert (await watch.invoice(expired["id"]))["status"] == "expired"
     assert await entry_count(isolated.pool, settled["id"]) == 1  # booked once
 
 
