@@ -111,7 +111,7 @@ class Span:
         self.current = min(self.maximum, self.current * 2)
 
 
-def _unsupported(exc: NodeError) -> bool:
+def method_unsupported(exc: NodeError) -> bool:
     """The node does not serve the method (geth, erigon and anvil word it differently; a
     missing block, "header not found", is not this)."""
     text = str(exc).lower()
@@ -181,7 +181,7 @@ class BscScanner:
             return await self.rpc.batch(
                 [("eth_getBlockReceipts", [hex(b.number)]) for b in blocks])
         except NodeError as exc:
-            if not _unsupported(exc):
+            if not method_unsupported(exc):
                 raise
             log.warning("bsc_block_receipts_unsupported", chain=CHAIN, error=str(exc))
             self.block_receipts = False
@@ -209,7 +209,7 @@ class BscScanner:
             return await self.rpc.batch(
                 [("debug_traceBlockByNumber", [hex(b.number), TRACER]) for b in busy])
         except NodeError as exc:
-            if _unsupported(exc):
+            if method_unsupported(exc):
                 # Never skip tracing silently (BNB forwarded by contracts would go unseen):
                 # the watcher retries, and says loudly what the operator must decide.
                 log.error("bsc_trace_unsupported", chain=CHAIN, error=str(exc),

@@ -11,7 +11,7 @@ import pytest
 
 from gateway.chains.bsc.evm import TRANSFER_TOPIC, EvmBlock
 from gateway.chains.bsc.receipts import check_logs_agree, check_receipts, regroup
-from gateway.chains.bsc.scan import _unsupported
+from gateway.chains.bsc.scan import method_unsupported
 from gateway.chains.bsc.trace import internal_index, internal_transfers
 from gateway.chains.errors import IncompleteBlock, NodeError
 from gateway.chains.issued import IssuedAddresses, prefix
@@ -123,4 +123,4 @@ def test_issued_addresses_match_any_case_and_new_ones() -> None:
 ])
 def test_only_a_missing_method_counts_as_unsupported(message: str, code: int | None,
                                                      unsupported: bool) -> None:
-    assert _unsupported(NodeError(message, code=code)) is unsupported
+    assert method_unsupported(NodeError(message, code=code)) is unsupported
