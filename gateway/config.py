@@ -374,6 +374,11 @@ class ChainSettings:
     bsc_block_batch: int = setting(
         S, "BSC_BLOCK_BATCH", "50", Integer(1, 1_000),
         "Blocks per step (one batched JSON-RPC request) while catching up.", unit="blocks")
+    bsc_trace_internal: bool = setting(
+        S, "BSC_TRACE_INTERNAL", "true", boolean, "Trace every block's calls "
+        "(`debug_traceBlockByNumber` with the call tracer) to find BNB that contracts forward "
+        "to deposit addresses (internal transactions); the node must serve the `debug` "
+        "namespace. `false` leaves such payments unseen.")
     bsc_block_history: int = setting(
         S, "BSC_BLOCK_HISTORY", "256", Integer(16, 100_000),
         "Block hashes kept below finality for reorg walk-back.", unit="blocks")

@@ -92,7 +92,7 @@ def build_bsc(settings: Settings, sink: FactSink, watched: WatchedSet) -> ChainW
         backoff=float(c.backoff), backoff_cap=float(c.backoff_cap),  # float-ok
         recent=c.recent_blocks,
     )
-    scanner = BscScanner(rpc, config.tokens, watched)
+    scanner = BscScanner(rpc, config.tokens, watched, trace_internal=c.bsc_trace_internal)
     return _BscRunning(BscWatcher(config, sink, scanner), rpc)
 
 

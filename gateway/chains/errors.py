@@ -5,7 +5,8 @@
         ├── RpcError                  (gateway.errors) JSON-RPC error, HTTP error, garbage
         │   ├── NodeError             the node answered a JSON-RPC error object (it meant it)
         │   ├── MalformedResponse     the answer parsed but is not the shape the method returns
-        │   └── RangeRefused          eth_getLogs refused the block range (too large / too many)
+        │   ├── RangeRefused          eth_getLogs refused the block range (too large / too many)
+        │   └── IncompleteBlock       a block's receipts, logs or traces are missing or disagree
         ├── RpcTimeout                (gateway.errors) no answer in time
         ├── ReorgTooDeep              the fork point is below the kept block history or finality
         ├── StaleCursor               the cursor moved under us (another watcher wrote): re-read
@@ -32,6 +33,11 @@ class MalformedResponse(RpcError):
 
 class RangeRefused(RpcError):
     """The node refused an eth_getLogs range (too many blocks or results)."""
+
+
+class IncompleteBlock(RpcError):
+    """A receipt, log or trace answer for a block is missing or contradicts another answer
+    (a lagging node or load-balancer replica): the block is not committed, the step retries."""
 
 
 class ReorgTooDeep(ChainError):

@@ -11,6 +11,11 @@ their monitoring window. The set is `ready` only while its LISTEN connection is 
 a disconnect notices may have been missed, so the watcher pauses (never scans a block
 against a stale set) until the set is reconnected and reloaded.
 
+Beside the open invoices, the set knows every BNB Chain deposit address ever issued
+(`issued`, gateway.chains.issued: 8 bytes an address), loaded with each LISTEN session and
+grown by the same notices, so a payment to a finished invoice's address is still recorded:
+`invoices_for_addresses` resolves such a hit with one indexed query.
+
 A watcher that keeps recent transfers (gateway.chains.recent) calls `track_new_keys()` once
 and then `take_new_keys()` before each step: the addresses and references that entered the
 set since (by a notice or a reload), to be matched against blocks scanned before they did.
@@ -25,8 +30,10 @@ from collections.abc import Iterable
 from typing import Any
 
 import asyncpg
+from eth_utils.address import to_checksum_address
 
 from gateway.chains import queries as q
+from gateway.chains.issued import IssuedAddresses
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -51,6 +58,8 @@ class WatchedSet:
         self.reconnect_delay = reconnect_delay
         self.addresses: dict[str, str] = {}
         self.references: dict[str, str] = {}
+        self.issued = IssuedAddresses()
+        self._issued_during_load: list[str] | None = None
         self._ready = asyncio.Event()
         self._pending: set[asyncio.Task[None]] = set()
         self._added_during_reload: list[tuple[str, str | None, str | None]] | None = None
@@ -64,6 +73,15 @@ class WatchedSet:
 
     def invoice_for_reference(self, reference: str) -> str | None:
         return self.references.get(reference)
+
+    async def invoices_for_addresses(self, addresses: Iterable[str]) -> dict[str, str]:
+        """lower-case address -> invoice id for those of `addresses` that were ever issued
+        (one query; for the rare hits of `issued` outside the open invoices)."""
+        spellings = sorted({form for a in addresses
+                            for form in (a.lower(), to_checksum_address(a))})
+        async with self.pool.acquire() as conn:
+            rows = await q.select_by_addresses(conn, spellings)
+        return {r["bsc_address"].lower(): r["id"] for r in rows}
 
     @property
     def ready(self) -> bool:
@@ -100,6 +118,9 @@ class WatchedSet:
             if self.addresses.get(address) != invoice_id:
                 entered[address] = invoice_id
             self.addresses[address] = invoice_id
+            self.issued.add(address)
+            if self._issued_during_load is not None:
+                self._issued_during_load.append(address)
         if reference:
             if self.references.get(reference) != invoice_id:
                 entered[reference] = invoice_id
@@ -135,6 +156,21 @@ class WatchedSet:
         self.addresses, self.references = addresses, references
         return len(rows)
 
+    async def load_issued(self) -> int:
+        """Rebuild the set of every issued deposit address from the database; its size."""
+        self._issued_during_load = []
+        try:
+            async with self.pool.acquire() as conn:
+                packed = await q.issued_prefixes(conn)
+            added = self._issued_during_load
+        finally:
+            self._issued_during_load = None
+        issued = IssuedAddresses(packed)
+        for address in added:  # announced while the query ran: maybe not in its snapshot
+            issued.add(address)
+        self.issued = issued
+        return len(issued)
+
     async def _fetch_one(self, invoice_id: str) -> None:
         async with self.pool.acquire() as conn:
             row = await q.select_watched_one(conn, invoice_id)
@@ -165,9 +201,10 @@ class WatchedSet:
         try:
             await conn.add_listener(CHANNEL, self._on_notice)
             size = await self.reload()
+            issued = await self.load_issued()
             self._ready.set()
             log.info("watched_set_loaded", invoices=size, addresses=len(self.addresses),
-                     references=len(self.references))
+                     references=len(self.references), issued_addresses=issued)
             since_reload = 0.0
             while True:
                 await asyncio.sleep(_KEEPALIVE_S)

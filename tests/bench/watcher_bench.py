@@ -2,6 +2,7 @@
 
     .venv/bin/python -m tests.bench.watcher_bench [--open 1000,10000] [--payments 40]
         [--blocks 10000] [--per-block 100] [--span 50] [--poll-ms 100]
+        [--issued 1000,1000000] [--no-trace-run]
 
 1. Latency: N open invoices (1,000 and 10,000) in a fresh database; a generated chain
    (tests/bench/watcher_fakenode.py, 100 USDT transfers per 0.1 s block, finality 2 blocks
@@ -10,9 +11,13 @@
    interval, and the two sizes within 20 % of each other (cost follows chain traffic, not
    open invoices).
 2. Catch-up: the watcher starts `--blocks` behind a fixed head of blocks holding `--per-block`
-   transfers each (one block in ten also pays one of 10,000 open invoices) and replays them
-   through its real transport (web3 AsyncHTTPProvider, batched JSON-RPC), parsers, matching
-   and storage. Target: >= 20,000 transfers matched against the watched set per second.
+   transfers each (one block in ten also pays one of the open invoices) and replays them
+   through its real transport (web3 AsyncHTTPProvider, batched JSON-RPC), parsers, the
+   receipt and log checks, call traces, matching and storage. Once per `--issued` size: that
+   many BNB Chain addresses ever issued (1,000 open invoices, the rest expired long ago, so
+   only the issued set holds them). Target: >= 20,000 transfers/s with 1,000,000 issued
+   addresses, within 20 % of the run with 1,000. `--no-trace-run` adds a 1,000-address run
+   with tracing off (the cost of `debug_traceBlockByNumber` through the parsers).
 
 Uses DATABASE_URL's server when set, else a temporary embedded cluster. Writes
 bench-results/watcher.json. The machine is shared: figures are noisy.
@@ -68,8 +73,22 @@ FROM invoices WHERE merchant_id = $1
 """
 
 
-async def seeded_database(server: str, open_invoices: int) -> str:
-    """A fresh migrated database holding `open_invoices` open USDT invoices of one merchant."""
+# Invoices that expired long ago (out of their monitoring window: not in the open watched
+# set), with addresses spread over the whole prefix space like derived ones.
+SEED_FINISHED = """
+INSERT INTO invoices (id, merchant_id, status, amount, created_at, expires_at,
+                      monitoring_window, bsc_address, bsc_address_index, qr_token)
+SELECT 'inv_done' || lpad(k::text, 9, '0'), $1, 'expired', 150000, now() - interval '60 days',
+       now() - interval '59 days', interval '1 day',
+       '0x' || md5(k::text) || lpad(to_hex(k), 8, '0'), $3 + k,
+       'qr_done' || lpad(k::text, 9, '0')
+FROM generate_series(0, $2 - 1) AS k
+"""
+
+
+async def seeded_database(server: str, open_invoices: int, finished: int = 0) -> str:
+    """A fresh migrated database holding `open_invoices` open USDT invoices of one merchant
+    and `finished` expired ones."""
     url = await fresh_database(server, "watcher_bench")
     conn = await asyncpg.connect(url)
     try:
@@ -78,6 +97,8 @@ async def seeded_database(server: str, open_invoices: int) -> str:
         await set_fee_schedule(conn, "mch_benchshop01", bps=100)
         await conn.execute(SEED_INVOICES, "mch_benchshop01", open_invoices)
         await conn.execute(SEED_OPTIONS, "mch_benchshop01")
+        if finished:
+            await conn.execute(SEED_FINISHED, "mch_benchshop01", finished, open_invoices)
         await conn.execute("ANALYZE")
     finally:
         await conn.close()
@@ -85,7 +106,7 @@ async def seeded_database(server: str, open_invoices: int) -> str:
 
 
 @asynccontextmanager
-async def watcher(url: str, rpc_url: str, *, poll: float, span: int
+async def watcher(url: str, rpc_url: str, *, poll: float, span: int, trace: bool = True
                   ) -> AsyncIterator[tuple[BscWatcher, asyncpg.Pool]]:
     pool = await create_pool(url, max_size=10)
     watched = WatchedSet(url, pool, reload_interval=3600)
@@ -93,7 +114,7 @@ async def watcher(url: str, rpc_url: str, *, poll: float, span: int
     config = BscConfig(rpc_url=rpc_url, tokens=TOKENS, poll_interval=poll, start_block=1,
                        span=span, confirmations=2)
     bsc = BscWatcher(config, fact_sink(pool),
-                     BscScanner(rpc, TOKENS, watched))
+                     BscScanner(rpc, TOKENS, watched, trace_internal=trace))
     tasks = [asyncio.ensure_future(watched.run()), asyncio.ensure_future(bsc.run())]
     try:
         yield bsc, pool
@@ -148,45 +169,64 @@ async def latency_run(server: str, open_invoices: int, args: argparse.Namespace
             "max_ms": round(max(latencies), 1)}
 
 
-async def catchup_run(server: str, args: argparse.Namespace) -> dict[str, Any]:
-    url = await seeded_database(server, 10_000)
+async def catchup_run(server: str, args: argparse.Namespace, issued: int, trace: bool = True
+                      ) -> dict[str, Any]:
+    open_invoices = min(1_000, issued)
+    url = await seeded_database(server, open_invoices, issued - open_invoices)
     port = free_port()
     spec = node.ChainSpec(mode="replay", blocks=args.blocks, per_block=args.per_block,
-                          pay_every=10, payments=min(10_000, args.blocks // 10))
+                          pay_every=10, payments=min(open_invoices, args.blocks // 10))
     proc = node.start(spec, port)
     try:
         await node.wait_ready(f"http://127.0.0.1:{port}")
-        started = time.perf_counter()
-        async with watcher(url, f"http://127.0.0.1:{port}", poll=0.05, span=args.span) \
-                as (bsc, _):
+        async with watcher(url, f"http://127.0.0.1:{port}", poll=0.05, span=args.span,
+                           trace=trace) as (bsc, _):
+            await bsc.watched.wait_current()  # the issued set is loaded: time the scan only
+            started, cpu = time.perf_counter(), time.process_time()
             while bsc.stats.blocks < args.blocks:
                 if bsc.stats.errors:
                     raise RuntimeError(f"watcher failed: {bsc.stats.last_error}")
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
-            stats = bsc.stats
+            cpu = time.process_time() - cpu
+            stats, loaded = bsc.stats, len(bsc.watched.issued)
     finally:
         proc.terminate()
         proc.join(5)
-    return {"blocks": stats.blocks, "transfers_matched": stats.logs_seen,
+    return {"issued_addresses": loaded, "open_invoices": open_invoices, "trace": trace,
+            "blocks": stats.blocks, "transfers_matched": stats.logs_seen,
             "stored_payments": stats.transfers, "seconds": round(elapsed, 2),
             "transfers_per_s": round(stats.logs_seen / elapsed),
+            # The watcher's own CPU (this process; not the fake node's nor PostgreSQL's): its
+            # capacity, less distorted than wall time when other work shares the cores.
+            "cpu_seconds": round(cpu, 2), "transfers_per_cpu_s": round(stats.logs_seen / cpu),
             "blocks_per_s": round(stats.blocks / elapsed), "span": args.span}
+
+
+def _print_catchup(row: dict[str, Any]) -> None:
+    print(f"catch-up issued={row['issued_addresses']:>8} trace={row['trace']!s:>5} "
+          f"{row['blocks']} blocks, {row['transfers_matched']} transfers in {row['seconds']} s: "
+          f"{row['transfers_per_s']} transfers/s, {row['transfers_per_cpu_s']} per CPU second "
+          f"of the watcher ({row['stored_payments']} payments stored)", flush=True)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
     results: dict[str, Any] = {"latency": [], "note": "shared 2-core machine; noisy"}
     async with bench_server() as server:
-        for size in (int(s) for s in args.open.split(",")):
+        for size in (int(s) for s in args.open.split(",") if s):
             row = await latency_run(server, size, args)
             print(f"latency  open={size:>6}  p50={row['p50_ms']:>7} ms  "
                   f"p99={row['p99_ms']:>7} ms  max={row['max_ms']:>7} ms", flush=True)
             results["latency"].append(row)
         if args.blocks:
-            results["catchup"] = row = await catchup_run(server, args)
-            print(f"catch-up {row['blocks']} blocks, {row['transfers_matched']} transfers "
-                  f"in {row['seconds']} s: {row['transfers_per_s']} transfers/s "
-                  f"({row['stored_payments']} payments stored)", flush=True)
+            runs = [(int(n), True) for n in args.issued.split(",") if n]
+            if args.no_trace_run:
+                runs.append((runs[0][0], False))
+            results["catchup"] = []
+            for issued, trace in runs:
+                row = await catchup_run(server, args, issued, trace)
+                _print_catchup(row)
+                results["catchup"].append(row)
     return results
 
 
@@ -198,6 +238,10 @@ def parse() -> argparse.Namespace:
     parser.add_argument("--per-block", type=int, default=100)
     parser.add_argument("--span", type=int, default=50)
     parser.add_argument("--poll-ms", type=int, default=100)
+    parser.add_argument("--issued", default="1000,1000000",
+                        help="catch-up runs: BNB Chain addresses ever issued, per run")
+    parser.add_argument("--no-trace-run", action="store_true",
+                        help="add a catch-up run with call tracing off")
     return parser.parse_args()
 
 

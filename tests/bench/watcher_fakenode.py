@@ -6,6 +6,12 @@ written in the exact shapes a geth/BSC node returns (full transaction objects, l
 blockHash/logIndex/removed), generated on request from the block number, so 10,000 blocks of
 100 transfers need no gigabyte of fixtures. Runs in its own process (a second core).
 
+Every block also has its receipts (`eth_getBlockReceipts`: one receipt per transaction, its
+Transfer log inside, as the watcher checks them against eth_getLogs) and its call traces
+(`debug_traceBlockByNumber` with the call tracer: one top frame per transaction; with
+`internal_every` N, every Nth transaction's frame holds a contract call forwarding BNB to an
+address nobody watches, so the watcher walks nested frames too).
+
 Head and finality: in "live" mode the head grows one block per `block_time` from start and
 `finalized` trails it by `depth`; the moment block b became final is t0 + (b + depth) *
 block_time, which the benchmark compares with the `invoice.settled` event time. In "replay"
@@ -40,6 +46,7 @@ class ChainSpec:
     block_time: float = 0.1
     depth: int = 2
     t0: float = 0.0
+    internal_every: int = 10
 
 
 def invoice_address(k: int) -> str:
@@ -95,6 +102,35 @@ def logs_json(spec: ChainSpec, lo: int, hi: int) -> str:
                           for j, a in enumerate(_recipients(spec, b))) + "]"
 
 
+def _receipt(b: int, j: int, to: str) -> str:
+    return (f'{{"blockHash":"{block_hash(b)}","blockNumber":"{hex(b)}",'
+            f'"contractAddress":null,"cumulativeGasUsed":"{hex(60_000 * (j + 1))}",'
+            f'"effectiveGasPrice":"0x3b9aca00","from":"{SENDER}","gasUsed":"0xea60",'
+            f'"logs":[{_log(b, j, to)}],"logsBloom":"0x{"0" * 512}","status":"0x1",'
+            f'"to":"{USDT}","transactionHash":"{_tx_hash(b, j)}",'
+            f'"transactionIndex":"{hex(j)}","type":"0x0"}}')
+
+
+def receipts_json(spec: ChainSpec, b: int) -> str:
+    return "[" + ",".join(_receipt(b, j, a) for j, a in enumerate(_recipients(spec, b))) + "]"
+
+
+def _trace(spec: ChainSpec, b: int, j: int, to: str) -> str:
+    calls = ""
+    if spec.internal_every and j % spec.internal_every == 0:
+        calls = (f',"calls":[{{"type":"CALL","from":"{USDT}","to":"0x{"c4" * 20}",'
+                 f'"value":"0x1","gas":"0x8fc","gasUsed":"0x0","input":"0x"}}]')
+    data = "0xa9059cbb" + "0" * 24 + to[2:] + AMOUNT_WORD[2:]
+    return (f'{{"txHash":"{_tx_hash(b, j)}","result":{{"type":"CALL","from":"{SENDER}",'
+            f'"to":"{USDT}","value":"0x0","gas":"0xea60","gasUsed":"0x8fc0",'
+            f'"input":"{data}","output":"0x"{calls}}}}}')
+
+
+def traces_json(spec: ChainSpec, b: int) -> str:
+    return "[" + ",".join(_trace(spec, b, j, a)
+                          for j, a in enumerate(_recipients(spec, b))) + "]"
+
+
 class Node:
     def __init__(self, spec: ChainSpec) -> None:
         self.spec = spec
@@ -126,8 +162,12 @@ class Node:
             query = params[0]
             hi = min(int(query["toBlock"], 16), self.head())
             return logs_json(self.spec, int(query["fromBlock"], 16), hi)
-        if method == "eth_getTransactionReceipt":
-            return '{"status":"0x1"}'
+        if method == "eth_getBlockReceipts":
+            number = int(params[0], 16)
+            return "null" if number > self.head() else receipts_json(self.spec, number)
+        if method == "debug_traceBlockByNumber":
+            number = int(params[0], 16)
+            return "null" if number > self.head() else traces_json(self.spec, number)
         raise KeyError(method)
 
     def answer(self, call: dict[str, Any]) -> str:

@@ -2,7 +2,12 @@
 
 Modes: "ok" (forward), "500" (HTTP 500), "timeout" (hold the request past the client's
 timeout), "garbage" (200 with a body that is not JSON), "refuse_logs" (eth_getLogs spanning
-more than `max_log_span` blocks answers the JSON-RPC error real nodes send).
+more than `max_log_span` blocks answers the JSON-RPC error real nodes send), and the answers of
+a lagging node or load-balancer replica that has a block but not yet its receipts or logs:
+"null_receipts" (eth_getBlockReceipts and eth_getTransactionReceipt answer `null`),
+"null_receipt_items" (eth_getBlockReceipts lists `null` for each receipt), "empty_logs"
+(eth_getLogs answers `[]`); "no_block_receipts" answers eth_getBlockReceipts like a node
+without the method (the watcher falls back to per-transaction receipts).
 """
 
 from __future__ import annotations
@@ -15,6 +20,26 @@ from typing import Any
 import aiohttp
 from aiohttp import web
 
+RECEIPTS = frozenset({"eth_getBlockReceipts", "eth_getTransactionReceipt"})
+NO_METHOD = {"code": -32601, "message": "the method eth_getBlockReceipts does not exist"}
+
+
+def _lagging(mode: str, method: str, answer: dict[str, Any]) -> dict[str, Any]:
+    """`answer` as a lagging replica in `mode` would give it."""
+    if mode == "null_receipts" and method in RECEIPTS:
+        return {**answer, "result": None}
+    if mode == "null_receipt_items" and method == "eth_getBlockReceipts" \
+            and isinstance(answer.get("result"), list):
+        return {**answer, "result": [None] * len(answer["result"])}
+    if mode == "empty_logs" and method == "eth_getLogs":
+        return {**answer, "result": []}
+    if mode == "no_block_receipts" and method == "eth_getBlockReceipts":
+        return {"jsonrpc": "2.0", "id": answer.get("id"), "error": NO_METHOD}
+    return answer
+
+
+LAGGING_MODES = ("null_receipts", "null_receipt_items", "empty_logs", "no_block_receipts")
+
 
 class FaultProxy:
     def __init__(self, upstream: str) -> None:
@@ -24,6 +49,7 @@ class FaultProxy:
         self.max_log_span: int | None = None
         self.served: Counter[str] = Counter()
         self.refused_spans: list[int] = []
+        self.lagged = 0  # answers rewritten by a lagging mode
         self._runner: web.AppRunner | None = None
         self._session: aiohttp.ClientSession | None = None
         self.url = ""
@@ -75,5 +101,16 @@ class FaultProxy:
         assert self._session is not None
         async with self._session.post(self.upstream, data=raw,
                                       headers={"Content-Type": "application/json"}) as resp:
-            return web.Response(status=resp.status, body=await resp.read(),
+            answer = await resp.read()
+            if self.mode in LAGGING_MODES and resp.status == 200:
+                answer = self._rewrite(body, json.loads(answer))
+            return web.Response(status=resp.status, body=answer,
                                 content_type="application/json")
+
+    def _rewrite(self, body: Any, answer: Any) -> bytes:
+        calls = body if isinstance(body, list) else [body]
+        methods = {call.get("id"): call.get("method", "") for call in calls}
+        answers = answer if isinstance(answer, list) else [answer]
+        rewritten = [_lagging(self.mode, methods.get(a.get("id"), ""), a) for a in answers]
+        self.lagged += sum(a is not b for a, b in zip(answers, rewritten, strict=True))
+        return json.dumps(rewritten if isinstance(answer, list) else rewritten[0]).encode()

@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from gateway.chains.errors import MalformedResponse
+from gateway.chains.models import NATIVE_LOG_INDEX
 
 TRANSFER_TOPIC = "0xddf252ad1be2c89b69c2b068fc378daa952ba7f163c4a11628f55a4df523b3ef"
 _WORD_HEX = 64  # one 32-byte ABI word in hex digits
@@ -34,12 +35,15 @@ class EvmBlock:
 
 @dataclass(frozen=True, slots=True)
 class NativeTransfer:
-    """A transaction moving the native coin (BNB) to an address."""
+    """The native coin (BNB) moved to an address: by a transaction itself (`index`
+    NATIVE_LOG_INDEX) or by a call inside it (an internal transaction, gateway.chains.bsc.trace,
+    `index` below that, so the stored key never collides with a log's)."""
 
     tx_hash: str
     from_address: str
     to_address: str
     value: int
+    index: int = NATIVE_LOG_INDEX
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +71,7 @@ def quantity(value: Any, what: str) -> int:
         raise MalformedResponse(f"{what} is not a hex quantity: {value!r}") from exc
 
 
-def _hash(value: Any, what: str) -> str:
+def hash32(value: Any, what: str) -> str:
     if not isinstance(value, str) or len(value) != 66 or not value.startswith("0x"):
         raise MalformedResponse(f"{what} is not a 32-byte hash: {value!r}")
     return value.lower()
@@ -84,8 +88,8 @@ def parse_block(raw: Any) -> EvmBlock:
         raise MalformedResponse("the block lists transaction hashes, not objects")
     return EvmBlock(
         number=quantity(raw.get("number"), "block number"),
-        hash=_hash(raw.get("hash"), "block hash"),
-        parent_hash=_hash(raw.get("parentHash"), "parentHash"),
+        hash=hash32(raw.get("hash"), "block hash"),
+        parent_hash=hash32(raw.get("parentHash"), "parentHash"),
         timestamp=datetime.fromtimestamp(quantity(raw.get("timestamp"), "timestamp"), UTC),
         transactions=tuple(txs),
     )
@@ -109,7 +113,7 @@ def native_transfers(block: EvmBlock, watched: Container[str] | None = None
         value = quantity(tx.get("value"), "transaction value")
         if value > 0:
             found.append(NativeTransfer(
-                tx_hash=_hash(tx.get("hash"), "transaction hash"),
+                tx_hash=hash32(tx.get("hash"), "transaction hash"),
                 from_address=str(tx.get("from", "")).lower(), to_address=to, value=value,
             ))
     return found
@@ -133,10 +137,10 @@ def parse_transfer_log(raw: Any) -> TokenTransfer | None:
         return None  # not the ERC-20 layout (e.g. a non-standard token)
     return TokenTransfer(
         token=str(raw.get("address", "")).lower(),
-        tx_hash=_hash(raw.get("transactionHash"), "log transactionHash"),
+        tx_hash=hash32(raw.get("transactionHash"), "log transactionHash"),
         log_index=quantity(raw.get("logIndex"), "logIndex"),
         block_number=quantity(raw.get("blockNumber"), "log blockNumber"),
-        block_hash=_hash(raw.get("blockHash"), "log blockHash"),
+        block_hash=hash32(raw.get("blockHash"), "log blockHash"),
         from_address=_topic_address(topics[1], "from"),
         to_address=_topic_address(topics[2], "to"),
         amount=quantity(data, "log data"),
