@@ -2,7 +2,8 @@
 (`POST /v1/invoices/{id}/cancel` is the lifecycle's: gateway.lifecycle.routes).
 Authentication, rate limiting, idempotency and the POST transaction come from the /v1
 middleware chain (gateway.http.api): handlers here never see the Idempotency-Key; POSTs write
-on the request's transaction (`tx_conn`).
+on the request's transaction (`tx_conn`) and announce a new invoice after its commit
+(`after_commit`).
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest, NotFound
 from gateway.http.auth import principal
-from gateway.http.idempotency import JSON_CONTENT_TYPE, json_body, tx_conn
+from gateway.http.idempotency import JSON_CONTENT_TYPE, after_commit, json_body, tx_conn
 from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
@@ -61,6 +62,7 @@ async def create(request: web.Request) -> web.Response:
     created = await service.create_invoice(
         tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
     )
+    after_commit(request, lambda conn: service.announce(conn, created))
     return _body(created.body)
 
 

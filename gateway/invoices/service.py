@@ -3,8 +3,10 @@ status change after creation (cancel, payments, expiry) is the lifecycle's (gate
 
 No SQL and no HTTP here: plain values in, plain results out (see queries.py for the SQL).
 Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and its
-`invoice.created` event (deliveries, NOTIFY), run in the caller's transaction (for the API,
-the request's, where the idempotency middleware also saves the response). Everything the
+`invoice.created` event, run in the caller's transaction (for the API, the request's, where
+the idempotency middleware also saves the response); the caller sends the event's notice with
+`announce` once that transaction has committed (queries.NOTIFY_EVENT says why not in it,
+gateway.http.idempotency.after_commit does it for the API). Everything the
 statement needs is computed here first: the deposit address from a reserved index
 (indexes.py), the quotes, the URIs, the timestamps (this process's clock) and the invoice's
 JSON, which is both the event's data and the API's answer.
@@ -80,10 +82,12 @@ class InvoiceDeps:
 
 @dataclass(frozen=True)
 class Created:
-    """A new invoice and its API object as JSON (also its `invoice.created` event's data)."""
+    """A new invoice, its API object as JSON (also its `invoice.created` event's data) and
+    the event's notice, to `announce` after the commit."""
 
     invoice: Invoice
     body: bytes
+    notice: str
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,8 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
 
 async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                          req: CreateInvoice) -> Created:
-    """Create the invoice, its options and its `invoice.created` event in one statement."""
+    """Create the invoice, its options and its `invoice.created` event in one statement
+    (`announce` it once the caller's transaction has committed)."""
     if not caller.active:
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
@@ -142,8 +147,13 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                           watch={"bsc_address": invoice.bsc_address,
                                  "solana_reference": invoice.solana_reference})
     await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
-                           event.id, body.decode(), event.api_version, event.notice)
-    return Created(invoice, body)
+                           event.id, body.decode(), event.api_version)
+    return Created(invoice, body, event.notice)
+
+
+async def announce(conn: Conn, created: Created) -> None:
+    """Send the `invoice.created` notice of an invoice whose creation has committed."""
+    await q.notify_event(conn, created.notice)
 
 
 def _invoice_values(invoice: Invoice, index: int | None) -> tuple[object, ...]:
