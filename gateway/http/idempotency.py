@@ -20,12 +20,12 @@ answer to replay: e.g. a retry after the rates went stale still gets its invoice
 never saved (Stripe does the same for validation errors): a client that fixes its body may
 retry with the same key. The fingerprint is sha256 over method, path and the body
 re-serialised canonically (sorted keys), so whitespace and key order do not matter.
-A handler may ask for work to run once its transaction has committed (`after_commit`): e.g. a
-NOTIFY, which inside a writing transaction would hold PostgreSQL's one notify-queue lock
-through the commit's WAL flush and so make concurrent POSTs commit one at a time. The actions
-run on the same connection right after COMMIT, and never when the transaction rolls back (an
-error, a replay, a refused twin); a failing action is logged, not answered: the request's
-writes are committed by then.
+A handler may ask for work to run once its transaction has committed (`after_commit`): e.g.
+queueing a NOTIFY, which inside a writing transaction would hold PostgreSQL's one notify-queue
+lock through the commit's WAL flush and so make concurrent POSTs commit one at a time
+(gateway.invoices.notices). The actions run right after COMMIT, and never when the
+transaction rolls back (an error, a replay, a refused twin); a failing action is logged, not
+answered: the request's writes are committed by then.
 
 Keys live `IDEMPOTENCY_TTL` seconds (24 h); `purge_ctx` deletes older ones periodically.
 Two different keys hashing to the same 32-bit lock slot at the same instant would see a
@@ -34,8 +34,8 @@ spurious 409 — a retry resolves it.
 Why claim after the handler, and why not one statement for everything: the hot path
 `POST /v1/invoices` once wrote its rows, the claim and the save in ONE statement spliced from
 three packages' SQL. Its SQL is now whole (gateway/invoices/queries.py) and idempotency lives
-here only, so a keyed create costs BEGIN, the create statement, CLAIM_AND_SAVE, COMMIT and
-(after it, see `after_commit`) the `invoice.created` NOTIFY. The
+here only, so a keyed create costs BEGIN, the create statement, CLAIM_AND_SAVE and COMMIT
+(its `invoice.created` notice is queued after it, see `after_commit`). The
 claim goes after the handler so that claim and save are one round trip, not two; the price is
 that a replayed or refused twin does its work before it is rolled back, which is rare.
 tests/bench/api_bench.py measures the create path against its one-INSERT ceiling.
@@ -47,7 +47,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -90,7 +90,7 @@ class SavedResponse:
 
 TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
-AfterCommit = Callable[[Conn], Awaitable[None]]
+AfterCommit = Callable[[], None]
 AFTER_COMMIT = web.RequestKey("after_commit", list)
 
 
@@ -105,17 +105,17 @@ def json_body(request: web.Request) -> dict[str, Any]:
 
 
 def after_commit(request: web.Request, action: AfterCommit) -> None:
-    """Run `action` on the request's connection once its transaction has committed (never
-    when it rolls back); what it raises is logged, the response stands."""
+    """Call `action` once the request's transaction has committed (never when it rolls
+    back); what it raises is logged, the response stands."""
     request[AFTER_COMMIT].append(action)
 
 
-async def _run_after_commit(conn: Conn, actions: list[AfterCommit]) -> None:
+def _run_after_commit(actions: list[AfterCommit]) -> None:
     for action in actions:
         try:
-            await action(conn)
-        except (OSError, asyncpg.PostgresError) as exc:
-            log.warning("after_commit_failed", error=str(exc))
+            action()
+        except Exception:  # the writes are committed: the answer must say so
+            log.exception("after_commit_failed")
 
 
 def fingerprint(request: web.Request, body: dict[str, Any]) -> bytes:
@@ -247,9 +247,9 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
             ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
             claim = _Claim(principal(request).merchant_id, key, ttl, fingerprint(request, body))
             response, committed = await _run_keyed(request, handler, conn, claim)
-        if committed:
-            await _run_after_commit(conn, actions)
-        return response
+    if committed:
+        _run_after_commit(actions)
+    return response
 
 
 async def _purge_loop(app: web.Application) -> None:

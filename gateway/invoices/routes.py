@@ -8,6 +8,8 @@ on the request's transaction (`tx_conn`) and announce a new invoice after its co
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 
@@ -63,7 +65,8 @@ async def create(request: web.Request) -> web.Response:
     created = await service.create_invoice(
         tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
     )
-    after_commit(request, lambda conn: service.announce(conn, created))
+    deps = request.app[INVOICE_DEPS]
+    after_commit(request, lambda: service.announce(deps, created))
     return _body(created.body)
 
 
@@ -132,7 +135,13 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
         policy=service.Policy.from_settings(settings), public_url=settings.public_url,
         uris=UriTemplates(app[CATALOG]),
     )
+    notices = app[INVOICE_DEPS].notices
+    sender = asyncio.create_task(notices.run(app[DB_POOL]), name="invoice-created-notices")
     yield
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
+    await notices.flush(app[DB_POOL])  # what the last requests queued
 
 
 def setup(app: web.Application) -> None:

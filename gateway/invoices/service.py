@@ -5,8 +5,8 @@ No SQL and no HTTP here: plain values in, plain results out (see queries.py for 
 Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and its
 `invoice.created` event, run in the caller's transaction (for the API, the request's, where
 the idempotency middleware also saves the response); the caller sends the event's notice with
-`announce` once that transaction has committed (queries.NOTIFY_EVENT says why not in it,
-gateway.http.idempotency.after_commit does it for the API). Everything the
+`announce` once that transaction has committed (notices.py says why not in it;
+gateway.http.idempotency.after_commit runs it for the API). Everything the
 statement needs is computed here first: the deposit address from a reserved index
 (indexes.py), the quotes, the URIs, the timestamps (this process's clock) and the invoice's
 JSON, which is both the event's data and the API's answer.
@@ -27,6 +27,7 @@ from gateway.invoices.errors import (
 )
 from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.notices import CreatedNotices
 from gateway.invoices.params import CreateInvoice
 from gateway.invoices.quotes import (
     LockedQuote,
@@ -85,6 +86,7 @@ class InvoiceDeps:
     public_url: str
     uris: UriTemplates
     indexes: BscIndexes = field(default_factory=BscIndexes)
+    notices: CreatedNotices = field(default_factory=CreatedNotices)
     quotes: QuoteCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -162,9 +164,9 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
     return Created(invoice, body, event.notice)
 
 
-async def announce(conn: Conn, created: Created) -> None:
+def announce(deps: InvoiceDeps, created: Created) -> None:
     """Send the `invoice.created` notice of an invoice whose creation has committed."""
-    await q.notify_event(conn, created.notice)
+    deps.notices.send(created.notice)
 
 
 def _invoice_values(invoice: Invoice, index: int | None) -> tuple[object, ...]:

@@ -16,6 +16,7 @@ import pytest
 
 from gateway.config import Settings
 from gateway.invoices.indexes import BscIndexes
+from gateway.invoices.notices import CreatedNotices
 from gateway.invoices.quotes import QuoteCache
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.service import get_invoice
@@ -25,6 +26,7 @@ from gateway.rates.book import RateBook
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
 from tests.plugins.clock import FakeClock
+from tests.plugins.db import database_pool
 
 KeyFactory = Callable[..., Awaitable[str]]
 
@@ -163,3 +165,25 @@ async def test_notice_follows_the_commit_and_a_rolled_back_create_sends_none(
     finally:
         await listener.close()
     assert seen == list(ours)
+
+
+async def test_created_notices_go_out_in_one_batch_in_order(database_url: str) -> None:
+    got: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)  # LISTEN needs its own connection
+    notices = CreatedNotices()
+    sent = [json.dumps({"type": "test.batch", "n": n}) for n in range(5)]
+    try:
+        await listener.add_listener("ccp_events", lambda *a: got.put_nowait(str(a[3])))
+        async with database_pool(database_url, min_size=1, max_size=2) as pool:
+            for notice in sent:
+                notices.send(notice)
+            await notices.flush(pool)
+            await notices.flush(pool)  # nothing pending: no statement, no error
+        received: list[str] = []
+        while len(received) < len(sent):  # other tests' notices may come in between
+            notice = await asyncio.wait_for(got.get(), 5)
+            if json.loads(notice)["type"] == "test.batch":
+                received.append(notice)
+    finally:
+        await listener.close()
+    assert received == sent
