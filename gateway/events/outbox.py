@@ -11,7 +11,8 @@ merchant with many endpoints costs the writer's transaction nothing.
 
 A writer that makes its change in one statement (invoice creation) writes the event in that
 same statement instead: `pending_event` gives the ids and the notice, and its statement
-(gateway.invoices.queries.CREATE_INVOICE) writes the same row and notice as `emit` would.
+(gateway.invoices.queries.CREATE_INVOICE) writes the same row as `emit` would; its notice
+(the same) is sent after the commit (gateway.invoices.notices says why).
 """
 
 from __future__ import annotations

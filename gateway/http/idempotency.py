@@ -20,6 +20,13 @@ answer to replay: e.g. a retry after the rates went stale still gets its invoice
 never saved (Stripe does the same for validation errors): a client that fixes its body may
 retry with the same key. The fingerprint is sha256 over method, path and the body
 re-serialised canonically (sorted keys), so whitespace and key order do not matter.
+A handler may ask for work to run once its transaction has committed (`after_commit`): e.g.
+queueing a NOTIFY, which inside a writing transaction would hold PostgreSQL's one notify-queue
+lock through the commit's WAL flush and so make concurrent POSTs commit one at a time
+(gateway.invoices.notices). The actions run right after COMMIT, and never when the
+transaction rolls back (an error, a replay, a refused twin); a failing action is logged, not
+answered: the request's writes are committed by then.
+
 Keys live `IDEMPOTENCY_TTL` seconds (24 h); `purge_ctx` deletes older ones periodically.
 Two different keys hashing to the same 32-bit lock slot at the same instant would see a
 spurious 409 — a retry resolves it.
@@ -27,7 +34,8 @@ spurious 409 — a retry resolves it.
 Why claim after the handler, and why not one statement for everything: the hot path
 `POST /v1/invoices` once wrote its rows, the claim and the save in ONE statement spliced from
 three packages' SQL. Its SQL is now whole (gateway/invoices/queries.py) and idempotency lives
-here only, so a keyed create costs BEGIN, the create statement, CLAIM_AND_SAVE and COMMIT. The
+here only, so a keyed create costs BEGIN, the create statement, CLAIM_AND_SAVE and COMMIT
+(its `invoice.created` notice is queued after it, see `after_commit`). The
 claim goes after the handler so that claim and save are one round trip, not two; the price is
 that a replayed or refused twin does its work before it is rolled back, which is rare.
 tests/bench/api_bench.py measures the create path against its one-INSERT ceiling.
@@ -39,7 +47,7 @@ import asyncio
 import contextlib
 import hashlib
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -82,6 +90,8 @@ class SavedResponse:
 
 TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
+AfterCommit = Callable[[], None]
+AFTER_COMMIT = web.RequestKey("after_commit", list)
 
 
 def tx_conn(request: web.Request) -> Conn:
@@ -92,6 +102,20 @@ def tx_conn(request: web.Request) -> Conn:
 def json_body(request: web.Request) -> dict[str, Any]:
     """The parsed JSON object body of an authenticated POST (`{}` when empty)."""
     return request[JSON_BODY]
+
+
+def after_commit(request: web.Request, action: AfterCommit) -> None:
+    """Call `action` once the request's transaction has committed (never when it rolls
+    back); what it raises is logged, the response stands."""
+    request[AFTER_COMMIT].append(action)
+
+
+def _run_after_commit(actions: list[AfterCommit]) -> None:
+    for action in actions:
+        try:
+            action()
+        except Exception:  # the writes are committed: the answer must say so
+            log.exception("after_commit_failed")
 
 
 def fingerprint(request: web.Request, body: dict[str, Any]) -> bytes:
@@ -171,7 +195,8 @@ async def _claim_after(conn: Conn, claim: _Claim,
 
 
 async def _run_keyed(request: web.Request, handler: Handler, conn: Conn,
-                     claim: _Claim) -> web.StreamResponse:
+                     claim: _Claim) -> tuple[web.StreamResponse, bool]:
+    """The answer, and whether this request's transaction committed."""
     # The handler runs first and the key is claimed (and its answer saved) after, in the same
     # transaction and in one statement: a twin in flight (409) or a request answered before
     # (replay, or 422 for another body) wins, and this request's writes are rolled back.
@@ -188,15 +213,15 @@ async def _run_keyed(request: web.Request, handler: Handler, conn: Conn,
             await claim_row(conn, claim.merchant_id, claim.key, claim.ttl), claim)
         if earlier is None:
             raise
-        return earlier
+        return earlier, False
     except BaseException:  # cancelled: pooled connections are not reset, so end the txn here
         await tx.rollback()
         raise
     if earlier is not None:
         await tx.rollback()
-        return earlier
+        return earlier, False
     await tx.commit()
-    return response
+    return response, True
 
 
 def _is_api_post(request: web.Request) -> bool:
@@ -210,14 +235,21 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
     request[JSON_BODY] = body
     key = _key(request)
+    actions: list[AfterCommit] = []
+    request[AFTER_COMMIT] = actions
     async with request.app[DB_POOL].acquire() as conn:
         request[TX_CONN] = conn
         if key is None:
             async with conn.transaction():
-                return await handler(request)
-        ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
-        claim = _Claim(principal(request).merchant_id, key, ttl, fingerprint(request, body))
-        return await _run_keyed(request, handler, conn, claim)
+                response = await handler(request)
+            committed = True
+        else:
+            ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
+            claim = _Claim(principal(request).merchant_id, key, ttl, fingerprint(request, body))
+            response, committed = await _run_keyed(request, handler, conn, claim)
+    if committed:
+        _run_after_commit(actions)
+    return response
 
 
 async def _purge_loop(app: web.Application) -> None:

@@ -2,11 +2,14 @@
 (`POST /v1/invoices/{id}/cancel` is the lifecycle's: gateway.lifecycle.routes).
 Authentication, rate limiting, idempotency and the POST transaction come from the /v1
 middleware chain (gateway.http.api): handlers here never see the Idempotency-Key; POSTs write
-on the request's transaction (`tx_conn`).
+on the request's transaction (`tx_conn`) and announce a new invoice after its commit
+(`after_commit`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Mapping
 from datetime import UTC, datetime
 
@@ -15,7 +18,7 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest, NotFound
 from gateway.http.auth import principal
-from gateway.http.idempotency import JSON_CONTENT_TYPE, json_body, tx_conn
+from gateway.http.idempotency import JSON_CONTENT_TYPE, after_commit, json_body, tx_conn
 from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
@@ -62,6 +65,8 @@ async def create(request: web.Request) -> web.Response:
     created = await service.create_invoice(
         tx_conn(request), request.app[INVOICE_DEPS], principal(request), req
     )
+    deps = request.app[INVOICE_DEPS]
+    after_commit(request, lambda: service.announce(deps, created))
     return _body(created.body)
 
 
@@ -130,7 +135,13 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
         policy=service.Policy.from_settings(settings), public_url=settings.public_url,
         uris=UriTemplates(app[CATALOG]),
     )
+    notices = app[INVOICE_DEPS].notices
+    sender = asyncio.create_task(notices.run(app[DB_POOL]), name="invoice-created-notices")
     yield
+    sender.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sender
+    await notices.flush(app[DB_POOL])  # what the last requests queued
 
 
 def setup(app: web.Application) -> None:

@@ -3,8 +3,10 @@ status change after creation (cancel, payments, expiry) is the lifecycle's (gate
 
 No SQL and no HTTP here: plain values in, plain results out (see queries.py for the SQL).
 Creation is ONE statement (queries.CREATE_INVOICE): the invoice, its options and its
-`invoice.created` event (deliveries, NOTIFY), run in the caller's transaction (for the API,
-the request's, where the idempotency middleware also saves the response). Everything the
+`invoice.created` event, run in the caller's transaction (for the API, the request's, where
+the idempotency middleware also saves the response); the caller sends the event's notice with
+`announce` once that transaction has committed (notices.py says why not in it;
+gateway.http.idempotency.after_commit runs it for the API). Everything the
 statement needs is computed here first: the deposit address from a reserved index
 (indexes.py), the quotes, the URIs, the timestamps (this process's clock) and the invoice's
 JSON, which is both the event's data and the API's answer.
@@ -25,6 +27,7 @@ from gateway.invoices.errors import (
 )
 from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.notices import CreatedNotices
 from gateway.invoices.params import CreateInvoice
 from gateway.invoices.quotes import (
     LockedQuote,
@@ -83,6 +86,7 @@ class InvoiceDeps:
     public_url: str
     uris: UriTemplates
     indexes: BscIndexes = field(default_factory=BscIndexes)
+    notices: CreatedNotices = field(default_factory=CreatedNotices)
     quotes: QuoteCache = field(init=False)
 
     def __post_init__(self) -> None:
@@ -91,10 +95,12 @@ class InvoiceDeps:
 
 @dataclass(frozen=True)
 class Created:
-    """A new invoice and its API object as JSON (also its `invoice.created` event's data)."""
+    """A new invoice, its API object as JSON (also its `invoice.created` event's data) and
+    the event's notice, to `announce` after the commit."""
 
     invoice: Invoice
     body: bytes
+    notice: str
 
 
 @dataclass(frozen=True)
@@ -140,7 +146,8 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
 
 async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                          req: CreateInvoice) -> Created:
-    """Create the invoice, its options and its `invoice.created` event in one statement."""
+    """Create the invoice, its options and its `invoice.created` event in one statement
+    (`announce` it once the caller's transaction has committed)."""
     if not caller.active:
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
@@ -153,9 +160,13 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                           watch={"bsc_address": invoice.bsc_address,
                                  "solana_reference": invoice.solana_reference})
     await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
-                           event.id, body.decode(), event.api_version, event.notice,
-                           invoice.livemode)
-    return Created(invoice, body)
+                           event.id, body.decode(), event.api_version, invoice.livemode)
+    return Created(invoice, body, event.notice)
+
+
+def announce(deps: InvoiceDeps, created: Created) -> None:
+    """Send the `invoice.created` notice of an invoice whose creation has committed."""
+    deps.notices.send(created.notice)
 
 
 def _invoice_values(invoice: Invoice, index: int | None) -> tuple[object, ...]:

@@ -174,6 +174,8 @@ async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session
         await record(conn, session.merchant_id, session.actor(None), "pos.charge",
                      target_type="invoice", target_id=invoice_id,
                      after={"terminal": req.terminal_id, "amount": amount})
+    # The notice goes after the commit (gateway.invoices.notices says why).
+    invoices.announce(deps, created)
     return invoice_id
 
 

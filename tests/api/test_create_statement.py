@@ -9,12 +9,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from typing import Any
 
 import asyncpg
 import pytest
 
 from gateway.config import Settings
 from gateway.invoices.indexes import BscIndexes
+from gateway.invoices.notices import CreatedNotices
 from gateway.invoices.quotes import QuoteCache
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.service import get_invoice
@@ -24,6 +26,7 @@ from gateway.rates.book import RateBook
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp, free_port, running_app
 from tests.plugins.clock import FakeClock
+from tests.plugins.db import database_pool
 
 KeyFactory = Callable[..., Awaitable[str]]
 
@@ -131,3 +134,56 @@ async def test_index_blocks_hand_out_each_index_once(conn: asyncpg.Connection) -
     taken = [await indexes.take(conn) for _ in range(7) for indexes in (a, b)]
     assert len(set(taken)) == 14  # two processes, refills included: never the same index
     assert len(a) == 2 and len(b) == 2  # 7 taken from the 9 each reserved
+
+
+async def test_notice_follows_the_commit_and_a_rolled_back_create_sends_none(
+    client: ApiClient, database_url: str, conn: asyncpg.Connection,
+) -> None:
+    notices: asyncio.Queue[dict[str, Any]] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)  # LISTEN needs its own connection
+    try:
+        await listener.add_listener("ccp_events",
+                                    lambda *a: notices.put_nowait(json.loads(str(a[3]))))
+        key = secrets.token_hex(8)
+        first = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
+        # The replay's handler creates an invoice too, then rolls it back: no notice for it.
+        replay = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
+        assert replay.headers["Idempotent-Replayed"] == "true"
+        last = await client.post("/v1/invoices", invoice_body())
+        ours = (first.body["id"], last.body["id"])
+        seen: list[str] = []
+        while last.body["id"] not in seen:  # notices arrive in commit order
+            notice = await asyncio.wait_for(notices.get(), 5)
+            if notice["type"] != "invoice.created":
+                continue
+            # Sent after the commit: whoever wakes on it finds the invoice (and a rolled-back
+            # create, which has no row, sent none).
+            assert await conn.fetchval("SELECT count(*) FROM invoices WHERE id = $1",
+                                       notice["invoice_id"]) == 1
+            if notice["invoice_id"] in ours:
+                seen.append(notice["invoice_id"])
+    finally:
+        await listener.close()
+    assert seen == list(ours)
+
+
+async def test_created_notices_go_out_in_one_batch_in_order(database_url: str) -> None:
+    got: asyncio.Queue[str] = asyncio.Queue()
+    listener = await asyncpg.connect(database_url)  # LISTEN needs its own connection
+    notices = CreatedNotices()
+    sent = [json.dumps({"type": "test.batch", "n": n}) for n in range(5)]
+    try:
+        await listener.add_listener("ccp_events", lambda *a: got.put_nowait(str(a[3])))
+        async with database_pool(database_url, min_size=1, max_size=2) as pool:
+            for notice in sent:
+                notices.send(notice)
+            await notices.flush(pool)
+            await notices.flush(pool)  # nothing pending: no statement, no error
+        received: list[str] = []
+        while len(received) < len(sent):  # other tests' notices may come in between
+            notice = await asyncio.wait_for(got.get(), 5)
+            if json.loads(notice)["type"] == "test.batch":
+                received.append(notice)
+    finally:
+        await listener.close()
+    assert received == sent
