@@ -257,6 +257,18 @@ async def set_password(conn: Conn, username: str, password: str,
                            target_id=user["id"], after={"username": name, "unlocked": True})
 
 
+async def command_line_admin(conn: Conn, username: str, password: str) -> audit.Actor:
+    """The named, enabled `admin` whose password this is: the CLI acts as them where an
+    anonymous `cli` actor is not enough (deciding four-eyes approvals)."""
+    user = await q.select_user_by_name(conn, username.strip().lower())
+    ok = await verify_password(None if user is None else user["password_hash"], password)
+    if user is None or not ok or user["disabled"]:
+        raise LoginFailed(BAD_LOGIN)
+    if not Role(user["role"]).can_change:
+        raise RoleForbidden(f"{user['username']} is an {user['role']}: this needs an admin.")
+    return audit.Actor(user["id"], user["username"], None)
+
+
 async def _reserve_address(conn: Conn, client_ip: str | None, limit: AddressLimit) -> None:
     if client_ip is None:
         return

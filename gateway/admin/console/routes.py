@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.admin import audit, auth
 from gateway.admin.console import (
+    routes_approvals,
     routes_invoices,
     routes_merchants,
     routes_reports,
@@ -152,5 +153,6 @@ def add_routes(app: web.Application) -> None:
         *routes_merchants.ROUTES,
         *routes_invoices.ROUTES,
         *routes_settlement.ROUTES,
+        *routes_approvals.ROUTES,
         *routes_reports.ROUTES,
     ])
