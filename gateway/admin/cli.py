@@ -2,6 +2,7 @@
 
     admin create --username U --role admin|operator|auditor [--password P]
     admin set-password --username U [--password P]
+    admin totp-reset --username U        (removes two-factor sign-in: a lost device)
     admin token create --username U --name N [--read-only]   (prints the token once)
     admin token revoke --id admtok_...
     admin token list [--username U]
@@ -45,6 +46,9 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reset.add_argument("--username", required=True)
     reset.add_argument("--password", help="prompted for (or read from stdin) when omitted")
     reset.set_defaults(func=_set_password)
+    totp = actions.add_parser("totp-reset", help="remove a user's two-factor sign-in")
+    totp.add_argument("--username", required=True)
+    totp.set_defaults(func=_totp_reset)
     _register_tokens(actions)
     _register_approvals(actions)
 
@@ -120,6 +124,17 @@ def _set_password(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(f"password replaced for {auth.normalize_username(args.username)}; account unlocked, "
           "its sessions ended", file=sys.stderr)
+    return 0
+
+
+def _totp_reset(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        run_job(settings, lambda conn: auth.reset_totp(conn, args.username))
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"two-factor sign-in removed for {auth.normalize_username(args.username)}",
+          file=sys.stderr)
     return 0
 
 

@@ -64,8 +64,10 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
 ]
-# Open to every signed-in role or to nobody signed in: not role-checked by design.
-UNCHECKED = {"/admin/login", "/admin/logout"}
+# Open to every signed-in role (their own session and account) or to nobody signed in: not
+# role-checked by design.
+UNCHECKED = {"/admin/login", "/admin/logout", "/admin/account/totp",
+             "/admin/account/totp/confirm"}
 
 FINGERPRINT = """
 SELECT md5(concat_ws('|',
