@@ -20,6 +20,7 @@ ON CONFLICT (username) DO NOTHING
 RETURNING *
 """
 SELECT_USER_BY_NAME = "SELECT * FROM admin_users WHERE username = $1"
+COUNT_ENABLED_ADMINS = "SELECT count(*) FROM admin_users WHERE role = 'admin' AND NOT disabled"
 # Reserve one sign-in attempt before the password is checked, in one statement under the row
 # lock: the attempt is counted as a failure now (success undoes it), so parallel guesses
 # cannot all be checked, and the lock decision is taken here, atomically with the count.
@@ -159,6 +160,11 @@ async def insert_user(conn: Conn, user_id: str, username: str, password_hash: st
 async def select_user_by_name(conn: Conn, username: str) -> Row | None:
     row: Row | None = await conn.fetchrow(SELECT_USER_BY_NAME, username)
     return row
+
+
+async def count_enabled_admins(conn: Conn) -> int:
+    count: int = await conn.fetchval(COUNT_ENABLED_ADMINS)
+    return count
 
 
 async def reserve_attempt(conn: Conn, username: str, limit: int, lockout: timedelta
