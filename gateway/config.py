@@ -17,6 +17,7 @@ leaves: gateway.errors and pure parsers; domains import their section type from 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
@@ -46,6 +47,8 @@ RATES_MODES = ("fixed", "live")
 KNOWN_CHAINS = ("bsc", "solana")
 FINALITY_MODES = ("tag", "depth")
 DEV_API_KEY_PEPPER = "ccp-dev-pepper-not-secret"
+# 32 public bytes: dev only (prod refuses this value and requires its own key).
+DEV_WEBHOOK_SECRET_KEY = base64.b64encode(b"ccp-dev-webhook-key-not-secret!!").decode()
 # Public demo values (valid checksums) so `make run` can export a payout file out of the box.
 DEV_DEBTOR = Party(name="CryptoCity Zone Operator LLP", iban=make_kz_iban("601", "0000000000001"),
                    bic="HSBKKZKX", bin=make_bin("19014000001"))
@@ -158,6 +161,17 @@ def text(name: str, raw: str) -> str:
 
 def url(name: str, raw: str) -> str:
     return raw.rstrip("/")
+
+
+def aes_key(name: str, raw: str) -> bytes:
+    """32 bytes, written as base64 (`openssl rand -base64 32`)."""
+    try:
+        key = base64.b64decode(raw.strip(), validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be 32 bytes in base64") from exc
+    if len(key) != 32:
+        raise ConfigError(f"{name} must be 32 bytes in base64, got {len(key)} bytes")
+    return key
 
 
 def optional(name: str, raw: str) -> str | None:
@@ -519,6 +533,11 @@ class WebhookSettings:
     max_endpoints: int = setting(
         WEBHOOKS, "WEBHOOK_MAX_ENDPOINTS", "16", Integer(1, 1000), "Webhook endpoints one "
         "merchant may register; one more is 400 `too_many_endpoints`.")
+    secret_key: bytes = setting(
+        WEBHOOKS, "WEBHOOK_SECRET_KEY", DEV_WEBHOOK_SECRET_KEY, aes_key, "Key (32 bytes, "
+        "base64: `openssl rand -base64 32`) that encrypts webhook signing secrets at rest "
+        "(AES-256-GCM). Changing it makes stored secrets unreadable.", prod_required=True,
+        public=DEV_WEBHOOK_SECRET_KEY, shown="a public dev value")
 
 
 @dataclass(frozen=True)
