@@ -14,13 +14,11 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
-import asyncpg
-
 from gateway.admin import auth
 from gateway.admin import queries as q
 from gateway.admin.audit import Actor
 from gateway.config import Settings
-from gateway.db.pool import database_url
+from gateway.db.pool import create_pool, database_url
 from settlement.db import Conn
 
 PASSWORD_FILE = "first_admin_password"
@@ -59,11 +57,13 @@ async def seed_first_admin(settings: Settings) -> list[str]:
     """The startup step of the dev `run`; returns the banner lines."""
     if not settings.dev:
         return ["first admin: not created (GATEWAY_ENV=prod)"]
-    conn = await asyncpg.connect(database_url(settings))
+    # A pool of one: its connections carry the jsonb codec the audit row needs.
+    pool = await create_pool(database_url(settings), min_size=1, max_size=1)
     try:
-        created = await ensure_first_admin(conn, settings)
+        async with pool.acquire() as conn:
+            created = await ensure_first_admin(conn, settings)
     finally:
-        await conn.close()
+        await pool.close()
     if created is None:
         return []
     return [
