@@ -681,6 +681,11 @@ class Settings:
     invoice_max_expires_in: int = setting(
         API, "INVOICE_MAX_EXPIRES_IN", str(7 * DAY), Integer(60, 30 * DAY),
         "Largest `expires_in` a merchant may ask for (the smallest is 60).", unit=SECONDS)
+    invoice_volatile_max_expires_in: int = setting(
+        API, "INVOICE_VOLATILE_MAX_EXPIRES_IN", "3600", Integer(60, 30 * DAY),
+        "Largest `expires_in` for an invoice that offers a volatile asset (BNB, SOL: their "
+        "quote moves with the market); pegged tokens alone allow INVOICE_MAX_EXPIRES_IN.",
+        unit=SECONDS)
     invoice_monitoring_window: int = setting(
         API, "INVOICE_MONITORING_WINDOW", str(DAY), Integer(0, 30 * DAY), "Time after expiry "
         "during which payments are still watched; a `processing` invoice not final by then "
