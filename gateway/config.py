@@ -553,6 +553,12 @@ class LiveSettings:
     retry: Decimal = setting(LIVE, "LIVE_RETRY", "3", seconds("0.1", "600"),
                                   "The `retry:` reconnect hint sent to EventSource clients.",
                                   unit=SECONDS)
+    max_public_streams: int = setting(
+        LIVE, "LIVE_MAX_PUBLIC_STREAMS", "10000", Integer(1, 10**6), "Public live streams "
+        "(`/pay/{id}/events`) open at once per process; one more is 503.")
+    max_streams_per_address: int = setting(
+        LIVE, "LIVE_MAX_STREAMS_PER_ADDRESS", "16", Integer(1, 10**5), "Public live streams "
+        "one client address may hold open at once; one more is 429.")
 
 
 @dataclass(frozen=True)
@@ -565,6 +571,14 @@ class CheckoutSettings:
     redirect_delay: int = setting(
         CHECKOUT, "CHECKOUT_REDIRECT_DELAY", "5", Integer(0, 600), "How long the \"paid\" page "
         "waits before sending the shopper back to the invoice's `redirect_url`.", unit=SECONDS)
+    rate_limit: int = setting(
+        CHECKOUT, "PUBLIC_RATE_LIMIT", "20", Integer(1, 10**6), "Requests per second one "
+        "client address may make to the public pages (`/pay/...`, their live streams, "
+        "`/qr/...` images), per process; beyond the burst 429 with `Retry-After`.",
+        unit="requests/s")
+    rate_burst: int = setting(
+        CHECKOUT, "PUBLIC_RATE_BURST", "100", Integer(1, 10**6), "Public requests one client "
+        "address may send at once.", unit="requests")
 
 
 @dataclass(frozen=True)
