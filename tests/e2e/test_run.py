@@ -129,9 +129,10 @@ def test_readme_quick_start_as_written(run: Run) -> None:
 
 
 def admin_sees_settled(run: Run, invoice_id: str) -> bool:
-    """Sign in with the account the walkthrough created and open the invoice's page."""
+    """Sign in with the account the walkthrough created (the README's `admin create`; dev's
+    own first admin is `admin`, with the banner's password) and open the invoice's page."""
     console = AdminConsole(run.ws.url)
-    console.sign_in("admin", ADMIN_PASSWORD)
+    console.sign_in("aigerim", ADMIN_PASSWORD)
     page = console.get(f"/admin/invoices/{invoice_id}")
     return page.status == 200 and "settled" in page.body and "ledger-entry" in page.body
 
