@@ -14,6 +14,7 @@ from gateway import (
     live,
     openapi,
     pipeline,
+    portal,
     rates,
     webhooks,
 )
@@ -45,6 +46,7 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     checkout.setup,
     webhooks.setup,
     admin.setup,
+    portal.setup,
     pipeline.setup,
 )
 

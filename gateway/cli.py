@@ -21,6 +21,7 @@ from gateway.db import cli as db_cli
 from gateway.errors import ConfigError, GatewayError
 from gateway.log import configure_logging
 from gateway.merchants import cli as merchants_cli
+from gateway.portal import cli as portal_cli
 from gateway.webhooks import cli as webhooks_cli
 from settlement.errors import CryptoCityError
 
@@ -33,6 +34,7 @@ COMMANDS: tuple[Register, ...] = (
     merchants_cli.register,
     settlement_cli.register,
     admin_cli.register,
+    portal_cli.register,
     webhooks_cli.register,
     pipeline.register,
 )
