@@ -188,7 +188,8 @@ def parse_create(body: dict[str, Any], limits: Limits) -> CreateInvoice:
                              param="amount")
     amount = _int(body, "amount", 1, limits.max_amount, "tiyn")
     assets = _assets(body.get("assets"), limits.assets)
-    expires_in = limits.default_expires_in
+    # A merchant's default expiry (portal settings) may be longer than a volatile asset allows.
+    expires_in = min(limits.default_expires_in, limits.expires_cap(assets))
     if body.get("expires_in") is not None:
         expires_in = _expires_in(body, limits, assets)
     return CreateInvoice(

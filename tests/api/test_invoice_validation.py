@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gateway.invoices.params import Limits, parse_create
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp
 
@@ -98,3 +99,12 @@ async def test_pegged_tokens_alone_may_be_quoted_longer(client: ApiClient) -> No
     pegged = await client.post("/v1/invoices", invoice_body(assets=["USDT_BSC"],
                                                             expires_in=6 * 3600))
     assert pegged.status == 200, pegged.body
+
+
+def test_a_long_default_expiry_is_cut_to_the_volatile_cap() -> None:
+    """A merchant's default expiry (portal settings) above the volatile cap applies in full
+    only to pegged tokens."""
+    limits = Limits(max_amount=MAX, default_expires_in=7200, max_expires_in=86400,
+                    assets=("BNB", "USDT_BSC"), volatile_max_expires_in=3600)
+    assert parse_create({"amount": 100}, limits).expires_in == 3600
+    assert parse_create({"amount": 100, "assets": ["USDT_BSC"]}, limits).expires_in == 7200
