@@ -23,6 +23,8 @@ from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
 from gateway.http import api
 from gateway.http.middleware import error_middleware
+from gateway.http.public_limits import public_throttle_middleware, setup_public_limits
+from gateway.http.security import setup_transport_security
 from gateway.http.validation import input_middleware
 from gateway.invoices import qr
 from gateway.invoices import routes as invoice_routes
@@ -59,9 +61,12 @@ async def _db_pool_ctx(app: web.Application) -> AsyncIterator[None]:
 
 def create_app(settings: Settings) -> web.Application:
     app = web.Application(
-        middlewares=[error_middleware, input_middleware], client_max_size=settings.max_body_bytes
+        middlewares=[error_middleware, public_throttle_middleware, input_middleware],
+        client_max_size=settings.max_body_bytes
     )
     app[SETTINGS] = settings
+    setup_transport_security(app, settings.public_url)
+    setup_public_limits(app)
     app.cleanup_ctx.append(_db_pool_ctx)
     for setup in DOMAIN_SETUPS:
         setup(app)

@@ -17,6 +17,7 @@ leaves: gateway.errors and pure parsers; domains import their section type from 
 
 from __future__ import annotations
 
+import base64
 import dataclasses
 import os
 import re
@@ -46,6 +47,8 @@ RATES_MODES = ("fixed", "live")
 KNOWN_CHAINS = ("bsc", "solana")
 FINALITY_MODES = ("tag", "depth")
 DEV_API_KEY_PEPPER = "ccp-dev-pepper-not-secret"
+# 32 public bytes: dev only (prod refuses this value and requires its own key).
+DEV_WEBHOOK_SECRET_KEY = base64.b64encode(b"ccp-dev-webhook-key-not-secret!!").decode()
 # Public demo values (valid checksums) so `make run` can export a payout file out of the box.
 DEV_DEBTOR = Party(name="CryptoCity Zone Operator LLP", iban=make_kz_iban("601", "0000000000001"),
                    bic="HSBKKZKX", bin=make_bin("19014000001"))
@@ -158,6 +161,17 @@ def text(name: str, raw: str) -> str:
 
 def url(name: str, raw: str) -> str:
     return raw.rstrip("/")
+
+
+def aes_key(name: str, raw: str) -> bytes:
+    """32 bytes, written as base64 (`openssl rand -base64 32`)."""
+    try:
+        key = base64.b64decode(raw.strip(), validate=True)
+    except ValueError as exc:
+        raise ConfigError(f"{name} must be 32 bytes in base64") from exc
+    if len(key) != 32:
+        raise ConfigError(f"{name} must be 32 bytes in base64, got {len(key)} bytes")
+    return key
 
 
 def optional(name: str, raw: str) -> str | None:
@@ -524,6 +538,11 @@ class WebhookSettings:
     max_endpoints: int = setting(
         WEBHOOKS, "WEBHOOK_MAX_ENDPOINTS", "16", Integer(1, 1000), "Webhook endpoints one "
         "merchant may register; one more is 400 `too_many_endpoints`.")
+    secret_key: bytes = setting(
+        WEBHOOKS, "WEBHOOK_SECRET_KEY", DEV_WEBHOOK_SECRET_KEY, aes_key, "Key (32 bytes, "
+        "base64: `openssl rand -base64 32`) that encrypts webhook signing secrets at rest "
+        "(AES-256-GCM). Changing it makes stored secrets unreadable.", prod_required=True,
+        public=DEV_WEBHOOK_SECRET_KEY, shown="a public dev value")
 
 
 @dataclass(frozen=True)
@@ -539,6 +558,12 @@ class LiveSettings:
     retry: Decimal = setting(LIVE, "LIVE_RETRY", "3", seconds("0.1", "600"),
                                   "The `retry:` reconnect hint sent to EventSource clients.",
                                   unit=SECONDS)
+    max_public_streams: int = setting(
+        LIVE, "LIVE_MAX_PUBLIC_STREAMS", "10000", Integer(1, 10**6), "Public live streams "
+        "(`/pay/{id}/events`) open at once per process; one more is 503.")
+    max_streams_per_address: int = setting(
+        LIVE, "LIVE_MAX_STREAMS_PER_ADDRESS", "16", Integer(1, 10**5), "Public live streams "
+        "one client address may hold open at once; one more is 429.")
 
 
 @dataclass(frozen=True)
@@ -551,6 +576,14 @@ class CheckoutSettings:
     redirect_delay: int = setting(
         CHECKOUT, "CHECKOUT_REDIRECT_DELAY", "5", Integer(0, 600), "How long the \"paid\" page "
         "waits before sending the shopper back to the invoice's `redirect_url`.", unit=SECONDS)
+    rate_limit: int = setting(
+        CHECKOUT, "PUBLIC_RATE_LIMIT", "20", Integer(1, 10**6), "Requests per second one "
+        "client address may make to the public pages (`/pay/...`, their live streams, "
+        "`/qr/...` images), per process; beyond the burst 429 with `Retry-After`.",
+        unit="requests/s")
+    rate_burst: int = setting(
+        CHECKOUT, "PUBLIC_RATE_BURST", "100", Integer(1, 10**6), "Public requests one client "
+        "address may send at once.", unit="requests")
 
 
 @dataclass(frozen=True)
@@ -667,6 +700,11 @@ class Settings:
     invoice_max_expires_in: int = setting(
         API, "INVOICE_MAX_EXPIRES_IN", str(7 * DAY), Integer(60, 30 * DAY),
         "Largest `expires_in` a merchant may ask for (the smallest is 60).", unit=SECONDS)
+    invoice_volatile_max_expires_in: int = setting(
+        API, "INVOICE_VOLATILE_MAX_EXPIRES_IN", "3600", Integer(60, 30 * DAY),
+        "Largest `expires_in` for an invoice that offers a volatile asset (BNB, SOL: their "
+        "quote moves with the market); pegged tokens alone allow INVOICE_MAX_EXPIRES_IN.",
+        unit=SECONDS)
     invoice_monitoring_window: int = setting(
         API, "INVOICE_MONITORING_WINDOW", str(DAY), Integer(0, 30 * DAY), "Time after expiry "
         "during which payments are still watched; a `processing` invoice not final by then "

@@ -81,7 +81,7 @@ def banner(settings: Settings, step_lines: list[str]) -> str:
         f"OpenAPI:   {url}/v1/openapi.json",
         f"checkout:  {url}/pay/<invoice id>  (each invoice's checkout_url)",
         f"admin:     {url}/admin",
-        f"  first admin: {cli} admin create --username admin --role admin",
+        f"  add an admin: {cli} admin create --username <name> --role admin",
         *step_lines,
         *_try_lines(settings, cli),
         # Devnets and the database outlive the gateway so the next `make run` starts in seconds.

@@ -41,6 +41,14 @@ class Asset:
     decimals_setting: str | None = None
 
     @property
+    def volatile(self) -> bool:
+        """The chains' own coins (BNB, SOL) float against KZT; the tokens here are pegged
+        (USDT, USDC to the dollar, KZTE to the tenge). A quote in a volatile coin is a free
+        option against the operator the longer it is held, so invoices offering one get a
+        shorter `expires_in` cap (INVOICE_VOLATILE_MAX_EXPIRES_IN)."""
+        return self.native
+
+    @property
     def currency_code(self) -> str:
         return f"{self.chain}:{self.symbol}"
 

@@ -20,6 +20,11 @@ lockout after repeated failures, and the two roles.
   reconciliation, unmatched payments, treasury) but not merchants or accounts; `auditor`
   only reads. Every mutating route calls `require_admin` or `require_operator` on the
   server; hidden buttons are a courtesy, not the control.
+- TOTP (optional, RFC 6238 via pyotp): an administrator enrols from the console (the secret
+  is shown once, as an otpauth URI and its QR code, and confirmed with a first code); from
+  then on a sign-in needs the current code too. A wrong or missing code is a failed attempt
+  like a wrong password (same answer, same lockout count); each code's time step signs in
+  at most once. `admin totp-reset` (CLI) removes it for a user who lost the device.
 - API tokens (for the JSON API under /admin/api): a random 256-bit secret shown once at
   creation; the database keeps its SHA-256. A token acts as its user (role and `disabled`
   read on every call), or as an auditor when scoped `read`; revoking it ends it at once.
@@ -32,6 +37,7 @@ import hashlib
 import hmac
 import re
 import secrets
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
@@ -39,6 +45,7 @@ from functools import lru_cache
 from typing import Protocol
 
 import asyncpg
+import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
@@ -257,6 +264,18 @@ async def set_password(conn: Conn, username: str, password: str,
                            target_id=user["id"], after={"username": name, "unlocked": True})
 
 
+async def command_line_admin(conn: Conn, username: str, password: str) -> audit.Actor:
+    """The named, enabled `admin` whose password this is: the CLI acts as them where an
+    anonymous `cli` actor is not enough (deciding four-eyes approvals)."""
+    user = await q.select_user_by_name(conn, username.strip().lower())
+    ok = await verify_password(None if user is None else user["password_hash"], password)
+    if user is None or not ok or user["disabled"]:
+        raise LoginFailed(BAD_LOGIN)
+    if not Role(user["role"]).can_change:
+        raise RoleForbidden(f"{user['username']} is an {user['role']}: this needs an admin.")
+    return audit.Actor(user["id"], user["username"], None)
+
+
 async def _reserve_address(conn: Conn, client_ip: str | None, limit: AddressLimit) -> None:
     if client_ip is None:
         return
@@ -278,10 +297,10 @@ async def _refuse(conn: Conn, attempt: asyncpg.Record, actor: audit.Actor) -> Lo
 
 
 async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: str, *,
-                  client_ip: str | None, user_agent: str | None,
+                  client_ip: str | None, user_agent: str | None, otp: str | None = None,
                   address_limit: AddressLimit = ADDRESS_LIMIT) -> NewSession:
-    """Check the credentials and open a session; LoginFailed (one message for every refusal)
-    or LoginThrottled otherwise."""
+    """Check the credentials (and the TOTP code of an enrolled user) and open a session;
+    LoginFailed (one message for every refusal) or LoginThrottled otherwise."""
     name = username.strip().lower()
     actor = audit.Actor(None, name[:100] or "-", client_ip)
     await _reserve_address(conn, client_ip, address_limit)
@@ -292,12 +311,17 @@ async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: 
         raise LoginFailed(BAD_LOGIN)
     if not await verify_password(attempt["password_hash"], password):
         raise await _refuse(conn, attempt, actor)
-    return await _open_session(conn, settings, attempt, password, actor, user_agent)
+    step = None
+    if attempt["totp_secret"] is not None:
+        step = totp_step(attempt["totp_secret"], otp)
+        if step is None:
+            raise await _refuse(conn, attempt, actor)
+    return await _open_session(conn, settings, attempt, password, actor, user_agent, step)
 
 
 async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Record,
-                        password: str, actor: audit.Actor,
-                        user_agent: str | None) -> NewSession:
+                        password: str, actor: audit.Actor, user_agent: str | None,
+                        totp_step_used: int | None) -> NewSession:
     rehash = (await hash_password(password)
               if _HASHER.check_needs_rehash(user["password_hash"]) else None)
     token, csrf = new_token(), new_token()
@@ -306,6 +330,9 @@ async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Recor
         if not await q.record_success(conn, user["id"], own_lock):
             # Another attempt locked the account while this password was being checked.
             raise LoginFailed(BAD_LOGIN)
+        if totp_step_used is not None and not await q.use_totp_step(conn, user["id"],
+                                                                    totp_step_used):
+            raise LoginFailed(BAD_LOGIN)  # this code already signed in once
         if actor.client_ip is not None:
             await q.release_address_attempt(conn, actor.client_ip[:100])
         await q.delete_expired_sessions(conn)
@@ -318,6 +345,72 @@ async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Recor
                            "auth.login", target_type="admin_user", target_id=user["id"])
     session = Session(user["id"], user["username"], Role(user["role"]), csrf, expires)
     return NewSession(token, session)
+
+
+TOTP_ISSUER = "CryptoCity Pay"
+TOTP_DIGITS = 6
+
+
+@dataclass(frozen=True)
+class TotpEnrolment:
+    secret: str  # base32, shown once
+    uri: str  # otpauth://totp/...: what authenticator apps scan
+
+
+def totp_step(secret: str, code: str | None, at: float | None = None) -> int | None:
+    """The time step `code` is valid for (now, or one 30 s step either side for clock
+    drift); None when it matches none."""
+    digits = (code or "").replace(" ", "")
+    if len(digits) != TOTP_DIGITS or not digits.isdigit():
+        return None
+    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS)
+    now = time.time() if at is None else at  # float-ok: seconds since the epoch
+    for drift in (0, -1, 1):
+        instant = now + drift * totp.interval
+        if hmac.compare_digest(totp.at(instant), digits):
+            return int(instant // totp.interval)
+    return None
+
+
+async def start_totp(conn: Conn, who: Principal) -> TotpEnrolment:
+    """A new secret for `who`, pending until `confirm_totp` sees a first code from it."""
+    secret = pyotp.random_base32(32)
+    if not await q.set_totp_pending(conn, who.user_id, secret):
+        raise InvalidForm("username", "no active administrator")
+    uri = pyotp.TOTP(secret).provisioning_uri(name=who.username, issuer_name=TOTP_ISSUER)
+    return TotpEnrolment(secret, uri)
+
+
+async def totp_enabled(conn: Conn, user_id: str) -> bool:
+    row = await q.select_totp(conn, user_id)
+    return row is not None and row["totp_secret"] is not None
+
+
+async def confirm_totp(conn: Conn, actor: audit.Actor, code: str) -> None:
+    """Turn on TOTP with the pending secret once `code` proves the device has it."""
+    assert actor.id is not None  # a signed-in administrator
+    row = await q.select_totp(conn, actor.id)
+    pending = None if row is None else row["totp_pending_secret"]
+    step = None if pending is None else totp_step(pending, code)
+    if pending is None or step is None:
+        raise InvalidForm("code", "does not match: scan the code again and enter the current "
+                                  "6 digits")
+    async with conn.transaction():
+        if not await q.enable_totp(conn, actor.id, step, pending):
+            raise InvalidForm("code", "the enrolment changed meanwhile: start again")
+        await audit.record(conn, actor, "admin_user.totp_enable", target_type="admin_user",
+                           target_id=actor.id, after={"totp": True})
+
+
+async def reset_totp(conn: Conn, username: str, actor: audit.Actor = audit.CLI_ACTOR) -> None:
+    """Remove a user's TOTP (a lost device): the password alone signs in again."""
+    name = normalize_username(username)
+    async with conn.transaction():
+        row = await q.disable_totp(conn, name)
+        if row is None:
+            raise InvalidForm("username", f"no administrator named {name!r}")
+        await audit.record(conn, actor, "admin_user.totp_reset", target_type="admin_user",
+                           target_id=row["id"], after={"totp": False})
 
 
 async def load_session(conn: Conn, settings: AdminSettings, token: str | None) -> Session | None:

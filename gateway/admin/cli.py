@@ -2,9 +2,12 @@
 
     admin create --username U --role admin|operator|auditor [--password P]
     admin set-password --username U [--password P]
+    admin totp-reset --username U        (removes two-factor sign-in: a lost device)
     admin token create --username U --name N [--read-only]   (prints the token once)
     admin token revoke --id admtok_...
     admin token list [--username U]
+    admin approvals list [--status pending|approved|rejected]
+    admin approvals approve|reject ID --username U [--password P] [--reason T]
 
 The password comes from `--password`, else it is prompted for twice on a terminal, else read
 as the first line of stdin (`printf '%s\\n' "$PW" | python -m gateway admin create ...`), so
@@ -21,9 +24,12 @@ import sys
 from typing import TextIO
 
 from gateway.admin import auth
+from gateway.admin.approvals import service as approvals
 from gateway.admin.errors import AdminError, InvalidForm
 from gateway.config import Settings
 from gateway.db.oneshot import run_job
+from settlement.db import Conn
+from settlement.errors import CryptoCityError
 
 
 def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -40,7 +46,11 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     reset.add_argument("--username", required=True)
     reset.add_argument("--password", help="prompted for (or read from stdin) when omitted")
     reset.set_defaults(func=_set_password)
+    totp = actions.add_parser("totp-reset", help="remove a user's two-factor sign-in")
+    totp.add_argument("--username", required=True)
+    totp.set_defaults(func=_totp_reset)
     _register_tokens(actions)
+    _register_approvals(actions)
 
 
 def _register_tokens(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -58,6 +68,23 @@ def _register_tokens(actions: argparse._SubParsersAction) -> None:  # type: igno
     listing = token_actions.add_parser("list", help="tokens (never their secrets)")
     listing.add_argument("--username")
     listing.set_defaults(func=_token_list)
+
+
+def _register_approvals(actions: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    group = actions.add_parser("approvals", help="four-eyes requests: payout accounts, payout "
+                                                 "file exports, batches marked paid")
+    sub = group.add_subparsers(dest="approval_action", required=True)
+    listing = sub.add_parser("list", help="requests, newest first")
+    listing.add_argument("--status", choices=["pending", "approved", "rejected"])
+    listing.set_defaults(func=_approvals_list)
+    for name, func in (("approve", _approve), ("reject", _reject)):
+        cmd = sub.add_parser(name, help=f"{name} as a second admin (not the requester)")
+        cmd.add_argument("id")
+        cmd.add_argument("--username", required=True, help="the deciding admin")
+        cmd.add_argument("--password", help="prompted for (or read from stdin) when omitted")
+        if name == "reject":
+            cmd.add_argument("--reason")
+        cmd.set_defaults(func=func)
 
 
 def read_password(given: str | None, stdin: TextIO | None = None) -> str:
@@ -100,6 +127,17 @@ def _set_password(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _totp_reset(args: argparse.Namespace, settings: Settings) -> int:
+    try:
+        run_job(settings, lambda conn: auth.reset_totp(conn, args.username))
+    except AdminError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"two-factor sign-in removed for {auth.normalize_username(args.username)}",
+          file=sys.stderr)
+    return 0
+
+
 def _token_create(args: argparse.Namespace, settings: Settings) -> int:
     scope = auth.TokenScope.READ if args.read_only else auth.TokenScope.WRITE
     try:
@@ -133,3 +171,35 @@ def _token_list(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     print(json.dumps([dict(r.items()) for r in rows], indent=2, default=str))
     return 0
+
+
+def _approvals_list(args: argparse.Namespace, settings: Settings) -> int:
+    found = run_job(settings, lambda conn: approvals.list_approvals(conn, args.status))
+    print(json.dumps([{**a.as_json(), "summary": approvals.describe(a)} for a in found],
+                     indent=2))
+    return 0
+
+
+def _decide(args: argparse.Namespace, settings: Settings, approving: bool) -> int:
+    async def decide(conn: Conn) -> approvals.Approval:
+        actor = await auth.command_line_admin(conn, args.username, password)
+        if approving:
+            return await approvals.approve(conn, actor, settings, args.id)
+        return await approvals.reject(conn, actor, args.id, args.reason)
+
+    try:
+        password = read_password(args.password)
+        done = run_job(settings, decide)
+    except (AdminError, CryptoCityError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(done.as_json(), indent=2))
+    return 0
+
+
+def _approve(args: argparse.Namespace, settings: Settings) -> int:
+    return _decide(args, settings, approving=True)
+
+
+def _reject(args: argparse.Namespace, settings: Settings) -> int:
+    return _decide(args, settings, approving=False)

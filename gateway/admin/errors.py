@@ -10,7 +10,10 @@
         ├── InvalidForm            a form field is missing or malformed; names the field
         ├── PageNotFound           no such merchant / invoice / batch / run to show (404)
         ├── AdminUserExists        `admin create` with a username already taken
-        └── ActionRefused          a domain service refused the action (its message, 409)
+        ├── ActionRefused          a domain service refused the action (its message, 409)
+        │   └── ApprovalDecided    the approval request was already approved or rejected
+        ├── ApprovalNotFound       no such approval request (404)
+        └── OwnApproval            the requester tried to approve their own request (403)
 
 Errors raised by the services the console drives (merchants, settlement, reconciliation)
 keep their own classes; the console maps them to a message on the page it re-renders.
@@ -81,3 +84,17 @@ class ActionRefused(AdminError):
     """The service behind a page refused the action (illegal state, bad bank details, ...)."""
 
     status = 409
+
+
+class ApprovalDecided(ActionRefused):
+    """The approval request is no longer pending (or another like it is still waiting)."""
+
+
+class ApprovalNotFound(PageNotFound):
+    """No approval request with that id."""
+
+
+class OwnApproval(AdminError):
+    """Four eyes: whoever asked for a payout change cannot also approve or reject it."""
+
+    status = 403

@@ -20,6 +20,7 @@ ON CONFLICT (username) DO NOTHING
 RETURNING *
 """
 SELECT_USER_BY_NAME = "SELECT * FROM admin_users WHERE username = $1"
+COUNT_ENABLED_ADMINS = "SELECT count(*) FROM admin_users WHERE role = 'admin' AND NOT disabled"
 # Reserve one sign-in attempt before the password is checked, in one statement under the row
 # lock: the attempt is counted as a failure now (success undoes it), so parallel guesses
 # cannot all be checked, and the lock decision is taken here, atomically with the count.
@@ -33,7 +34,7 @@ SET failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_att
                         ELSE locked_until END
 WHERE username = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now())
 RETURNING id, username, password_hash, role, failed_attempts, locked_until,
-          locked_until > now() AS locks
+          locked_until > now() AS locks, totp_secret, totp_last_step
 """
 # A correct password signs in only if no other attempt locked the account meanwhile (the
 # attempt that locked it, `$2`, may lift its own lock).
@@ -61,6 +62,29 @@ UPDATE_PASSWORD = """
 UPDATE admin_users SET password_hash = $2, failed_attempts = 0, locked_until = NULL
 WHERE id = $1
 RETURNING *
+"""
+
+# --- TOTP ------------------------------------------------------------------------------
+# A code's time step is used at most once: a replayed (or older) code finds no row.
+USE_TOTP_STEP = """
+UPDATE admin_users SET totp_last_step = $2
+WHERE id = $1 AND (totp_last_step IS NULL OR totp_last_step < $2)
+RETURNING id
+"""
+SET_TOTP_PENDING = """
+UPDATE admin_users SET totp_pending_secret = $2 WHERE id = $1 AND NOT disabled RETURNING id
+"""
+SELECT_TOTP = "SELECT totp_secret, totp_pending_secret FROM admin_users WHERE id = $1"
+ENABLE_TOTP = """
+UPDATE admin_users SET totp_secret = totp_pending_secret, totp_pending_secret = NULL,
+                       totp_last_step = $2
+WHERE id = $1 AND totp_pending_secret = $3
+RETURNING id
+"""
+DISABLE_TOTP = """
+UPDATE admin_users SET totp_secret = NULL, totp_pending_secret = NULL, totp_last_step = NULL
+WHERE username = $1
+RETURNING id
 """
 
 # --- sessions ----------------------------------------------------------------------------
@@ -136,6 +160,11 @@ async def insert_user(conn: Conn, user_id: str, username: str, password_hash: st
 async def select_user_by_name(conn: Conn, username: str) -> Row | None:
     row: Row | None = await conn.fetchrow(SELECT_USER_BY_NAME, username)
     return row
+
+
+async def count_enabled_admins(conn: Conn) -> int:
+    count: int = await conn.fetchval(COUNT_ENABLED_ADMINS)
+    return count
 
 
 async def reserve_attempt(conn: Conn, username: str, limit: int, lockout: timedelta
@@ -220,3 +249,25 @@ async def insert_audit(conn: Conn, values: Sequence[Any]) -> Row:
 async def list_audit(conn: Conn, *, actor: str | None, action: str | None,
                      target_id: str | None, before_id: int | None, limit: int) -> list[Row]:
     return list(await conn.fetch(LIST_AUDIT, actor, action, target_id, before_id, limit))
+
+
+async def use_totp_step(conn: Conn, user_id: str, step: int) -> bool:
+    return await conn.fetchval(USE_TOTP_STEP, user_id, step) is not None
+
+
+async def set_totp_pending(conn: Conn, user_id: str, secret: str) -> bool:
+    return await conn.fetchval(SET_TOTP_PENDING, user_id, secret) is not None
+
+
+async def select_totp(conn: Conn, user_id: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_TOTP, user_id)
+    return row
+
+
+async def enable_totp(conn: Conn, user_id: str, step: int, pending_secret: str) -> bool:
+    return await conn.fetchval(ENABLE_TOTP, user_id, step, pending_secret) is not None
+
+
+async def disable_totp(conn: Conn, username: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(DISABLE_TOTP, username)
+    return row

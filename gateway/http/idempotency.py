@@ -92,6 +92,7 @@ TX_CONN = web.RequestKey("tx_conn", asyncpg.pool.PoolConnectionProxy)
 JSON_BODY = web.RequestKey("json_body", dict)
 AfterCommit = Callable[[], None]
 AFTER_COMMIT = web.RequestKey("after_commit", list)
+SAVED_BODY = web.RequestKey("saved_body", bytes)
 
 
 def tx_conn(request: web.Request) -> Conn:
@@ -116,6 +117,12 @@ def _run_after_commit(actions: list[AfterCommit]) -> None:
             action()
         except Exception:  # the writes are committed: the answer must say so
             log.exception("after_commit_failed")
+
+
+def save_instead(request: web.Request, body: str) -> None:
+    """Save `body` (JSON) for replays instead of this answer's own: an answer that carries a
+    secret shown once (a webhook endpoint's) is replayed without it, and never stored."""
+    request[SAVED_BODY] = body.encode()
 
 
 def fingerprint(request: web.Request, body: dict[str, Any]) -> bytes:
@@ -182,13 +189,14 @@ def _earlier_answer(row: asyncpg.Record, claim: _Claim) -> web.Response | None:
     return _replay(saved, claim.request_hash) if saved is not None else None
 
 
-async def _claim_after(conn: Conn, claim: _Claim,
-                       response: web.StreamResponse) -> web.Response | None:
+async def _claim_after(conn: Conn, claim: _Claim, response: web.StreamResponse,
+                       saved_body: bytes | None) -> web.Response | None:
     """Claim the key now that the handler answered: save a 2xx answer, or say what wins."""
     if 200 <= response.status < 300:
         row = await claim_and_save(conn, claim.merchant_id, claim.key, claim.ttl,
                                    claim.request_hash, response.status,
-                                   _in_memory_body(response), response.content_type)
+                                   saved_body or _in_memory_body(response),
+                                   response.content_type)
     else:
         row = await claim_row(conn, claim.merchant_id, claim.key, claim.ttl)
     return _earlier_answer(row, claim)
@@ -204,7 +212,7 @@ async def _run_keyed(request: web.Request, handler: Handler, conn: Conn,
     await tx.start()
     try:
         response = await handler(request)
-        earlier = await _claim_after(conn, claim, response)
+        earlier = await _claim_after(conn, claim, response, request.get(SAVED_BODY))
     except Exception:
         # The handler failed (an error is never saved): an earlier answer to the same request
         # still wins, as if it had been replayed before the handler ran.

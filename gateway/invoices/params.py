@@ -16,6 +16,7 @@ from gateway.config import Settings
 from gateway.errors import InvalidRequest
 from gateway.invoices.errors import UnknownAsset
 from gateway.merchants.defaults import InvoiceDefaults
+from settlement.assets import ASSETS
 
 FIELDS = frozenset({"amount", "currency", "order_id", "description", "metadata", "expires_in",
                     "assets", "redirect_url"})
@@ -35,11 +36,20 @@ class Limits:
     default_expires_in: int
     max_expires_in: int
     assets: tuple[str, ...]
+    # The cap when the invoice offers a volatile asset (settlement.assets.Asset.volatile).
+    volatile_max_expires_in: int | None = None
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.invoice_max_amount, settings.invoice_expires_in,
-                   settings.invoice_max_expires_in, settings.invoice_assets)
+                   settings.invoice_max_expires_in, settings.invoice_assets,
+                   settings.invoice_volatile_max_expires_in)
+
+    def expires_cap(self, assets: tuple[str, ...]) -> int:
+        volatile = [a for a in assets if a in ASSETS and ASSETS[a].volatile]
+        if volatile and self.volatile_max_expires_in is not None:
+            return min(self.max_expires_in, self.volatile_max_expires_in)
+        return self.max_expires_in
 
     def for_merchant(self, defaults: InvoiceDefaults) -> Limits:
         """The zone's limits narrowed by a merchant's own terms: its accepted assets (still
@@ -153,6 +163,17 @@ def _redirect_url(value: Any) -> str | None:
     return url
 
 
+def _expires_in(body: dict[str, Any], limits: Limits, assets: tuple[str, ...]) -> int:
+    value = _int(body, "expires_in", MIN_EXPIRES_IN, limits.max_expires_in, "seconds")
+    cap = limits.expires_cap(assets)
+    if value > cap:
+        raise InvalidRequest(
+            f"expires_in must be at most {cap} seconds for an invoice offering a volatile "
+            "asset (BNB, SOL); offer only pegged tokens (assets) for a longer one.",
+            code="parameter_out_of_range", param="expires_in")
+    return value
+
+
 def reject_unknown(body: dict[str, Any], allowed: frozenset[str]) -> None:
     for name in body:
         if name not in allowed:
@@ -165,16 +186,19 @@ def parse_create(body: dict[str, Any], limits: Limits) -> CreateInvoice:
     if body.get("amount") is None:
         raise InvalidRequest("amount is required (integer tiyn).", code="missing_parameter",
                              param="amount")
-    expires_in = limits.default_expires_in
+    amount = _int(body, "amount", 1, limits.max_amount, "tiyn")
+    assets = _assets(body.get("assets"), limits.assets)
+    # A merchant's default expiry (portal settings) may be longer than a volatile asset allows.
+    expires_in = min(limits.default_expires_in, limits.expires_cap(assets))
     if body.get("expires_in") is not None:
-        expires_in = _int(body, "expires_in", MIN_EXPIRES_IN, limits.max_expires_in, "seconds")
+        expires_in = _expires_in(body, limits, assets)
     return CreateInvoice(
-        amount=_int(body, "amount", 1, limits.max_amount, "tiyn"),
+        amount=amount,
         currency=_currency(body.get("currency")),
         order_id=_optional_text(body, "order_id", MAX_ORDER_ID),
         description=_optional_text(body, "description", MAX_DESCRIPTION),
         metadata=_metadata(body.get("metadata")),
         expires_in=expires_in,
-        assets=_assets(body.get("assets"), limits.assets),
+        assets=assets,
         redirect_url=_redirect_url(body.get("redirect_url")),
     )

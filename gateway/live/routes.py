@@ -6,6 +6,7 @@ from aiohttp import web
 
 from gateway.errors import NotFound
 from gateway.http.auth import principal
+from gateway.http.public_limits import STREAM_SLOTS, client_address
 from gateway.live.stream import InvoiceStream
 from gateway.merchants.ids import INVOICE_ID
 
@@ -28,4 +29,6 @@ async def merchant_stream(request: web.Request) -> web.StreamResponse:
 
 @routes.get("/pay/{id}/events")
 async def public_stream(request: web.Request) -> web.StreamResponse:
-    return await InvoiceStream(request, _invoice_id(request), None).serve()
+    invoice_id = _invoice_id(request)
+    with request.app[STREAM_SLOTS].hold(client_address(request)):
+        return await InvoiceStream(request, invoice_id, None).serve()

@@ -31,13 +31,14 @@ import asyncpg
 from aiohttp.abc import AbstractResolver
 from structlog.typing import FilteringBoundLogger
 
-from gateway.config import Settings
+from gateway.config import Settings, WebhookSettings
 from gateway.events.objects import event_payload
 from gateway.events.outbox import fan_out
 from gateway.log import get_logger
 from gateway.merchants.ids import random_token
 from gateway.webhooks import queries, signing
 from gateway.webhooks.errors import UrlNotAllowed
+from gateway.webhooks.sealing import open_secret
 from gateway.webhooks.service import RetryPolicy
 from gateway.webhooks.states import DeliveryStatus, EndpointStatus, delivery_transition
 from gateway.webhooks.urlguard import GuardedResolver, UrlPolicy, check_static
@@ -60,6 +61,8 @@ class WorkerConfig:
     retry: RetryPolicy
     # Resolves the links an event stores as paths (gateway.events.objects.resolve_urls).
     public_url: str = ""
+    # Opens the endpoints' signing secrets, stored encrypted (gateway.webhooks.sealing).
+    secret_key: bytes = WebhookSettings().secret_key  # the dev key unless configured
 
     @classmethod
     def from_settings(cls, settings: Settings) -> WorkerConfig:
@@ -70,6 +73,7 @@ class WorkerConfig:
             url_policy=UrlPolicy(dev=settings.dev),
             retry=RetryPolicy.from_settings(settings.webhooks),
             public_url=settings.public_url,
+            secret_key=settings.webhooks.secret_key,
         )
 
     @property
@@ -239,7 +243,8 @@ class DeliveryWorker:
                 api_version=row["api_version"], data_json=row["data_json"],
                 public_url=self.config.public_url,
             )
-            outcome = await post_event(self._session, url=row["url"], secret=row["secret"],
+            secret = open_secret(self.config.secret_key, row["endpoint_id"], row["secret"])
+            outcome = await post_event(self._session, url=row["url"], secret=secret,
                                        body=body, policy=self.config.url_policy)
             await self._record(row, token, outcome, bound)
         except Exception:

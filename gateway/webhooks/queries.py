@@ -19,6 +19,12 @@ VALUES ($1, $2, $3, $4, $5, $6)
 RETURNING {ENDPOINT_COLUMNS}
 """
 
+# Secrets written before they were encrypted at rest (gateway/webhooks/sealing.py).
+SELECT_PLAIN_SECRETS = """
+SELECT id, secret FROM webhook_endpoints WHERE secret NOT LIKE 'enc:%' FOR UPDATE
+"""
+UPDATE_SECRET = "UPDATE webhook_endpoints SET secret = $2 WHERE id = $1"
+
 # Serialises endpoint creation per merchant (until the transaction ends), so two concurrent
 # creations cannot both see room under the cap.
 LOCK_MERCHANT_ENDPOINTS = """
@@ -217,3 +223,11 @@ async def reschedule_delivery(
     conn: Conn, delivery_id: str, token: str, delay_seconds: float  # float-ok
 ) -> bool:
     return await conn.fetchval(RESCHEDULE_DELIVERY, delivery_id, token, delay_seconds) is not None
+
+
+async def select_plain_secrets(conn: Conn) -> list[Row]:
+    return list(await conn.fetch(SELECT_PLAIN_SECRETS))
+
+
+async def update_secret(conn: Conn, endpoint_id: str, stored: str) -> None:
+    await conn.execute(UPDATE_SECRET, endpoint_id, stored)

@@ -1,12 +1,13 @@
 """/v1/webhook_endpoints and /v1/events (HTTP only; rules live in service.py).
 
 POSTs run inside the request transaction opened by the idempotency middleware
-(`tx_conn`, `json_body`), so an Idempotency-Key replays a created endpoint - secret included -
-instead of creating a second one.
+(`tx_conn`, `json_body`), so an Idempotency-Key replays a created endpoint instead of creating
+a second one; the replay leaves the secret out (it is shown once and never saved).
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from aiohttp import web
@@ -14,7 +15,7 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest
 from gateway.http.auth import principal
-from gateway.http.idempotency import json_body, tx_conn
+from gateway.http.idempotency import json_body, save_instead, tx_conn
 from gateway.http.pagination import list_object, parse_page
 from gateway.webhooks import service
 from gateway.webhooks.urlguard import UrlPolicy
@@ -35,7 +36,11 @@ async def create_endpoint(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
     endpoint = await service.create_endpoint(
         tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
-        max_endpoints=settings.webhooks.max_endpoints)
+        max_endpoints=settings.webhooks.max_endpoints,
+        secret_key=settings.webhooks.secret_key)
+    # The secret is shown this once: an Idempotency-Key replay answers the endpoint without
+    # it (the saved response never holds it).
+    save_instead(request, json.dumps({k: v for k, v in endpoint.items() if k != "secret"}))
     return web.json_response(endpoint)
 
 

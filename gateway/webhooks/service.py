@@ -23,6 +23,7 @@ from gateway.events.outbox import EVENT_TYPES
 from gateway.merchants.ids import new_id
 from gateway.webhooks import objects, queries
 from gateway.webhooks.errors import InvalidEventFilter
+from gateway.webhooks.sealing import seal_secret
 from gateway.webhooks.signing import new_secret
 from gateway.webhooks.states import EndpointStatus, endpoint_transition
 from gateway.webhooks.urlguard import Resolve, UrlPolicy, check_url, system_resolve
@@ -114,9 +115,10 @@ async def _check_room(conn: Conn, merchant_id: str, max_endpoints: int) -> None:
 
 async def create_endpoint(
     conn: Conn, merchant_id: str, body: dict[str, Any], policy: UrlPolicy,
-    resolve: Resolve = system_resolve, *, max_endpoints: int,
+    resolve: Resolve = system_resolve, *, max_endpoints: int, secret_key: bytes,
 ) -> dict[str, Any]:
-    """Validate and store an endpoint; the answer carries the secret (shown this once).
+    """Validate and store an endpoint; the answer carries the secret (shown this once), the
+    row keeps it encrypted with `secret_key` (gateway.webhooks.sealing).
 
     Call inside a transaction: the per-merchant lock of the cap check lasts until it ends.
     """
@@ -125,10 +127,11 @@ async def create_endpoint(
     description = parse_description(body.get("description"))
     await check_url(url, policy, resolve)
     await _check_room(conn, merchant_id, max_endpoints)
-    secret = new_secret()
+    secret, endpoint_id = new_secret(), new_id("we")
     row = await queries.insert_endpoint(
-        conn, endpoint_id=new_id("we"), merchant_id=merchant_id, url=url,
-        description=description, enabled_events=events, secret=secret,
+        conn, endpoint_id=endpoint_id, merchant_id=merchant_id, url=url,
+        description=description, enabled_events=events,
+        secret=seal_secret(secret_key, endpoint_id, secret),
     )
     return objects.endpoint_object(row, secret)
 

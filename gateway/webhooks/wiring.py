@@ -15,10 +15,14 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.db.pool import database_url
 from gateway.events.hub import DELIVERIES_CHANNEL, EVENTS_CHANNEL, HUB, ensure_hub
+from gateway.log import get_logger
 from gateway.openapi import register_paths
 from gateway.webhooks.delivery import DeliveryWorker, WorkerConfig
 from gateway.webhooks.openapi import PATHS, SCHEMAS
 from gateway.webhooks.routes import routes
+from gateway.webhooks.sealing import seal_plain_secrets
+
+log = get_logger(__name__)
 
 WORKER = web.AppKey("webhook_worker", DeliveryWorker)
 
@@ -36,9 +40,19 @@ async def _worker_ctx(app: web.Application) -> AsyncIterator[None]:
         await task
 
 
+async def _seal_ctx(app: web.Application) -> AsyncIterator[None]:
+    """Encrypt signing secrets stored before encryption at rest (idempotent, at start)."""
+    async with app[DB_POOL].acquire() as conn:
+        sealed = await seal_plain_secrets(conn, app[SETTINGS].webhooks.secret_key)
+    if sealed:
+        log.info("webhook_secrets_sealed", count=sealed)
+    yield
+
+
 def setup_webhooks(app: web.Application) -> None:
     register_paths(PATHS, SCHEMAS)
     app.router.add_routes(routes)
+    app.cleanup_ctx.append(_seal_ctx)
     settings = app[SETTINGS]
     if settings.webhooks.worker:
         ensure_hub(app, database_url(settings), queue_size=settings.live.queue_size)

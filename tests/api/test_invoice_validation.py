@@ -7,6 +7,7 @@ from typing import Any
 
 import pytest
 
+from gateway.invoices.params import Limits, parse_create
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient, RunningApp
 
@@ -47,6 +48,10 @@ CASES: list[tuple[str, dict[str, Any], str, str | None]] = [
     ("expires_in long", {"amount": 100, "expires_in": 10**9}, "parameter_out_of_range",
      "expires_in"),
     ("expires_in type", {"amount": 100, "expires_in": "600"}, "invalid_type", "expires_in"),
+    ("volatile expires_in", {"amount": 100, "assets": ["BNB", "USDT_BSC"], "expires_in": 3601},
+     "parameter_out_of_range", "expires_in"),
+    ("default assets volatile", {"amount": 100, "expires_in": 7200}, "parameter_out_of_range",
+     "expires_in"),
     ("redirect scheme", {"amount": 100, "redirect_url": "javascript:alert(1)"}, "invalid_url",
      "redirect_url"),
     ("redirect no host", {"amount": 100, "redirect_url": "https://"}, "invalid_url",
@@ -84,3 +89,22 @@ async def test_lowercase_currency_and_duplicate_assets_are_normalised(client: Ap
     assert response.status == 200, response.body
     assert response.body["currency"] == "KZT"
     assert [o["asset_id"] for o in response.body["payment_options"]] == ["SOL", "BNB"]
+
+
+async def test_pegged_tokens_alone_may_be_quoted_longer(client: ApiClient) -> None:
+    """A volatile asset caps expires_in at INVOICE_VOLATILE_MAX_EXPIRES_IN (1 h); pegged
+    tokens alone keep INVOICE_MAX_EXPIRES_IN."""
+    volatile = await client.post("/v1/invoices", invoice_body(assets=["SOL"], expires_in=3600))
+    assert volatile.status == 200, volatile.body
+    pegged = await client.post("/v1/invoices", invoice_body(assets=["USDT_BSC"],
+                                                            expires_in=6 * 3600))
+    assert pegged.status == 200, pegged.body
+
+
+def test_a_long_default_expiry_is_cut_to_the_volatile_cap() -> None:
+    """A merchant's default expiry (portal settings) above the volatile cap applies in full
+    only to pegged tokens."""
+    limits = Limits(max_amount=MAX, default_expires_in=7200, max_expires_in=86400,
+                    assets=("BNB", "USDT_BSC"), volatile_max_expires_in=3600)
+    assert parse_create({"amount": 100}, limits).expires_in == 3600
+    assert parse_create({"amount": 100, "assets": ["USDT_BSC"]}, limits).expires_in == 7200

@@ -50,6 +50,7 @@ class Console:
     server: RunningApp
     admin: str
     auditor: str
+    approver: str  # the second admin of four-eyes approvals
     payee_id: str  # a merchant with settled sales before the cut-off
     day: date  # the business day that holds them
 
@@ -80,7 +81,9 @@ async def console(database_url: str, db_pool: asyncpg.Pool,
         await _book_sales(conn, payee.id)
         instant = (await conn.fetchval("SELECT clock_timestamp()")).astimezone(ZoneInfo(ZONE))
         admin, auditor = f"aigerim-{suffix}", f"audit-{suffix}"
+        approver = f"dana-{suffix}"
         await auth.create_user(conn, admin, PASSWORD, auth.Role.ADMIN)
+        await auth.create_user(conn, approver, PASSWORD, auth.Role.ADMIN)
         await auth.create_user(conn, auditor, PASSWORD, auth.Role.AUDITOR)
     cutoff = time(instant.hour, instant.minute, instant.second, instant.microsecond)
     settings = settings_for_tests(
@@ -90,7 +93,7 @@ async def console(database_url: str, db_pool: asyncpg.Pool,
         bsc_rpc_url=f"http://127.0.0.1:{free_port()}",
         solana_rpc_url=f"http://127.0.0.1:{free_port()}")
     async with running_app(settings) as server:
-        yield Console(server, admin, auditor, payee.id, instant.date())
+        yield Console(server, admin, auditor, approver, payee.id, instant.date())
 
 
 @pytest.fixture
@@ -118,6 +121,21 @@ async def download(page: Page, selector: str) -> bytes:
         await page.click(selector)
     saved = await (await info.value).path()
     return Path(saved).read_bytes()
+
+
+async def approve_as_second_admin(page: Page, console: Console) -> None:
+    """Four eyes: the other admin signs in on the Approvals page and approves the newest
+    pending request; then the first admin is back on the page the approval led to."""
+    await page.click("form[action='/admin/logout'] button")
+    await page.goto(f"{console.server.url}/admin/approvals")
+    await sign_in(page, console, console.approver)
+    await page.locator("[data-testid=approvals] tr", has_text="pending").first.locator(
+        "text=Approve").click()
+    await expect(page.locator(".notice").first).to_be_visible()
+    landing = page.url
+    await page.click("form[action='/admin/logout'] button")
+    await page.goto(landing)
+    await sign_in(page, console, console.admin)
 
 
 async def create_merchant(page: Page, name: str) -> str:
@@ -217,6 +235,8 @@ async def test_admin_runs_the_zone(console: Console, page: Page, db_pool: asyncp
     row = page.locator("tr", has_text=console.payee_id).filter(has_text="closed")
     await row.locator("input[type=checkbox]").check()
     await page.click("text=Export selected as pain.001")
+    await expect(page.locator(".notice")).to_contain_text("second administrator")
+    await approve_as_second_admin(page, console)
     await expect(page.locator("[data-testid=exported]")).to_be_visible()
     xml = await download(page, "[data-testid=download-pain001]")
     document = etree.fromstring(xml)
@@ -226,7 +246,12 @@ async def test_admin_runs_the_zone(console: Console, page: Page, db_pool: asyncp
     exported = page.locator("tr", has_text=console.payee_id).filter(has_text="exported")
     await exported.locator("input[name=bank_reference]").first.fill("HSBK-20240611-7")
     await exported.locator("text=Mark paid").click()
-    await expect(page.locator(".notice")).to_contain_text("marked paid")
+    await expect(page.locator(".notice")).to_contain_text("second administrator")
+    await approve_as_second_admin(page, console)
+    await expect(page.locator(".notice")).to_contain_text("Approved")
+    await page.click("nav >> text=Settlement batches")
+    await expect(page.locator("tr", has_text=console.payee_id).filter(has_text="paid")
+                 ).to_be_visible()
     await page.screenshot(path=str(screenshot_dir / "admin-batches.png"), full_page=True)
 
     # Reports: the chart, then CSV and PDF downloads.
@@ -248,8 +273,9 @@ async def test_admin_runs_the_zone(console: Console, page: Page, db_pool: asyncp
     await page.click("nav >> text=Audit log")
     log = page.locator("[data-testid=audit-log]")
     for action in ("auth.login", "merchant.create", "merchant.update", "api_key.issue",
-                   "batch.close_day", "payout_file.export", "payout_file.download",
-                   "batch.paid", "reconciliation.run"):
+                   "batch.close_day", "approval.request", "approval.approve",
+                   "payout_file.export", "payout_file.download", "batch.paid",
+                   "reconciliation.run"):
         await expect(log).to_contain_text(action)
     await expect(log).not_to_contain_text(secret)  # the key itself is never logged
     await page.screenshot(path=str(screenshot_dir / "admin-audit.png"))

@@ -79,11 +79,14 @@ def test_banner_names_every_url_and_the_demo_key(run: Run) -> None:
     banner, ws = run.banner(), run.ws
     key_file = ws.data_dir / "demo_api_key"
     for needed in (ws.url, f"{ws.url}/v1/openapi.json", f"{ws.url}/pay/", f"{ws.url}/admin",
-                   "admin create --username admin --role admin",
+                   "admin create --username <name> --role admin", "first admin: admin / ",
                    f"http://127.0.0.1:{ws.bsc_port}", f"http://127.0.0.1:{ws.solana_port}",
                    demo_key(run), f"saved in {key_file}", "devnet pay"):
         assert needed in banner, f"{needed!r} missing from the banner:\n{banner}"
     assert key_file.stat().st_mode & 0o077 == 0  # the key file is private
+    password_file = ws.data_dir / "first_admin_password"
+    assert password_file.read_text().strip() in banner  # a fresh database: dev made an admin
+    assert password_file.stat().st_mode & 0o077 == 0
     assert http("GET", ws.url + "/healthz").status == 200
     assert http("GET", ws.url + "/v1/openapi.json").json()["openapi"].startswith("3.1")
 
@@ -126,9 +129,10 @@ def test_readme_quick_start_as_written(run: Run) -> None:
 
 
 def admin_sees_settled(run: Run, invoice_id: str) -> bool:
-    """Sign in with the account the walkthrough created and open the invoice's page."""
+    """Sign in with the account the walkthrough created (the README's `admin create`; dev's
+    own first admin is `admin`, with the banner's password) and open the invoice's page."""
     console = AdminConsole(run.ws.url)
-    console.sign_in("admin", ADMIN_PASSWORD)
+    console.sign_in("aigerim", ADMIN_PASSWORD)
     page = console.get(f"/admin/invoices/{invoice_id}")
     return page.status == 200 and "settled" in page.body and "ledger-entry" in page.body
 

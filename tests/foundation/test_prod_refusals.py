@@ -8,7 +8,12 @@ import sys
 
 import pytest
 
-from gateway.config import DEV_API_KEY_PEPPER, DEVNET_SOLANA_TREASURY, Settings
+from gateway.config import (
+    DEV_API_KEY_PEPPER,
+    DEV_WEBHOOK_SECRET_KEY,
+    DEVNET_SOLANA_TREASURY,
+    Settings,
+)
 from gateway.db.pool import redacted
 from gateway.errors import ConfigError
 from gateway.merchants.demo import seed_demo
@@ -24,6 +29,7 @@ PROD: dict[str, str] = {
     "SETTLEMENT_DEBTOR_IBAN": "KZ86125KZT5004100100",
     "SETTLEMENT_DEBTOR_BIC": "HSBKKZKX",
     "SETTLEMENT_DEBTOR_BIN": "990340000014",
+    "WEBHOOK_SECRET_KEY": "b3BlcmF0b3Itb3duLXdlYmhvb2stc2VjcmV0LWtleSE=",
 }
 
 
@@ -41,6 +47,9 @@ def test_a_complete_prod_configuration_starts() -> None:
     ({"BSC_ACCOUNT_XPUB": DEV_ACCOUNT_XPUB}, "BSC_ACCOUNT_XPUB is a public dev value"),
     ({"SOLANA_TREASURY": DEVNET_SOLANA_TREASURY}, "SOLANA_TREASURY is a public dev value"),
     ({"SETTLEMENT_DEBTOR_IBAN": None}, "SETTLEMENT_DEBTOR_IBAN must be set"),
+    ({"WEBHOOK_SECRET_KEY": None}, "WEBHOOK_SECRET_KEY must be set when GATEWAY_ENV=prod"),
+    ({"WEBHOOK_SECRET_KEY": DEV_WEBHOOK_SECRET_KEY}, "WEBHOOK_SECRET_KEY is a public dev value"),
+    ({"WEBHOOK_SECRET_KEY": "c2hvcnQ="}, "WEBHOOK_SECRET_KEY must be 32 bytes in base64"),
 ])
 def test_unsafe_prod_settings_are_refused(change: dict[str, str | None], message: str) -> None:
     environ = {k: v for k, v in {**PROD, **change}.items() if v is not None}

@@ -25,6 +25,7 @@ from gateway.config import LiveSettings, Settings, WebhookSettings
 from gateway.merchants.ids import new_id
 from gateway.merchants.service import MerchantInput, create_merchant, issue_api_key
 from gateway.webhooks import signing
+from gateway.webhooks.sealing import seal_secret
 from tests.plugins.app import TEST_BIN, running_app, settings_for_tests
 
 PEPPER = "test-pepper"
@@ -153,11 +154,13 @@ async def run_receiver(receiver: Receiver) -> AsyncIterator[Receiver]:
 
 async def add_endpoint_row(conn: asyncpg.Connection, merchant_id: str, url: str,
                            events: list[str] | None = None) -> tuple[str, str]:
-    """An endpoint straight in the table (id, secret), for worker tests without HTTP."""
+    """An endpoint straight in the table (id, secret), for worker tests without HTTP; the
+    secret stored encrypted with the dev key, as the API stores it."""
     endpoint_id, secret = new_id("we"), signing.new_secret()
+    stored = seal_secret(WebhookSettings().secret_key, endpoint_id, secret)
     await conn.execute(
         "INSERT INTO webhook_endpoints (id, merchant_id, url, enabled_events, secret)"
-        " VALUES ($1, $2, $3, $4, $5)", endpoint_id, merchant_id, url, events or ["*"], secret)
+        " VALUES ($1, $2, $3, $4, $5)", endpoint_id, merchant_id, url, events or ["*"], stored)
     return endpoint_id, secret
 
 

@@ -15,6 +15,8 @@ from aiohttp import web
 
 from gateway.admin import audit, auth
 from gateway.admin.console import (
+    routes_account,
+    routes_approvals,
     routes_invoices,
     routes_merchants,
     routes_reports,
@@ -84,7 +86,8 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
         async with request.app[DB_POOL].acquire() as conn:
             opened = await auth.sign_in(conn, settings.admin, username, password,
                                         client_ip=request.remote,
-                                        user_agent=request.headers.get("User-Agent"))
+                                        user_agent=request.headers.get("User-Agent"),
+                                        otp=str(form.get("otp", "")) or None)
     except LoginFailed as exc:
         return _login_page(request, next_url=next_url, username=username[:64], error=str(exc),
                            status=exc.status)
@@ -152,5 +155,7 @@ def add_routes(app: web.Application) -> None:
         *routes_merchants.ROUTES,
         *routes_invoices.ROUTES,
         *routes_settlement.ROUTES,
+        *routes_approvals.ROUTES,
+        *routes_account.ROUTES,
         *routes_reports.ROUTES,
     ])

@@ -8,13 +8,15 @@ from aiohttp import web
 
 from gateway.admin.console import service
 from gateway.admin.console.web import Ctx, reader, redirect, writer
-from gateway.admin.errors import InvalidForm
+from gateway.admin.errors import ActionRefused, InvalidForm
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import InvalidMerchant
 
 NOTICES = {
     "created": "Merchant created.",
     "updated": "Merchant details saved.",
+    "approval": "Fees saved. The new payout account waits for a second administrator's "
+                "approval (Approvals page); until then payouts go to the current one.",
     "suspended": "Merchant suspended: its API keys can no longer create invoices.",
     "active": "Merchant reactivated.",
     "revoked": "API key revoked. Running gateways refuse it within the key cache TTL.",
@@ -96,11 +98,13 @@ async def merchant_update(ctx: Ctx) -> web.StreamResponse:
     try:
         data, minimum = _merchant_input(ctx)
         async with ctx.pool.acquire() as conn:
-            await service.update_merchant(conn, ctx.actor, merchant_id, data, minimum)
-    except (InvalidForm, InvalidMerchant) as exc:
+            update = await service.update_merchant(conn, ctx.actor, merchant_id, data,
+                                                   minimum)
+    except (InvalidForm, InvalidMerchant, ActionRefused) as exc:
         return await _show(ctx, merchant_id, status=400, values=_submitted(ctx),
                            error=str(exc))
-    return redirect(ctx.request, f"/admin/merchants/{merchant_id}?done=updated")
+    done = "updated" if update.approval is None else "approval"
+    return redirect(ctx.request, f"/admin/merchants/{merchant_id}?done={done}")
 
 
 @writer

@@ -1,4 +1,5 @@
-"""Settlement batches: close a business day, export pain.001, download it, mark paid/failed."""
+"""Settlement batches: close a business day, export pain.001, download it, mark paid/failed.
+Exporting and marking paid are requests a second administrator approves (Approvals page)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from urllib.parse import urlencode
 
 from aiohttp import web
 
+from gateway.admin.approvals import service as approvals
 from gateway.admin.console.web import (
     Ctx,
     attachment,
@@ -27,7 +29,9 @@ from settlement.payouts.service import ExportRequest
 FILE_ID: Final = re.compile(r"^pof_[0-9a-f]{20}$")
 REFUSALS: Final = ((BatchNotFound, PageNotFound),
                    ((SettlementError, LedgerError, MoneyError), ActionRefused))
-NOTICES: Final = {"paid": "Batch marked paid.",
+NOTICES: Final = {"requested": "Requested: a second administrator must approve it on the "
+                               "Approvals page before anything changes.",
+                  "paid": "Batch marked paid.",
                   "failed": "Batch marked failed: its payout is back on the merchant's payable."}
 
 
@@ -80,11 +84,11 @@ async def batch_export(ctx: Ctx) -> web.StreamResponse:
         raise InvalidForm("batch_id", "tick at least one closed batch to export")
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            payout = await settlement_service.export(conn, ctx.actor, ctx.settings,
-                                                     ExportRequest(batch_ids=ids))
-    if payout is None:
+            approval = await approvals.request_export(conn, ctx.actor,
+                                                      ExportRequest(batch_ids=ids))
+    if approval is None:
         return redirect(ctx.request, "/admin/batches?done=nothing")
-    return redirect(ctx.request, f"/admin/batches?{urlencode({'file': payout.id})}")
+    return redirect(ctx.request, "/admin/batches?done=requested")
 
 
 @reader
@@ -100,12 +104,16 @@ async def payout_download(ctx: Ctx) -> web.StreamResponse:
 
 @operator_writer
 async def batch_mark(ctx: Ctx) -> web.StreamResponse:
-    outcome = ctx.request.match_info["outcome"]
+    """Failed is booked at once (the money stays); paid waits for a second administrator."""
+    outcome, batch_id = ctx.request.match_info["outcome"], ctx.request.match_info["batch_id"]
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            await settlement_service.mark(conn, ctx.actor, ctx.request.match_info["batch_id"],
-                                      outcome, ctx.field("bank_reference"),
-                                      ctx.optional("reason"))
+            if outcome == "paid":
+                await approvals.request_mark_paid(conn, ctx.actor, batch_id,
+                                                  ctx.field("bank_reference"))
+                return redirect(ctx.request, "/admin/batches?done=requested")
+            await settlement_service.mark(conn, ctx.actor, batch_id, outcome,
+                                          ctx.field("bank_reference"), ctx.optional("reason"))
     return redirect(ctx.request, f"/admin/batches?done={outcome}")
 
 

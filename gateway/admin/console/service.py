@@ -18,6 +18,7 @@ from typing import Any
 import asyncpg
 
 from gateway.admin import audit
+from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.admin.settlement import service as settlement_service
@@ -72,9 +73,16 @@ async def _current_fee(conn: Conn, merchant: merchants.Merchant) -> tuple[int, i
     return schedule.bps, schedule.fixed, schedule.minimum
 
 
+@dataclass(frozen=True)
+class MerchantUpdate:
+    merchant: merchants.Merchant  # as saved now (fees applied, payout account unchanged)
+    approval: approvals.Approval | None  # the payout account change waiting for approval
+
+
 async def update_merchant(conn: Conn, actor: audit.Actor, merchant_id: str,
-                          data: merchants.MerchantInput, fee_minimum: int) -> merchants.Merchant:
-    """New name, bank details and fee; a changed fee takes effect now (schedule row)."""
+                          data: merchants.MerchantInput, fee_minimum: int) -> MerchantUpdate:
+    """A changed fee takes effect now (schedule row); a changed payout account (name, BIN,
+    IBAN, BIC) becomes a request a second administrator must approve (four eyes)."""
     ok = merchants.validate(data)
     if fee_minimum < 0:
         raise InvalidForm("fee_minimum", "must be zero or more tiyn")
@@ -82,7 +90,7 @@ async def update_merchant(conn: Conn, actor: audit.Actor, merchant_id: str,
         before = (await merchant_page(conn, merchant_id)).merchant
         fee_before = await _current_fee(conn, before)
         row = await q.update_merchant_terms(conn, merchant_id, (
-            ok.name, ok.bin, ok.iban, ok.bic, ok.fee_bps, ok.fee_fixed))
+            before.name, before.bin, before.iban, before.bic, ok.fee_bps, ok.fee_fixed))
         assert row is not None  # merchant_page just found it; merchants are never deleted
         after = merchants.Merchant.from_row(row)
         fee_after = (ok.fee_bps, ok.fee_fixed, fee_minimum)
@@ -95,7 +103,10 @@ async def update_merchant(conn: Conn, actor: audit.Actor, merchant_id: str,
                            before={**audit.snapshot(before), "fee_minimum": fee_before[2]},
                            after={**audit.snapshot(after), "fee_minimum": fee_minimum,
                                   "fee_schedule_id": schedule.id if schedule else None})
-    return after
+        approval = await approvals.request_payout_account(
+            conn, actor, merchant_id,
+            approvals.PayoutAccount(ok.name, ok.bin, ok.iban, ok.bic))
+    return MerchantUpdate(after, approval)
 
 
 async def set_merchant_status(conn: Conn, actor: audit.Actor, merchant_id: str,

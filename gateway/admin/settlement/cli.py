@@ -5,6 +5,8 @@
     reconcile [run] | reconcile assign TRANSFER --invoice INV | reconcile refund TRANSFER
     settlement close [--day D] | export [--day D | --batch ID ...] | list [--day D --status S]
     settlement mark-paid BATCH --reference R | mark-failed BATCH --reference R [--reason T]
+`settlement export` and `mark-paid` only request: an admin approves with
+`admin approvals approve ID --username U` (four eyes; gateway.admin.approvals).
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Awaitable, Callable
 from datetime import date
 from typing import Any
 
+from gateway.admin.approvals import service as approvals
 from gateway.admin.audit import CLI_ACTOR
 from gateway.admin.settlement import service
 from gateway.config import Settings
@@ -24,6 +27,7 @@ from settlement.batches.states import BatchStatus
 from settlement.db import Conn
 from settlement.payouts.service import ExportRequest
 
+APPROVE_HINT = "python -m gateway admin approvals approve {id} --username <another admin>"
 Action = Callable[[Conn, argparse.Namespace, Settings], Awaitable[Any]]
 
 
@@ -114,17 +118,17 @@ async def _close(conn: Conn, args: argparse.Namespace, settings: Settings) -> An
 
 
 async def _export(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
+    """Four eyes: a request that `admin approvals approve` (another admin) carries out."""
     request = ExportRequest(batch_ids=args.batch, up_to_day=args.day)
-    payout = await service.export(conn, CLI_ACTOR, settings, request)
-    if payout is None:
+    pending = await approvals.request_export(conn, CLI_ACTOR, request)
+    if pending is None:
         return {"exported": 0}
-    return {"file_id": payout.id, "path": str(service.payout_dir(settings) / payout.file_name()),
-            "transfers": payout.transfer_count, "control_sum_tiyn": payout.control_sum,
-            "batches": list(payout.batch_ids)}
+    return {"approval": pending.as_json(), "next": APPROVE_HINT.format(id=pending.id)}
 
 
 async def _paid(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:
-    return (await service.mark(conn, CLI_ACTOR, args.batch, "paid", args.reference)).as_json()
+    pending = await approvals.request_mark_paid(conn, CLI_ACTOR, args.batch, args.reference)
+    return {"approval": pending.as_json(), "next": APPROVE_HINT.format(id=pending.id)}
 
 
 async def _failed(conn: Conn, args: argparse.Namespace, settings: Settings) -> Any:

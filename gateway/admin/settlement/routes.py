@@ -1,5 +1,7 @@
 """Admin HTTP API for settlement under /admin/api/: the console's administrators with their
 API tokens or sessions (gateway.admin.api_access); changes need `operator` or `admin`.
+Exporting a payout file and marking a batch paid answer 202 with a pending approval
+(routes_approvals): a second administrator approves before anything changes.
 
 Reports answer JSON by default, `?format=csv` or `?format=pdf` (PDFs are rendered in a worker
 thread, off the event loop).
@@ -16,7 +18,10 @@ from typing import Any
 from aiohttp import web
 
 from gateway.admin.api_access import api_caller
+from gateway.admin.approvals import service as approvals
 from gateway.admin.settlement import service
+from gateway.admin.settlement.routes_approvals import add_routes as add_approval_routes
+from gateway.admin.settlement.routes_approvals import mapped as approval_errors
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import (
     Conflict,
@@ -137,15 +142,14 @@ async def export(request: web.Request) -> web.Response:
     if ids is not None and not (isinstance(ids, list) and all(isinstance(i, str) for i in ids)):
         raise InvalidRequest("batch_ids must be a list of batch ids", param="batch_ids")
     day = date.fromisoformat(raw_day) if isinstance(raw_day, str) else None
-    with _mapped():
+    with approval_errors():
         async with request.app[DB_POOL].acquire() as conn:
-            payout = await service.export(conn, caller.actor, request.app[SETTINGS],
-                                          ExportRequest(batch_ids=ids, up_to_day=day))
-    if payout is None:
+            pending = await approvals.request_export(conn, caller.actor,
+                                                     ExportRequest(batch_ids=ids, up_to_day=day))
+    if pending is None:
         return web.json_response({"exported": 0})
-    return web.json_response({"file_id": payout.id, "transfers": payout.transfer_count,
-                              "control_sum": payout.control_sum,
-                              "batch_ids": list(payout.batch_ids)})
+    # Four eyes: nothing is exported until a second administrator approves the request.
+    return web.json_response({"approval": pending.as_json()}, status=202)
 
 
 @routes.get(PREFIX + "/payout-files/{file_id}")
@@ -165,11 +169,16 @@ async def mark(request: web.Request) -> web.Response:
     reference, reason = body.get("bank_reference"), body.get("reason")
     if not isinstance(reference, str):
         raise InvalidRequest("bank_reference is required", param="bank_reference")
-    batch_id = request.match_info["batch_id"]
+    batch_id, outcome = request.match_info["batch_id"], request.match_info["outcome"]
+    if outcome == "paid":  # four eyes: booked when a second administrator approves
+        with approval_errors():
+            async with request.app[DB_POOL].acquire() as conn:
+                pending = await approvals.request_mark_paid(conn, caller.actor, batch_id,
+                                                            reference)
+        return web.json_response({"approval": pending.as_json()}, status=202)
     with _mapped():
         async with request.app[DB_POOL].acquire() as conn:
-            done = await service.mark(conn, caller.actor, batch_id,
-                                      request.match_info["outcome"], reference,
+            done = await service.mark(conn, caller.actor, batch_id, outcome, reference,
                                       reason if isinstance(reason, str) else None)
     return web.json_response(done.as_json())
 
@@ -259,3 +268,4 @@ async def conversion(request: web.Request) -> web.Response:
 
 def add_routes(app: web.Application) -> None:
     app.router.add_routes(routes)
+    add_approval_routes(app)

@@ -142,19 +142,30 @@ async def test_admin_api_export_reports_and_auth(
                                               start, cut, merchant_ids=[m])).closed
     operator, secret = await operator_token(db_pool)
     auth = {"Authorization": f"Bearer {secret}"}
+    _, admin_secret = await operator_token(db_pool, admin_auth.Role.ADMIN)
+    approver = {"Authorization": f"Bearer {admin_secret}"}
     async with running_app(settings) as server, aiohttp.ClientSession() as http:
         base = f"{server.url}/admin/api"
         async with http.get(f"{base}/batches") as r:
             assert r.status == 401
+        # Four eyes: the operator's export and mark-paid are requests an admin approves.
         async with http.post(f"{base}/batches/export", json={"batch_ids": [batch.id]},
                              headers=auth) as r:
+            assert r.status == 202, await r.text()
+            export_id = (await r.json())["approval"]["id"]
+        async with http.post(f"{base}/approvals/{export_id}/approve", json={},
+                             headers=approver) as r:
             assert r.status == 200, await r.text()
-            file_id = (await r.json())["file_id"]
+            file_id = (await r.json())["result"]["file_id"]
         async with http.get(f"{base}/payout-files/{file_id}", headers=auth) as r:
             assert b"<EndToEndId>" + batch.id.encode() in await r.read()
         async with http.post(f"{base}/batches/{batch.id}/paid",
                              json={"bank_reference": "HSBK-1"}, headers=auth) as r:
-            assert (await r.json())["status"] == "paid"
+            assert r.status == 202
+            paid_id = (await r.json())["approval"]["id"]
+        async with http.post(f"{base}/approvals/{paid_id}/approve", json={},
+                             headers=approver) as r:
+            assert (await r.json())["result"]["status"] == "paid"
         async with http.post(f"{base}/batches/{batch.id}/paid",
                              json={"bank_reference": "HSBK-1"}, headers=auth) as r:
             assert r.status == 409
@@ -179,22 +190,23 @@ async def test_admin_api_export_reports_and_auth(
         async with http.post(f"{base}/treasury/conversions", headers=auth, json={
                 "asset": "bsc:USDT", "units": 10**30, "kzt": 1}) as r:
             assert r.status == 422  # more than the treasury holds: refused, nothing written
-    # Every change (and the payout file read: it carries bank details) in the audit log, as
-    # the operator who made it, in order.
+    # Every request and change (and the payout file read: it carries bank details) in the
+    # audit log, as the operator who made it, in order (the approver's rows are theirs).
     async with db_pool.acquire() as conn:
         rows = await conn.fetch(
             "SELECT action, target_id FROM admin_audit_log WHERE actor = $1 ORDER BY id",
             operator)
     assert [(r["action"], r["target_id"]) for r in rows] == [
-        ("payout_file.export", file_id), ("payout_file.download", file_id),
-        ("batch.paid", batch.id), ("batch.close_day", "2000-01-03")]
+        ("approval.request", export_id), ("payout_file.download", file_id),
+        ("approval.request", paid_id), ("batch.close_day", "2000-01-03")]
 
 
-async def operator_token(pool: asyncpg.Pool) -> tuple[str, str]:
-    """A fresh operator (the role that runs settlement) and a write token of theirs."""
+async def operator_token(pool: asyncpg.Pool, role: admin_auth.Role = admin_auth.Role.OPERATOR
+                         ) -> tuple[str, str]:
+    """A fresh operator (the role that runs settlement; or `role`) and a write token."""
     name = f"ops-{secrets.token_hex(4)}"
     async with pool.acquire() as conn:
-        await admin_auth.create_user(conn, name, "correct horse battery", admin_auth.Role.OPERATOR)
+        await admin_auth.create_user(conn, name, "correct horse battery", role)
         issued = await admin_auth.create_api_token(conn, name, "test", admin_auth.TokenScope.WRITE)
     return name, issued.secret
 
