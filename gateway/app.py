@@ -16,6 +16,7 @@ from gateway import (
     pipeline,
     rates,
     settlement_admin,
+    status,
     webhooks,
 )
 from gateway.appkeys import DB_POOL, SETTINGS
@@ -36,6 +37,7 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     ledger_tasks.setup,
     rates.setup,
     api.setup,
+    status.setup,
     invoice_routes.setup,
     lifecycle_routes.setup,
     qr.setup,
