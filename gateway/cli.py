@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import pipeline, run
+from gateway import pipeline, resync, run
 from gateway.admin import cli as admin_cli
 from gateway.config import Settings
 from gateway.db import cli as db_cli
@@ -35,6 +35,7 @@ COMMANDS: tuple[Register, ...] = (
     admin_cli.register,
     webhooks_cli.register,
     pipeline.register,
+    resync.register,
 )
 
 

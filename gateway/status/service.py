@@ -128,3 +128,21 @@ async def current_states(conn: Conn, chains: Sequence[str],
                          lag_limit: timedelta) -> dict[str, ChainState]:
     """Uncached: for /v1/status, /metrics and the CLI."""
     return states_of(chains, await q.select_all(conn), datetime.now(UTC), lag_limit)
+
+
+async def resynced(conn: Conn, chain: str, fork_block: int,
+                   vanished: Sequence[int]) -> None:
+    """An operator's resync went through: the booked transfers the chain no longer has are
+    kept for a decision, and the halt is lifted (the watcher resumes within a heartbeat)."""
+    if vanished:
+        await q.insert_vanished(conn, chain, fork_block, vanished)
+    await q.clear_halt(conn, chain)
+
+
+async def final_above(conn: Conn, chain: str, block: int) -> list[q.Row]:
+    """Finalized (booked) transfers above `block`: the ones a resync must account for."""
+    return await q.select_final_above(conn, chain, block)
+
+
+async def vanished(conn: Conn, chain: str) -> list[q.Row]:
+    return await q.select_vanished(conn, chain)
