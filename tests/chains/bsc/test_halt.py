@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 import structlog
 
+from gateway.checkout.render import page_url
 from gateway.config import ChainSettings, Settings
 from gateway.devnet import jsonrpc
 from gateway.devnet.bsc_wallet import pay_uri
@@ -96,6 +97,7 @@ async def test_a_revert_below_finality_halts_bsc_until_resync(
                 await pay_uri(option(invoice, "USDT_BSC")["uri"], rpc_url=rpc_url, wallet=1)
                 await eventually(lambda: settled(isolated, invoice["id"]),
                                  what="the invoice settled", timeout=30)
+                open_invoice = await create_invoice(client, AMOUNT, ["USDT_BSC", "USDT_SOL"])
                 assert jsonrpc.call(rpc_url, "evm_revert", [snapshot]) is True
 
                 halted = await wait_state(isolated, "halted")
@@ -109,9 +111,17 @@ async def test_a_revert_below_finality_halts_bsc_until_resync(
                 await eventually(logged_again, what="the halt logged again on restart",
                                  timeout=10)
                 await assert_bsc_withdrawn(client)
+                page = await checkout_page(isolated, open_invoice["id"])
+                assert page.count('data-available="false"') == 1
+                assert 'value="USDT_BSC" class="option" aria-pressed="false"' in page
 
                 done = await resync(settings, "bsc", None)
                 await wait_state(isolated, "live")
+                # Back: BNB Chain assets are offered again (after the 1 s status cache).
+                await eventually(lambda: offered(client, "USDT_BSC"), what="USDT_BSC offered",
+                                 timeout=5)
+                assert 'data-available="false"' not in await checkout_page(
+                    isolated, open_invoice["id"])
         errors = [e for e in logs if e["event"] == "chain_halted"]
         assert all(e["log_level"] == "error" and e["chain"] == "bsc" for e in errors)
         assert "below finalized" in errors[0]["reason"]
@@ -127,6 +137,18 @@ async def test_a_revert_below_finality_halts_bsc_until_resync(
         transfer["id"]) == 1
     assert await settled(isolated, invoice["id"])
     assert await entry_count(isolated.pool, invoice["id"]) == 1
+
+
+async def checkout_page(isolated: Isolated, invoice_id: str) -> str:
+    async with isolated.session.get(f"{isolated.app.url}{page_url(invoice_id)}") as response:
+        assert response.status == 200
+        return await response.text()
+
+
+async def offered(client: ApiClient, asset_id: str) -> bool:
+    response = await client.post("/v1/invoices", {"amount": AMOUNT, "currency": "KZT",
+                                                  "assets": [asset_id]})
+    return response.status == 200
 
 
 async def assert_bsc_withdrawn(client: ApiClient) -> None:
