@@ -12,6 +12,7 @@ from gateway import (
     health,
     ledger_tasks,
     live,
+    metrics,
     openapi,
     pipeline,
     rates,
@@ -33,6 +34,7 @@ from gateway.lifecycle import routes as lifecycle_routes
 # background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
 # gateway.http.api before every domain serving /v1 routes.
 DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
+    metrics.setup,  # its middleware goes first: it times what the client gets
     health.setup,
     ledger_tasks.setup,
     rates.setup,
