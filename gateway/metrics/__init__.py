@@ -7,7 +7,7 @@
     service.py      the scrape-time collector fed from those reads
     routes.py       the endpoint and setup(app)
 
-See docs/observability.md.
+See docs/watchers.md ("Chain status") and docs/api.md ("Chain status").
 """
 
 from gateway.metrics.routes import setup
