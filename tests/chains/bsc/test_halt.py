@@ -28,7 +28,8 @@ from gateway.devnet import jsonrpc
 from gateway.devnet.bsc_wallet import pay_uri
 from gateway.pipeline import watch_chain
 from gateway.resync import resync
-from tests.plugins.app import ApiClient
+from tests.plugins.app import ApiClient, running_app, settings_for_tests
+from tests.plugins.devnet import free_port
 from tests.plugins.eventually import eventually
 from tests.plugins.watchers import (
     Isolated,
@@ -61,17 +62,19 @@ async def watching(settings: Settings, isolated: Isolated) -> AsyncIterator[None
         await asyncio.gather(task, return_exceptions=True)
 
 
-async def chain_status(isolated: Isolated, chain: str) -> dict[str, Any]:
-    async with isolated.session.get(f"{isolated.app.url}/v1/status") as response:
+async def chain_status(isolated: Isolated, chain: str, url: str | None = None
+                       ) -> dict[str, Any]:
+    async with isolated.session.get(f"{url or isolated.app.url}/v1/status") as response:
         assert response.status == 200
         body: dict[str, Any] = await response.json()
     state: dict[str, Any] = body["chains"][chain]
     return state
 
 
-async def wait_state(isolated: Isolated, state: str, timeout: float = 20) -> dict[str, Any]:
+async def wait_state(isolated: Isolated, state: str, timeout: float = 20,
+                     url: str | None = None) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
-        found = await chain_status(isolated, "bsc")
+        found = await chain_status(isolated, "bsc", url)
         return found if found["state"] == state else None
 
     return await eventually(reached, what=f"bsc {state}", timeout=timeout)
@@ -165,3 +168,22 @@ async def assert_bsc_withdrawn(client: ApiClient) -> None:
     error = refused.body["error"]
     assert (error["code"], error["param"]) == ("chain_unavailable", "assets")
     assert "BNB Chain (bsc) is halted" in error["message"]
+
+
+async def test_a_watcher_whose_node_fails_turns_the_chain_lagging(
+        isolated: Isolated, tmp_path: Path) -> None:
+    """No node at all: after CHAIN_LAG_LIMIT the chain is lagging, the reason is the node's
+    error, and BNB Chain assets are withdrawn; nothing is halted."""
+    base = watcher_settings(isolated, f"http://127.0.0.1:{free_port()}")
+    # The reader applies the limit: this app (and the watcher) run with a 1 s one.
+    settings = settings_for_tests(isolated.database_url, tmp_path, bsc_rpc_url=base.bsc_rpc_url,
+                                  chains=replace(base.chains, lag_limit=Decimal("1")))
+    async with running_app(settings) as app, watching(settings, isolated):
+        lagging = await wait_state(isolated, "lagging", url=app.url)
+        _, client = await isolated.client()
+        response = await ApiClient(client.session, app.url, client.key).post(
+            "/v1/invoices", {"amount": AMOUNT, "currency": "KZT", "assets": ["BNB"]})
+    assert lagging["reason"].startswith("the node fails:")
+    assert lagging["lag_seconds"] >= 1 and lagging["since"] is not None
+    assert response.status == 503, response.body
+    assert "BNB Chain (bsc) is lagging" in response.body["error"]["message"]
