@@ -129,7 +129,7 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
                          reload_interval=settings.chains.watched_reload_s)
     watcher = _factory(chain)(settings, fact_sink(pool), watched)
     tasks = [asyncio.ensure_future(watched.run()),
-             asyncio.ensure_future(monitor.heartbeat(watcher.health))]
+             asyncio.ensure_future(monitor.heartbeat(lambda: watcher.health))]
     try:
         await watcher.run()
     except InvariantBroken as exc:

@@ -10,6 +10,7 @@ restart never stalls without a word, until `chains resync` clears it.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Protocol
 
@@ -58,11 +59,12 @@ class ChainMonitor:
                                      datetime.now(UTC))
         self._stored = counts
 
-    async def heartbeat(self, health: Health) -> None:
-        """Beat every interval until cancelled; a failed beat is retried at the next one."""
+    async def heartbeat(self, health: Callable[[], Health]) -> None:
+        """Beat every interval until cancelled; a failed beat is retried at the next one.
+        `health` is read at every beat (a watcher may assemble it from its own counters)."""
         while True:
             try:
-                await self.beat(health)
+                await self.beat(health())
             except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 self.log.warning("chain_heartbeat_failed", error=str(exc))
             await asyncio.sleep(self.interval)

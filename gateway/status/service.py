@@ -26,6 +26,7 @@ from settlement.db import Conn
 LIVE, LAGGING, HALTED = "live", "lagging", "halted"
 STATES = (LIVE, LAGGING, HALTED)
 CHAIN_NAMES = {"bsc": "BNB Chain", "solana": "Solana"}
+FAILING = "the watcher's steps fail (node unreachable or answering errors; see the log)"
 CACHE_SECONDS = 1.0  # float-ok; how stale invoice creation's view of the chains may be
 
 
@@ -60,7 +61,9 @@ def _lagging(row: Mapping[str, Any], now: datetime,
     error = row["last_error"]
     if caught_up is not None and now - caught_up > limit:
         behind = f"scanned {row['scanned']} of head {row['head']}"
-        return (f"the node fails: {error}" if error else f"behind the node: {behind}"), caught_up
+        # /v1/status is public: an RPC error names the node's URL, which may carry a
+        # provider key. The error itself is in the log and in chain_status.last_error.
+        return (FAILING if error else f"behind the node: {behind}"), caught_up
     if moved is not None and now - moved > limit:
         return f"the node's head has not advanced since {moved.isoformat()}", moved
     return None
