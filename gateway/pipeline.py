@@ -135,6 +135,10 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
     except InvariantBroken as exc:
         await monitor.beat(watcher.health)
         await monitor.halt(str(exc))
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(monitor.stand_down(), timeout=2)
+        raise
     finally:
         for task in tasks:
             task.cancel()

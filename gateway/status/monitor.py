@@ -69,6 +69,13 @@ class ChainMonitor:
                 self.log.warning("chain_heartbeat_failed", error=str(exc))
             await asyncio.sleep(self.interval)
 
+    async def stand_down(self) -> None:
+        """This watcher stops on purpose: no heartbeat is due until another one leads (a
+        crashed watcher's heartbeat just ages, and its chain turns lagging)."""
+        async with self.pool.acquire() as conn:
+            await q.stand_down(conn, self.chain)
+        self.log.info("chain_watcher_stood_down")
+
     async def halt(self, reason: str) -> None:
         async with self.pool.acquire() as conn:
             await q.set_halt(conn, self.chain, reason)

@@ -38,6 +38,8 @@ UPDATE chain_status SET halted_reason = NULL, halted_at = NULL,
        caught_up_at = NULL, head_moved_at = NULL
 WHERE chain = $1
 """
+# A watcher that stops on purpose (shutdown, lost leadership) says so: no heartbeat is due.
+STAND_DOWN = "UPDATE chain_status SET heartbeat_at = NULL WHERE chain = $1"
 SELECT_HALT = "SELECT halted_reason, halted_at FROM chain_status WHERE chain = $1"
 SELECT_ALL = "SELECT * FROM chain_status ORDER BY chain"
 INSERT_VANISHED = """
@@ -71,6 +73,10 @@ async def set_halt(conn: Conn, chain: str, reason: str) -> None:
 
 async def clear_halt(conn: Conn, chain: str) -> None:
     await conn.execute(CLEAR_HALT, chain)
+
+
+async def stand_down(conn: Conn, chain: str) -> None:
+    await conn.execute(STAND_DOWN, chain)
 
 
 async def select_halt(conn: Conn, chain: str) -> Row | None:

@@ -5,8 +5,9 @@ A chain is
 - `lagging` when its watcher has not been at the node's head, or the node's head has not
   advanced, or no watcher has reported at all, for longer than CHAIN_LAG_LIMIT (a failed or
   stuck node, a watcher catching up, a dead watcher process);
-- `live` otherwise. A chain no watcher has ever reported on (no row) counts as live: nothing
-  is known against it.
+- `live` otherwise. A chain no watcher reports on, because none ever did or the last one
+  stopped on purpose (shutdown, `GATEWAY_WATCHERS=off`), counts as live: nothing is known
+  against it. A watcher that crashes stops its heartbeat without standing down: lagging.
 While a chain is not live its assets are withdrawn from new invoices.
 """
 

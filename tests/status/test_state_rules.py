@@ -45,6 +45,12 @@ def test_a_chain_nobody_reported_on_counts_as_live() -> None:
     assert state_of("solana", None, NOW, LIMIT) == ChainState("solana", LIVE)
 
 
+def test_a_watcher_that_stood_down_leaves_its_chain_live() -> None:
+    state = state_of("bsc", row(heartbeat_at=None, caught_up_at=NOW - timedelta(days=1)),
+                     NOW, LIMIT)
+    assert (state.state, state.reason) == (LIVE, None)
+
+
 def test_a_halt_wins_over_everything_and_keeps_its_reason_and_time() -> None:
     since = NOW - timedelta(hours=1)
     state = state_of("bsc", row(halted_reason="fork at 90 is below finalized block 100",

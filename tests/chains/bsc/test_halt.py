@@ -189,6 +189,9 @@ async def test_a_watcher_whose_node_fails_turns_the_chain_lagging(
         _, client = await isolated.client()
         response = await ApiClient(client.session, app.url, client.key).post(
             "/v1/invoices", {"amount": AMOUNT, "currency": "KZT", "assets": ["BNB"]})
+    # It stopped on purpose (cancelled): it stood down, so no stale heartbeat lingers.
+    assert await isolated.pool.fetchval(
+        "SELECT heartbeat_at IS NULL FROM chain_status WHERE chain = 'bsc'") is True
     assert lagging["reason"] == FAILING  # public: the node URL (maybe a key) stays out
     assert lagging["lag_seconds"] >= 1 and lagging["since"] is not None
     assert response.status == 503, response.body
