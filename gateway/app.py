@@ -15,8 +15,8 @@ from gateway import (
     metrics,
     openapi,
     pipeline,
+    portal,
     rates,
-    settlement_admin,
     status,
     webhooks,
 )
@@ -47,8 +47,8 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     live.setup,
     checkout.setup,
     webhooks.setup,
-    settlement_admin.setup,
     admin.setup,
+    portal.setup,
     pipeline.setup,
 )
 

@@ -15,12 +15,13 @@ from collections.abc import Callable, Sequence
 
 from gateway import pipeline, resync, run
 from gateway.admin import cli as admin_cli
+from gateway.admin.settlement import cli as settlement_cli
 from gateway.config import Settings
 from gateway.db import cli as db_cli
 from gateway.errors import ConfigError, GatewayError
 from gateway.log import configure_logging
 from gateway.merchants import cli as merchants_cli
-from gateway.settlement_admin import cli as settlement_cli
+from gateway.portal import cli as portal_cli
 from gateway.webhooks import cli as webhooks_cli
 from settlement.errors import CryptoCityError
 
@@ -33,6 +34,7 @@ COMMANDS: tuple[Register, ...] = (
     merchants_cli.register,
     settlement_cli.register,
     admin_cli.register,
+    portal_cli.register,
     webhooks_cli.register,
     pipeline.register,
     resync.register,

@@ -70,6 +70,11 @@ RENAMED = {
     "ADMIN_SESSION_IDLE_MINUTES": "ADMIN_SESSION_IDLE",
     "ADMIN_SESSION_MAX_HOURS": "ADMIN_SESSION_MAX",
 }
+# Variables whose feature is gone: still setting one is refused at start, naming what
+# replaced it (a silently ignored credential would look like protection that is not there).
+RETIRED = {
+    "GATEWAY_ADMIN_TOKEN": "per-user admin API tokens (python -m gateway admin token create)",
+}
 VAR = "setting"
 SECTION = "section"
 DAY = 86400
@@ -404,10 +409,6 @@ class SettlementSettings:
     """Settlement and reconciliation (`settings.settlement`)."""
 
     S = "Settlement"
-    admin_token: str | None = setting(
-        S, "GATEWAY_ADMIN_TOKEN", "", optional, "Bearer token of the admin API under "
-        "`/admin/api/`. Unset: the admin API is open in dev and refused (403) in prod.",
-        shown="unset")
     zone: str = setting(S, "SETTLEMENT_TIMEZONE", "Asia/Almaty", Parsed(parse_zone),
                         "Zone of the daily cut-off (IANA name).")
     cutoff: time = setting(
@@ -736,6 +737,9 @@ class Settings:
         for old, new in RENAMED.items():
             if old in environ:
                 raise ConfigError(f"{old} was replaced by {new}, in seconds")
+        for gone, replacement in RETIRED.items():
+            if gone in environ:
+                raise ConfigError(f"{gone} is no longer read: it was replaced by {replacement}")
         env = Choice(ENVIRONMENTS)("GATEWAY_ENV", environ.get("GATEWAY_ENV", "dev"))
         settings: Settings = read_section(cls, env, environ)
         return settings

@@ -14,6 +14,7 @@
         ├── NotFound           404 invalid_request_error / resource_missing
         ├── Conflict           409 invalid_request_error
         ├── PayloadTooLarge    413 invalid_request_error / body_too_large
+        ├── UnsupportedMediaType 415 invalid_request_error (a JSON API POST not sent as JSON)
         ├── Unprocessable      422 invalid_request_error
         ├── RateLimited        429 rate_limit_error (carries retry_after seconds)
         └── ServiceUnavailable 503 api_error
@@ -124,6 +125,11 @@ class Conflict(ApiError):
 class PayloadTooLarge(ApiError):
     status = 413
     default_code = "body_too_large"
+
+
+class UnsupportedMediaType(ApiError):
+    status = 415
+    default_code = "unsupported_media_type"
 
 
 class Unprocessable(ApiError):

@@ -1,6 +1,11 @@
-"""The zone administrator console under /admin: server-rendered pages over the merchants,
-invoices, settlement and reconciliation services, with its own users, sessions, CSRF
-protection, lockout and an append-only audit log. See docs/user-guide.md (administrators).
+"""Zone administration under /admin: one package for the zone administrators.
+
+- `auth`, `audit`, `queries`: administrators, their sessions and the append-only audit log.
+- `console/`: the server-rendered console pages (merchants, invoices, settlement, reports).
+- `settlement/`: settlement operations (batches, payouts, reconciliation with chain
+  balances) and their JSON API under /admin/api and CLI commands.
+- `cli`: `python -m gateway admin ...` (accounts).
+See docs/user-guide.md (administrators) and docs/settlement.md.
 """
 
 from __future__ import annotations
@@ -9,9 +14,11 @@ from aiohttp import web
 
 
 def setup(app: web.Application) -> None:
-    """Add the /admin console routes (DOMAIN_SETUPS entry)."""
+    """Add the /admin/api JSON routes and the /admin console routes (DOMAIN_SETUPS entry)."""
     # Imported here: gateway.config imports this package's settings module, and the routes
     # import gateway.config; a top-level import would be circular.
-    from gateway.admin.routes import add_routes
+    from gateway.admin.console.routes import add_routes as add_console_routes
+    from gateway.admin.settlement.routes import add_routes as add_api_routes
 
-    add_routes(app)
+    add_api_routes(app)
+    add_console_routes(app)

@@ -8,9 +8,21 @@ lockout after repeated failures, and the two roles.
 - A session is a random 256-bit token in a cookie; the database keeps only its SHA-256 with
   the user, a per-session CSRF token and two expiries (idle, sliding; absolute, fixed).
 - Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_seconds`.
-  While locked even the right password is refused, and the refusal does not count.
-- Roles: `admin` may change things; `auditor` only reads. Every mutating route calls
-  `require_admin` on the server; hidden buttons are a courtesy, not the control.
+  Each attempt is reserved (counted as a failure, the lock decided) in one UPDATE before the
+  slow password check and undone by a success, so parallel guesses beyond the limit are
+  refused unchecked, and a right password whose check ends after another attempt locked
+  the account does not sign in. While locked even the right password is refused.
+  Unknown, disabled and locked users all get the one `BAD_LOGIN` answer, after the same
+  work, so the answer does not tell which usernames exist or are locked.
+- Per client address, at most `ADDRESS_LIMIT.attempts` failed (or in-flight) sign-ins per
+  window, whichever usernames they try; beyond it `LoginThrottled` (429) before any check.
+- Roles: `admin` may change everything; `operator` runs settlement (batches, payout files,
+  reconciliation, unmatched payments, treasury) but not merchants or accounts; `auditor`
+  only reads. Every mutating route calls `require_admin` or `require_operator` on the
+  server; hidden buttons are a courtesy, not the control.
+- API tokens (for the JSON API under /admin/api): a random 256-bit secret shown once at
+  creation; the database keeps its SHA-256. A token acts as its user (role and `disabled`
+  read on every call), or as an auditor when scoped `read`; revoking it ends it at once.
 """
 
 from __future__ import annotations
@@ -21,9 +33,10 @@ import hmac
 import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from enum import StrEnum
 from functools import lru_cache
+from typing import Protocol
 
 import asyncpg
 from argon2 import PasswordHasher
@@ -32,32 +45,74 @@ from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatc
 from gateway.admin import audit
 from gateway.admin import queries as q
 from gateway.admin.errors import (
-    AccountLocked,
     AdminUserExists,
     InvalidForm,
     LoginFailed,
+    LoginThrottled,
     RoleForbidden,
 )
 from gateway.config import AdminSettings
+from gateway.log import get_logger
 from gateway.merchants.ids import new_id
-from settlement.db import Conn, db_now
+from settlement.db import Conn
 
+log = get_logger(__name__)
 _HASHER = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 MIN_PASSWORD = 10
 # argon2 would take any length; a cap keeps a megabyte "password" from being a cheap DoS.
 MAX_PASSWORD = 256
 TOKEN_BYTES = 32
-BAD_LOGIN = "Wrong username or password."
+BAD_LOGIN = ("Wrong username or password, or the account is locked after too many failed "
+             "sign-ins.")
+
+
+API_TOKEN_PREFIX = "ccpadm_"
+
+
+@dataclass(frozen=True)
+class AddressLimit:
+    """Sign-in failures allowed per client address per window."""
+
+    attempts: int = 30
+    window: timedelta = timedelta(minutes=15)
+
+
+ADDRESS_LIMIT = AddressLimit()
 
 
 class Role(StrEnum):
     ADMIN = "admin"
+    OPERATOR = "operator"
     AUDITOR = "auditor"
 
     @property
     def can_change(self) -> bool:
+        """Merchants, their keys and bank details, administrator accounts."""
         return self is Role.ADMIN
+
+    @property
+    def can_operate(self) -> bool:
+        """Settlement: close days, export and mark payouts, reconcile, resolve, convert."""
+        return self in (Role.ADMIN, Role.OPERATOR)
+
+
+class TokenScope(StrEnum):
+    READ = "read"  # acts as an auditor whatever the user's role
+    WRITE = "write"  # acts with the user's role
+
+
+class Principal(Protocol):
+    """Who is signed in: a console session or an API token."""
+
+    @property
+    def user_id(self) -> str: ...
+
+    @property
+    def username(self) -> str: ...
+
+    @property
+    def role(self) -> Role: ...
 
 
 @dataclass(frozen=True)
@@ -73,6 +128,25 @@ class Session:
     @property
     def actor_name(self) -> str:
         return self.username
+
+
+@dataclass(frozen=True)
+class TokenCaller:
+    """The user behind an API token (with the role the token's scope allows)."""
+
+    user_id: str
+    username: str
+    role: Role
+    token_id: str
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    id: str
+    username: str
+    name: str
+    scope: TokenScope
+    secret: str  # the only copy: shown once, stored hashed
 
 
 @dataclass(frozen=True)
@@ -98,7 +172,7 @@ def parse_role(raw: str) -> Role:
     try:
         return Role(raw)
     except ValueError as exc:
-        raise InvalidForm("role", "must be admin or auditor") from exc
+        raise InvalidForm("role", "must be admin, operator or auditor") from exc
 
 
 async def hash_password(password: str) -> str:
@@ -143,9 +217,14 @@ def tokens_match(expected: str | None, given: str | None) -> bool:
     return hmac.compare_digest(expected.encode(), given.encode())
 
 
-def require_admin(session: Session) -> None:
-    if not session.role.can_change:
-        raise RoleForbidden(f"{session.username} is an auditor: read-only access.")
+def require_admin(who: Principal) -> None:
+    if not who.role.can_change:
+        raise RoleForbidden(f"{who.username} is an {who.role.value}: this needs an admin.")
+
+
+def require_operator(who: Principal) -> None:
+    if not who.role.can_operate:
+        raise RoleForbidden(f"{who.username} is an {who.role.value}: read-only access.")
 
 
 async def create_user(conn: Conn, username: str, password: str, role: Role,
@@ -178,42 +257,42 @@ async def set_password(conn: Conn, username: str, password: str,
                            target_id=user["id"], after={"username": name, "unlocked": True})
 
 
-async def _refuse(conn: Conn, settings: AdminSettings, user: asyncpg.Record,
-                  actor: audit.Actor) -> LoginFailed:
-    """Count a failure (locking at the limit) and say what to answer."""
-    async with conn.transaction():
-        row = await q.record_failure(conn, user["id"], settings.lockout_attempts,
-                                     settings.lockout)
-        action = "auth.locked" if row["locked"] else "auth.login_failed"
-        await audit.record(conn, actor, action, target_type="admin_user", target_id=user["id"],
-                           after={"failed_attempts": row["failed_attempts"],
-                                  "locked_until": row["locked_until"]})
-    if row["locked"]:
-        return _locked(row["locked_until"])
+async def _reserve_address(conn: Conn, client_ip: str | None, limit: AddressLimit) -> None:
+    if client_ip is None:
+        return
+    row = await q.reserve_address_attempt(conn, client_ip[:100], limit.window)
+    if row["attempts"] > limit.attempts:
+        log.warning("admin_login_throttled", client_ip=client_ip, attempts=row["attempts"])
+        raise LoginThrottled(
+            f"Too many sign-in attempts from this address: try again after "
+            f"{row['window_ends_at'].strftime('%H:%M')} UTC.")
+
+
+async def _refuse(conn: Conn, attempt: asyncpg.Record, actor: audit.Actor) -> LoginFailed:
+    """Audit a wrong password (already counted by the reservation) and say what to answer."""
+    action = "auth.locked" if attempt["locks"] else "auth.login_failed"
+    await audit.record(conn, actor, action, target_type="admin_user", target_id=attempt["id"],
+                       after={"failed_attempts": attempt["failed_attempts"],
+                              "locked_until": attempt["locked_until"]})
     return LoginFailed(BAD_LOGIN)
 
 
-def _locked(until: datetime) -> AccountLocked:
-    return AccountLocked(
-        f"Too many failed sign-ins: this account is locked until "
-        f"{until.strftime('%Y-%m-%d %H:%M')} UTC.", until)
-
-
 async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: str, *,
-                  client_ip: str | None, user_agent: str | None) -> NewSession:
-    """Check the credentials and open a session; LoginFailed / AccountLocked otherwise."""
+                  client_ip: str | None, user_agent: str | None,
+                  address_limit: AddressLimit = ADDRESS_LIMIT) -> NewSession:
+    """Check the credentials and open a session; LoginFailed (one message for every refusal)
+    or LoginThrottled otherwise."""
     name = username.strip().lower()
     actor = audit.Actor(None, name[:100] or "-", client_ip)
-    user = await q.select_user_by_name(conn, name) if _USERNAME.match(name) else None
-    if user is None or user["disabled"]:
+    await _reserve_address(conn, client_ip, address_limit)
+    attempt = (await q.reserve_attempt(conn, name, settings.lockout_attempts, settings.lockout)
+               if _USERNAME.match(name) else None)
+    if attempt is None:  # unknown, disabled or locked: the same answer after the same work
         await verify_password(None, password)
         raise LoginFailed(BAD_LOGIN)
-    locked_until = user["locked_until"]
-    if locked_until is not None and locked_until > await db_now(conn):
-        raise _locked(locked_until)
-    if not await verify_password(user["password_hash"], password):
-        raise await _refuse(conn, settings, user, actor)
-    return await _open_session(conn, settings, user, password, actor, user_agent)
+    if not await verify_password(attempt["password_hash"], password):
+        raise await _refuse(conn, attempt, actor)
+    return await _open_session(conn, settings, attempt, password, actor, user_agent)
 
 
 async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Record,
@@ -223,8 +302,13 @@ async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Recor
               if _HASHER.check_needs_rehash(user["password_hash"]) else None)
     token, csrf = new_token(), new_token()
     async with conn.transaction():
+        own_lock = user["locked_until"] if user["locks"] else None
+        if not await q.record_success(conn, user["id"], own_lock):
+            # Another attempt locked the account while this password was being checked.
+            raise LoginFailed(BAD_LOGIN)
+        if actor.client_ip is not None:
+            await q.release_address_attempt(conn, actor.client_ip[:100])
         await q.delete_expired_sessions(conn)
-        await q.record_success(conn, user["id"])
         if rehash is not None:
             await q.update_password(conn, user["id"], rehash)
         expires = await q.insert_session(conn, token_hash(token), user["id"], csrf,
@@ -252,3 +336,48 @@ async def sign_out(conn: Conn, token: str, actor: audit.Actor) -> None:
         await q.delete_session(conn, token_hash(token))
         await audit.record(conn, actor, "auth.logout", target_type="admin_user",
                            target_id=actor.id)
+
+
+async def create_api_token(conn: Conn, username: str, name: str, scope: TokenScope,
+                           actor: audit.Actor = audit.CLI_ACTOR) -> IssuedToken:
+    """A new API token for `username`; its secret is returned once and stored hashed."""
+    user_name = normalize_username(username)
+    label = name.strip()
+    if not 1 <= len(label) <= 100:
+        raise InvalidForm("name", "1..100 characters")
+    secret = API_TOKEN_PREFIX + new_token()
+    async with conn.transaction():
+        user = await q.select_user_by_name(conn, user_name)
+        if user is None or user["disabled"]:
+            raise InvalidForm("username", f"no active administrator named {user_name!r}")
+        row = await q.insert_api_token(conn, new_id("admtok"), user["id"], label, scope.value,
+                                       token_hash(secret))
+        await audit.record(conn, actor, "admin_token.create", target_type="admin_token",
+                           target_id=row["id"], after={**dict(row.items()),
+                                                       "username": user_name})
+    return IssuedToken(row["id"], user_name, label, scope, secret)
+
+
+async def revoke_api_token(conn: Conn, token_id: str,
+                           actor: audit.Actor = audit.CLI_ACTOR) -> None:
+    async with conn.transaction():
+        row = await q.revoke_api_token(conn, token_id)
+        if row is None:
+            raise InvalidForm("id", f"no API token {token_id}")
+        await audit.record(conn, actor, "admin_token.revoke", target_type="admin_token",
+                           target_id=token_id, after=row)
+
+
+async def list_api_tokens(conn: Conn, username: str | None) -> list[asyncpg.Record]:
+    return await q.list_api_tokens(conn, normalize_username(username) if username else None)
+
+
+async def load_api_token(conn: Conn, secret: str) -> TokenCaller | None:
+    """The caller behind a live token of an enabled user, or None."""
+    if not secret.startswith(API_TOKEN_PREFIX) or len(secret) > 100:
+        return None
+    row = await q.touch_api_token(conn, token_hash(secret))
+    if row is None:
+        return None
+    role = Role.AUDITOR if row["scope"] == TokenScope.READ else Role(row["role"])
+    return TokenCaller(row["user_id"], row["username"], role, row["id"])

@@ -2,8 +2,8 @@
 
     GatewayError
     └── AdminError                 the zone administrator console refused something
-        ├── LoginFailed            wrong username or password (one message for both)
-        │   └── AccountLocked      too many failures: locked until a time (carries it)
+        ├── LoginFailed            wrong username or password, or locked (one message for all)
+        │   └── LoginThrottled     too many failed sign-ins from one client address (429)
         ├── NotSignedIn            no session, or it expired: sign in again
         ├── CsrfRejected           a POST without the session's CSRF token (HTTP 403)
         ├── RoleForbidden          an auditor (read-only) tried to change something (403)
@@ -17,8 +17,6 @@ keep their own classes; the console maps them to a message on the page it re-ren
 """
 
 from __future__ import annotations
-
-from datetime import datetime
 
 from gateway.errors import GatewayError
 
@@ -35,14 +33,10 @@ class LoginFailed(AdminError):
     status = 401
 
 
-class AccountLocked(LoginFailed):
-    """Too many failed sign-ins: the account is locked until `until`."""
+class LoginThrottled(LoginFailed):
+    """Too many failed sign-ins from one client address: wait for the window to pass."""
 
-    status = 423
-
-    def __init__(self, message: str, until: datetime) -> None:
-        super().__init__(message)
-        self.until = until
+    status = 429
 
 
 class NotSignedIn(AdminError):

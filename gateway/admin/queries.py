@@ -1,7 +1,5 @@
-"""SQL of the admin console: users, sessions, the audit log (0050-0051) and the read-only
-lookups the pages need that no other domain offers (cross-merchant invoice search, a
-merchant's API keys, unmatched payments with their decisions, an invoice's ledger entries).
-"""
+"""SQL of the administrators: users, sessions, API tokens and the audit log (migrations
+0050-0053)."""
 
 from __future__ import annotations
 
@@ -22,19 +20,42 @@ ON CONFLICT (username) DO NOTHING
 RETURNING *
 """
 SELECT_USER_BY_NAME = "SELECT * FROM admin_users WHERE username = $1"
-# One statement, under the row lock: concurrent wrong guesses cannot slip past the count.
-# Reaching the limit locks the account and restarts the count for after the lock.
-RECORD_FAILURE = """
+# Reserve one sign-in attempt before the password is checked, in one statement under the row
+# lock: the attempt is counted as a failure now (success undoes it), so parallel guesses
+# cannot all be checked, and the lock decision is taken here, atomically with the count.
+# Locked, disabled and unknown users return no row (the caller answers them all the same).
+# The attempt that reaches the limit locks the account and restarts the count for after it;
+# `locks` tells that attempt apart.
+RESERVE_ATTEMPT = """
 UPDATE admin_users
 SET failed_attempts = CASE WHEN failed_attempts + 1 >= $2 THEN 0 ELSE failed_attempts + 1 END,
     locked_until = CASE WHEN failed_attempts + 1 >= $2 THEN now() + $3::interval
                         ELSE locked_until END
-WHERE id = $1
-RETURNING failed_attempts, locked_until, locked_until > now() AS locked
+WHERE username = $1 AND NOT disabled AND (locked_until IS NULL OR locked_until <= now())
+RETURNING id, username, password_hash, role, failed_attempts, locked_until,
+          locked_until > now() AS locks
 """
+# A correct password signs in only if no other attempt locked the account meanwhile (the
+# attempt that locked it, `$2`, may lift its own lock).
 RECORD_SUCCESS = """
 UPDATE admin_users SET failed_attempts = 0, locked_until = NULL, last_login_at = now()
-WHERE id = $1
+WHERE id = $1 AND NOT disabled
+  AND (locked_until IS NULL OR locked_until <= now() OR locked_until = $2)
+RETURNING id
+"""
+# The per-address count: a new window once the old one is over.
+RESERVE_ADDRESS_ATTEMPT = """
+INSERT INTO admin_login_addresses AS a (client_ip, window_started_at, attempts)
+VALUES ($1, now(), 1)
+ON CONFLICT (client_ip) DO UPDATE
+SET attempts = CASE WHEN a.window_started_at <= now() - $2::interval THEN 1
+                    ELSE a.attempts + 1 END,
+    window_started_at = CASE WHEN a.window_started_at <= now() - $2::interval THEN now()
+                             ELSE a.window_started_at END
+RETURNING attempts, window_started_at + $2::interval AS window_ends_at
+"""
+RELEASE_ADDRESS_ATTEMPT = """
+UPDATE admin_login_addresses SET attempts = greatest(attempts - 1, 0) WHERE client_ip = $1
 """
 UPDATE_PASSWORD = """
 UPDATE admin_users SET password_hash = $2, failed_attempts = 0, locked_until = NULL
@@ -61,6 +82,31 @@ DELETE_SESSION = "DELETE FROM admin_sessions WHERE token_hash = $1"
 DELETE_USER_SESSIONS = "DELETE FROM admin_sessions WHERE user_id = $1"
 DELETE_EXPIRED_SESSIONS = "DELETE FROM admin_sessions WHERE expires_at <= now()"
 
+# --- API tokens --------------------------------------------------------------------------
+INSERT_API_TOKEN = """
+INSERT INTO admin_api_tokens (id, user_id, name, scope, token_hash)
+VALUES ($1, $2, $3, $4, $5)
+RETURNING id, user_id, name, scope, created_at, last_used_at, revoked_at
+"""
+# Look up a live token of an enabled user and note its use, in one round trip.
+TOUCH_API_TOKEN = """
+UPDATE admin_api_tokens t SET last_used_at = now()
+FROM admin_users u
+WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND u.id = t.user_id AND NOT u.disabled
+RETURNING t.id, t.user_id, u.username, u.role, t.scope
+"""
+REVOKE_API_TOKEN = """
+UPDATE admin_api_tokens SET revoked_at = coalesce(revoked_at, now())
+WHERE id = $1
+RETURNING id, user_id, name, scope, created_at, last_used_at, revoked_at
+"""
+LIST_API_TOKENS = """
+SELECT t.id, u.username, t.name, t.scope, t.created_at, t.last_used_at, t.revoked_at
+FROM admin_api_tokens t JOIN admin_users u ON u.id = t.user_id
+WHERE ($1::text IS NULL OR u.username = $1)
+ORDER BY t.created_at, t.id
+"""
+
 # --- audit log ---------------------------------------------------------------------------
 INSERT_AUDIT = """
 INSERT INTO admin_audit_log (actor_id, actor, action, target_type, target_id, before, after,
@@ -79,50 +125,6 @@ ORDER BY id DESC
 LIMIT $5
 """
 
-# --- lookups for the pages ---------------------------------------------------------------
-SEARCH_INVOICES = """
-SELECT i.id, i.merchant_id, m.name AS merchant_name, i.status, i.exception, i.amount,
-       i.amount_paid, i.order_id, i.created_at, i.expires_at
-FROM invoices i JOIN merchants m ON m.id = i.merchant_id
-WHERE ($1::text IS NULL OR i.id = $1)
-  AND ($2::text IS NULL OR i.order_id = $2)
-  AND ($3::text IS NULL OR i.status = $3)
-  AND ($4::text IS NULL OR i.merchant_id = $4)
-  AND ($5::timestamptz IS NULL OR i.created_at >= $5)
-  AND ($6::timestamptz IS NULL OR i.created_at < $6)
-  AND ($7::timestamptz IS NULL OR (i.created_at, i.id) < ($7, $8))
-ORDER BY i.created_at DESC, i.id DESC
-LIMIT $9
-"""
-SELECT_INVOICE_CURSOR = "SELECT created_at, id FROM invoices WHERE id = $1"
-SELECT_MERCHANT_KEYS = """
-SELECT id, prefix, last4, created_at, revoked_at FROM api_keys
-WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC
-"""
-SELECT_API_KEY = "SELECT id, merchant_id, prefix, last4, created_at, revoked_at " \
-                 "FROM api_keys WHERE id = $1"
-# Bank details and fees: the merchants domain offers create and status changes only.
-UPDATE_MERCHANT_TERMS = """
-UPDATE merchants SET name = $2, bin = $3, iban = $4, bic = $5, fee_bps = $6, fee_fixed = $7
-WHERE id = $1
-RETURNING *
-"""
-SELECT_LEDGER_ENTRIES = """
-SELECT id, idempotency_key, kind, created_at, effective_date, reverses_entry_id
-FROM journal_entries WHERE reference = $1 ORDER BY id
-"""
-SELECT_UNMATCHED = """
-SELECT u.id, u.chain, u.tx_hash, u.log_index, u.block_number, u.asset, u.from_address,
-       u.to_address, u.amount, u.invoice_id, u.status, u.disposition, u.detected_at,
-       r.action, r.invoice_id AS assigned_invoice_id, r.note, r.resolved_at
-FROM unmatched_payments u
-LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = u.id::text
-WHERE ($1::boolean OR r.transfer_id IS NULL)
-ORDER BY u.detected_at DESC, u.id DESC
-LIMIT $2
-"""
-SELECT_UNMATCHED_ONE = "SELECT * FROM unmatched_payments WHERE id = $1"
-
 
 async def insert_user(conn: Conn, user_id: str, username: str, password_hash: str,
                       role: str) -> Row | None:
@@ -136,14 +138,24 @@ async def select_user_by_name(conn: Conn, username: str) -> Row | None:
     return row
 
 
-async def record_failure(conn: Conn, user_id: str, limit: int, lockout: timedelta) -> Row:
-    row: Row | None = await conn.fetchrow(RECORD_FAILURE, user_id, limit, lockout)
-    assert row is not None  # the caller just read this user
+async def reserve_attempt(conn: Conn, username: str, limit: int, lockout: timedelta
+                          ) -> Row | None:
+    row: Row | None = await conn.fetchrow(RESERVE_ATTEMPT, username, limit, lockout)
     return row
 
 
-async def record_success(conn: Conn, user_id: str) -> None:
-    await conn.execute(RECORD_SUCCESS, user_id)
+async def record_success(conn: Conn, user_id: str, own_lock: datetime | None) -> bool:
+    return await conn.fetchval(RECORD_SUCCESS, user_id, own_lock) is not None
+
+
+async def reserve_address_attempt(conn: Conn, client_ip: str, window: timedelta) -> Row:
+    row: Row | None = await conn.fetchrow(RESERVE_ADDRESS_ATTEMPT, client_ip, window)
+    assert row is not None  # INSERT ... ON CONFLICT DO UPDATE ... RETURNING always yields
+    return row
+
+
+async def release_address_attempt(conn: Conn, client_ip: str) -> None:
+    await conn.execute(RELEASE_ADDRESS_ATTEMPT, client_ip)
 
 
 async def update_password(conn: Conn, user_id: str, password_hash: str) -> Row | None:
@@ -176,6 +188,28 @@ async def delete_expired_sessions(conn: Conn) -> None:
     await conn.execute(DELETE_EXPIRED_SESSIONS)
 
 
+async def insert_api_token(conn: Conn, token_id: str, user_id: str, name: str, scope: str,
+                           token_hash: bytes) -> Row:
+    row: Row | None = await conn.fetchrow(INSERT_API_TOKEN, token_id, user_id, name, scope,
+                                          token_hash)
+    assert row is not None  # INSERT ... RETURNING always yields its row
+    return row
+
+
+async def touch_api_token(conn: Conn, token_hash: bytes) -> Row | None:
+    row: Row | None = await conn.fetchrow(TOUCH_API_TOKEN, token_hash)
+    return row
+
+
+async def revoke_api_token(conn: Conn, token_id: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(REVOKE_API_TOKEN, token_id)
+    return row
+
+
+async def list_api_tokens(conn: Conn, username: str | None) -> list[Row]:
+    return list(await conn.fetch(LIST_API_TOKENS, username))
+
+
 async def insert_audit(conn: Conn, values: Sequence[Any]) -> Row:
     """(actor_id, actor, action, target_type, target_id, before, after, client_ip)."""
     row: Row | None = await conn.fetchrow(INSERT_AUDIT, *values)
@@ -186,43 +220,3 @@ async def insert_audit(conn: Conn, values: Sequence[Any]) -> Row:
 async def list_audit(conn: Conn, *, actor: str | None, action: str | None,
                      target_id: str | None, before_id: int | None, limit: int) -> list[Row]:
     return list(await conn.fetch(LIST_AUDIT, actor, action, target_id, before_id, limit))
-
-
-async def search_invoices(conn: Conn, values: Sequence[Any], after: tuple[datetime, str] | None,
-                          limit: int) -> list[Row]:
-    """values: (invoice_id, order_id, status, merchant_id, created_from, created_before)."""
-    after_at, after_id = after if after else (None, None)
-    return list(await conn.fetch(SEARCH_INVOICES, *values, after_at, after_id, limit))
-
-
-async def select_invoice_cursor(conn: Conn, invoice_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_INVOICE_CURSOR, invoice_id)
-    return row
-
-
-async def select_merchant_keys(conn: Conn, merchant_id: str) -> list[Row]:
-    return list(await conn.fetch(SELECT_MERCHANT_KEYS, merchant_id))
-
-
-async def select_api_key(conn: Conn, key_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_API_KEY, key_id)
-    return row
-
-
-async def update_merchant_terms(conn: Conn, merchant_id: str, values: Sequence[Any]) -> Row | None:
-    """values: (name, bin, iban, bic, fee_bps, fee_fixed)."""
-    row: Row | None = await conn.fetchrow(UPDATE_MERCHANT_TERMS, merchant_id, *values)
-    return row
-
-
-async def select_ledger_entries(conn: Conn, reference: str) -> list[Row]:
-    return list(await conn.fetch(SELECT_LEDGER_ENTRIES, reference))
-
-
-async def select_unmatched(conn: Conn, *, include_resolved: bool, limit: int) -> list[Row]:
-    return list(await conn.fetch(SELECT_UNMATCHED, include_resolved, limit))
-
-
-async def select_unmatched_one(conn: Conn, transfer_id: int) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_UNMATCHED_ONE, transfer_id)
-    return row

@@ -5,6 +5,9 @@
                                    script swaps it in on an option switch and after a partial
                                    payment (new remainder QR), without reloading the page
     GET /checkout/static/{name}    the page's CSS, JS and icon
+    GET /favicon.ico               the same icon, for pages without a <link rel="icon"> (a
+                                   merchant's redirect target on our host, /healthz): browsers
+                                   ask for it unprompted
 
 The live status stream `GET /pay/{id}/events` belongs to gateway.live. An unknown invoice is
 an HTML 404 page in the shopper's language (the JSON error shape is for API clients).
@@ -126,6 +129,15 @@ async def static_file(request: web.Request) -> web.Response:
     found = request.app[CHECKOUT].static.get(request.match_info["name"])
     if found is None:
         raise web.HTTPNotFound()
+    return _static_response(request, found)
+
+
+@routes.get("/favicon.ico")
+async def favicon(request: web.Request) -> web.Response:
+    return _static_response(request, request.app[CHECKOUT].static["icon.svg"])
+
+
+def _static_response(request: web.Request, found: StaticFile) -> web.Response:
     headers = {**SECURITY_HEADERS, "Cache-Control": found.cache_control(request.query.get("v")),
                "ETag": f'"{found.version}"'}
     if request.headers.get("If-None-Match") == headers["ETag"]:

@@ -81,5 +81,9 @@ async def input_middleware(request: web.Request, handler: Handler) -> web.Stream
     """Refuse unstorable text in any part of the request before a handler sees it."""
     check_request(request)
     if request.method == "POST" and request.content_type in _FORM_TYPES:
-        _check_pairs((await request.post()).items())
+        try:
+            form = await request.post()
+        except ValueError as exc:  # aiohttp's answer to a broken multipart body
+            raise InvalidRequest("The form body is malformed.", code="invalid_form") from exc
+        _check_pairs(form.items())
     return await handler(request)

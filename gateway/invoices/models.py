@@ -71,6 +71,7 @@ class Invoice:
     solana_recipient: str | None
     qr_token: str
     options: tuple[PaymentOption, ...]
+    livemode: bool = True  # False: made with a ccp_test_ key, never booked
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, options: tuple[PaymentOption, ...]) -> Invoice:
@@ -86,5 +87,5 @@ class Invoice:
             tolerance_bps=row["tolerance_bps"], tolerance_tiyn=row["tolerance_tiyn"],
             bsc_address=row["bsc_address"], solana_reference=row["solana_reference"],
             solana_recipient=row["solana_recipient"], qr_token=row["qr_token"],
-            options=options,
+            options=options, livemode=row.get("livemode", True),
         )

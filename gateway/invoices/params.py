@@ -8,13 +8,14 @@ Numbers with a fraction or exponent arrive as `FloatInBody` text (gateway.http.j
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
 from gateway.config import Settings
 from gateway.errors import InvalidRequest
 from gateway.invoices.errors import UnknownAsset
+from gateway.merchants.defaults import InvoiceDefaults
 
 FIELDS = frozenset({"amount", "currency", "order_id", "description", "metadata", "expires_in",
                     "assets", "redirect_url"})
@@ -39,6 +40,19 @@ class Limits:
     def from_settings(cls, settings: Settings) -> Limits:
         return cls(settings.invoice_max_amount, settings.invoice_expires_in,
                    settings.invoice_max_expires_in, settings.invoice_assets)
+
+    def for_merchant(self, defaults: InvoiceDefaults) -> Limits:
+        """The zone's limits narrowed by a merchant's own terms: its accepted assets (still
+        enabled in the zone) and its default expiry."""
+        accepted = defaults.accepted_assets
+        assets = self.assets if accepted is None else (
+            tuple(a for a in self.assets if a in accepted) or self.assets)
+        expires = defaults.expires_in
+        default_expires_in = (self.default_expires_in if expires is None
+                              else min(expires, self.max_expires_in))
+        if (assets, default_expires_in) == (self.assets, self.default_expires_in):
+            return self
+        return replace(self, assets=assets, default_expires_in=default_expires_in)
 
 
 @dataclass(frozen=True)

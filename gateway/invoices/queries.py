@@ -32,10 +32,12 @@ WITH inv AS (
     INSERT INTO invoices (id, merchant_id, amount, currency, order_id, description, metadata,
                           redirect_url, created_at, expires_at, monitoring_window,
                           late_accept_window, tolerance_bps, tolerance_tiyn, bsc_address,
-                          bsc_address_index, solana_reference, solana_recipient, qr_token)
+                          bsc_address_index, solana_reference, solana_recipient, qr_token,
+                          livemode)
     VALUES ($1::text, $2::text, $3::bigint, $4::text, $5::text, $6::text, $7::jsonb, $8::text,
             $9::timestamptz, $10::timestamptz, $11::interval, $12::interval, $13::integer,
-            $14::bigint, $15::text, $16::integer, $17::text, $18::text, $19::text)
+            $14::bigint, $15::text, $16::integer, $17::text, $18::text, $19::text,
+            $25::boolean)
     RETURNING id, merchant_id
 ), opts AS (
     INSERT INTO invoice_payment_options (invoice_id, asset, position, chain, symbol, token,
@@ -95,12 +97,13 @@ async def next_bsc_indexes(conn: Conn, count: int) -> list[int]:
 
 
 async def create_invoice(conn: Conn, invoice: Sequence[Any], options_json: str,
-                         event_id: str, event_data: str, api_version: str, notice: str) -> None:
+                         event_id: str, event_data: str, api_version: str, notice: str,
+                         livemode: bool = True) -> None:
     """Run CREATE_INVOICE: invoice values $1..$19 in its column order, options as a JSON array
     of objects keyed by column, the `invoice.created` event's id, data (JSON text), payload
-    version and NOTIFY payload."""
+    version and NOTIFY payload; `livemode` ($25) False for a test invoice."""
     await conn.fetchval(CREATE_INVOICE, *invoice, options_json, event_id, event_data,
-                        api_version, notice)
+                        api_version, notice, livemode)
 
 
 async def select_invoice(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:

@@ -56,7 +56,8 @@ def _json(request: web.Request, invoice: Invoice) -> web.Response:
 
 @routes.post("/v1/invoices")
 async def create(request: web.Request) -> web.Response:
-    req = parse_create(json_body(request), request.app[LIMITS])
+    limits = request.app[LIMITS].for_merchant(principal(request).invoice_defaults)
+    req = parse_create(json_body(request), limits)
     check_redirect_url(req.redirect_url, principal(request).redirect_domains,
                        dev=request.app[SETTINGS].dev)
     created = await service.create_invoice(

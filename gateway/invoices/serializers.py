@@ -69,6 +69,7 @@ def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
     return {
         "id": invoice.id,
         "object": "invoice",
+        "livemode": invoice.livemode,
         "status": invoice.status.value,
         "exception": invoice.exception.value if invoice.exception else None,
         "amount": invoice.amount,

@@ -40,6 +40,7 @@ from gateway.invoices.quotes import (
 from gateway.invoices.serializers import dumps, invoice_json
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.apikeys import Principal
+from gateway.merchants.defaults import ZONE_DEFAULTS, InvoiceDefaults
 from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
@@ -65,6 +66,16 @@ class Policy:
         return cls(timedelta(seconds=settings.invoice_monitoring_window),
                    timedelta(seconds=settings.invoice_late_accept_window),
                    settings.invoice_tolerance_bps, settings.invoice_tolerance_tiyn)
+
+    def for_merchant(self, d: InvoiceDefaults) -> Policy:
+        """These terms with the merchant's own tolerance and late window where it set them."""
+        if d == ZONE_DEFAULTS:
+            return self
+        late = (self.late_accept_window if d.late_accept_window is None
+                else timedelta(seconds=d.late_accept_window))
+        return Policy(self.monitoring_window, late,
+                      self.tolerance_bps if d.tolerance_bps is None else d.tolerance_bps,
+                      self.tolerance_tiyn if d.tolerance_tiyn is None else d.tolerance_tiyn)
 
 
 @dataclass(frozen=True)
@@ -115,7 +126,7 @@ async def _targets(conn: Conn, deps: InvoiceDeps, chains: set[str], caller: Prin
 def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
                  locked: list[LockedQuote], targets: Targets) -> Invoice:
     now = datetime.now(UTC)
-    policy = deps.policy
+    policy = deps.policy.for_merchant(caller.invoice_defaults)
     return Invoice(
         id=new_id("inv"), merchant_id=caller.merchant_id, status=InvoiceStatus.NEW,
         exception=None, amount=req.amount, currency=req.currency, amount_paid=0,
@@ -127,7 +138,7 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
         tolerance_tiyn=policy.tolerance_tiyn, bsc_address=targets.bsc_address,
         solana_reference=targets.solana_reference, solana_recipient=targets.solana_recipient,
         qr_token=random_token(QR_TOKEN_CHARS),
-        options=build_options(locked, targets, deps.uris),
+        options=build_options(locked, targets, deps.uris), livemode=caller.livemode,
     )
 
 
@@ -160,7 +171,8 @@ async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                           watch={"bsc_address": invoice.bsc_address,
                                  "solana_reference": invoice.solana_reference})
     await q.create_invoice(conn, _invoice_values(invoice, index), _options_json(invoice.options),
-                           event.id, body.decode(), event.api_version, event.notice)
+                           event.id, body.decode(), event.api_version, event.notice,
+                           invoice.livemode)
     return Created(invoice, body)
 
 

@@ -1,4 +1,6 @@
 """API keys: `ccp_live_<40 base62>` (~238 bits), shown once, stored as HMAC-SHA256(pepper, key).
+Test-mode keys are `ccp_test_<40 base62>`: their invoices say `livemode: false` and are never
+booked (migration 0082).
 
 A slow password hash (argon2) buys nothing for a key with this much entropy: nobody can
 enumerate 2^238 candidates, so a keyed fast hash is as safe and keeps authentication cheap.
@@ -26,12 +28,14 @@ import asyncpg
 from cachetools import TTLCache
 
 from gateway.merchants import queries as q
+from gateway.merchants.defaults import ZONE_DEFAULTS, InvoiceDefaults
 from gateway.merchants.ids import random_token
 from settlement.db import Conn
 
 KEY_PREFIX = "ccp_live_"
+TEST_KEY_PREFIX = "ccp_test_"
 KEY_RANDOM_CHARS = 40
-_KEY_FORMAT = re.compile(rf"^{KEY_PREFIX}[A-Za-z0-9]{{{KEY_RANDOM_CHARS}}}$")
+_KEY_FORMAT = re.compile(rf"^ccp_(live|test)_[A-Za-z0-9]{{{KEY_RANDOM_CHARS}}}$")
 _VISIBLE_CHARS = 4
 
 
@@ -45,6 +49,8 @@ class Principal:
     merchant_status: str
     # Hosts redirect_url may name (gateway.invoices.redirects); None: none configured.
     redirect_domains: tuple[str, ...] | None = None
+    livemode: bool = True  # False for a ccp_test_ key
+    invoice_defaults: InvoiceDefaults = ZONE_DEFAULTS
 
     @property
     def active(self) -> bool:
@@ -59,19 +65,22 @@ class NewKey:
     key_hash: bytes
     prefix: str
     last4: str
+    livemode: bool = True
 
 
 def hash_key(pepper: str, secret: str) -> bytes:
     return hmac.new(pepper.encode(), secret.encode(), hashlib.sha256).digest()
 
 
-def generate_key(pepper: str) -> NewKey:
-    secret = KEY_PREFIX + random_token(KEY_RANDOM_CHARS)
+def generate_key(pepper: str, *, livemode: bool = True) -> NewKey:
+    prefix = KEY_PREFIX if livemode else TEST_KEY_PREFIX
+    secret = prefix + random_token(KEY_RANDOM_CHARS)
     return NewKey(
         secret=secret,
         key_hash=hash_key(pepper, secret),
-        prefix=secret[: len(KEY_PREFIX) + _VISIBLE_CHARS],
+        prefix=secret[: len(prefix) + _VISIBLE_CHARS],
         last4=secret[-_VISIBLE_CHARS:],
+        livemode=livemode,
     )
 
 
@@ -120,6 +129,8 @@ class ApiKeyCache:
             merchant_status=row["merchant_status"],
             redirect_domains=(None if row["redirect_domains"] is None
                               else tuple(row["redirect_domains"])),
+            livemode=row["livemode"],
+            invoice_defaults=InvoiceDefaults.from_row(row),
         )
 
     def cached_principal(self, secret: str) -> Principal | None:

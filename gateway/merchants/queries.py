@@ -24,9 +24,9 @@ UPDATE merchants SET redirect_domains = $2 WHERE id = $1 RETURNING *
 """
 
 INSERT_API_KEY = """
-INSERT INTO api_keys (id, merchant_id, key_hash, prefix, last4)
-VALUES ($1, $2, $3, $4, $5)
-RETURNING id, merchant_id, prefix, last4, created_at, revoked_at
+INSERT INTO api_keys (id, merchant_id, key_hash, prefix, last4, livemode)
+VALUES ($1, $2, $3, $4, $5, $6)
+RETURNING id, merchant_id, prefix, last4, created_at, revoked_at, livemode
 """
 REVOKE_API_KEY = """
 UPDATE api_keys SET revoked_at = coalesce(revoked_at, now()) WHERE id = $1
@@ -35,10 +35,24 @@ RETURNING id, merchant_id, prefix, last4, created_at, revoked_at
 # The authentication lookup: one indexed probe on the unique hash, joined to the merchant.
 SELECT_PRINCIPAL = """
 SELECT k.id AS key_id, k.merchant_id, m.name AS merchant_name, m.status AS merchant_status,
-       m.redirect_domains
+       m.redirect_domains, k.livemode, m.accepted_assets, m.default_expires_in,
+       m.tolerance_bps, m.tolerance_tiyn, m.late_accept_window
 FROM api_keys k JOIN merchants m ON m.id = k.merchant_id
 WHERE k.key_hash = $1 AND k.revoked_at IS NULL
 """
+
+UPDATE_INVOICE_DEFAULTS = """
+UPDATE merchants SET accepted_assets = $2, default_expires_in = $3, tolerance_bps = $4,
+                     tolerance_tiyn = $5, late_accept_window = $6
+WHERE id = $1
+RETURNING *
+"""
+
+
+async def update_invoice_defaults(conn: Conn, merchant_id: str,
+                                  values: tuple[Any, ...]) -> Row | None:
+    row: Row | None = await conn.fetchrow(UPDATE_INVOICE_DEFAULTS, merchant_id, *values)
+    return row
 
 
 async def insert_merchant(conn: Conn, values: tuple[Any, ...]) -> Row:
@@ -73,10 +87,11 @@ async def update_redirect_domains(conn: Conn, merchant_id: str,
 
 
 async def insert_api_key(
-    conn: Conn, key_id: str, merchant_id: str, key_hash: bytes, prefix: str, last4: str
+    conn: Conn, key_id: str, merchant_id: str, key_hash: bytes, prefix: str, last4: str,
+    livemode: bool = True,
 ) -> Row:
     row: Row | None = await conn.fetchrow(
-        INSERT_API_KEY, key_id, merchant_id, key_hash, prefix, last4
+        INSERT_API_KEY, key_id, merchant_id, key_hash, prefix, last4, livemode
     )
     assert row is not None  # INSERT ... RETURNING always yields its row
     return row

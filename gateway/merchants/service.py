@@ -21,6 +21,7 @@ import asyncpg
 
 from gateway.merchants import queries as q
 from gateway.merchants.apikeys import generate_key
+from gateway.merchants.defaults import InvoiceDefaults
 from gateway.merchants.errors import ApiKeyNotFound, InvalidMerchant, MerchantNotFound
 from gateway.merchants.ids import new_id
 from settlement.db import Conn
@@ -184,11 +185,47 @@ async def set_redirect_domains(conn: Conn, merchant_id: str,
     return normalized
 
 
-async def issue_api_key(conn: Conn, merchant_id: str, pepper: str) -> IssuedKey:
+async def invoice_defaults(conn: Conn, merchant_id: str) -> InvoiceDefaults:
+    row = await q.select_merchant(conn, merchant_id)
+    if row is None:
+        raise MerchantNotFound(f"no merchant {merchant_id}")
+    return InvoiceDefaults.from_row(row)
+
+
+def _check_defaults(d: InvoiceDefaults, enabled_assets: tuple[str, ...],
+                    max_expires_in: int) -> None:
+    if d.accepted_assets is not None and (
+            not d.accepted_assets or not set(d.accepted_assets) <= set(enabled_assets)):
+        raise InvalidMerchant("accepted_assets", f"choose from {', '.join(enabled_assets)}")
+    if d.expires_in is not None and not 60 <= d.expires_in <= max_expires_in:
+        raise InvalidMerchant("expires_in", f"must be 60..{max_expires_in} seconds")
+    if d.tolerance_bps is not None and not 0 <= d.tolerance_bps <= MAX_FEE_BPS:
+        raise InvalidMerchant("tolerance_bps", f"must be 0..{MAX_FEE_BPS}")
+    if d.tolerance_tiyn is not None and d.tolerance_tiyn < 0:
+        raise InvalidMerchant("tolerance_tiyn", "must be zero or more tiyn")
+    if d.late_accept_window is not None and d.late_accept_window < 0:
+        raise InvalidMerchant("late_accept_window", "must be zero or more seconds")
+
+
+async def set_invoice_defaults(conn: Conn, merchant_id: str, defaults: InvoiceDefaults, *,
+                               enabled_assets: tuple[str, ...], max_expires_in: int) -> None:
+    """Replace the merchant's invoice terms (None fields: the zone default). Running gateways
+    apply them within API_KEY_CACHE_TTL (they travel with the API key's principal)."""
+    _check_defaults(defaults, enabled_assets, max_expires_in)
+    assets = None if defaults.accepted_assets is None else list(defaults.accepted_assets)
+    if await q.update_invoice_defaults(conn, merchant_id, (
+            assets, defaults.expires_in, defaults.tolerance_bps, defaults.tolerance_tiyn,
+            defaults.late_accept_window)) is None:
+        raise MerchantNotFound(f"no merchant {merchant_id}")
+
+
+async def issue_api_key(conn: Conn, merchant_id: str, pepper: str, *,
+                        livemode: bool = True) -> IssuedKey:
+    """A new key (`livemode` False: a ccp_test_ key); the secret is in the result only."""
     await get_merchant(conn, merchant_id)
-    key = generate_key(pepper)
+    key = generate_key(pepper, livemode=livemode)
     row = await q.insert_api_key(
-        conn, new_id("key"), merchant_id, key.key_hash, key.prefix, key.last4
+        conn, new_id("key"), merchant_id, key.key_hash, key.prefix, key.last4, livemode
     )
     return IssuedKey(row["id"], merchant_id, key.secret, key.prefix, key.last4)
 

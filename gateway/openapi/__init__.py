@@ -87,7 +87,8 @@ def build_document(public_url: str) -> dict[str, Any]:
         "components": {
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
-                               "description": "An API key: `Authorization: Bearer ccp_live_…`"},
+                               "description": "An API key: `Authorization: Bearer ccp_live_…` "
+                                              "(`ccp_test_…`: test mode)"},
             },
             "parameters": {"IdempotencyKey": IDEMPOTENCY_HEADER},
             "schemas": {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)},

@@ -57,14 +57,16 @@ PAYMENT_OPTION: dict[str, Any] = {
 
 INVOICE: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "object", "status", "exception", "amount", "currency", "amount_paid",
-                 "order_id", "description", "metadata", "created_at", "expires_at",
+    "required": ["id", "object", "livemode", "status", "exception", "amount", "currency",
+                 "amount_paid", "order_id", "description", "metadata", "created_at", "expires_at",
                  "checkout_url", "redirect_url", "payment_tolerance", "monitoring_window",
                  "late_payment_window", "payment_options"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": INVOICE_ID.pattern},
         "object": {"const": "invoice"},
+        "livemode": {"type": "boolean",
+                     "description": "false: made with a ccp_test_ key; never settled or paid out"},
         "status": {"type": "string", "enum": [s.value for s in InvoiceStatus]},
         "exception": {"enum": [*(e.value for e in InvoiceException), None]},
         "amount": {"type": "integer", "minimum": 1, "description": "Price in tiyn"},

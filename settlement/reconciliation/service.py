@@ -1,6 +1,6 @@
 """Reconciliation rules: compare the books with the chains and with themselves.
 
-The caller (gateway.settlement_admin) brings what only it can know: balances the chain nodes
+The caller (gateway.admin.settlement) brings what only it can know: balances the chain nodes
 report (`Observation`), what each deposit address / treasury account should hold according to
 the watcher's final transfers (`AddressExpectation`), the units of the transfers the invoice
 flow booked, per currency (`booked`), and the on-chain payments no invoice took

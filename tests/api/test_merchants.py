@@ -10,7 +10,7 @@ import asyncpg
 import pytest
 
 from gateway.admin import audit
-from gateway.admin import service as admin_service
+from gateway.admin.console import service as admin_service
 from gateway.cli import main
 from gateway.config import Settings
 from gateway.merchants import service

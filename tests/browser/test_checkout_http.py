@@ -149,3 +149,12 @@ async def test_static_files_are_versioned_and_revalidated(
     assert status == 304 and headers["Cache-Control"] == "no-cache"
     status, _, _ = await fetch(http_session, app_server.url + "/checkout/static/../app.py")
     assert status == 404
+
+
+async def test_favicon_is_the_checkout_icon(
+        app_server: RunningApp, http_session: aiohttp.ClientSession) -> None:
+    """Browsers ask for /favicon.ico on pages without an icon link (a redirect target such as
+    /healthz); a 404 there would show up as a console error on the shopper's phone."""
+    status, headers, body = await fetch(http_session, app_server.url + "/favicon.ico")
+    assert status == 200 and headers["Content-Type"].startswith("image/svg+xml")
+    assert "<svg" in body

@@ -1,0 +1,227 @@
+"""Console rules for merchants, invoices and unmatched payments (no SQL: see queries.py).
+
+Every change runs in one transaction together with its audit row. The work itself is done by
+the owning domains' service functions (gateway.merchants, settlement.fees,
+settlement.reconciliation); the two small adapters here cover what those do not offer yet:
+editing a merchant's name/bank details/fee columns (validated by the merchants domain's own
+`validate`) and reading one merchant's API keys. A fee change also adds an effective-dated
+schedule row (settlement.fees) from now, which is what booking uses from then on; rows that
+were in effect stay as they were, so past fees remain reproducible.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from typing import Any
+
+import asyncpg
+
+from gateway.admin import audit
+from gateway.admin.console import queries as q
+from gateway.admin.errors import InvalidForm, PageNotFound
+from gateway.admin.settlement import service as settlement_service
+from gateway.config import Settings
+from gateway.events import queries as event_queries
+from gateway.invoices import queries as invoice_queries
+from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.states import InvoiceStatus
+from gateway.merchants import service as merchants
+from gateway.merchants.errors import MerchantNotFound
+from gateway.transfers import queries as transfer_queries
+from settlement.db import Conn
+from settlement.fees import service as fees
+from settlement.fees.errors import NoFeeSchedule
+from settlement.ledger import entry_postings
+
+PAGE_SIZE = 50
+MAX_EVENTS = 200
+
+
+# --- merchants ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class MerchantPage:
+    merchant: merchants.Merchant
+    keys: list[asyncpg.Record]
+    schedules: list[fees.FeeSchedule]
+
+
+async def merchant_page(conn: Conn, merchant_id: str) -> MerchantPage:
+    try:
+        merchant = await merchants.get_merchant(conn, merchant_id)
+    except MerchantNotFound as exc:
+        raise PageNotFound(f"No merchant {merchant_id}.") from exc
+    return MerchantPage(merchant, await q.select_merchant_keys(conn, merchant_id),
+                        await fees.fee_schedules(conn, merchant_id))
+
+
+async def create_merchant(conn: Conn, actor: audit.Actor,
+                          data: merchants.MerchantInput) -> merchants.Merchant:
+    async with conn.transaction():
+        merchant = await merchants.create_merchant(conn, data)
+        await audit.record(conn, actor, "merchant.create", target_type="merchant",
+                           target_id=merchant.id, after=merchant)
+    return merchant
+
+
+async def _current_fee(conn: Conn, merchant: merchants.Merchant) -> tuple[int, int, int]:
+    try:
+        schedule = await fees.fee_schedule_at(conn, merchant.id, None)
+    except NoFeeSchedule:
+        return merchant.fee_bps, merchant.fee_fixed, 0
+    return schedule.bps, schedule.fixed, schedule.minimum
+
+
+async def update_merchant(conn: Conn, actor: audit.Actor, merchant_id: str,
+                          data: merchants.MerchantInput, fee_minimum: int) -> merchants.Merchant:
+    """New name, bank details and fee; a changed fee takes effect now (schedule row)."""
+    ok = merchants.validate(data)
+    if fee_minimum < 0:
+        raise InvalidForm("fee_minimum", "must be zero or more tiyn")
+    async with conn.transaction():
+        before = (await merchant_page(conn, merchant_id)).merchant
+        fee_before = await _current_fee(conn, before)
+        row = await q.update_merchant_terms(conn, merchant_id, (
+            ok.name, ok.bin, ok.iban, ok.bic, ok.fee_bps, ok.fee_fixed))
+        assert row is not None  # merchant_page just found it; merchants are never deleted
+        after = merchants.Merchant.from_row(row)
+        fee_after = (ok.fee_bps, ok.fee_fixed, fee_minimum)
+        schedule = None
+        if fee_after != fee_before:
+            schedule = await fees.set_fee_schedule(conn, merchant_id, bps=ok.fee_bps,
+                                                   fixed=ok.fee_fixed, minimum=fee_minimum)
+        await audit.record(conn, actor, "merchant.update", target_type="merchant",
+                           target_id=merchant_id,
+                           before={**audit.snapshot(before), "fee_minimum": fee_before[2]},
+                           after={**audit.snapshot(after), "fee_minimum": fee_minimum,
+                                  "fee_schedule_id": schedule.id if schedule else None})
+    return after
+
+
+async def set_merchant_status(conn: Conn, actor: audit.Actor, merchant_id: str,
+                              status: str) -> merchants.Merchant:
+    async with conn.transaction():
+        before = (await merchant_page(conn, merchant_id)).merchant
+        after = await merchants.set_status(conn, merchant_id, status)
+        action = "merchant.suspend" if status == "suspended" else "merchant.activate"
+        await audit.record(conn, actor, action, target_type="merchant", target_id=merchant_id,
+                           before={"status": before.status}, after={"status": after.status})
+    return after
+
+
+async def issue_key(conn: Conn, actor: audit.Actor, merchant_id: str,
+                    pepper: str) -> merchants.IssuedKey:
+    """A new API key; its secret is returned once and written nowhere (not in the log)."""
+    async with conn.transaction():
+        await merchant_page(conn, merchant_id)
+        key = await merchants.issue_api_key(conn, merchant_id, pepper)
+        await audit.record(conn, actor, "api_key.issue", target_type="api_key",
+                           target_id=key.id, after={"merchant_id": merchant_id,
+                                                    "prefix": key.prefix, "last4": key.last4})
+    return key
+
+
+async def revoke_key(conn: Conn, actor: audit.Actor, merchant_id: str, key_id: str) -> None:
+    async with conn.transaction():
+        before = await q.select_api_key(conn, key_id)
+        if before is None or before["merchant_id"] != merchant_id:
+            raise PageNotFound(f"No API key {key_id} for merchant {merchant_id}.")
+        await merchants.revoke_api_key(conn, key_id)
+        after = await q.select_api_key(conn, key_id)
+        await audit.record(conn, actor, "api_key.revoke", target_type="api_key",
+                           target_id=key_id, before=before, after=after)
+
+
+# --- invoices ----------------------------------------------------------------------------
+@dataclass(frozen=True)
+class InvoiceSearch:
+    invoice_id: str | None = None
+    order_id: str | None = None
+    status: str | None = None
+    merchant_id: str | None = None
+    created_from: datetime | None = None
+    created_before: datetime | None = None
+    after: str | None = None  # the last invoice id of the previous page
+
+    def __post_init__(self) -> None:
+        if self.status is not None and self.status not in {s.value for s in InvoiceStatus}:
+            raise InvalidForm("status", "unknown invoice status")
+
+    def next_page(self, last_id: str) -> InvoiceSearch:
+        return replace(self, after=last_id)
+
+
+async def search_invoices(conn: Conn, search: InvoiceSearch) -> tuple[list[asyncpg.Record], bool]:
+    """One page of matches, newest first, and whether there are more."""
+    after = None
+    if search.after is not None:
+        cursor = await q.select_invoice_cursor(conn, search.after)
+        if cursor is None:
+            raise InvalidForm("after", "unknown invoice id")
+        after = (cursor["created_at"], cursor["id"])
+    rows = await q.search_invoices(conn, (
+        search.invoice_id, search.order_id, search.status, search.merchant_id,
+        search.created_from, search.created_before), after, PAGE_SIZE + 1)
+    return rows[:PAGE_SIZE], len(rows) > PAGE_SIZE
+
+
+@dataclass(frozen=True)
+class LedgerEntryView:
+    entry: asyncpg.Record
+    postings: list[Any]
+
+
+@dataclass(frozen=True)
+class InvoicePage:
+    invoice: Invoice
+    merchant: merchants.Merchant
+    transfers: list[asyncpg.Record]
+    events: list[asyncpg.Record]
+    ledger: list[LedgerEntryView]
+
+
+async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
+    """An invoice with its quotes, chain transfers, events (oldest first) and ledger entries."""
+    row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
+    if row is None:
+        raise PageNotFound(f"No invoice {invoice_id}.")
+    options = tuple(PaymentOption.from_row(o)
+                    for o in await invoice_queries.select_options(conn, [invoice_id]))
+    invoice = Invoice.from_row(row, options)
+    events = await event_queries.list_events(conn, invoice.merchant_id, type=None,
+                                             invoice_id=invoice_id, starting_after=None,
+                                             limit=MAX_EVENTS)
+    ledger = [LedgerEntryView(e, await entry_postings(conn, e["id"]))
+              for e in await q.select_ledger_entries(conn, invoice_id)]
+    return InvoicePage(
+        invoice, await merchants.get_merchant(conn, invoice.merchant_id),
+        await transfer_queries.select_invoice_transfers(conn, invoice_id),
+        list(reversed(events)), ledger)
+
+
+# --- unmatched payments ------------------------------------------------------------------
+async def unmatched_payments(conn: Conn, *, include_resolved: bool) -> list[asyncpg.Record]:
+    return await q.select_unmatched(conn, include_resolved=include_resolved, limit=200)
+
+
+async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, transfer_id: str,
+                          action: str, invoice_id: str | None, note: str | None
+                          ) -> dict[str, Any]:
+    """An operator's decision on an unmatched payment: assign it to an invoice (which must
+    exist; the lifecycle then credits it) or mark it for refund to the sender. The form's
+    fields are checked here, with messages for the page; the decision and its audit row are
+    the settlement service's `resolve_payment`."""
+    if not transfer_id.isdigit():
+        raise PageNotFound(f"No unmatched payment {transfer_id}.")
+    async with conn.transaction():
+        payment = await q.select_unmatched_one(conn, int(transfer_id))
+        if payment is None:
+            raise PageNotFound(f"No unmatched payment {transfer_id}.")
+        if action == "assign":
+            if not invoice_id:
+                raise InvalidForm("invoice_id", "is required to assign a payment")
+            if await invoice_queries.select_invoice_any_merchant(conn, invoice_id) is None:
+                raise InvalidForm("invoice_id", f"no invoice {invoice_id}")
+        return await settlement_service.resolve_payment(
+            conn, actor, settings, transfer_id, action=action,
+            invoice_id=invoice_id if action == "assign" else None, note=note)

@@ -1,0 +1,269 @@
+"""The portal's request plumbing: templates, words, security headers, cookies, and the two
+handler wrappers every page and action goes through.
+
+- `page(perm)`: GET; a signed-in user (TOTP done) whose role has `perm`, else 403 with
+  nothing of the page in it;
+- `action(perm)`: POST; the same, plus the session's CSRF token in the form field or the
+  `X-CSRF-Token` header (403 otherwise). The checks run on the server for every request,
+  whatever the page showed.
+Every response carries a CSP allowing only this origin (no inline script or style), no
+framing, no caching. A missing or expired session sends the browser to the sign-in page.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Final
+from urllib.parse import quote
+
+import asyncpg
+import jinja2
+from aiohttp import web
+from markupsafe import Markup
+from multidict import MultiDict, MultiDictProxy
+
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.auth.tokens import tokens_match
+from gateway.checkout.formatting import format_kzt
+from gateway.checkout.i18n import choose_language
+from gateway.config import Settings
+from gateway.log import get_logger
+from gateway.payments.amounts import format_units
+from gateway.portal import service
+from gateway.portal.errors import CsrfRejected, NotSignedIn, PortalError, RoleForbidden
+from gateway.portal.i18n import LANGUAGES, NATIVE_NAMES, Words
+from gateway.portal.roles import Perm, allows
+from gateway.portal.sales import ALMATY
+from gateway.portal.settings import PortalPolicy
+from settlement.assets import ASSETS
+
+log = get_logger(__name__)
+
+SESSION_COOKIE: Final = "ccp_merchant"
+LOGIN_COOKIE: Final = "ccp_merchant_login"  # double-submit token of the sign-in forms
+LANG_COOKIE: Final = "ccp_lang"
+CSRF_FIELD: Final = "csrf_token"
+CSRF_HEADER: Final = "X-CSRF-Token"
+HERE: Final = Path(__file__).parent
+STATIC_DIR: Final = HERE / "static"
+STATIC_FILES: Final = ("portal.css", "portal.js", "pos.js")
+CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+              "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
+              "frame-ancestors 'none'")
+NAV: Final = (("/merchant", "nav_today", Perm.VIEW_SALES),
+              ("/merchant/invoices", "nav_invoices", Perm.VIEW_SALES),
+              ("/merchant/payouts", "nav_payouts", Perm.VIEW_MONEY),
+              ("/merchant/developers", "nav_developers", Perm.DEVELOPERS),
+              ("/merchant/terminals", "nav_terminals", Perm.SETTINGS),
+              ("/merchant/settings", "settings", Perm.SETTINGS),
+              ("/merchant/team", "nav_team", Perm.TEAM),
+              ("/merchant/audit", "nav_audit", Perm.AUDIT),
+              ("/pos", "nav_pos", Perm.CHARGE))
+PORTAL_POLICY: Final = web.AppKey("portal_policy", PortalPolicy)
+
+
+def _version(name: str) -> str:
+    return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
+
+
+def almaty(value: datetime | None) -> str:
+    """A time as Almaty wall-clock text (the zone is named once per page, not per cell)."""
+    return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
+
+
+def asset_amount(units: int, asset_id: str) -> str:
+    """Base units in the asset's own units with its symbol: "0.005 BNB"."""
+    asset = ASSETS.get(asset_id)
+    if asset is None:
+        return str(units)
+    return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
+
+
+ENV: Final = jinja2.Environment(
+    loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
+    undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
+)
+ENV.filters["almaty"] = almaty
+ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
+ENV.filters["asset_amount"] = asset_amount
+ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
+                         for name in STATIC_FILES}
+ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
+
+
+def words(request: web.Request) -> Words:
+    chosen = request.query.get("lang") or request.cookies.get(LANG_COOKIE)
+    default = request.app[SETTINGS].checkout.default_lang
+    return Words(choose_language(chosen, request.headers.get("Accept-Language"), default))
+
+
+def https(request: web.Request) -> bool:
+    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
+
+
+def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
+    h = response.headers
+    h["Content-Security-Policy"] = CSP
+    h["X-Content-Type-Options"] = "nosniff"
+    h["X-Frame-Options"] = "DENY"
+    h["Referrer-Policy"] = "same-origin"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    h.setdefault("Cache-Control", "no-store")
+    if https(request):
+        h["Strict-Transport-Security"] = "max-age=31536000"
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
+               max_age: int | None = None) -> None:
+    response.set_cookie(name, value, path="/", httponly=True, samesite="Strict",
+                        secure=https(request), max_age=max_age)
+
+
+def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
+    response.del_cookie(name, path="/", secure=https(request), httponly=True, samesite="Strict")
+
+
+def _remember_language(request: web.Request, response: web.StreamResponse, lang: str) -> None:
+    if request.query.get("lang") in LANGUAGES:
+        set_cookie(request, response, LANG_COOKIE, lang, max_age=365 * 24 * 3600)
+
+
+def render(request: web.Request, template: str, *, status: int = 200,
+           session: service.Session | None = None, csrf_token: str | None = None,
+           **values: Any) -> web.Response:
+    t = words(request)
+    token = csrf_token or (session.csrf_token if session else None)
+    csrf = Markup("") if token is None else Markup(
+        '<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, token)
+    nav = [] if session is None or session.mfa_pending else [
+        (href, t(key)) for href, key, perm in NAV if allows(session.role, perm)]
+    html = ENV.get_template(template).render(
+        **{"notice": None, "error": None, **values}, session=session, path=request.path,
+        csrf=csrf, csrf_value=token or "", t=t, lang=t.lang, nav=nav,
+        kzt=lambda tiyn: format_kzt(int(tiyn), t.decimal_separator))
+    response = web.Response(text=html, status=status, content_type="text/html")
+    response.headers["Content-Language"] = t.lang
+    secure_headers(request, response)
+    _remember_language(request, response, t.lang)
+    return response
+
+
+def redirect(request: web.Request, location: str) -> web.Response:
+    response = web.Response(status=303, headers={"Location": location})
+    secure_headers(request, response)
+    return response
+
+
+@dataclass(frozen=True)
+class Ctx:
+    """What a portal handler gets besides the request."""
+
+    request: web.Request
+    session: service.Session
+    form: MultiDictProxy[Any]
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self.request.app[DB_POOL]
+
+    @property
+    def settings(self) -> Settings:
+        return self.request.app[SETTINGS]
+
+    @property
+    def policy(self) -> PortalPolicy:
+        return self.request.app[PORTAL_POLICY]
+
+    @property
+    def merchant_id(self) -> str:
+        return self.session.merchant_id
+
+    @property
+    def actor(self) -> service.Actor:
+        return self.session.actor(self.request.remote)
+
+    def render(self, template: str, *, status: int = 200, **values: Any) -> web.Response:
+        return render(self.request, template, status=status, session=self.session, **values)
+
+    def field(self, name: str) -> str:
+        value = self.form.get(name)
+        return value.strip() if isinstance(value, str) else ""
+
+    def query(self, name: str) -> str | None:
+        return self.request.query.get(name, "").strip() or None
+
+
+Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
+RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
+
+
+async def current_session(request: web.Request, *, pending_ok: bool = False
+                          ) -> service.Session:
+    async with request.app[DB_POOL].acquire() as conn:
+        session = await service.load_session(conn, request.app[PORTAL_POLICY],
+                                             request.cookies.get(SESSION_COOKIE))
+    if session is None or (session.mfa_pending and not pending_ok):
+        raise NotSignedIn("Please sign in.")
+    return session
+
+
+def error_page(request: web.Request, exc: PortalError,
+               session: service.Session | None) -> web.Response:
+    if isinstance(exc, NotSignedIn):
+        target = request.path_qs if request.method == "GET" else "/merchant"
+        return redirect(request, f"/merchant/login?next={quote(target, safe='')}")
+    message = words(request)("forbidden") if isinstance(exc, RoleForbidden) else str(exc)
+    return render(request, "error.html", status=exc.status, session=session, message=message)
+
+
+def require(session: service.Session, perm: Perm) -> None:
+    if not allows(session.role, perm):
+        raise RoleForbidden(f"role {session.role.value} lacks {perm.value}")
+
+
+def page(perm: Perm | None) -> Callable[[Handler], RawHandler]:
+    """A GET handler; `perm` None: any signed-in role (the user's own account)."""
+    def wrap(handler: Handler) -> RawHandler:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            session: service.Session | None = None
+            try:
+                session = await current_session(request)
+                if perm is not None:
+                    require(session, perm)
+                return await handler(Ctx(request, session, EMPTY_FORM))
+            except PortalError as exc:
+                return error_page(request, exc, session)
+        return wrapped
+    return wrap
+
+
+def csrf_ok(request: web.Request, form: MultiDictProxy[Any], expected: str) -> bool:
+    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
+    return tokens_match(expected, given if isinstance(given, str) else None)
+
+
+def action(perm: Perm | None) -> Callable[[Handler], RawHandler]:
+    """A POST handler; `perm` None: any signed-in role (own account, sign-out)."""
+    def wrap(handler: Handler) -> RawHandler:
+        async def wrapped(request: web.Request) -> web.StreamResponse:
+            session: service.Session | None = None
+            try:
+                session = await current_session(request)
+                form = await request.post()
+                if not csrf_ok(request, form, session.csrf_token):
+                    log.warning("portal_csrf_rejected", user=session.email, path=request.path)
+                    raise CsrfRejected("The form's security token is missing or wrong. "
+                                       "Reload the page and try again.")
+                if perm is not None:
+                    require(session, perm)
+                return await handler(Ctx(request, session, form))
+            except PortalError as exc:
+                return error_page(request, exc, session)
+        return wrapped
+    return wrap

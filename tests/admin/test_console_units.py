@@ -1,0 +1,51 @@
+"""Pure parts of the admin console: the server-side chart, formatting, the audit snapshot."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+from decimal import Decimal
+
+from gateway.admin.audit import snapshot
+from gateway.admin.console.chart import PLOT_HEIGHT, volume_chart
+from gateway.admin.console.formatting import changes, kzt, units
+from settlement.reports.service import SummaryRow
+
+
+def row(day: int, chain: str, asset: str, kzt_volume: int) -> SummaryRow:
+    return SummaryRow(date(2024, 6, day), chain, asset, 1, 10**18, kzt_volume, 0, 0)
+
+
+def test_chart_bars_scale_with_integer_volume_and_escape_text() -> None:
+    svg = str(volume_chart([row(10, "bsc", "USDT", 400_000), row(10, "solana", "SOL", 100_000),
+                            row(11, "bsc", "USDT", 200_000),
+                            row(11, "x<script>", "A&B", 1)]))
+    heights = {(m["asset"], m["day"]): int(m["h"]) for m in re.finditer(
+        r'height="(?P<h>\d+)" fill="[^"]+" data-asset="(?P<asset>[^"]+)" '
+        r'data-day="(?P<day>[^"]+)"', svg)}
+    assert heights[("bsc:USDT", "2024-06-10")] == PLOT_HEIGHT
+    assert heights[("solana:SOL", "2024-06-10")] == PLOT_HEIGHT // 4
+    assert heights[("bsc:USDT", "2024-06-11")] == PLOT_HEIGHT // 2
+    assert heights[("x&lt;script&gt;:A&amp;B", "2024-06-11")] == 1  # tiny but visible
+    assert "<script>" not in svg
+    assert str(volume_chart([])) == ""
+
+
+def test_money_formatting_is_exact() -> None:
+    assert kzt(123_456_789) == "1\u2009234\u2009567.89\u00a0₸"
+    assert kzt(-5) == "-0.05\u00a0₸"
+    assert units(1_500_000, "USDT_SOL") == "1.5 USDT"
+    assert units(10**18 + 1, "bsc:BNB") == "1.000000000000000001 BNB"
+
+
+def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:
+    at = datetime(2024, 6, 11, 9, 30, tzinfo=UTC)
+    out = snapshot({"at": at, "rate": Decimal("505.25"), "wei": 10**20, "key_hash": b"x" * 32,
+                    "nested": [{"secret": "s", "n": 1}]})
+    assert out == {"at": "2024-06-11T09:30:00+00:00", "rate": "505.25",
+                   "wei": "100000000000000000000", "nested": [{"n": 1}]}
+
+
+def test_changes_lists_only_differing_fields() -> None:
+    assert changes({"a": 1, "b": "x"}, {"a": 1, "b": "y", "c": None}) == [("b", '"x"', '"y"')]
+    assert changes(None, {"a": 1}) == []

@@ -1,0 +1,55 @@
+"""Pure pieces of the portal: the three catalogs, keypad amounts, the role matrix, TOTP
+steps, the statement's spreadsheet-safe cells, Almaty days."""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, date, datetime
+
+import pyotp
+import pytest
+
+from gateway.portal import pos, sales
+from gateway.portal.errors import InvalidForm
+from gateway.portal.i18n import CATALOGS, EN
+from gateway.portal.roles import Perm, Role, allows
+from gateway.portal.service import totp_step
+
+
+def test_every_language_has_every_word() -> None:
+    for lang, catalog in CATALOGS.items():
+        assert set(catalog) == set(EN), lang
+
+
+@pytest.mark.parametrize(("typed", "tiyn"), [("1500", 150_000), ("1 500,5", 150_050),
+                                             ("1\u2009500.05", 150_005), ("0.01", 1)])
+def test_keypad_amounts_are_exact(typed: str, tiyn: int) -> None:
+    assert pos.parse_amount(typed) == tiyn
+
+
+@pytest.mark.parametrize("typed", ["", "0", "1.001", "-5", "1e3", "12345678901234"])
+def test_bad_keypad_amounts_are_refused(typed: str) -> None:
+    with pytest.raises(InvalidForm):
+        pos.parse_amount(typed)
+
+
+def test_roles() -> None:
+    assert allows(Role.OWNER, Perm.TEAM) and not allows(Role.MANAGER, Perm.TEAM)
+    assert {p for p in Perm if allows(Role.CASHIER, p)} == {Perm.CHARGE}
+    assert not allows(Role.ACCOUNTANT, Perm.DEVELOPERS)
+    assert not allows(Role.ACCOUNTANT, Perm.CHARGE)
+
+
+def test_totp_accepts_one_step_of_drift_only() -> None:
+    secret = pyotp.random_base32()
+    now = time.time()
+    totp = pyotp.TOTP(secret)
+    assert totp_step(secret, totp.at(now - 30), now) is not None
+    assert totp_step(secret, totp.at(now - 120), now) is None
+
+
+def test_almaty_day_bounds_are_utc_plus_five() -> None:
+    start, end = sales.day_bounds(date(2026, 3, 1))
+    assert start.astimezone(UTC) == datetime(2026, 2, 28, 19, 0, tzinfo=UTC)
+    assert (end - start).total_seconds() == 86_400
+    assert sales.today_almaty(datetime(2026, 2, 28, 19, 30, tzinfo=UTC)) == date(2026, 3, 1)
