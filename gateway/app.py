@@ -12,10 +12,12 @@ from gateway import (
     health,
     ledger_tasks,
     live,
+    metrics,
     openapi,
     pipeline,
     portal,
     rates,
+    status,
     webhooks,
 )
 from gateway.appkeys import DB_POOL, SETTINGS
@@ -34,10 +36,12 @@ from gateway.lifecycle import routes as lifecycle_routes
 # background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
 # gateway.http.api before every domain serving /v1 routes.
 DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
+    metrics.setup,  # its middleware goes first: it times what the client gets
     health.setup,
     ledger_tasks.setup,
     rates.setup,
     api.setup,
+    status.setup,
     invoice_routes.setup,
     lifecycle_routes.setup,
     qr.setup,

@@ -13,7 +13,7 @@ import argparse
 import sys
 from collections.abc import Callable, Sequence
 
-from gateway import pipeline, run
+from gateway import pipeline, resync, run
 from gateway.admin import cli as admin_cli
 from gateway.admin.settlement import cli as settlement_cli
 from gateway.config import Settings
@@ -37,6 +37,7 @@ COMMANDS: tuple[Register, ...] = (
     portal_cli.register,
     webhooks_cli.register,
     pipeline.register,
+    resync.register,
 )
 
 

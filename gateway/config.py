@@ -362,6 +362,15 @@ class ChainSettings:
         S, "WATCHER_LEADER_POLL", "1", seconds("0.05", "60"), "How often a standby tries "
         "the leader lock and the leader checks its lock connection: the takeover time after a "
         "leader dies.", unit=SECONDS)
+    lag_limit: Decimal = setting(
+        S, "CHAIN_LAG_LIMIT", "60", seconds("1", "86400"), "A chain is `lagging` (its assets "
+        "withdrawn from new invoices) once its watcher has not been at the node's head, the "
+        "node's head has not advanced, or no watcher has reported, for this long.",
+        unit=SECONDS)
+    status_heartbeat: Decimal = setting(
+        S, "CHAIN_STATUS_HEARTBEAT", "2", seconds("0.05", "60"), "How often the active "
+        "watcher stores its chain's status (head, scanned, finalized) for `GET /v1/status`.",
+        unit=SECONDS)
     watched_reload_s: int = setting(
         S, "WATCHED_RELOAD_SECONDS", "60", Integer(1, 3_600), "Full reload of the watched set "
         "(drops finished invoices; new ones arrive at once through LISTEN).", unit=SECONDS)

@@ -28,7 +28,9 @@ from aiohttp import web
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.chains.bsc.scan import BscScanner
 from gateway.chains.bsc.watcher import BscConfig, BscWatcher
+from gateway.chains.errors import InvariantBroken
 from gateway.chains.facts import FactSink
+from gateway.chains.health import Health
 from gateway.chains.leader import LeaderLock, lead
 from gateway.chains.rpc import RetryPolicy, RpcClient
 from gateway.chains.solana.setup import build_solana
@@ -40,6 +42,7 @@ from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
 from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
+from gateway.status.monitor import ChainMonitor
 from gateway.transfers.sink import TransferSink
 from settlement.assets import on_chain
 
@@ -49,6 +52,8 @@ BSC_TOKENS = tuple(asset.id for asset in on_chain("bsc") if not asset.native)
 
 
 class ChainWatcher(Protocol):
+    @property
+    def health(self) -> Health: ...
     async def run(self) -> None: ...
     async def close(self) -> None: ...
 
@@ -70,6 +75,12 @@ def bsc_tokens(settings: Settings) -> dict[str, str]:
 class _BscRunning:
     def __init__(self, watcher: BscWatcher, rpc: RpcClient) -> None:
         self.watcher, self.rpc = watcher, rpc
+
+    @property
+    def health(self) -> Health:
+        health = self.watcher.health
+        health.transfers, health.reorgs = self.watcher.stats.transfers, self.watcher.stats.reorgs
+        return health
 
     async def run(self) -> None:
         await self.watcher.run()
@@ -111,23 +122,44 @@ def fact_sink(pool: asyncpg.Pool) -> TransferSink:
     return TransferSink(pool, apply_invoices)
 
 
+async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
+                      monitor: ChainMonitor) -> None:
+    """Run the chain's watcher with its heartbeat until a broken invariant halts it."""
+    watched = WatchedSet(database_url(settings), pool,
+                         reload_interval=settings.chains.watched_reload_s)
+    watcher = _factory(chain)(settings, fact_sink(pool), watched)
+    tasks = [asyncio.ensure_future(watched.run()),
+             asyncio.ensure_future(monitor.heartbeat(lambda: watcher.health))]
+    try:
+        await watcher.run()
+    except InvariantBroken as exc:
+        await monitor.beat(watcher.health)
+        await monitor.halt(str(exc))
+    except asyncio.CancelledError:
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(monitor.stand_down(), timeout=2)
+        raise
+    finally:
+        for task in tasks:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        await watcher.close()
+
+
 async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
-    """Lead-or-stand-by for one chain until cancelled."""
+    """Lead-or-stand-by for one chain until cancelled; a halted chain waits for a resync
+    (gateway.status) instead of stopping."""
     dsn = database_url(settings)
-    factory = _factory(chain)
+    _factory(chain)
     c = settings.chains
+    monitor = ChainMonitor(pool, chain, float(c.status_heartbeat))  # float-ok
 
     async def work() -> None:
-        watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
-        watcher = factory(settings, fact_sink(pool), watched)
-        listener = asyncio.ensure_future(watched.run())
-        try:
-            await watcher.run()
-        finally:
-            listener.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await listener
-            await watcher.close()
+        while True:
+            await monitor.wait_resumed()
+            await _watch_once(chain, settings, pool, monitor)
 
     lock = LeaderLock(dsn, f"watcher:{chain}", poll_interval=float(c.leader_poll),  # float-ok
                       check_interval=float(c.leader_poll))  # float-ok

@@ -8,14 +8,17 @@
         │   ├── RangeRefused          eth_getLogs refused the block range (too large / too many)
         │   └── IncompleteBlock       a block's receipts, logs or traces are missing or disagree
         ├── RpcTimeout                (gateway.errors) no answer in time
-        ├── ReorgTooDeep              the fork point is below the kept block history or finality
+        ├── InvariantBroken           following the chain cannot go on safely: the chain halts
+        │   └── ReorgTooDeep          the fork point is below the kept block history or finality
         ├── StaleCursor               the cursor moved under us (another watcher wrote): re-read
         ├── IllegalTransferMove       a transfer status move not in transfers.models.TRANSFER_MOVES
         ├── MalformedFacts            a batch of facts names block facts without their cursor
         └── LeadershipLost            the advisory-lock connection of the active watcher died
 
-RPC failures are retried by the watcher loop (they only delay detection); ReorgTooDeep stops
-the watcher, because crediting or reversing money by guesswork is worse than halting.
+RPC failures are retried by the watcher loop (they only delay detection); an InvariantBroken
+(ReorgTooDeep) halts the chain (gateway.status: logged, stored, shown in /v1/status) until an
+operator's `chains resync`, because crediting or reversing money by guesswork is worse than
+halting.
 """
 
 from __future__ import annotations
@@ -40,7 +43,11 @@ class IncompleteBlock(RpcError):
     (a lagging node or load-balancer replica): the block is not committed, the step retries."""
 
 
-class ReorgTooDeep(ChainError):
+class InvariantBroken(ChainError):
+    """Following the chain cannot go on without guessing: the chain halts until a resync."""
+
+
+class ReorgTooDeep(InvariantBroken):
     """The chain forked below the blocks we keep, or below a block we treated as final."""
 
 

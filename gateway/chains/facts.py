@@ -58,6 +58,10 @@ class Facts:
     followed: Sequence[BlockLink] = ()      # blocks followed; the cursor moves to the last
     moved_to: BlockRef | None = None        # the cursor moves here (its hash as position)
     forget_below: int | None = None         # block hashes below this are no longer needed
+    # An operator's resync (`chains resync`): rolled_back_to may lie below finality; final
+    # transfers above it stay as they are (booked money is undone only by a decision) and
+    # the finalized number comes down to the fork point.
+    resync: bool = False
 
 
 class FactSink(Protocol):

@@ -66,11 +66,19 @@ def lang_links(base_url: str, current: str, asset: str | None) -> str:
 
 def option_button(option: OptionView, selected: bool, t: Translator) -> str:
     label = t("option_label", asset=option.symbol, chain=option.chain_name)
+    # An option whose chain is not live cannot be chosen: nobody would see it paid. The
+    # script re-checks GET /v1/status while the page is open (data-chain) and toggles it.
+    state = "" if option.available else ' disabled data-available="false"'
+    if not option.available:
+        label = f"{label}: {t('option_unavailable')}"
     return (
         f'<button type="submit" name="asset" value="{escape(option.asset_id)}" class="option" '
-        f'aria-pressed="{"true" if selected else "false"}" aria-label="{escape(label)}">'
+        f'data-chain="{escape(option.chain)}" '
+        f'aria-pressed="{"true" if selected else "false"}" aria-label="{escape(label)}"{state}>'
         f'<span class="symbol">{escape(option.symbol)}</span>'
-        f'<span class="net">{escape(option.chain_name)}</span></button>'
+        f'<span class="net">{escape(option.chain_name)}</span>'
+        f'<span class="unavailable"{_hidden(option.available)}>'
+        f'{escape(t("option_unavailable"))}</span></button>'
     )
 
 

@@ -37,6 +37,8 @@ from gateway.checkout.render import (
 )
 from gateway.log import get_logger
 from gateway.merchants.ids import INVOICE_ID
+from gateway.status.routes import STATUS_CACHE
+from gateway.status.service import not_live
 
 log = get_logger(__name__)
 
@@ -78,7 +80,8 @@ async def _view(request: web.Request, invoice_id: str) -> service.CheckoutView |
     if not INVOICE_ID.match(invoice_id):
         return None  # cannot exist: no query
     async with request.app[DB_POOL].acquire() as conn:
-        return await service.load_view(conn, invoice_id, datetime.now(UTC))
+        down = frozenset(not_live(await request.app[STATUS_CACHE].states(conn)))
+        return await service.load_view(conn, invoice_id, datetime.now(UTC), down)
 
 
 def _not_found(request: web.Request, t: Translator, invoice_id: str) -> web.Response:

@@ -78,6 +78,7 @@ class OptionView:
     target: str
     reference: str | None
     is_remainder: bool
+    available: bool = True  # False while its chain is not live (gateway.status)
 
     @property
     def chain_name(self) -> str:
@@ -115,14 +116,19 @@ class CheckoutView:
         return self.phase in PAYABLE
 
     def option(self, asset_id: str | None) -> OptionView | None:
-        """The option with `asset_id`, else the first one (None when nothing is offered)."""
+        """The option with `asset_id`, else the first available one (else the first; None
+        when nothing is offered)."""
         for option in self.options:
             if option.asset_id == asset_id:
                 return option
+        available = [option for option in self.options if option.available]
+        if available:
+            return available[0]
         return self.options[0] if self.options else None
 
 
-def option_view(invoice: Invoice, option: PaymentOption) -> OptionView:
+def option_view(invoice: Invoice, option: PaymentOption,
+                down: frozenset[str] = frozenset()) -> OptionView:
     units = remaining_units(option, invoice.amount, invoice.amount_paid)
     if option.chain == "bsc":
         target, reference = invoice.bsc_address, None
@@ -132,7 +138,7 @@ def option_view(invoice: Invoice, option: PaymentOption) -> OptionView:
         asset_id=option.asset_id, symbol=option.symbol, chain=option.chain, token=option.token,
         units=units, amount=format_units(units, option.decimals),
         uri=uri_for_units(option, units), target=target or "", reference=reference,
-        is_remainder=units != option.amount_units,
+        is_remainder=units != option.amount_units, available=option.chain not in down,
     )
 
 
@@ -144,10 +150,12 @@ def safe_redirect(url: str | None) -> str | None:
     return url if parts.scheme in ("http", "https") and parts.hostname else None
 
 
-def build_view(invoice: Invoice, merchant_name: str, now: datetime) -> CheckoutView:
+def build_view(invoice: Invoice, merchant_name: str, now: datetime,
+               down: frozenset[str] = frozenset()) -> CheckoutView:
+    """`down`: the chains that are not live; their options are marked unavailable."""
     phase = phase_of(invoice.status, invoice.exception, invoice.amount_paid)
-    options = tuple(option_view(invoice, o) for o in invoice.options) if phase in PAYABLE \
-        else ()
+    options = tuple(option_view(invoice, o, down) for o in invoice.options) \
+        if phase in PAYABLE else ()
     return CheckoutView(
         invoice_id=invoice.id, merchant_name=merchant_name, amount=invoice.amount,
         amount_paid=invoice.amount_paid, order_id=invoice.order_id,
@@ -159,7 +167,8 @@ def build_view(invoice: Invoice, merchant_name: str, now: datetime) -> CheckoutV
     )
 
 
-async def load_view(conn: Conn, invoice_id: str, now: datetime) -> CheckoutView | None:
+async def load_view(conn: Conn, invoice_id: str, now: datetime,
+                    down: frozenset[str] = frozenset()) -> CheckoutView | None:
     """The checkout of `invoice_id` as of `now`; None when there is no such invoice."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         row = await queries.select_checkout_invoice(conn, invoice_id)
@@ -167,4 +176,4 @@ async def load_view(conn: Conn, invoice_id: str, now: datetime) -> CheckoutView 
             return None
         options = tuple(PaymentOption.from_row(o)
                         for o in await queries.select_options(conn, invoice_id))
-    return build_view(Invoice.from_row(row, options), row["merchant_name"], now)
+    return build_view(Invoice.from_row(row, options), row["merchant_name"], now, down)

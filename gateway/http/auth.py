@@ -24,7 +24,7 @@ from gateway.http.ratelimit import TokenBuckets
 from gateway.merchants.apikeys import ApiKeyCache, Principal, well_formed
 
 API_PREFIX = "/v1/"
-PUBLIC_PATHS = frozenset({"/v1/openapi.json"})
+PUBLIC_PATHS = frozenset({"/v1/openapi.json", "/v1/status"})
 
 FAILED_AUTH_BURST = 20
 FAILED_AUTH_RATE = 0.5  # float-ok: failures per second refilled per address

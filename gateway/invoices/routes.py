@@ -30,6 +30,7 @@ from gateway.invoices.serializers import dumps, invoice_json, invoice_object
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.ids import INVOICE_ID
 from gateway.rates import RATE_BOOK
+from gateway.status.routes import STATUS_CACHE
 
 INVOICE_DEPS = web.AppKey("invoice_deps", service.InvoiceDeps)
 LIMITS = web.AppKey("invoice_limits", Limits)
@@ -133,7 +134,7 @@ async def _deps_ctx(app: web.Application) -> AsyncIterator[None]:
     app[INVOICE_DEPS] = service.InvoiceDeps(
         catalog=app[CATALOG], book=app[RATE_BOOK],
         policy=service.Policy.from_settings(settings), public_url=settings.public_url,
-        uris=UriTemplates(app[CATALOG]),
+        uris=UriTemplates(app[CATALOG]), chains=app[STATUS_CACHE],
     )
     notices = app[INVOICE_DEPS].notices
     sender = asyncio.create_task(notices.run(app[DB_POOL]), name="invoice-created-notices")

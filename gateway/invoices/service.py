@@ -14,6 +14,8 @@ JSON, which is both the event's data and the API's answer.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -46,6 +48,7 @@ from gateway.merchants.ids import new_id, random_token
 from gateway.payments.hd import derive_address
 from gateway.payments.references import new_reference
 from gateway.rates import RateBook
+from gateway.status.service import ChainState, StatusCache, not_live, unavailable_error
 from settlement.db import Conn
 
 Row = q.Row
@@ -85,6 +88,7 @@ class InvoiceDeps:
     policy: Policy
     public_url: str
     uris: UriTemplates
+    chains: StatusCache
     indexes: BscIndexes = field(default_factory=BscIndexes)
     notices: CreatedNotices = field(default_factory=CreatedNotices)
     quotes: QuoteCache = field(init=False)
@@ -144,12 +148,26 @@ def _new_invoice(deps: InvoiceDeps, caller: Principal, req: CreateInvoice,
     )
 
 
+def live_assets(catalog: Catalog, req: CreateInvoice,
+                down: Mapping[str, ChainState]) -> CreateInvoice:
+    """The request without the assets of chains that are not live (nobody would see them
+    paid); ChainUnavailable (503) naming the chains when nothing is left to offer."""
+    if not down:
+        return req
+    kept = tuple(a for a in req.assets if catalog.assets[a].spec.chain not in down)
+    if not kept:
+        asked = sorted({catalog.assets[a].spec.chain for a in req.assets})
+        raise unavailable_error([down[chain] for chain in asked])
+    return dataclasses.replace(req, assets=kept)
+
+
 async def create_invoice(conn: Conn, deps: InvoiceDeps, caller: Principal,
                          req: CreateInvoice) -> Created:
     """Create the invoice, its options and its `invoice.created` event in one statement
     (`announce` it once the caller's transaction has committed)."""
     if not caller.active:
         raise MerchantSuspended("This merchant is suspended and cannot create invoices.")
+    req = live_assets(deps.catalog, req, not_live(await deps.chains.states(conn)))
     assets = [deps.catalog.assets[asset_id] for asset_id in req.assets]
     # Quotes first: a stale rate refuses the invoice before any index is spent.
     locked = lock_quotes(deps.quotes, assets, req.amount)

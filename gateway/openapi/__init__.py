@@ -19,6 +19,8 @@ from gateway.appkeys import SETTINGS
 from gateway.errors import GatewayError
 from gateway.openapi.common import COMMON_SCHEMAS, ERROR_RESPONSES, IDEMPOTENCY_HEADER
 from gateway.openapi.invoices import PATHS, SCHEMAS
+from gateway.status.openapi import PATHS as STATUS_PATHS
+from gateway.status.openapi import SCHEMAS as STATUS_SCHEMAS
 
 __all__ = ["build_document", "register_paths", "setup"]
 
@@ -100,6 +102,7 @@ async def openapi_json(request: web.Request) -> web.Response:
 
 def setup(app: web.Application) -> None:
     register_paths(PATHS, SCHEMAS)
+    register_paths(STATUS_PATHS, STATUS_SCHEMAS)
     register_paths({"/v1/openapi.json": {"get": {
         "operationId": "getOpenApi", "summary": "This document", "x-public": True,
         "responses": {"200": {"description": "The OpenAPI 3.1 document",

@@ -73,6 +73,10 @@ SET_FINALIZED_NUMBER = """
 UPDATE chain_cursors SET finalized_number = greatest(finalized_number, $2), updated_at = now()
 WHERE chain = $1
 """
+LOWER_FINALIZED_NUMBER = """
+UPDATE chain_cursors SET finalized_number = least(finalized_number, $2), updated_at = now()
+WHERE chain = $1
+"""
 UPSERT_BLOCKS = """
 INSERT INTO chain_blocks (chain, number, hash, parent_hash)
 SELECT $1, b.number, b.hash, b.parent_hash
@@ -172,6 +176,10 @@ async def upsert_cursor(conn: Conn, chain: str, number: int, block_hash: str,
 
 async def set_finalized_number(conn: Conn, chain: str, number: int) -> None:
     await conn.execute(SET_FINALIZED_NUMBER, chain, number)
+
+
+async def lower_finalized_number(conn: Conn, chain: str, number: int) -> None:
+    await conn.execute(LOWER_FINALIZED_NUMBER, chain, number)
 
 
 async def upsert_blocks(conn: Conn, chain: str, numbers: list[int], hashes: list[str],

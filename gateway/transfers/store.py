@@ -86,14 +86,19 @@ async def lowest_kept(conn: Conn, cursor: str) -> int | None:
     return await q.select_lowest_block(conn, cursor)
 
 
-async def rollback_to(conn: Conn, chain: str, cursor: str, fork: BlockRef) -> set[str]:
+async def rollback_to(conn: Conn, chain: str, cursor: str, fork: BlockRef, *,
+                      resync: bool = False) -> set[str]:
     """A reorg: transfers above the fork point are removed and the cursor moves back to it.
 
     Raises ReorgTooDeep when a finalized transfer sits above the fork: finality was broken,
-    and nothing is reversed by guesswork.
+    and nothing is reversed by guesswork. An operator's resync goes back anyway: finalized
+    transfers stay finalized (gateway.resync reports the ones the chain no longer has) and
+    the cursor's finalized number comes down to the fork point.
     """
     move(TransferStatus.DETECTED, TransferStatus.REMOVED)
-    if await q.count_final_above(conn, chain, fork.number):
+    if resync:
+        await q.lower_finalized_number(conn, cursor, fork.number)
+    elif await q.count_final_above(conn, chain, fork.number):
         raise ReorgTooDeep(f"{chain}: a reorg to block {fork.number} would undo finalized "
                            "transfers")
     touched = await q.remove_above(conn, chain, fork.number)
@@ -141,7 +146,8 @@ async def store_facts(conn: Conn, facts: Facts) -> set[str]:
     await claim_cursor(conn, cursor, facts.expected)
     touched = set()
     if facts.rolled_back_to is not None:
-        touched |= await rollback_to(conn, chain, cursor, facts.rolled_back_to)
+        touched |= await rollback_to(conn, chain, cursor, facts.rolled_back_to,
+                                     resync=facts.resync)
     touched |= await record_transfers(conn, chain, facts.seen)
     touched |= await remove_transactions(conn, chain, facts.removed)
     if facts.final_through is not None:

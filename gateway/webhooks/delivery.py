@@ -36,6 +36,7 @@ from gateway.events.objects import event_payload
 from gateway.events.outbox import fan_out
 from gateway.log import get_logger
 from gateway.merchants.ids import random_token
+from gateway.metrics.instruments import WEBHOOK_ATTEMPTS
 from gateway.webhooks import queries, signing
 from gateway.webhooks.errors import UrlNotAllowed
 from gateway.webhooks.sealing import open_secret
@@ -277,6 +278,8 @@ class DeliveryWorker:
                 kept = await queries.reschedule_delivery(conn, row["id"], token, delay)
         fields = {"status_code": outcome.status_code, "duration_ms": outcome.duration_ms,
                   "error": outcome.error, "next": target}
+        WEBHOOK_ATTEMPTS.labels("delivered" if outcome.succeeded else
+                                "failed" if delay is None else "retrying").inc()
         if not kept:
             bound.warning("webhook_claim_lost", **fields)
         elif outcome.succeeded:

@@ -104,6 +104,13 @@ def test_bnb_and_solana_payments_settle(run: Run) -> None:
         final = wait_settled(run, invoice["id"])
         assert (final["status"], final["amount_paid"]) == ("settled", 150_000), \
             f"{final}\n{run.log_tail()}"
+    # Both watchers reported, are at their heads and are live (public /v1/status).
+    chains = http("GET", f"{run.ws.url}/v1/status").json()["chains"]
+    for chain in ("bsc", "solana"):
+        assert chains[chain]["state"] == "live", f"{chains}\n{run.log_tail()}"
+        assert chains[chain]["scanned"] is not None and chains[chain]["head"] is not None
+    metrics = http("GET", f"{run.ws.url}/metrics").body
+    assert 'ccp_chain_state{chain="bsc",state="live"} 1.0' in metrics
 
 
 def test_checkout_page_answers(run: Run) -> None:

@@ -34,6 +34,7 @@ import asyncpg
 from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.facts import BlockLink, Cursor, Facts, FactSink
+from gateway.chains.health import Health
 from gateway.chains.models import BlockRef
 from gateway.chains.recent import RecentTransfers
 from gateway.chains.watched import WatchedSet
@@ -81,6 +82,7 @@ class BscWatcher:
         self.span = Span(config.span)
         self.finality_mode = config.finality
         self.stats = WatcherStats()
+        self.health = Health()  # read by the status heartbeat (gateway.status)
         self.recent: RecentTransfers[Seen] = RecentTransfers(config.recent)
         self._warmed = False
         self._pending: dict[str, str] = {}  # keys entered, not yet checked against the ring
@@ -244,7 +246,11 @@ class BscWatcher:
         """One round; True when more blocks are already waiting."""
         await self.watched.wait_current()
         head = await self.scanner.head()
+        self.health.observed(head)
         cursor = await self._cursor(head)
+        if head < cursor.block.number and not await self._canonical_at(cursor, head, head):
+            await self._reorg(cursor)  # the chain went back and forked: do not wait silently
+            return True
         if not self._warmed:
             self._warmed = await self._warm(cursor)
         await self._late(cursor)
@@ -260,6 +266,7 @@ class BscWatcher:
                 cursor = Cursor(CHAIN, BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash),
                                 cursor.finalized_number, None)
         await self._finalize(cursor, head)
+        self.health.progressed(cursor.block.number, self.stats.finalized)
         return more
 
     async def run(self) -> None:
@@ -271,6 +278,7 @@ class BscWatcher:
             except TRANSIENT as exc:
                 self.stats.errors += 1
                 self.stats.last_error = str(exc)
+                self.health.failed(str(exc))
                 log.warning("bsc_step_failed", chain=CHAIN, error=str(exc),
                             retry_in_s=round(delay, 3))
                 await asyncio.sleep(delay)

@@ -14,6 +14,7 @@ import asyncio
 from typing import Any
 
 from gateway.chains.facts import FactSink
+from gateway.chains.health import Health
 from gateway.chains.rpc import RetryPolicy
 from gateway.chains.solana.match import Treasury, build_treasury
 from gateway.chains.solana.rpc import SolanaRpc
@@ -93,6 +94,7 @@ class SolanaRunning:
         self.references = references
         self.rpc = rpc_for(settings)
         self.options = options_for(settings)
+        self.health = Health()  # handed to the watcher; read by the status heartbeat
 
     async def treasury(self) -> Treasury:
         catalog = build_catalog(self.settings)
@@ -108,8 +110,10 @@ class SolanaRunning:
                 await asyncio.sleep(delay)
 
     async def watcher(self) -> SolanaWatcher:
-        return SolanaWatcher(self.sink, self.rpc, await self.treasury(), self.references,
-                             self.options)
+        watcher = SolanaWatcher(self.sink, self.rpc, await self.treasury(), self.references,
+                                self.options)
+        watcher.health = self.health
+        return watcher
 
     async def run(self) -> None:
         try:

@@ -36,7 +36,9 @@ from typing import Protocol
 
 import asyncpg
 
+from gateway.chains.errors import InvariantBroken
 from gateway.chains.facts import Facts, FactSink
+from gateway.chains.health import Health
 from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.chains.solana import follow
 from gateway.chains.solana.match import CHAIN, Treasury, detect
@@ -80,6 +82,8 @@ class SolanaWatcher:
         self.references = references
         self.options = options or SolanaWatchOptions()
         self.log = log.bind(chain=CHAIN, treasury=treasury.owner)
+        self.health = Health()  # read by the status heartbeat (gateway.status)
+        self._found = 0  # transfers detected in this round
 
     # -- running -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -89,8 +93,11 @@ class SolanaWatcher:
             try:
                 busy = await self.tick()
                 failures = 0
+            except InvariantBroken:
+                raise  # not a fault to retry: the chain halts (gateway.status)
             except (ChainError, OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
                 failures += 1
+                self.health.failed(str(exc))
                 delay = min(self.options.backoff_cap, self.options.backoff * 2 ** (failures - 1))
                 self.log.warning("solana_round_failed", error=str(exc),
                                  error_type=type(exc).__name__, failures=failures,
@@ -103,6 +110,8 @@ class SolanaWatcher:
     async def tick(self) -> int:
         """One round over every followed account; the number of new signatures processed."""
         await self.references.wait_current()
+        head = await self.rpc.get_slot(CONFIRMED)
+        self.health.observed(head)
         fetched: dict[str, SolanaTx] = {}
         processed = 0
         for account in self.treasury.accounts:
@@ -110,6 +119,9 @@ class SolanaWatcher:
         for account in self.treasury.accounts:
             await self._finalize(account.address)
         await self.sweep()
+        self.health.transfers += self._found
+        self._found = 0
+        self.health.progressed(head, await self.rpc.get_slot(FINALIZED))
         return processed
 
     # -- detection (confirmed) -----------------------------------------------------------
@@ -164,6 +176,7 @@ class SolanaWatcher:
         transfers = [t for tx, ts in found for t in await self._matched(tx, ts)]
         await self.sink.emit(Facts(CHAIN, cursor=name, expected=expected, seen=transfers,
                                    moved_to=follow.position(ready[-1])))
+        self._found += len(transfers)
         for transfer in transfers:
             self.log.info("solana_payment_detected", signature=transfer.tx_hash,
                           asset=transfer.asset, amount=transfer.amount, slot=transfer.block_number,

@@ -4,7 +4,8 @@
  * script adds what needs no reload. Live status comes from the SSE stream GET /pay/{id}/events
  * (first an `invoice` snapshot, then one event per change); the phase table mirrors
  * gateway/checkout/service.py `phase_of`. New payment panels (another option, or the remainder
- * QR after a partial payment) are rendered by the server: GET /pay/{id}/panel.
+ * QR after a partial payment) are rendered by the server: GET /pay/{id}/panel. Options on a
+ * chain that is not live are disabled; the page re-reads GET /v1/status while payable.
  */
 (function () {
   "use strict";
@@ -265,6 +266,30 @@
     });
   }
 
+  /* ---- chains: an option whose chain is not live (GET /v1/status) cannot be chosen ----- */
+
+  var CHAIN_POLL_MS = 15000;
+
+  function markChains(chains) {
+    document.querySelectorAll("button.option[data-chain]").forEach(function (button) {
+      var chain = chains[button.dataset.chain];
+      var live = !chain || chain.state === "live";
+      button.disabled = !live;
+      if (live) { delete button.dataset.available; } else { button.dataset.available = "false"; }
+      var note = button.querySelector(".unavailable");
+      if (note) { note.hidden = live; }
+    });
+  }
+
+  function watchChains() {
+    if (!window.fetch || !PAYABLE[state.phase]) { return; }
+    fetch("/v1/status", { cache: "no-store" })
+      .then(function (response) { return response.ok ? response.json() : null; })
+      .then(function (body) { if (body && body.chains) { markChains(body.chains); } })
+      .catch(function () { /* offline for a moment: keep what is shown */ })
+      .then(function () { window.setTimeout(watchChains, CHAIN_POLL_MS); });
+  }
+
   /* ---- start --------------------------------------------------------------------------- */
 
   var panel = byId("panel");
@@ -275,4 +300,5 @@
   if (PAYABLE[state.phase]) { startCountdown(); }
   if (state.phase === "paid") { startRedirect(); }
   follow();
+  window.setTimeout(watchChains, CHAIN_POLL_MS);
 }());
