@@ -96,8 +96,10 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
             assert done["invoice_status"] == "settled"
             assert (await _reconcile(isolated, rpc_url)).status == "balanced"
 
-            # Tokens straight to the first address once nobody watches it, and a ledger
-            # entry no transfer explains: both listed.
+            # Tokens (a wrong asset) straight to the first address after its invoice left the
+            # watched set: the watcher still matches every issued address, so the transfer is
+            # stored and listed as unmatched with its exact amount; and a ledger entry no
+            # transfer explains: both listed.
             await watch.watched.reload()
             assert watch.watched.invoice_for_address(usdt["address"]) is None
             stray = eip681_token(devnet_bsc.USDC_ADDRESS, usdt["address"], 10**18)
@@ -114,7 +116,7 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
     found = sorted((ln.kind, ln.asset, ln.address, ln.ledger_amount, ln.chain_amount,
                     ln.difference) for ln in run.lines)
     assert found == [
-        ("address", "bsc:USDC", usdt["address"].lower(), 0, 10**18, 10**18),
         ("custody", "bsc:USDC", None, 7, 0, -7),
+        ("unmatched_payment", "bsc:USDC", usdt["address"], None, 10**18, 10**18),
     ]
     assert run.status == "differences"
