@@ -32,22 +32,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from gateway.invoices.states import InvoiceException, InvoiceStatus
 
 S = InvoiceStatus
 X = InvoiceException
 BPS = 10_000
-TIYN_PER_KZT = 100
-
-
-def value_tiyn(units: int, rate: Decimal, decimals: int) -> int:
-    """KZT value in tiyn of `units` base units at `rate` KZT per whole unit, rounded down."""
-    numerator, denominator = rate.as_integer_ratio()
-    scale: int = 10**decimals
-    value: int = (units * numerator * TIYN_PER_KZT) // (denominator * scale)
-    return value
 
 
 def amount_due(amount: int, tolerance_bps: int, tolerance_tiyn: int) -> int:

@@ -27,8 +27,9 @@ from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
-from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
+from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide
 from gateway.log import get_logger
+from gateway.rates.units import value_tiyn
 from gateway.transfers import store as transfers
 from gateway.transfers.models import Disposition, TransferStatus
 from settlement.assets import ASSETS

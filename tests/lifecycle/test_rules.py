@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from gateway.invoices.states import InvoiceException as X
 from gateway.invoices.states import InvoiceStatus as S
-from gateway.lifecycle.rules import Credit, Terms, amount_due, decide, value_tiyn
+from gateway.lifecycle.rules import Credit, Terms, amount_due, decide
+from gateway.rates.units import value_tiyn
 
 T0 = datetime(2025, 5, 1, 10, 0, tzinfo=UTC)
 EXPIRES = T0 + timedelta(minutes=15)
