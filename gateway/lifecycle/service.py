@@ -23,6 +23,7 @@ from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import load_payments
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
@@ -107,7 +108,8 @@ def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
 
 
 async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
-                      ) -> list[Payment]:
+                      ) -> tuple[list[Payment], list[Payment]]:
+    """All of the invoice's payments, and those classified just now."""
     payments = [Payment.from_row(r) for r in
                 await transfers.invoice_transfers(conn, row["id"])]
     fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
@@ -118,7 +120,7 @@ async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
         if wrong:
             log.warning("wrong_asset_payment", invoice_id=row["id"], transfer_ids=wrong)
     by_id = {p.id: p for p in fresh}
-    return [by_id.get(p.id, p) for p in payments]
+    return [by_id.get(p.id, p) for p in payments], fresh
 
 
 def _terms(row: Row) -> Terms:
@@ -149,8 +151,13 @@ class _Carrier:
             raise LostRace(f"invoice {self.row['id']} left {expected} under our row lock")
         self.row = row
 
+    async def invoice(self) -> Invoice:
+        """The invoice as its events show it, with its payments as of now."""
+        bare = Invoice.from_row(self.row, tuple(self.options.values()))
+        return (await load_payments(self.conn, [bare]))[0]
+
     async def _emit(self, event: str) -> None:
-        invoice = Invoice.from_row(self.row, tuple(self.options.values()))
+        invoice = await self.invoice()
         await emit(self.conn, merchant_id=self.row["merchant_id"], type=event,
                    data=invoice_object(invoice, EVENT_LINKS))
 
@@ -187,6 +194,20 @@ class _Carrier:
             await self._step(step, decision, payments, now)
 
 
+async def _announce_after_settlement(conn: Conn, row: Row, options: dict[str, PaymentOption],
+                                     fresh: Sequence[Payment]) -> None:
+    """One `invoice.payment_after_settlement` per payment that arrived after the sale was
+    booked: it is listed uncounted and refundable, and the status does not move."""
+    late = [p for p in fresh if p.disposition is Disposition.UNAPPLIED]
+    if not late:
+        return
+    log.warning("payment_after_settlement", invoice_id=row["id"],
+                transfer_ids=[p.id for p in late])
+    carrier = _Carrier(conn, row, options)
+    for _ in late:
+        await carrier._emit("invoice.payment_after_settlement")
+
+
 async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceStatus:
     """Bring one invoice up to date with its transfers and the clock; its status after."""
     row = await q.lock_invoice(conn, invoice_id)
@@ -194,8 +215,10 @@ async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceSt
         raise InvoiceMissing(f"invoice {invoice_id} does not exist")
     options = {o.asset_id: o for o in map(
         PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
-    payments = await _classified(conn, row, options)
+    payments, fresh = await _classified(conn, row, options)
     terms = _terms(row)
+    if terms.status is InvoiceStatus.SETTLED:
+        await _announce_after_settlement(conn, row, options, fresh)
     credits = [Credit(p.value, p.status is TransferStatus.FINALIZED, p.at)
                for p in payments if p.counts]
     decision = decide(terms, credits, now)
@@ -241,4 +264,4 @@ async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoi
     await carrier._write(InvoiceStatus.CANCELLED, Decision((), terms.exception,
                                                            terms.amount_paid))
     await carrier._emit("invoice.cancelled")
-    return Invoice.from_row(carrier.row, tuple(options.values()))
+    return await carrier.invoice()
