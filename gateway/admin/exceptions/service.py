@@ -1,0 +1,124 @@
+"""The exceptions queue as the operator sees it: paged, filtered, never truncated.
+
+An item is one of:
+
+    unmatched         paid to us, no invoice matches
+    wrong_asset       an asset the invoice did not offer
+    after_settlement  paid to a settled invoice's address or reference
+    unapplied         arrived when the invoice could take no more (invalid, cancelled)
+    stranded          credited to an invoice that then expired, went invalid or was
+                      cancelled: counted once, booked never
+    overpaid          the excess of a settled invoice over its amount (tiyn)
+    dust              every payment below its asset's floor to one address, as one line
+
+Decisions: `refund` sets the payment aside for the refunds run to send; `accept` books a
+stranded payment as part of its sale at the locked rate (exception `marked`). Each is audited.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+import asyncpg
+
+from gateway.admin import audit
+from gateway.admin.audit import Actor
+from gateway.admin.exceptions import queries as q
+from gateway.errors import InvalidRequest
+from gateway.log import get_logger
+from settlement.db import Conn
+
+log = get_logger(__name__)
+KINDS = ("unmatched", "wrong_asset", "after_settlement", "unapplied", "stranded", "overpaid",
+         "dust")
+MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class Filters:
+    kind: str | None = None
+    chain: str | None = None
+    asset: str | None = None
+    invoice_id: str | None = None
+    decided: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Item:
+    key: str
+    kind: str
+    chain: str | None
+    asset: str | None
+    address: str | None
+    units: int | None
+    value_tiyn: int | None
+    invoice_id: str | None
+    tx: str | None
+    transfers: int
+    seen_at: datetime
+    age: timedelta
+    decision: str | None
+
+    @classmethod
+    def from_row(cls, row: asyncpg.Record) -> Item:
+        return cls(key=row["key"], kind=row["kind"], chain=row["chain"], asset=row["asset"],
+                   address=row["address"],
+                   units=None if row["units"] is None else int(row["units"]),
+                   value_tiyn=row["value_tiyn"], invoice_id=row["invoice_id"],
+                   tx=row["tx_hash"], transfers=row["transfers"], seen_at=row["seen_at"],
+                   age=row["age"], decision=row["decision"])
+
+    def as_json(self) -> dict[str, Any]:
+        return {"key": self.key, "kind": self.kind, "chain": self.chain, "asset": self.asset,
+                "address": self.address,
+                "amount_units": None if self.units is None else str(self.units),
+                "value": self.value_tiyn, "invoice_id": self.invoice_id, "tx": self.tx,
+                "transfers": self.transfers, "seen_at": self.seen_at.isoformat(),
+                "age_seconds": int(self.age.total_seconds()), "decision": self.decision}
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[Item]
+    next_cursor: str | None
+
+
+def encode_cursor(item: Item) -> str:
+    return f"{item.seen_at.isoformat()}|{item.key}"
+
+
+def decode_cursor(text: str) -> tuple[datetime, str]:
+    at, sep, key = text.partition("|")
+    try:
+        when = datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise InvalidRequest("malformed cursor", param="after") from exc
+    if not sep or not key or when.tzinfo is None:
+        raise InvalidRequest("malformed cursor", param="after")
+    return when, key
+
+
+async def page(conn: Conn, floors: Sequence[tuple[str, int]], filters: Filters,
+               after: str | None, limit: int) -> Page:
+    """One page of the queue, oldest first; `next_cursor` is None on the last page."""
+    if filters.kind is not None and filters.kind not in KINDS:
+        raise InvalidRequest(f"kind must be one of {', '.join(KINDS)}", param="kind")
+    if not 1 <= limit <= MAX_PAGE:
+        raise InvalidRequest(f"limit must be 1..{MAX_PAGE}", param="limit")
+    rows = await q.select_page(
+        conn, floors, kind=filters.kind, chain=filters.chain, asset=filters.asset,
+        invoice_id=filters.invoice_id, decided=filters.decided,
+        after=decode_cursor(after) if after else None, limit=limit + 1)
+    items = [Item.from_row(r) for r in rows[:limit]]
+    more = len(rows) > limit
+    return Page(items, encode_cursor(items[-1]) if more and items else None)
+
+
+async def audit_decision(conn: Conn, actor: Actor, key: str, action: str,
+                         detail: dict[str, Any]) -> None:
+    await audit.record(conn, actor, f"exception.{action}", target_type="exception",
+                       target_id=key, after=detail)
+    log.info("exception_decided", key=key, action=action, actor=actor.name)
