@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Protocol
 
 import asyncpg
@@ -38,7 +39,7 @@ from gateway.db.pool import create_pool, database_url
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import apply_invoices
+from gateway.lifecycle.service import NO_FLOORS, DustFloors, apply_invoices
 from gateway.log import get_logger
 from gateway.transfers.sink import TransferSink
 from settlement.assets import on_chain
@@ -106,9 +107,10 @@ def _factory(chain: str) -> Factory:
     return factory
 
 
-def fact_sink(pool: asyncpg.Pool) -> TransferSink:
-    """The one sink every watcher emits into, applying the lifecycle to what it stores."""
-    return TransferSink(pool, apply_invoices)
+def fact_sink(pool: asyncpg.Pool, dust_floors: DustFloors = NO_FLOORS) -> TransferSink:
+    """The one sink every watcher emits into, applying the lifecycle to what it stores
+    (transfers below their asset's dust floor are never credited)."""
+    return TransferSink(pool, partial(apply_invoices, floors=dust_floors))
 
 
 async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> None:
@@ -119,7 +121,8 @@ async def watch_chain(chain: str, settings: Settings, pool: asyncpg.Pool) -> Non
 
     async def work() -> None:
         watched = WatchedSet(dsn, pool, reload_interval=c.watched_reload_s)
-        watcher = factory(settings, fact_sink(pool), watched)
+        floors = dict(settings.settlement.dust_floors)
+        watcher = factory(settings, fact_sink(pool, floors), watched)
         listener = asyncio.ensure_future(watched.run())
         try:
             await watcher.run()

@@ -12,9 +12,10 @@ a crash, a reorg or a repeated call land on the same state exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 import asyncpg
 
@@ -28,7 +29,7 @@ from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
 from gateway.lifecycle.errors import InvoiceMissing, LostRace
-from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide
+from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, is_dust
 from gateway.log import get_logger
 from gateway.rates.units import value_tiyn
 from gateway.transfers import store as transfers
@@ -42,6 +43,9 @@ log = get_logger(__name__)
 # its public URL (gateway.events.objects.resolve_urls), so the lifecycle needs none.
 EVENT_LINKS = ""
 Row = asyncpg.Record
+# Dust floors per asset id, in base units (settings.settlement.dust_floors); none by default.
+DustFloors = Mapping[str, int]
+NO_FLOORS: DustFloors = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,8 +75,8 @@ class Payment:
             TransferStatus.REMOVED
 
 
-def _classify_one(p: Payment, status: InvoiceStatus,
-                  options: dict[str, PaymentOption], units_before: int) -> Payment:
+def _classify_one(p: Payment, status: InvoiceStatus, options: dict[str, PaymentOption],
+                  units_before: int, floors: DustFloors) -> Payment:
     """Classify a fresh transfer; `units_before` are the asset's units already credited.
 
     A credited transfer is worth the growth of the floor-rounded value of all units credited
@@ -82,7 +86,7 @@ def _classify_one(p: Payment, status: InvoiceStatus,
     option = options.get(p.asset)
     if option is None:
         disposition, value = Disposition.WRONG_ASSET, 0
-    elif status in FINAL:
+    elif status in FINAL or is_dust(p.units, floors.get(p.asset)):
         disposition, value = Disposition.UNAPPLIED, 0
     else:
         disposition = Disposition.CREDITED
@@ -92,7 +96,7 @@ def _classify_one(p: Payment, status: InvoiceStatus,
 
 
 def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
-                    options: dict[str, PaymentOption]) -> list[Payment]:
+                    options: dict[str, PaymentOption], floors: DustFloors) -> list[Payment]:
     credited: dict[str, int] = {}
     for p in payments:
         if p.counts:
@@ -100,19 +104,19 @@ def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
     fresh = []
     for p in payments:
         if p.disposition is None and p.status is not TransferStatus.REMOVED:
-            done = _classify_one(p, status, options, credited.get(p.asset, 0))
+            done = _classify_one(p, status, options, credited.get(p.asset, 0), floors)
             if done.counts:
                 credited[p.asset] = credited.get(p.asset, 0) + p.units
             fresh.append(done)
     return fresh
 
 
-async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
-                      ) -> tuple[list[Payment], list[Payment]]:
+async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption],
+                      floors: DustFloors) -> tuple[list[Payment], list[Payment]]:
     """All of the invoice's payments, and those classified just now."""
     payments = [Payment.from_row(r) for r in
                 await transfers.invoice_transfers(conn, row["id"])]
-    fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
+    fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options, floors)
     if fresh:
         await transfers.classify(conn, [p.id for p in fresh],
                                    [str(p.disposition) for p in fresh], [p.value for p in fresh])
@@ -208,14 +212,15 @@ async def _announce_after_settlement(conn: Conn, row: Row, options: dict[str, Pa
         await carrier._emit("invoice.payment_after_settlement")
 
 
-async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceStatus:
+async def apply_invoice(conn: Conn, invoice_id: str, now: datetime,
+                        floors: DustFloors = NO_FLOORS) -> InvoiceStatus:
     """Bring one invoice up to date with its transfers and the clock; its status after."""
     row = await q.lock_invoice(conn, invoice_id)
     if row is None:
         raise InvoiceMissing(f"invoice {invoice_id} does not exist")
     options = {o.asset_id: o for o in map(
         PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
-    payments, fresh = await _classified(conn, row, options)
+    payments, fresh = await _classified(conn, row, options, floors)
     terms = _terms(row)
     if terms.status is InvoiceStatus.SETTLED:
         await _announce_after_settlement(conn, row, options, fresh)
@@ -233,13 +238,15 @@ async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceSt
     return status
 
 
-async def apply_invoices(conn: Conn, invoice_ids: Iterable[str]) -> dict[str, InvoiceStatus]:
-    """Apply every named invoice (in id order: a fixed lock order avoids deadlocks)."""
+async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
+                         floors: DustFloors = NO_FLOORS) -> dict[str, InvoiceStatus]:
+    """Apply every named invoice (in id order: a fixed lock order avoids deadlocks); transfers
+    below their asset's dust floor are classified unapplied (rules.is_dust)."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return {}
     now = await q.select_now(conn)
-    return {invoice_id: await apply_invoice(conn, invoice_id, now)
+    return {invoice_id: await apply_invoice(conn, invoice_id, now, floors)
             for invoice_id in ids}
 
 
