@@ -28,7 +28,7 @@ from gateway.invoices.payments import load_payments
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
-from gateway.lifecycle.errors import InvoiceMissing, LostRace
+from gateway.lifecycle.errors import InvoiceMissing, LostRace, NotAcceptable
 from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, is_dust
 from gateway.log import get_logger
 from gateway.rates.units import value_tiyn
@@ -248,6 +248,32 @@ async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
     now = await q.select_now(conn)
     return {invoice_id: await apply_invoice(conn, invoice_id, now, floors)
             for invoice_id in ids}
+
+
+async def accept_stranded(conn: Conn, invoice_id: str) -> Invoice:
+    """The operator's accept: an expired invoice's stranded credits (a partial payment, a late
+    payment not accepted automatically) are booked as its sale at the locked rates, and it
+    moves expired -> settled with the exception `marked` and `invoice.settled`."""
+    row = await q.lock_invoice(conn, invoice_id)
+    if row is None:
+        raise InvoiceMissing(f"invoice {invoice_id} does not exist")
+    if row["status"] != InvoiceStatus.EXPIRED.value:
+        raise NotAcceptable(f"invoice {invoice_id} is {row['status']}: only an expired "
+                            "invoice's stranded payments can be accepted")
+    options = {o.asset_id: o for o in map(
+        PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
+    payments, _ = await _classified(conn, row, options, NO_FLOORS)
+    credits = [p for p in payments if p.counts]
+    if not credits or any(p.status is not TransferStatus.FINALIZED for p in credits):
+        raise NotAcceptable(f"invoice {invoice_id} has no stranded payment that is final "
+                            "(or one is still pending)")
+    value = sum(p.value for p in credits)
+    decision = Decision((Step(InvoiceStatus.SETTLED, "invoice.settled"),),
+                        InvoiceException.MARKED, value)
+    carrier = _Carrier(conn, row, options)
+    await carrier.run(decision, payments, await q.select_now(conn))
+    log.info("stranded_accepted", invoice_id=invoice_id, value=value)
+    return await carrier.invoice()
 
 
 async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:

@@ -27,16 +27,21 @@ WITH floors AS (
       FROM exception_payments e LEFT JOIN floors f ON f.asset = e.asset
      WHERE f.floor IS NULL OR e.amount >= f.floor
     UNION ALL
-    SELECT 'dust:' || e.chain || ':' || e.asset || ':' || e.to_address, 'dust', e.chain,
-           e.asset, e.to_address, sum(e.amount), sum(e.value_tiyn)::bigint, NULL, NULL,
-           count(*), min(e.detected_at), NULL
-      FROM exception_payments e JOIN floors f ON f.asset = e.asset
-     WHERE e.amount < f.floor
-     GROUP BY e.chain, e.asset, e.to_address
+    SELECT d.key, 'dust', d.chain, d.asset, d.address, d.units, d.value_tiyn, NULL, NULL,
+           d.transfers, d.seen_at, r.action
+      FROM (SELECT 'dust:' || e.chain || ':' || e.asset || ':' || e.to_address AS key,
+                   e.chain, e.asset, e.to_address AS address, sum(e.amount) AS units,
+                   sum(e.value_tiyn)::bigint AS value_tiyn, count(*) AS transfers,
+                   min(e.detected_at) AS seen_at
+              FROM exception_payments e JOIN floors f ON f.asset = e.asset
+             WHERE e.amount < f.floor
+             GROUP BY e.chain, e.asset, e.to_address) d
+      LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = d.key
     UNION ALL
     SELECT 'ov_' || i.id, 'overpaid', NULL, NULL, NULL, NULL, i.amount_paid - i.amount, i.id,
-           NULL, 1, i.status_changed_at, NULL
+           NULL, 1, i.status_changed_at, r.action
       FROM invoices i
+      LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = 'ov_' || i.id
      WHERE i.status = 'settled' AND i.amount_paid > i.amount
 )
 SELECT *, clock_timestamp() - seen_at AS age FROM items

@@ -11,6 +11,7 @@ from gateway.admin.api_access import api_caller
 from gateway.admin.exceptions import service
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.errors import InvalidRequest
+from gateway.http.json import read_json_object
 
 routes = web.RouteTableDef()
 DEFAULT_PAGE = 100
@@ -48,6 +49,20 @@ async def list_exceptions(request: web.Request) -> web.Response:
     return web.json_response({"object": "list", "data": [i.as_json() for i in found.items],
                               "has_more": found.next_cursor is not None,
                               "next_cursor": found.next_cursor})
+
+
+@routes.post("/admin/api/exceptions/{key}/decision")
+async def decide(request: web.Request) -> web.Response:
+    caller = await api_caller(request, change=True)
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
+    action, note = body.get("action"), body.get("note")
+    if not isinstance(action, str):
+        raise InvalidRequest("action is required (accept or refund)", param="action")
+    if note is not None and not isinstance(note, str):
+        raise InvalidRequest("note must be text", param="note")
+    async with request.app[DB_POOL].acquire() as conn:
+        done = await service.decide(conn, caller.actor, request.match_info["key"], action, note)
+    return web.json_response(done)
 
 
 def add_routes(app: web.Application) -> None:

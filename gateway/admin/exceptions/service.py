@@ -27,14 +27,19 @@ import asyncpg
 from gateway.admin import audit
 from gateway.admin.audit import Actor
 from gateway.admin.exceptions import queries as q
-from gateway.errors import InvalidRequest
+from gateway.errors import Conflict, InvalidRequest, NotFound
+from gateway.lifecycle.errors import NotAcceptable
+from gateway.lifecycle.service import accept_stranded
 from gateway.log import get_logger
 from settlement.db import Conn
+from settlement.reconciliation.errors import AlreadyResolved
+from settlement.reconciliation.service import resolve_unmatched
 
 log = get_logger(__name__)
 KINDS = ("unmatched", "wrong_asset", "after_settlement", "unapplied", "stranded", "overpaid",
          "dust")
 MAX_PAGE = 500
+ACTIONS = ("accept", "refund")
 
 
 @dataclass(frozen=True, slots=True)
@@ -117,8 +122,58 @@ async def page(conn: Conn, floors: Sequence[tuple[str, int]], filters: Filters,
     return Page(items, encode_cursor(items[-1]) if more and items else None)
 
 
-async def audit_decision(conn: Conn, actor: Actor, key: str, action: str,
-                         detail: dict[str, Any]) -> None:
-    await audit.record(conn, actor, f"exception.{action}", target_type="exception",
-                       target_id=key, after=detail)
+def _transfer_id(key: str) -> int | None:
+    digits = key.removeprefix("tr_")
+    return int(digits) if key.startswith("tr_") and digits.isdigit() else None
+
+
+async def _accept(conn: Conn, key: str) -> dict[str, Any]:
+    transfer_id = _transfer_id(key)
+    if transfer_id is None:
+        raise Conflict(f"{key} is no payment: only a payment stranded on an expired invoice "
+                       "can be accepted into its sale", code="not_acceptable")
+    row = await q.select_payment(conn, transfer_id)
+    if row is None:
+        raise NotFound(f"no payment exception {key}", param="key")
+    if row["kind"] != "stranded":
+        raise Conflict(f"{key} is {row['kind']}: only a payment stranded on an expired "
+                       "invoice can be accepted into its sale", code="not_acceptable")
+    try:
+        invoice = await accept_stranded(conn, row["invoice_id"])
+    except NotAcceptable as exc:
+        raise Conflict(str(exc), code="not_acceptable") from exc
+    return {"key": key, "action": "accept", "invoice_id": invoice.id,
+            "status": invoice.status.value, "exception": "marked",
+            "amount_paid": invoice.amount_paid}
+
+
+async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
+    transfer_id = _transfer_id(key)
+    if transfer_id is not None:
+        if await q.select_payment(conn, transfer_id) is None:
+            raise NotFound(f"no payment exception {key}", param="key")
+        stored = str(transfer_id)  # the id unmatched_payment_resolutions already uses
+    elif key.startswith(("ov_", "dust:")):
+        stored = key
+    else:
+        raise NotFound(f"no exception {key}", param="key")
+    try:
+        done = await resolve_unmatched(conn, stored, action="refund", note=note)
+    except AlreadyResolved as exc:
+        raise Conflict(str(exc), code="already_decided") from exc
+    return {"key": key, **done}
+
+
+async def decide(conn: Conn, actor: Actor, key: str, action: str,
+                 note: str | None = None) -> dict[str, Any]:
+    """An operator's decision on one item, audited in the same transaction: `accept` books
+    a stranded payment's invoice as settled (`marked`); `refund` sets the item aside for the
+    refunds run (a dust line: every dust transfer to that address so far)."""
+    if action not in ACTIONS:
+        raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", param="action")
+    async with conn.transaction():
+        done = await (_accept(conn, key) if action == "accept" else _set_aside(conn, key, note))
+        await audit.record(conn, actor, f"exception.{action}", target_type="exception",
+                           target_id=key, after=done)
     log.info("exception_decided", key=key, action=action, actor=actor.name)
+    return done

@@ -24,12 +24,6 @@ SELECT t.id, t.chain, t.asset, t.to_address, t.amount, t.tx_hash, t.invoice_id,
    AND (t.disposition IN ('wrong_asset', 'unapplied', 'unmatched')
         OR (t.disposition = 'credited' AND i.status IN ('expired', 'invalid', 'cancelled')));
 
--- Accepting a stranded payment into its sale is a decision like assign and refund.
-ALTER TABLE unmatched_payment_resolutions
-    DROP CONSTRAINT unmatched_payment_resolutions_action_check,
-    ADD CONSTRAINT unmatched_payment_resolutions_action_check
-        CHECK (action IN ('assign', 'refund', 'accept'));
-
 -- Overpaid settled invoices (the excess is refundable): a small partial index for the queue.
 CREATE INDEX invoices_overpaid ON invoices (status_changed_at)
     WHERE status = 'settled' AND amount_paid > amount;

@@ -5,13 +5,11 @@ real database."""
 from __future__ import annotations
 
 import secrets
-from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import pytest
 
 from gateway.admin.exceptions import service
 from gateway.chains.facts import Facts
@@ -23,13 +21,6 @@ from tests.plugins.app import ApiClient
 
 WEI = 10**18
 FLOORS = (("BNB", 10**12), ("SOL", 10_000))
-
-
-@pytest.fixture
-async def client(api_client: Callable[..., ApiClient],
-                 make_merchant: Callable[..., Awaitable[str]],
-                 make_api_key: Callable[..., Awaitable[str]]) -> ApiClient:
-    return api_client(await make_api_key(await make_merchant()))
 
 
 def _pay(invoice: dict[str, Any], units: int, at: datetime | None = None) -> DetectedTransfer:

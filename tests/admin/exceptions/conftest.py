@@ -1,0 +1,16 @@
+"""Fixtures of the exceptions queue tests."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+import pytest
+
+from tests.plugins.app import ApiClient
+
+
+@pytest.fixture
+async def client(api_client: Callable[..., ApiClient],
+                 make_merchant: Callable[..., Awaitable[str]],
+                 make_api_key: Callable[..., Awaitable[str]]) -> ApiClient:
+    return api_client(await make_api_key(await make_merchant()))
