@@ -168,13 +168,15 @@ class _Carrier:
     async def _settle(self, payments: Sequence[Payment], at: datetime) -> None:
         final = [p for p in payments if p.counts and p.status is TransferStatus.FINALIZED]
         received: dict[str, int] = {}
+        values: dict[str, int] = {}
         for p in final:
             code = ASSETS[p.asset].currency_code
             received[code] = received.get(code, 0) + p.units
+            values[code] = values.get(code, 0) + p.value
         kzt_gross = min(self.row["amount"], sum(p.value for p in final))
         await book_settlement(self.conn, invoice_id=self.row["id"],
                               merchant_id=self.row["merchant_id"], received=received,
-                              kzt_gross=kzt_gross, at=at)
+                              values=values, kzt_gross=kzt_gross, at=at)
         await transfers.unapply_open_credits(self.conn, self.row["id"])
 
     async def _step(self, step: Step, decision: Decision, payments: Sequence[Payment],
