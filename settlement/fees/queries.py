@@ -38,7 +38,8 @@ LOCK_CONVERSIONS = "SELECT pg_advisory_xact_lock(hashtext('fx_conversion'), hash
 # (invoice settlements add both, reversals and conversions take them out again). An entry
 # that moved several assets' positions (a split-asset invoice) names each asset's part of
 # its KZT movement in metadata `kzt_cost` ({currency code: tiyn}, $3 is this asset's code):
-# only that part is this position's cost, or converting every asset would release it twice.
+# only that part is this position's cost, or converting every asset would release it twice
+# (a reversal carries the same parts; the sign of its KZT movement takes them out).
 SELECT_POSITION_COST = """
 WITH moved AS (
     SELECT p.entry_id,
@@ -48,7 +49,8 @@ WITH moved AS (
      GROUP BY p.entry_id
 )
 SELECT coalesce(sum(m.units), 0) AS units,
-       coalesce(sum(coalesce((e.metadata -> 'kzt_cost' ->> $3)::numeric, k.kzt)), 0)
+       coalesce(sum(coalesce(sign(k.kzt) * (e.metadata -> 'kzt_cost' ->> $3)::numeric,
+                             k.kzt)), 0)
            AS kzt_cost
   FROM moved m
   JOIN journal_entries e ON e.id = m.entry_id

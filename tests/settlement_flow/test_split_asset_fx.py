@@ -14,10 +14,12 @@ from datetime import UTC, datetime
 
 import asyncpg
 
+from settlement.batches.calendar import CutoffCalendar
 from settlement.fees import queries as fx_queries
 from settlement.invoice_booking import book_settlement, kzt_cost_by_leg
 from settlement.ledger import fx_position
 from settlement.money import KZT, currency
+from settlement.reports.service import SummaryRow, zone_summary
 
 BNB, USDT = "bsc:BNB", "bsc:USDT"
 VALUES = {BNB: 60_000, USDT: 40_001}
@@ -53,3 +55,34 @@ async def test_each_position_holds_only_its_part(
              for code in received}
     assert delta == {BNB: (2 * 10**17, 59_999), USDT: (80 * 10**18, 40_001)}
     assert sum(cost for _, cost in delta.values()) == 100_000  # the booked KZT, once
+
+
+async def _summary(conn: asyncpg.Connection, calendar: CutoffCalendar
+                   ) -> dict[str, tuple[int, int, int]]:
+    day = calendar.business_day_of(datetime.now(UTC))
+    rows: list[SummaryRow] = await zone_summary(conn, calendar, day, day)
+    return {f"{r.chain}:{r.asset}": (r.invoice_count, r.crypto_volume, r.kzt_volume)
+            for r in rows}
+
+
+async def test_zone_summary_keeps_the_legs_apart(
+        db_pool: asyncpg.Pool, make_merchant: Callable[..., Awaitable[str]]) -> None:
+    merchant = await make_merchant()
+    calendar = CutoffCalendar.create()
+    received = {BNB: 2 * 10**17, USDT: 80 * 10**18}
+    async with db_pool.acquire() as conn:
+        tx = conn.transaction()
+        await tx.start()
+        try:
+            before = await _summary(conn, calendar)
+            await book_settlement(conn, invoice_id=f"inv_split{secrets.token_hex(6)}",
+                                  merchant_id=merchant, received=received, values=VALUES,
+                                  kzt_gross=100_000, at=datetime.now(UTC))
+            after = await _summary(conn, calendar)
+        finally:
+            await tx.rollback()
+    zero = (0, 0, 0)
+    delta = {code: tuple(a - b for a, b in zip(after[code], before.get(code, zero),
+                                                strict=True)) for code in received}
+    # One invoice (counted under its first leg), each asset's own units and KZT part.
+    assert delta == {BNB: (1, 2 * 10**17, 59_999), USDT: (0, 80 * 10**18, 40_001)}
