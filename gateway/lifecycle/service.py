@@ -66,7 +66,9 @@ class Payment:
             id=row["id"], asset=row["asset"], units=int(row["amount"]),
             status=TransferStatus(row["status"]),
             disposition=Disposition(row["disposition"]) if row["disposition"] else None,
-            value=row["value_tiyn"] or 0, at=row["block_time"] or row["detected_at"],
+            value=row["value_tiyn"] or 0,
+            # When it first reached the chain: a re-mining after a reorg does not make it late.
+            at=row["first_block_time"] or row["block_time"] or row["detected_at"],
         )
 
     @property

@@ -7,7 +7,8 @@ the figures are checked by hand from the invoice's locked BNB rate.
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -143,3 +144,31 @@ async def test_list_carries_payments(merchant_client: tuple[str, ApiClient],
     mine = next(i for i in listed if i["id"] == invoice["id"])
     assert [p["tx"] for p in mine["payments"]] == [part.tx_hash]
     assert mine["payments"][0]["status"] == "pending"
+
+
+async def test_a_payment_remined_after_a_reorg_keeps_its_first_time(
+        merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
+    _, client = merchant_client
+    invoice = await _invoice(client)
+    units = int(invoice["payment_options"][0]["amount_units"])
+    sink = TransferSink(db_pool, apply_invoices)
+    # Mined a minute before the (moved) expiry below.
+    first = replace(_pay(invoice, units), block_time=datetime.now(UTC) - timedelta(minutes=1))
+    await sink.emit(Facts("bsc", seen=[first]))
+    assert (await _fetch(client, invoice["id"]))["status"] == "processing"
+    await sink.emit(Facts("bsc", removed=[first.tx_hash]))  # reorged out
+    assert (await _fetch(client, invoice["id"]))["status"] == "new"
+    await db_pool.execute("UPDATE invoices SET created_at = now() - interval '1 hour', "
+                          "expires_at = now() - interval '1 second' WHERE id = $1",
+                          invoice["id"])
+    async with db_pool.acquire() as conn, conn.transaction():
+        await apply_invoices(conn, [invoice["id"]])
+    assert (await _fetch(client, invoice["id"]))["status"] == "expired"
+    # The same transaction mined again, in a block after the expiry.
+    again = replace(first, block_number=2, block_hash="0xblock2",
+                    block_time=datetime.now(UTC) + timedelta(minutes=5))
+    await sink.emit(Facts("bsc", seen=[again], final=[again.tx_hash]))
+    body = await _fetch(client, invoice["id"])
+    # On time, as first seen: settled, not paid_late, nothing stranded.
+    assert (body["status"], body["exception"]) == ("settled", None)
+    assert body["amount_refundable"] == 0 and body["payments"][0]["counted"] is True
