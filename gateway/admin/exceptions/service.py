@@ -122,6 +122,27 @@ async def page(conn: Conn, floors: Sequence[tuple[str, int]], filters: Filters,
     return Page(items, encode_cursor(items[-1]) if more and items else None)
 
 
+async def open_items(conn: Conn, floors: Sequence[tuple[str, int]], *,
+                     page_size: int = MAX_PAGE) -> list[Item]:
+    """Every undecided item with chain units (all pages: reconciliation lists them all; the
+    overpaid excess is booked custody, not an unexplained chain amount)."""
+    items: list[Item] = []
+    after: str | None = None
+    while True:
+        found = await page(conn, floors, Filters(decided=False), after, page_size)
+        items += [i for i in found.items if i.units is not None and i.kind != "overpaid"]
+        if found.next_cursor is None:
+            return items
+        after = found.next_cursor
+
+
+def resolution_id(key: str) -> str:
+    """The id a decision on this item is stored under (a transfer's own id, as the
+    unmatched-payment decisions always were; else the item's key)."""
+    transfer_id = _transfer_id(key)
+    return str(transfer_id) if transfer_id is not None else key
+
+
 def _transfer_id(key: str) -> int | None:
     digits = key.removeprefix("tr_")
     return int(digits) if key.startswith("tr_") and digits.isdigit() else None
