@@ -14,9 +14,10 @@ Row = asyncpg.Record
 
 # Every item of the queue, oldest first, one page at a time: a payment not part of a sale
 # (one line per transfer), dust below its asset's floor (one line per address, however many
-# transfers) and the excess of each overpaid settled invoice. Floors arrive as two parallel
-# arrays; the cursor is the (seen_at, key) of the last item already shown, so a page never
-# repeats or skips an item however many there are.
+# transfers), the excess of each overpaid settled invoice and each difference of the latest
+# reconciliation run (chain vs watcher vs ledger; its asset is the ledger currency code).
+# Floors arrive as two parallel arrays; the cursor is the (seen_at, key) of the last item
+# already shown, so a page never repeats or skips an item however many there are.
 SELECT_PAGE = """
 WITH floors AS (
     SELECT * FROM unnest($1::text[], $2::numeric[]) AS f(asset, floor)
@@ -43,6 +44,13 @@ WITH floors AS (
       FROM invoices i
       LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = 'ov_' || i.id
      WHERE i.status = 'settled' AND i.amount_paid > i.amount
+    UNION ALL
+    SELECT 'rec_' || ri.run_id || '_' || ri.seq, 'reconciliation', ri.chain, ri.asset,
+           ri.address, ri.difference, NULL, NULL, NULL, 1, r.started_at, NULL
+      FROM reconciliation_items ri
+      JOIN (SELECT id, started_at FROM reconciliation_runs
+             ORDER BY started_at DESC LIMIT 1) r ON r.id = ri.run_id
+     WHERE ri.kind IN ('address', 'custody', 'trial_balance', 'fetch_error')
 )
 SELECT *, clock_timestamp() - seen_at AS age FROM items
  WHERE ($3::text IS NULL OR kind = $3)

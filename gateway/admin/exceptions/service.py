@@ -9,6 +9,8 @@ An item is one of:
     stranded          credited to an invoice that then expired, went invalid or was
                       cancelled: counted once, booked never
     overpaid          the excess of a settled invoice over its amount (tiyn)
+    reconciliation    a difference of the latest reconciliation run (address, custody, trial
+                      balance, a balance a node could not give): units = the difference
     dust              every payment below its asset's floor to one address, as one line
 
 Decisions: `refund` sets the payment aside for the refunds run to send; `accept` books a
@@ -37,7 +39,9 @@ from settlement.reconciliation.service import resolve_unmatched
 
 log = get_logger(__name__)
 KINDS = ("unmatched", "wrong_asset", "after_settlement", "unapplied", "stranded", "overpaid",
-         "dust")
+         "dust", "reconciliation")
+# Items that are not chain amounts the books lack (reconciliation lists only those).
+NOT_STRANDED = frozenset({"overpaid", "reconciliation"})
 MAX_PAGE = 500
 ACTIONS = ("accept", "refund")
 
@@ -125,12 +129,12 @@ async def page(conn: Conn, floors: Sequence[tuple[str, int]], filters: Filters,
 async def open_items(conn: Conn, floors: Sequence[tuple[str, int]], *,
                      page_size: int = MAX_PAGE) -> list[Item]:
     """Every undecided item with chain units (all pages: reconciliation lists them all; the
-    overpaid excess is booked custody, not an unexplained chain amount)."""
+    overpaid excess is booked custody, and reconciliation's own differences are its own)."""
     items: list[Item] = []
     after: str | None = None
     while True:
         found = await page(conn, floors, Filters(decided=False), after, page_size)
-        items += [i for i in found.items if i.units is not None and i.kind != "overpaid"]
+        items += [i for i in found.items if i.units is not None and i.kind not in NOT_STRANDED]
         if found.next_cursor is None:
             return items
         after = found.next_cursor

@@ -8,6 +8,7 @@ from pathlib import Path
 import asyncpg
 
 from gateway.admin.audit import Actor
+from gateway.admin.exceptions import service as exceptions
 from gateway.admin.settlement import service
 from gateway.admin.settlement.chain_balances import ChainSources
 from gateway.chains.facts import Facts
@@ -47,3 +48,12 @@ async def test_stranded_amounts_are_reconciliation_items(
                         "stranded"),
     }
     assert run.status == "differences"
+    # The run's differences are queue items in turn (chain, custody or ledger differences).
+    async with db_pool.acquire() as conn:
+        found = await exceptions.page(conn, (), exceptions.Filters(kind="reconciliation"),
+                                      None, 500)
+    keys = {i.key for i in found.items}
+    differences = [ln for ln in run.lines if ln.kind in
+                   ("address", "custody", "trial_balance", "fetch_error")]
+    assert len(keys) == len(differences)
+    assert all(k.startswith(f"rec_{run.id}_") for k in keys)
