@@ -15,6 +15,7 @@ from aiohttp import web
 
 from gateway.admin import audit, auth
 from gateway.admin.console import (
+    routes_exceptions,
     routes_invoices,
     routes_merchants,
     routes_reports,
@@ -151,6 +152,7 @@ def add_routes(app: web.Application) -> None:
         web.get("/admin/audit", audit_log),
         *routes_merchants.ROUTES,
         *routes_invoices.ROUTES,
+        *routes_exceptions.ROUTES,
         *routes_settlement.ROUTES,
         *routes_reports.ROUTES,
     ])
