@@ -75,10 +75,17 @@ def kzt_cost_by_leg(values: Mapping[str, int], kzt_gross: int) -> dict[str, int]
 
 
 async def book_settlement(conn: Conn, *, invoice_id: str, merchant_id: str,
-                          received: Mapping[str, int], values: Mapping[str, int],
-                          kzt_gross: int, at: datetime) -> JournalEntry:
+                          received: Mapping[str, int], kzt_gross: int, at: datetime,
+                          values: Mapping[str, int] | None = None) -> JournalEntry:
     """Post (or find, on replay) the invoice's settlement entry; `values` is each currency
-    code's KZT value at the locked quotes (the weights of the FX cost apportionment)."""
+    code's KZT value at the locked quotes (the weights of the FX cost apportionment),
+    required when more than one asset paid."""
+    legs = [code for code, units in received.items() if units > 0]
+    if values is None:
+        if len(legs) > 1:
+            raise BookingError(f"invoice {invoice_id}: a split-asset settlement needs each "
+                               "leg's KZT value")
+        values = dict.fromkeys(legs, 1)
     if kzt_gross <= 0:
         raise BookingError(f"invoice {invoice_id}: nothing to book (kzt_gross={kzt_gross})")
     fee = await fee_for_invoice(conn, merchant_id, at, kzt_gross)
@@ -90,6 +97,6 @@ async def book_settlement(conn: Conn, *, invoice_id: str, merchant_id: str,
                   "kzt_gross": kzt_gross, "fee": fee,
                   "received": {code: str(units) for code, units in sorted(received.items())},
                   "kzt_cost": {code: str(cost) for code, cost in kzt_cost_by_leg(
-                      {c: values.get(c, 0) for c, u in received.items() if u > 0},
+                      {c: values.get(c, 0) for c in legs},
                       kzt_gross).items()}},
     )
