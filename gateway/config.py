@@ -243,6 +243,19 @@ def parse_zone(raw: str) -> str:
     return raw
 
 
+def parse_dust_floors(raw: str) -> tuple[tuple[str, int], ...]:
+    """`ASSET=base units,…`: payments below an asset's floor are dust (an unknown asset or a
+    negative floor is refused; an asset not named has no floor)."""
+    floors: dict[str, int] = {}
+    for part in (p.strip() for p in raw.split(",") if p.strip()):
+        asset, sep, units = part.partition("=")
+        if not sep or asset.strip() not in ASSET_IDS or not units.strip().isdigit():
+            raise ValueError(f"expected ASSET=base units with ASSET one of "
+                             f"{', '.join(ASSET_IDS)}, got {part!r}")
+        floors[asset.strip()] = int(units)
+    return tuple(floors.items())
+
+
 # -- declaring a setting ---------------------------------------------------------------------
 Parser = Callable[[str, str], Any]
 _TEMPLATE = re.compile(r"\{([A-Z0-9_]+)\}")
@@ -453,6 +466,13 @@ class SettlementSettings:
                        "KNP payment-purpose code written in each transfer's remittance line.")
     kbe: str = setting(S, "SETTLEMENT_KBE", "17", text,
                        "KBe beneficiary code (residency digit + economic sector digit).")
+    dust_floors: tuple[tuple[str, int], ...] = setting(
+        S, "EXCEPTIONS_DUST_FLOORS",
+        "BNB=1000000000000,USDT_BSC=10000000000000000,USDC_BSC=10000000000000000,SOL=10000,"
+        "USDT_SOL=10000,USDC_SOL=10000,KZTE=1",
+        Parsed(parse_dust_floors, "ASSET=base units,…"), "Payments below their asset's floor "
+        "(in base units) are dust: they never change an invoice's status and are listed in the "
+        "exceptions queue as one line per address. An asset not named has no floor.")
     payout_dir: Path | None = setting(
         S, "SETTLEMENT_PAYOUT_DIR", "", optional_path, "Where `settlement export` writes "
         "pain.001 files (also kept in `payout_files`).", shown="`<data dir>/payouts`")

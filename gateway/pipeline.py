@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import signal
 from collections.abc import AsyncIterator, Awaitable, Callable
+from functools import partial
 from typing import Protocol
 
 import asyncpg
@@ -40,7 +41,7 @@ from gateway.db.pool import create_pool, database_url
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import TOKEN_SETTINGS
 from gateway.lifecycle.scheduler import Sweeper
-from gateway.lifecycle.service import apply_invoices
+from gateway.lifecycle.service import NO_FLOORS, DustFloors, apply_invoices
 from gateway.log import get_logger
 from gateway.status.monitor import ChainMonitor
 from gateway.transfers.sink import TransferSink
@@ -117,9 +118,10 @@ def _factory(chain: str) -> Factory:
     return factory
 
 
-def fact_sink(pool: asyncpg.Pool) -> TransferSink:
-    """The one sink every watcher emits into, applying the lifecycle to what it stores."""
-    return TransferSink(pool, apply_invoices)
+def fact_sink(pool: asyncpg.Pool, dust_floors: DustFloors = NO_FLOORS) -> TransferSink:
+    """The one sink every watcher emits into, applying the lifecycle to what it stores
+    (transfers below their asset's dust floor are never credited)."""
+    return TransferSink(pool, partial(apply_invoices, floors=dust_floors))
 
 
 async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
@@ -127,7 +129,8 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
     """Run the chain's watcher with its heartbeat until a broken invariant halts it."""
     watched = WatchedSet(database_url(settings), pool,
                          reload_interval=settings.chains.watched_reload_s)
-    watcher = _factory(chain)(settings, fact_sink(pool), watched)
+    floors = dict(settings.settlement.dust_floors)
+    watcher = _factory(chain)(settings, fact_sink(pool, floors), watched)
     tasks = [asyncio.ensure_future(watched.run()),
              asyncio.ensure_future(monitor.heartbeat(lambda: watcher.health))]
     try:

@@ -18,7 +18,9 @@ def setup(app: web.Application) -> None:
     # Imported here: gateway.config imports this package's settings module, and the routes
     # import gateway.config; a top-level import would be circular.
     from gateway.admin.console.routes import add_routes as add_console_routes
+    from gateway.admin.exceptions.routes import add_routes as add_exception_routes
     from gateway.admin.settlement.routes import add_routes as add_api_routes
 
     add_api_routes(app)
+    add_exception_routes(app)
     add_console_routes(app)

@@ -40,6 +40,7 @@ EVENT_TYPES: Final = (
     "invoice.paid_late",
     "invoice.cancelled",
     "invoice.reverted",
+    "invoice.payment_after_settlement",
 )
 # The version of the event payload shape; bumped when `data` changes incompatibly.
 API_VERSION: Final = "2025-01-01"

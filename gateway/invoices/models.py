@@ -47,6 +47,28 @@ class PaymentOption:
         }
 
 
+@dataclass(frozen=True, slots=True)
+class InvoicePayment:
+    id: int
+    chain: str
+    asset_id: str
+    tx: str
+    index: int
+    units: int
+    value: int | None
+    status: str          # pending | final | reverted
+    counted: bool
+    seen_at: datetime
+    final_at: datetime | None
+
+    @property
+    def refundable(self) -> int:
+        """Tiyn to give back for this payment alone (the overpaid excess is the invoice's)."""
+        if self.counted or self.status != "final" or self.value is None:
+            return 0
+        return self.value
+
+
 @dataclass(frozen=True)
 class Invoice:
     id: str
@@ -72,6 +94,9 @@ class Invoice:
     qr_token: str
     options: tuple[PaymentOption, ...]
     livemode: bool = True  # False: made with a ccp_test_ key, never booked
+    # Loaded only where the object is served after creation (a new invoice has none).
+    payments: tuple[InvoicePayment, ...] = ()
+    amount_refundable: int = 0
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, options: tuple[PaymentOption, ...]) -> Invoice:

@@ -69,6 +69,12 @@ SELECT_OPTIONS = """
 SELECT * FROM invoice_payment_options WHERE invoice_id = ANY($1::text[])
 ORDER BY invoice_id, position
 """
+# The transfers tied to invoices (read-only here; gateway.transfers writes them), served by
+# the partial index chain_transfers_invoice.
+SELECT_PAYMENTS = """
+SELECT * FROM chain_transfers WHERE invoice_id = ANY($1::text[])
+ORDER BY invoice_id, detected_at, id
+"""
 SELECT_CURSOR = "SELECT created_at, id FROM invoices WHERE id = $1 AND merchant_id = $2"
 # Newest first; the cursor is the (created_at, id) of the last invoice already seen.
 LIST_INVOICES = """
@@ -131,6 +137,10 @@ async def select_invoice_any_merchant(conn: Conn, invoice_id: str) -> Row | None
 
 async def select_options(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
     return list(await conn.fetch(SELECT_OPTIONS, list(invoice_ids)))
+
+
+async def select_payments(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
+    return list(await conn.fetch(SELECT_PAYMENTS, list(invoice_ids)))
 
 
 async def select_cursor(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:

@@ -19,6 +19,7 @@ from typing import Any
 import orjson
 
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import payment_object
 from gateway.payments.amounts import format_units
 from gateway.timestamps import timestamp
 
@@ -75,6 +76,7 @@ def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
         "amount": invoice.amount,
         "currency": invoice.currency,
         "amount_paid": invoice.amount_paid,
+        "amount_refundable": invoice.amount_refundable,
         "order_id": invoice.order_id,
         "description": invoice.description,
         "metadata": invoice.metadata,
@@ -86,6 +88,7 @@ def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
         "monitoring_window": int(invoice.monitoring_window.total_seconds()),
         "late_payment_window": int(invoice.late_accept_window.total_seconds()),
         "payment_options": [option_object(o, invoice, public_url) for o in invoice.options],
+        "payments": [payment_object(p) for p in invoice.payments],
     }
 
 

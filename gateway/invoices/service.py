@@ -31,6 +31,7 @@ from gateway.invoices.indexes import BscIndexes
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.notices import CreatedNotices
 from gateway.invoices.params import CreateInvoice
+from gateway.invoices.payments import load_payments
 from gateway.invoices.quotes import (
     LockedQuote,
     QuoteCache,
@@ -208,7 +209,8 @@ async def _with_options(conn: Conn, rows: list[Row]) -> list[Invoice]:
     by_invoice: dict[str, list[PaymentOption]] = {row["id"]: [] for row in rows}
     for option in await q.select_options(conn, list(by_invoice)):
         by_invoice[option["invoice_id"]].append(PaymentOption.from_row(option))
-    return [Invoice.from_row(row, tuple(by_invoice[row["id"]])) for row in rows]
+    invoices = [Invoice.from_row(row, tuple(by_invoice[row["id"]])) for row in rows]
+    return await load_payments(conn, invoices)
 
 
 def _missing(invoice_id: str) -> NotFound:

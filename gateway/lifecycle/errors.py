@@ -3,7 +3,8 @@
     GatewayError
     └── LifecycleError          applying chain facts to invoices
         ├── InvoiceMissing      a transfer names an invoice that does not exist
-        └── LostRace            a guarded invoice UPDATE found another status (row lock bug)
+        ├── LostRace            a guarded invoice UPDATE found another status (row lock bug)
+        └── NotAcceptable       an operator's accept names money that cannot join a sale
 
 Ledger refusals (and `BookingError`) stay `settlement.errors.LedgerError`; illegal moves stay
 `gateway.invoices.errors.IllegalTransition`.
@@ -24,3 +25,7 @@ class InvoiceMissing(LifecycleError):
 
 class LostRace(LifecycleError):
     """The guarded UPDATE found the invoice in another status despite the row lock."""
+
+
+class NotAcceptable(LifecycleError):
+    """Accepting stranded money needs an expired invoice whose credits are all final."""

@@ -25,6 +25,11 @@ paid; a shopper who pays the quoted, ceil-rounded units is still credited the fu
                final >= due                  -> settled (booked)
                now >= expires_at + window    -> invalid (never final)
     after processing, final >= due also settles in the same decision.
+
+Dust: a transfer below its asset's configured floor (EXCEPTIONS_DUST_FLOORS, `is_dust`) is
+never credited: it is classified unapplied, so it never changes an invoice's status or
+exception (a flood of 1-lamport transfers carrying a victim's reference cannot make it
+`paid_partial` and uncancellable); the exceptions queue lists it, one line per address.
 """
 
 from __future__ import annotations
@@ -32,22 +37,18 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from decimal import Decimal
 
 from gateway.invoices.states import InvoiceException, InvoiceStatus
 
 S = InvoiceStatus
 X = InvoiceException
 BPS = 10_000
-TIYN_PER_KZT = 100
 
 
-def value_tiyn(units: int, rate: Decimal, decimals: int) -> int:
-    """KZT value in tiyn of `units` base units at `rate` KZT per whole unit, rounded down."""
-    numerator, denominator = rate.as_integer_ratio()
-    scale: int = 10**decimals
-    value: int = (units * numerator * TIYN_PER_KZT) // (denominator * scale)
-    return value
+def is_dust(units: int, floor: int | None) -> bool:
+    """Whether a transfer of `units` base units is dust under its asset's floor (None: the
+    asset has no floor, nothing is dust)."""
+    return floor is not None and units < floor
 
 
 def amount_due(amount: int, tolerance_bps: int, tolerance_tiyn: int) -> int:

@@ -12,9 +12,10 @@ a crash, a reorg or a repeated call land on the same state exactly once.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 
 import asyncpg
 
@@ -23,12 +24,14 @@ from gateway.events.outbox import emit
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import load_payments
 from gateway.invoices.serializers import invoice_object
 from gateway.invoices.states import FINAL, InvoiceException, InvoiceStatus, transition
 from gateway.lifecycle import queries as q
-from gateway.lifecycle.errors import InvoiceMissing, LostRace
-from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, value_tiyn
+from gateway.lifecycle.errors import InvoiceMissing, LostRace, NotAcceptable
+from gateway.lifecycle.rules import Credit, Decision, Step, Terms, decide, is_dust
 from gateway.log import get_logger
+from gateway.rates.units import value_tiyn
 from gateway.transfers import store as transfers
 from gateway.transfers.models import Disposition, TransferStatus
 from settlement.assets import ASSETS
@@ -40,6 +43,9 @@ log = get_logger(__name__)
 # its public URL (gateway.events.objects.resolve_urls), so the lifecycle needs none.
 EVENT_LINKS = ""
 Row = asyncpg.Record
+# Dust floors per asset id, in base units (settings.settlement.dust_floors); none by default.
+DustFloors = Mapping[str, int]
+NO_FLOORS: DustFloors = MappingProxyType({})
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,7 +66,9 @@ class Payment:
             id=row["id"], asset=row["asset"], units=int(row["amount"]),
             status=TransferStatus(row["status"]),
             disposition=Disposition(row["disposition"]) if row["disposition"] else None,
-            value=row["value_tiyn"] or 0, at=row["block_time"] or row["detected_at"],
+            value=row["value_tiyn"] or 0,
+            # When it first reached the chain: a re-mining after a reorg does not make it late.
+            at=row["first_block_time"] or row["block_time"] or row["detected_at"],
         )
 
     @property
@@ -69,8 +77,8 @@ class Payment:
             TransferStatus.REMOVED
 
 
-def _classify_one(p: Payment, status: InvoiceStatus,
-                  options: dict[str, PaymentOption], units_before: int) -> Payment:
+def _classify_one(p: Payment, status: InvoiceStatus, options: dict[str, PaymentOption],
+                  units_before: int, floors: DustFloors) -> Payment:
     """Classify a fresh transfer; `units_before` are the asset's units already credited.
 
     A credited transfer is worth the growth of the floor-rounded value of all units credited
@@ -80,7 +88,7 @@ def _classify_one(p: Payment, status: InvoiceStatus,
     option = options.get(p.asset)
     if option is None:
         disposition, value = Disposition.WRONG_ASSET, 0
-    elif status in FINAL:
+    elif status in FINAL or is_dust(p.units, floors.get(p.asset)):
         disposition, value = Disposition.UNAPPLIED, 0
     else:
         disposition = Disposition.CREDITED
@@ -90,7 +98,7 @@ def _classify_one(p: Payment, status: InvoiceStatus,
 
 
 def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
-                    options: dict[str, PaymentOption]) -> list[Payment]:
+                    options: dict[str, PaymentOption], floors: DustFloors) -> list[Payment]:
     credited: dict[str, int] = {}
     for p in payments:
         if p.counts:
@@ -98,18 +106,19 @@ def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
     fresh = []
     for p in payments:
         if p.disposition is None and p.status is not TransferStatus.REMOVED:
-            done = _classify_one(p, status, options, credited.get(p.asset, 0))
+            done = _classify_one(p, status, options, credited.get(p.asset, 0), floors)
             if done.counts:
                 credited[p.asset] = credited.get(p.asset, 0) + p.units
             fresh.append(done)
     return fresh
 
 
-async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
-                      ) -> list[Payment]:
+async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption],
+                      floors: DustFloors) -> tuple[list[Payment], list[Payment]]:
+    """All of the invoice's payments, and those classified just now."""
     payments = [Payment.from_row(r) for r in
                 await transfers.invoice_transfers(conn, row["id"])]
-    fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options)
+    fresh = _classify_fresh(payments, InvoiceStatus(row["status"]), options, floors)
     if fresh:
         await transfers.classify(conn, [p.id for p in fresh],
                                    [str(p.disposition) for p in fresh], [p.value for p in fresh])
@@ -117,7 +126,7 @@ async def _classified(conn: Conn, row: Row, options: dict[str, PaymentOption]
         if wrong:
             log.warning("wrong_asset_payment", invoice_id=row["id"], transfer_ids=wrong)
     by_id = {p.id: p for p in fresh}
-    return [by_id.get(p.id, p) for p in payments]
+    return [by_id.get(p.id, p) for p in payments], fresh
 
 
 def _terms(row: Row) -> Terms:
@@ -148,8 +157,13 @@ class _Carrier:
             raise LostRace(f"invoice {self.row['id']} left {expected} under our row lock")
         self.row = row
 
+    async def invoice(self) -> Invoice:
+        """The invoice as its events show it, with its payments as of now."""
+        bare = Invoice.from_row(self.row, tuple(self.options.values()))
+        return (await load_payments(self.conn, [bare]))[0]
+
     async def _emit(self, event: str) -> None:
-        invoice = Invoice.from_row(self.row, tuple(self.options.values()))
+        invoice = await self.invoice()
         await emit(self.conn, merchant_id=self.row["merchant_id"], type=event,
                    data=invoice_object(invoice, EVENT_LINKS))
 
@@ -161,13 +175,15 @@ class _Carrier:
             return
         final = [p for p in payments if p.counts and p.status is TransferStatus.FINALIZED]
         received: dict[str, int] = {}
+        values: dict[str, int] = {}
         for p in final:
             code = ASSETS[p.asset].currency_code
             received[code] = received.get(code, 0) + p.units
+            values[code] = values.get(code, 0) + p.value
         kzt_gross = min(self.row["amount"], sum(p.value for p in final))
         await book_settlement(self.conn, invoice_id=self.row["id"],
                               merchant_id=self.row["merchant_id"], received=received,
-                              kzt_gross=kzt_gross, at=at)
+                              values=values, kzt_gross=kzt_gross, at=at)
         await transfers.unapply_open_credits(self.conn, self.row["id"])
 
     async def _step(self, step: Step, decision: Decision, payments: Sequence[Payment],
@@ -191,15 +207,32 @@ class _Carrier:
             await self._step(step, decision, payments, now)
 
 
-async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceStatus:
+async def _announce_after_settlement(conn: Conn, row: Row, options: dict[str, PaymentOption],
+                                     fresh: Sequence[Payment]) -> None:
+    """One `invoice.payment_after_settlement` per payment that arrived after the sale was
+    booked: it is listed uncounted and refundable, and the status does not move."""
+    late = [p for p in fresh if p.disposition is Disposition.UNAPPLIED]
+    if not late:
+        return
+    log.warning("payment_after_settlement", invoice_id=row["id"],
+                transfer_ids=[p.id for p in late])
+    carrier = _Carrier(conn, row, options)
+    for _ in late:
+        await carrier._emit("invoice.payment_after_settlement")
+
+
+async def apply_invoice(conn: Conn, invoice_id: str, now: datetime,
+                        floors: DustFloors = NO_FLOORS) -> InvoiceStatus:
     """Bring one invoice up to date with its transfers and the clock; its status after."""
     row = await q.lock_invoice(conn, invoice_id)
     if row is None:
         raise InvoiceMissing(f"invoice {invoice_id} does not exist")
     options = {o.asset_id: o for o in map(
         PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
-    payments = await _classified(conn, row, options)
+    payments, fresh = await _classified(conn, row, options, floors)
     terms = _terms(row)
+    if terms.status is InvoiceStatus.SETTLED:
+        await _announce_after_settlement(conn, row, options, fresh)
     credits = [Credit(p.value, p.status is TransferStatus.FINALIZED, p.at)
                for p in payments if p.counts]
     decision = decide(terms, credits, now)
@@ -214,14 +247,42 @@ async def apply_invoice(conn: Conn, invoice_id: str, now: datetime) -> InvoiceSt
     return status
 
 
-async def apply_invoices(conn: Conn, invoice_ids: Iterable[str]) -> dict[str, InvoiceStatus]:
-    """Apply every named invoice (in id order: a fixed lock order avoids deadlocks)."""
+async def apply_invoices(conn: Conn, invoice_ids: Iterable[str],
+                         floors: DustFloors = NO_FLOORS) -> dict[str, InvoiceStatus]:
+    """Apply every named invoice (in id order: a fixed lock order avoids deadlocks); transfers
+    below their asset's dust floor are classified unapplied (rules.is_dust)."""
     ids = sorted(set(invoice_ids))
     if not ids:
         return {}
     now = await q.select_now(conn)
-    return {invoice_id: await apply_invoice(conn, invoice_id, now)
+    return {invoice_id: await apply_invoice(conn, invoice_id, now, floors)
             for invoice_id in ids}
+
+
+async def accept_stranded(conn: Conn, invoice_id: str) -> Invoice:
+    """The operator's accept: an expired invoice's stranded credits (a partial payment, a late
+    payment not accepted automatically) are booked as its sale at the locked rates, and it
+    moves expired -> settled with the exception `marked` and `invoice.settled`."""
+    row = await q.lock_invoice(conn, invoice_id)
+    if row is None:
+        raise InvoiceMissing(f"invoice {invoice_id} does not exist")
+    if row["status"] != InvoiceStatus.EXPIRED.value:
+        raise NotAcceptable(f"invoice {invoice_id} is {row['status']}: only an expired "
+                            "invoice's stranded payments can be accepted")
+    options = {o.asset_id: o for o in map(
+        PaymentOption.from_row, await invoice_q.select_options(conn, [invoice_id]))}
+    payments, _ = await _classified(conn, row, options, NO_FLOORS)
+    credits = [p for p in payments if p.counts]
+    if not credits or any(p.status is not TransferStatus.FINALIZED for p in credits):
+        raise NotAcceptable(f"invoice {invoice_id} has no stranded payment that is final "
+                            "(or one is still pending)")
+    value = sum(p.value for p in credits)
+    decision = Decision((Step(InvoiceStatus.SETTLED, "invoice.settled"),),
+                        InvoiceException.MARKED, value)
+    carrier = _Carrier(conn, row, options)
+    await carrier.run(decision, payments, await q.select_now(conn))
+    log.info("stranded_accepted", invoice_id=invoice_id, value=value)
+    return await carrier.invoice()
 
 
 async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:
@@ -245,4 +306,4 @@ async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoi
     await carrier._write(InvoiceStatus.CANCELLED, Decision((), terms.exception,
                                                            terms.amount_paid))
     await carrier._emit("invoice.cancelled")
-    return Invoice.from_row(carrier.row, tuple(options.values()))
+    return await carrier.invoice()

@@ -19,6 +19,7 @@ from gateway.events import queries
 from gateway.events.objects import resolve_urls
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import load_payments
 from gateway.invoices.serializers import invoice_object
 from settlement.db import Conn
 
@@ -59,7 +60,8 @@ async def load_snapshot(
         options = tuple(PaymentOption.from_row(r)
                         for r in await invoice_queries.select_options(conn, [invoice_id]))
         events = await queries.select_invoice_events(conn, invoice_id)
-    invoice = invoice_object(Invoice.from_row(row, options), public_url)
+        loaded = await load_payments(conn, [Invoice.from_row(row, options)])
+    invoice = invoice_object(loaded[0], public_url)
     return Snapshot(invoice, [e["id"] for e in events])
 
 

@@ -60,7 +60,7 @@ INVOICE: dict[str, Any] = {
     "required": ["id", "object", "livemode", "status", "exception", "amount", "currency",
                  "amount_paid", "order_id", "description", "metadata", "created_at", "expires_at",
                  "checkout_url", "redirect_url", "payment_tolerance", "monitoring_window",
-                 "late_payment_window", "payment_options"],
+                 "late_payment_window", "payment_options", "amount_refundable", "payments"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": INVOICE_ID.pattern},
@@ -73,6 +73,12 @@ INVOICE: dict[str, Any] = {
         "currency": {"const": "KZT"},
         "amount_paid": {"type": "integer", "minimum": 0,
                         "description": "Tiyn equivalent received, at the locked rates"},
+        "amount_refundable": {
+            "type": "integer", "minimum": 0,
+            "description": "Tiyn value (locked rates) of final payments that are not part of "
+                           "a settled or still possible sale: overpaid excess, payments after "
+                           "settlement, late payments not accepted, payments to an expired, "
+                           "cancelled or invalid invoice, a wrong asset"},
         "order_id": _NULLABLE_TEXT,
         "description": _NULLABLE_TEXT,
         "metadata": _METADATA,
@@ -90,6 +96,31 @@ INVOICE: dict[str, Any] = {
                                 "description": "Seconds after expiry a payment is auto-accepted"},
         "payment_options": {"type": "array",
                             "items": {"$ref": "#/components/schemas/PaymentOption"}},
+        "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"},
+                     "description": "Every transfer to this invoice's address or reference"},
+    },
+}
+
+PAYMENT: dict[str, Any] = {
+    "type": "object",
+    "description": "One transfer received for the invoice, whether or not part of the sale.",
+    "required": ["id", "chain", "asset_id", "tx", "index", "amount_units", "value", "status",
+                 "counted", "seen_at", "final_at"],
+    "additionalProperties": False,
+    "properties": {
+        "id": {"type": "integer"},
+        "chain": {"type": "string", "enum": list(CHAIN_IDS)},
+        "asset_id": {"type": "string", "enum": list(ASSET_IDS)},
+        "tx": {"type": "string", "description": "Transaction hash or signature"},
+        "index": {"type": "integer", "description": "Log / instruction index in the transaction"},
+        "amount_units": {**_DIGITS, "description": "Base units received"},
+        "value": {"type": ["integer", "null"], "minimum": 0,
+                  "description": "Tiyn at the invoice's locked rate (null: a wrong asset "
+                                 "with no offered option of its symbol)"},
+        "status": {"type": "string", "enum": ["pending", "final", "reverted"]},
+        "counted": {"type": "boolean", "description": "Part of the sale"},
+        "seen_at": _TIME,
+        "final_at": {**_TIME, "type": ["string", "null"]},
     },
 }
 
@@ -125,7 +156,7 @@ INVOICE_LIST: dict[str, Any] = {
     },
 }
 
-SCHEMAS = {"Invoice": INVOICE, "PaymentOption": PAYMENT_OPTION,
+SCHEMAS = {"Invoice": INVOICE, "PaymentOption": PAYMENT_OPTION, "Payment": PAYMENT,
            "CreateInvoiceRequest": CREATE_INVOICE, "InvoiceList": INVOICE_LIST}
 
 

@@ -28,3 +28,11 @@ def units_for(kzt_tiyn: int, rate: Decimal, decimals: int) -> int:
     owed = kzt_tiyn * denominator * scale
     per = TIYN_PER_KZT * numerator
     return -(-owed // per)
+
+
+def value_tiyn(units: int, rate: Decimal, decimals: int) -> int:
+    """KZT value in tiyn of `units` base units at `rate` KZT per whole unit, rounded down."""
+    numerator, denominator = rate.as_integer_ratio()
+    scale: int = 10**decimals
+    value: int = (units * numerator * TIYN_PER_KZT) // (denominator * scale)
+    return value

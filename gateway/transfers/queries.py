@@ -16,14 +16,15 @@ from settlement.db import Conn
 Row = asyncpg.Record
 
 # Transfers arrive as parallel arrays (one round trip per block or batch). A transfer seen
-# again after its block was reorged out is revived with its new block; one already present
-# and not removed is left alone, so re-reporting is harmless.
+# again after its block was reorged out is revived with its new block (keeping the block time
+# it was first seen in, first_block_time, for on-time decisions); one already present and not
+# removed is left alone, so re-reporting is harmless.
 UPSERT_TRANSFERS = """
 INSERT INTO chain_transfers AS t (chain, tx_hash, log_index, block_number, block_hash,
-                                  block_time, asset, token, from_address, to_address, amount,
-                                  invoice_id, disposition)
-SELECT $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, x.block_time, x.asset,
-       x.token, x.from_address, x.to_address, x.amount::numeric(78, 0), x.invoice_id,
+                                  block_time, first_block_time, asset, token, from_address,
+                                  to_address, amount, invoice_id, disposition)
+SELECT $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, x.block_time, x.block_time,
+       x.asset, x.token, x.from_address, x.to_address, x.amount::numeric(78, 0), x.invoice_id,
        CASE WHEN x.invoice_id IS NULL THEN 'unmatched' END
 FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::text[], $6::timestamptz[],
             $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::text[])
@@ -31,7 +32,9 @@ FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::text[], $6::timestamptz
           from_address, to_address, amount, invoice_id)
 ON CONFLICT (chain, tx_hash, log_index) DO UPDATE
 SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash,
-    block_time = EXCLUDED.block_time, status = 'detected', removed_at = NULL,
+    block_time = EXCLUDED.block_time,
+    first_block_time = coalesce(t.first_block_time, t.block_time, EXCLUDED.block_time),
+    status = 'detected', removed_at = NULL,
     disposition = EXCLUDED.disposition, value_tiyn = NULL
 WHERE t.status = 'removed'
 RETURNING t.invoice_id

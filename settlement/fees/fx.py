@@ -121,7 +121,8 @@ async def convert(
         done = await _replayed(conn, key, cur.code, units, kzt_received)
         if done is not None:
             return done
-        held = await queries.position_cost(conn, fx_position(cur).code, fx_position(KZT).code)
+        held = await queries.position_cost(conn, fx_position(cur).code, fx_position(KZT).code,
+                                           cur.code)
         held_units, held_cost = int(held["units"]), int(held["kzt_cost"])
         if units > held_units:
             raise InsufficientPosition(

@@ -35,7 +35,11 @@ LOCK_CONVERSIONS = "SELECT pg_advisory_xact_lock(hashtext('fx_conversion'), hash
 
 # The units held in an FX position and the KZT booked against them: every entry moving the
 # crypto position contributes its units and the fx_position:KZT movement of the same entry
-# (invoice settlements add both, reversals and conversions take them out again).
+# (invoice settlements add both, reversals and conversions take them out again). An entry
+# that moved several assets' positions (a split-asset invoice) names each asset's part of
+# its KZT movement in metadata `kzt_cost` ({currency code: tiyn}, $3 is this asset's code):
+# only that part is this position's cost, or converting every asset would release it twice
+# (a reversal carries the same parts; the sign of its KZT movement takes them out).
 SELECT_POSITION_COST = """
 WITH moved AS (
     SELECT p.entry_id,
@@ -44,8 +48,12 @@ WITH moved AS (
      WHERE a.code = $1
      GROUP BY p.entry_id
 )
-SELECT coalesce(sum(m.units), 0) AS units, coalesce(sum(k.kzt), 0) AS kzt_cost
+SELECT coalesce(sum(m.units), 0) AS units,
+       coalesce(sum(coalesce(sign(k.kzt) * (e.metadata -> 'kzt_cost' ->> $3)::numeric,
+                             k.kzt)), 0)
+           AS kzt_cost
   FROM moved m
+  JOIN journal_entries e ON e.id = m.entry_id
   LEFT JOIN LATERAL (
         SELECT sum(CASE p.direction WHEN 'debit' THEN p.amount ELSE -p.amount END) AS kzt
           FROM postings p JOIN ledger_accounts a ON a.id = p.account_id
@@ -85,8 +93,10 @@ async def lock_conversions(conn: Conn, asset: str) -> None:
     await conn.execute(LOCK_CONVERSIONS, asset)
 
 
-async def position_cost(conn: Conn, position_code: str, kzt_code: str) -> asyncpg.Record:
-    row: asyncpg.Record | None = await conn.fetchrow(SELECT_POSITION_COST, position_code, kzt_code)
+async def position_cost(conn: Conn, position_code: str, kzt_code: str,
+                        asset_code: str) -> asyncpg.Record:
+    row: asyncpg.Record | None = await conn.fetchrow(SELECT_POSITION_COST, position_code,
+                                                     kzt_code, asset_code)
     # INSERT ... RETURNING and aggregates without GROUP BY always yield one row.
     assert row is not None
     return row

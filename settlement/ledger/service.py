@@ -244,6 +244,15 @@ async def entry_postings(
     return [_posting_from_row(r, registry) for r in await queries.entry_postings(conn, entry_id)]
 
 
+def _reversal_metadata(original: JournalEntry) -> dict[str, Any]:
+    """What a reversal records: the kind it reverses and, for a split-asset settlement, the
+    per-asset KZT cost parts (settlement.invoice_booking), which it takes out again."""
+    metadata: dict[str, Any] = {"reverses_kind": original.kind}
+    if "kzt_cost" in original.metadata:
+        metadata["kzt_cost"] = original.metadata["kzt_cost"]
+    return metadata
+
+
 async def reverse(
     conn: Conn,
     entry_id: int,
@@ -263,6 +272,6 @@ async def reverse(
     ]
     return await post(
         conn, idempotency_key=idempotency_key, kind="reversal", postings=flipped,
-        reference=original.reference, metadata={"reverses_kind": original.kind},
+        reference=original.reference, metadata=_reversal_metadata(original),
         reverses_entry_id=entry_id,
     )

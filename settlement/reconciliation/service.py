@@ -14,7 +14,16 @@ Lines of a run (every difference is listed, none is netted away):
   booked transfers less what treasury conversions took out of custody; `difference` =
   expected - ledger;
 - trial_balance: a currency whose debits and credits over the whole ledger differ;
-- unmatched_payment: a payment no invoice took, without an operator's decision yet;
+- unmatched_payment: a payment no invoice took (no invoice, a wrong asset, after settlement,
+  to an invalid or cancelled invoice), without an operator's decision yet;
+- stranded_payment: money credited to an invoice that then expired (a partial or a late
+  payment not accepted), and dust (one line per address), without a decision yet.
+
+Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
+the base unit: the address line compares the node with the sum of all final transfers, and
+every final transfer that is not booked is one of the two payment lines above, so a run is
+`balanced` only when nothing on any address is left unexplained. The caller hands in every
+undecided item: nothing is truncated.
 - fetch_error: a balance the node could not give (that address line is then skipped).
 """
 
@@ -58,12 +67,20 @@ class AddressExpectation:
 
 @dataclass(frozen=True, slots=True)
 class UnmatchedPayment:
+    """An amount on chain the books do not hold: `kind` is its exceptions-queue kind
+    (unmatched, wrong_asset, after_settlement, unapplied, stranded, dust)."""
+
     transfer_id: str
     chain: str
     asset: str
     address: str
     units: int
-    tx: str
+    tx: str | None
+    kind: str = "unmatched"
+    transfers: int = 1
+
+
+STRANDED_KINDS = frozenset({"stranded", "dust"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,8 +160,12 @@ def address_lines(expected: Sequence[AddressExpectation],
 async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> list[Line]:
     decided = {r["transfer_id"] for r in
                await queries.resolutions(conn, [p.transfer_id for p in payments])}
-    return [Line("unmatched_payment", p.chain, p.asset, p.address, None, p.units, p.units,
-                 {"transfer_id": p.transfer_id, "tx": p.tx, "actions": ["assign", "refund"]})
+    return [Line("stranded_payment" if p.kind in STRANDED_KINDS else "unmatched_payment",
+                 p.chain, p.asset, p.address, None, p.units, p.units,
+                 {"transfer_id": p.transfer_id, "tx": p.tx, "kind": p.kind,
+                  "transfers": p.transfers,
+                  "actions": ["accept", "refund"] if p.kind == "stranded"
+                  else ["assign", "refund"]})
             for p in payments if p.transfer_id not in decided]
 
 

@@ -42,10 +42,13 @@ SELECT e.kind, e.metadata->>'reverses_kind' AS reverses_kind, count(*) AS n,
 
 # Sales (and reversed sales, negatively) and conversions by business day and asset. The
 # business day of t is ((t AT TIME ZONE zone) - cutoff)::date + 1 (settlement.batches.calendar);
-# effective_date only prunes through its index.
+# effective_date only prunes through its index. Each asset leg of an entry is its own row, so
+# base units of different assets are never added together: a split-asset settlement's KZT is
+# its metadata's per-leg `kzt_cost` part (signed like the entry's KZT movement), and its fee
+# and invoice count are reported once, under its first leg (lowest currency code).
 SELECT_ZONE_SUMMARY = f"""
 WITH e AS (
-    SELECT e.id, e.kind,
+    SELECT e.id, e.kind, e.metadata,
            ((e.created_at AT TIME ZONE $3::text) - $4::interval)::date + 1 AS day
       FROM journal_entries e
      WHERE e.effective_date BETWEEN $5::date AND $6::date
@@ -53,26 +56,39 @@ WITH e AS (
        AND (e.kind IN ('invoice_settlement', 'fx_conversion')
             OR (e.kind = 'reversal' AND e.metadata->>'reverses_kind' = 'invoice_settlement'))
 ), per_entry AS (
-    SELECT e.id, e.kind, e.day,
-           max(a.currency) FILTER (WHERE a.code LIKE 'custody:%') AS asset,
-           sum({_SIGNED_DEBIT}) FILTER (WHERE a.code LIKE 'custody:%') AS units,
+    SELECT e.id, e.kind, e.day, e.metadata,
            sum({_SIGNED_DEBIT}) FILTER (WHERE a.code = 'fx_position:KZT') AS kzt,
            sum({_SIGNED_CREDIT}) FILTER (WHERE a.code = 'fee_revenue') AS fee,
            sum({_SIGNED_CREDIT}) FILTER (WHERE a.code = 'fx_result') AS fx
       FROM e
       JOIN postings p ON p.entry_id = e.id
       JOIN ledger_accounts a ON a.id = p.account_id
-     GROUP BY e.id, e.kind, e.day
+     GROUP BY e.id, e.kind, e.day, e.metadata
+), per_leg AS (
+    SELECT e.id, a.currency AS asset, sum({_SIGNED_DEBIT}) AS units,
+           row_number() OVER (PARTITION BY e.id ORDER BY a.currency) AS leg
+      FROM e
+      JOIN postings p ON p.entry_id = e.id
+      JOIN ledger_accounts a ON a.id = p.account_id
+     WHERE a.code LIKE 'custody:%'
+     GROUP BY e.id, a.currency
+), legs AS (
+    SELECT x.day, l.asset, x.kind, l.units, l.leg,
+           coalesce(sign(x.kzt) * (x.metadata -> 'kzt_cost' ->> l.asset)::numeric,
+                    x.kzt) AS kzt,
+           CASE WHEN l.leg = 1 THEN x.fee END AS fee,
+           CASE WHEN l.leg = 1 THEN x.fx END AS fx
+      FROM per_entry x JOIN per_leg l ON l.id = x.id
 )
 SELECT day, asset,
-       sum(CASE kind WHEN 'invoice_settlement' THEN 1 WHEN 'reversal' THEN -1 ELSE 0 END)
-           AS invoice_count,
+       sum(CASE WHEN leg > 1 THEN 0
+                WHEN kind = 'invoice_settlement' THEN 1 WHEN kind = 'reversal' THEN -1
+                ELSE 0 END) AS invoice_count,
        coalesce(sum(units) FILTER (WHERE kind <> 'fx_conversion'), 0) AS crypto_volume,
        coalesce(sum(kzt) FILTER (WHERE kind <> 'fx_conversion'), 0) AS kzt_volume,
        coalesce(sum(fee), 0) AS fees,
        coalesce(sum(fx), 0) AS fx_result
-  FROM per_entry
- WHERE asset IS NOT NULL
+  FROM legs
  GROUP BY day, asset
  ORDER BY day, asset
 """

@@ -8,7 +8,8 @@ from decimal import Decimal
 
 from gateway.invoices.states import InvoiceException as X
 from gateway.invoices.states import InvoiceStatus as S
-from gateway.lifecycle.rules import Credit, Terms, amount_due, decide, value_tiyn
+from gateway.lifecycle.rules import Credit, Terms, amount_due, decide, is_dust
+from gateway.rates.units import value_tiyn
 
 T0 = datetime(2025, 5, 1, 10, 0, tzinfo=UTC)
 EXPIRES = T0 + timedelta(minutes=15)
@@ -122,3 +123,8 @@ def test_final_states_do_not_move() -> None:
     for status in (S.SETTLED, S.INVALID, S.CANCELLED):
         terms = replace(TERMS, status=status)
         assert not decide(terms, [Credit(150_000, True, BEFORE)], LATE).changes(terms)
+
+
+def test_dust_is_below_its_asset_floor_only() -> None:
+    assert is_dust(999, 1_000) and not is_dust(1_000, 1_000)
+    assert not is_dust(1, None)  # an asset without a floor has no dust

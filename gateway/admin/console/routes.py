@@ -17,6 +17,7 @@ from gateway.admin import audit, auth
 from gateway.admin.console import (
     routes_account,
     routes_approvals,
+    routes_exceptions,
     routes_invoices,
     routes_merchants,
     routes_reports,
@@ -154,6 +155,7 @@ def add_routes(app: web.Application) -> None:
         web.get("/admin/audit", audit_log),
         *routes_merchants.ROUTES,
         *routes_invoices.ROUTES,
+        *routes_exceptions.ROUTES,
         *routes_settlement.ROUTES,
         *routes_approvals.ROUTES,
         *routes_account.ROUTES,

@@ -59,12 +59,6 @@ SELECT t.chain, t.asset, sum(t.amount) AS units
  GROUP BY t.chain, t.asset
 """
 
-SELECT_UNMATCHED = """
-SELECT id::text AS id, chain, asset, to_address, amount, tx_hash
-  FROM unmatched_payments
- ORDER BY id
- LIMIT $1
-"""
 SELECT_UNMATCHED_ONE = """
 SELECT id, chain, asset, to_address, amount, tx_hash, invoice_id, status, disposition
   FROM unmatched_payments WHERE id = $1
@@ -97,10 +91,6 @@ async def deposit_addresses(conn: Conn, days: int) -> list[str]:
 
 async def booked(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_BOOKED)
-
-
-async def unmatched(conn: Conn, limit: int) -> list[asyncpg.Record]:
-    return await conn.fetch(SELECT_UNMATCHED, limit)
 
 
 async def unmatched_one(conn: Conn, transfer_id: int) -> asyncpg.Record | None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from gateway.admin import audit
 from gateway.admin.errors import InvalidForm
+from gateway.admin.exceptions import service as exceptions
 from gateway.admin.settlement import queries
 from gateway.admin.settlement.chain_balances import (
     ChainSources,
@@ -56,7 +57,6 @@ from settlement.reports import render
 from settlement.reports.service import Statement, SummaryRow, statement, zone_summary
 
 log = get_logger(__name__)
-UNMATCHED_LIMIT = 1_000  # unmatched payments listed per run (oldest first)
 
 
 def calendar(settings: Settings) -> CutoffCalendar:
@@ -256,10 +256,14 @@ async def _booked(conn: Conn) -> dict[str, int]:
     return booked
 
 
-async def _unmatched(conn: Conn, limit: int) -> list[UnmatchedPayment]:
-    return [UnmatchedPayment(r["id"], r["chain"], _code(r["chain"], r["asset"]),
-                             r["to_address"], int(r["amount"]), r["tx_hash"])
-            for r in await queries.unmatched(conn, limit)]
+async def _unmatched(conn: Conn, floors: Sequence[tuple[str, int]]
+                     ) -> list[UnmatchedPayment]:
+    """Every undecided amount of the exceptions queue that the books do not hold (unmatched,
+    stranded, dust per address), none left out."""
+    return [UnmatchedPayment(exceptions.resolution_id(i.key), i.chain or "",
+                             _code(i.chain or "", i.asset or ""), i.address or "",
+                             i.units or 0, i.tx, i.kind, i.transfers)
+            for i in await exceptions.open_items(conn, floors)]
 
 
 @dataclass(frozen=True)
@@ -270,19 +274,21 @@ class _Facts:
     unmatched: list[UnmatchedPayment]
 
 
-async def _facts(conn: Conn, sources: ChainSources, days: int) -> _Facts:
+async def _facts(conn: Conn, sources: ChainSources, days: int,
+                 floors: Sequence[tuple[str, int]]) -> _Facts:
     bsc, block = await _bsc_expected(conn, sources, days)
     solana = await _solana_expected(conn, sources)
     return _Facts([*bsc, *solana], block, await _booked(conn),
-                  await _unmatched(conn, UNMATCHED_LIMIT))
+                  await _unmatched(conn, floors))
 
 
-async def _snapshot(conn: Conn, sources: ChainSources, days: int) -> _Facts:
+async def _snapshot(conn: Conn, sources: ChainSources, days: int,
+                    floors: Sequence[tuple[str, int]]) -> _Facts:
     """The watcher's facts and the books' booked transfers as of one instant."""
     if conn.is_in_transaction():
-        return await _facts(conn, sources, days)
+        return await _facts(conn, sources, days, floors)
     async with conn.transaction(isolation="repeatable_read", readonly=True):
-        return await _facts(conn, sources, days)
+        return await _facts(conn, sources, days, floors)
 
 
 async def run_reconciliation(
@@ -291,7 +297,8 @@ async def run_reconciliation(
     """Chains vs the watcher's transfers vs the ledger, stored as one run (lines: see
     settlement.reconciliation.service)."""
     sources = sources or chain_sources(settings)
-    facts = await _snapshot(conn, sources, settings.settlement.address_days)
+    facts = await _snapshot(conn, sources, settings.settlement.address_days,
+                            settings.settlement.dust_floors)
     observations = await observe(sources, facts.expected, settings.settlement.rpc_timeout,
                                  bsc_block=facts.bsc_block)
     notes = [] if facts.bsc_block is None else [

@@ -1,0 +1,42 @@
+"""The console's exceptions page: a stranded payment is listed with its age and value, and an
+operator sets it aside for refund through the page (audited)."""
+
+from __future__ import annotations
+
+import asyncpg
+
+from gateway.admin import auth
+from gateway.chains.facts import Facts
+from gateway.lifecycle.service import apply_invoices
+from gateway.transfers.sink import TransferSink
+from tests.admin.exceptions.test_queue import _expire, _invoice, _items, _pay
+from tests.admin.test_api_access import make_user
+from tests.admin.test_console_http import client, page_csrf, sign_in
+from tests.plugins.app import ApiClient, RunningApp
+
+
+async def test_operator_refunds_a_stranded_payment_from_the_page(
+        client_api: ApiClient, app_server: RunningApp, db_pool: asyncpg.Pool) -> None:
+    invoice = await _invoice(client_api, amount=100_000)
+    part = _pay(invoice, int(invoice["payment_options"][0]["amount_units"]) // 4)
+    await TransferSink(db_pool, apply_invoices).emit(
+        Facts("bsc", seen=[part], final=[part.tx_hash]))
+    await _expire(db_pool, invoice["id"])
+    [item] = await _items(db_pool, invoice_id=invoice["id"])
+    name = await make_user(db_pool, auth.Role.OPERATOR)
+    async with client() as http:
+        await sign_in(http, app_server.url, name)
+        page_url = f"{app_server.url}/admin/exceptions?invoice={invoice['id']}"
+        async with http.get(page_url) as page:
+            assert page.status == 200
+            html = await page.text()
+        assert part.tx_hash in html and "stranded" in html and "Accept" in html
+        token = await page_csrf(http, app_server.url)
+        async with http.post(f"{app_server.url}/admin/exceptions/{item.key}/refund",
+                             data={"csrf_token": token, "note": "asked"},
+                             allow_redirects=False) as response:
+            assert response.status in (302, 303), await response.text()
+        async with http.get(page_url) as page:
+            assert ">refund<" in await page.text()
+    [after] = await _items(db_pool, invoice_id=invoice["id"])
+    assert after.decision == "refund"
