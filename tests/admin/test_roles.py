@@ -50,6 +50,8 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/batches/{exported}/paid", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/unmatched/1/refund", OPERATOR, {}),
+    ("/admin/exceptions/payment:1/accept", OPERATOR, {}),
+    ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
 ]
 API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
@@ -60,6 +62,7 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/batches/{exported}/paid", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/api/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/api/unmatched-payments/1/refund", OPERATOR, {}),
+    ("/admin/api/exceptions/payment:1/decision", OPERATOR, {"action": "refund"}),
     ("/admin/api/reconciliation/runs", OPERATOR, {}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
