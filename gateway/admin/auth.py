@@ -357,7 +357,8 @@ class TotpEnrolment:
     uri: str  # otpauth://totp/...: what authenticator apps scan
 
 
-def totp_step(secret: str, code: str | None, at: float | None = None) -> int | None:  # float-ok: a unix time
+def totp_step(secret: str, code: str | None,
+              at: float | None = None) -> int | None:  # float-ok: a unix time
     """The time step `code` is valid for (now, or one 30 s step either side for clock
     drift); None when it matches none."""
     digits = (code or "").replace(" ", "")
