@@ -14,6 +14,9 @@ from gateway.admin import auth
 from gateway.admin.errors import LoginFailed, LoginThrottled
 from gateway.config import AdminSettings
 
+# Real argon2 checks, dozens of them in parallel: `make test` only, not the fast lane.
+pytestmark = pytest.mark.slow
+
 PASSWORD = "correct horse battery"
 SETTINGS = AdminSettings(lockout_attempts=5, lockout_seconds=300)
 # A generous address limit where a test is about the account lock, not the address.

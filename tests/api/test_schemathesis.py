@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
@@ -33,6 +34,9 @@ from schemathesis.specs.openapi.checks import (
 
 from tests.api.helpers import invoice_body, validator
 from tests.plugins.app import ApiClient, RunningApp
+
+# The whole served document, fuzzed (about 12-25 s): `make test` only, not the fast lane.
+pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 25
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,

@@ -58,6 +58,7 @@ def test_unsafe_prod_settings_are_refused(change: dict[str, str | None], message
     assert str(caught.value).startswith(message) and "\n" not in str(caught.value)
 
 
+@pytest.mark.slow  # a subprocess per variable
 def test_the_cli_ends_with_one_line_naming_the_variable() -> None:
     environ = {k: v for k, v in PROD.items() if k != "GATEWAY_PUBLIC_URL"}
     proc = subprocess.run([sys.executable, "-m", "gateway.cli", "db", "url"], env=environ,

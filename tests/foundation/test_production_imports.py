@@ -8,7 +8,12 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 import gateway
+
+# Fresh interpreters importing every module: `make test` only, not the fast lane.
+pytestmark = pytest.mark.slow
 
 ROOT = Path(__file__).resolve().parents[2]
 # Imports every production module in a fresh interpreter, then lists what loaded the devnets.

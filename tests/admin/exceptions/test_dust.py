@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from functools import partial
 
 import asyncpg
+import pytest
 
 from gateway.admin.exceptions import service
 from gateway.chains.facts import Facts
@@ -23,6 +24,7 @@ FLOORS = (("BNB", 10**12),)
 DUST = 10_000
 
 
+@pytest.mark.slow  # 10,000 rows through the sink
 async def test_ten_thousand_dust_transfers(
         api_client: Callable[..., ApiClient], make_merchant: Callable[..., Awaitable[str]],
         make_api_key: Callable[..., Awaitable[str]], db_pool: asyncpg.Pool) -> None:
