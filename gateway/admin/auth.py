@@ -32,7 +32,6 @@ lockout after repeated failures, and the two roles.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import hmac
 import re
@@ -41,13 +40,10 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
-from functools import lru_cache
 from typing import Protocol
 
 import asyncpg
 import pyotp
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 
 from gateway.admin import audit
 from gateway.admin import queries as q
@@ -58,17 +54,15 @@ from gateway.admin.errors import (
     LoginThrottled,
     RoleForbidden,
 )
+from gateway.auth import passwords
+from gateway.auth.passwords import MAX_PASSWORD, MIN_PASSWORD, verify_password
 from gateway.config import AdminSettings
 from gateway.log import get_logger
 from gateway.merchants.ids import new_id
 from settlement.db import Conn
 
 log = get_logger(__name__)
-_HASHER = PasswordHasher()
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-MIN_PASSWORD = 10
-# argon2 would take any length; a cap keeps a megabyte "password" from being a cheap DoS.
-MAX_PASSWORD = 256
 TOKEN_BYTES = 32
 BAD_LOGIN = ("Wrong username or password, or the account is locked after too many failed "
              "sign-ins.")
@@ -184,29 +178,7 @@ def parse_role(raw: str) -> Role:
 
 async def hash_password(password: str) -> str:
     check_password_rules(password)
-    return await asyncio.to_thread(_HASHER.hash, password)
-
-
-def _verify(password_hash: str, password: str) -> bool:
-    try:
-        return _HASHER.verify(password_hash, password)
-    except (VerifyMismatchError, VerificationError, InvalidHashError):
-        return False
-
-
-@lru_cache(maxsize=1)
-def _dummy_hash() -> str:
-    return _HASHER.hash(secrets.token_urlsafe(16))
-
-
-async def verify_password(password_hash: str | None, password: str) -> bool:
-    """True when `password` matches; None hashes verify a dummy (same cost) and fail."""
-    if len(password) > MAX_PASSWORD:
-        return False
-    if password_hash is None:
-        await asyncio.to_thread(_verify, await asyncio.to_thread(_dummy_hash), password)
-        return False
-    return await asyncio.to_thread(_verify, password_hash, password)
+    return await passwords.hash_password(password)
 
 
 def token_hash(token: str) -> bytes:
@@ -323,7 +295,7 @@ async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Recor
                         password: str, actor: audit.Actor, user_agent: str | None,
                         totp_step_used: int | None) -> NewSession:
     rehash = (await hash_password(password)
-              if _HASHER.check_needs_rehash(user["password_hash"]) else None)
+              if passwords.needs_rehash(user["password_hash"]) else None)
     token, csrf = new_token(), new_token()
     async with conn.transaction():
         own_lock = user["locked_until"] if user["locks"] else None
