@@ -5,5 +5,6 @@
     service.py   the rules: what may be refunded, approval, claim, the sender's hand-offs
     queries.py   SQL
     routes.py    the merchant API (/v1/invoices/{id}/refunds, /v1/refunds)
-    signing/     the signers (hot wallet, offline) and sender.py: exactly-once broadcast
+    sending/     signers (hot wallet, offline), the sender (exactly-once broadcast, finality)
+                 and outcomes.py: what each report about a transaction does to the refund
 """

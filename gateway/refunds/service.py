@@ -1,27 +1,14 @@
-"""Refund rules: what may be refunded, approval, the claim page, and the sender's hand-offs.
+"""Refund rules: what may be refunded, approval and the claim page.
 
-THE CONTRACT (issue 12). The merchant API, the claim page, the console and the sender call
+THE CONTRACT (issue 12). The merchant API, the claim page and the console call
 only these functions; each takes a connection inside the caller's transaction, moves status
-through `states.transition()`, books through settlement.refund_booking and emits the
-`refund.*` events through gateway.events in that same transaction.
+through `states.transition()` and emits `refund.created` through gateway.events in that
+same transaction.
 
 Money: a refund first draws on the invoice's stranded money (what `amount_refundable` shows),
 in kind, at the invoice's locked rate; anything above it, on a settled sale only, is a
-merchant-funded return (`sale_amount`, priced at `rate_kind`). Booking (settlement.refund_booking):
-
-    at signing (the signed bytes are stored, before broadcast)
-      stranded part  Dr custody:<c>:<a>            stranded_units   (the units were never booked)
-                     Cr refunds_in_transit:<c>:<a> stranded_units
-      sale part      Dr merchant_payable:<m>       sale_amount      (tiyn)
-                     Cr fx_position:KZT            sale_amount
-                     Dr fx_position:<c>:<a>        sale_units
-                     Cr refunds_in_transit:<c>:<a> sale_units
-    at finality      Dr refunds_in_transit:<c>:<a> amount_units
-                     Cr custody:<c>:<a>            amount_units
-                     Dr network_fees:<c>:<native>  fee units       (the operator's cost)
-                     Cr custody:<c>:<native>       fee units
-    on failure after signing: the signing entry is reversed.
-Test-mode refunds (livemode false) are never booked, as test invoices are not.
+merchant-funded return (`sale_amount`, priced at `rate_kind`). Booking happens when the
+transaction is signed and when it is final (gateway.refunds.sending.outcomes).
 """
 
 from __future__ import annotations
@@ -90,40 +77,4 @@ async def approve_refund(conn: Conn, *, refund_id: str, admin: str) -> Refund:
 
 async def reject_refund(conn: Conn, *, refund_id: str, admin: str, reason: str) -> Refund:
     """pending_approval -> cancelled (failure_reason = reason); sources released."""
-    raise NotImplementedError
-
-
-# -- the sender (gateway.refunds.sender) ---------------------------------------------------------
-
-
-async def refunds_to_send(conn: Conn, *, limit: int) -> list[Refund]:
-    """Refunds in status sending or sent, oldest first: the sender's work list on every pass
-    (a restart resumes from here)."""
-    raise NotImplementedError
-
-
-async def on_signed(conn: Conn, *, refund_id: str, tx_hash: str) -> Refund:
-    """The signed transaction is stored (same transaction): books the in-transit entry and
-    records tx_hash. Status stays sending. Idempotent for the same tx_hash."""
-    raise NotImplementedError
-
-
-async def on_resigned(conn: Conn, *, refund_id: str, tx_hash: str) -> Refund:
-    """A Solana transaction whose blockhash expired unseen was replaced: the new tx_hash."""
-    raise NotImplementedError
-
-
-async def on_broadcast(conn: Conn, *, refund_id: str) -> Refund:
-    """sending -> sent (the node accepted the bytes, or already had them)."""
-    raise NotImplementedError
-
-
-async def on_final(conn: Conn, *, refund_id: str, fee_units: int) -> Refund:
-    """sent -> succeeded: books custody out and the network fee; emits refund.succeeded."""
-    raise NotImplementedError
-
-
-async def on_failed(conn: Conn, *, refund_id: str, reason: str) -> Refund:
-    """sending|sent -> failed: reverses the in-transit entry if any, releases the stranded
-    sources; emits refund.failed."""
     raise NotImplementedError
