@@ -28,6 +28,7 @@ from settlement.payouts.service import ExportRequest
 from tests.admin.test_api_access import bearer, make_user, token_of
 from tests.admin.test_approvals import closed_batch
 from tests.admin.test_console_http import client, csrf_of, sign_in
+from tests.browser.refund_rows import insert_refund
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
 
 ADMIN, OPERATOR = auth.Role.ADMIN, auth.Role.OPERATOR
@@ -53,6 +54,10 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/exceptions/payment:1/accept", OPERATOR, {}),
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
+    ("/admin/refunds/{refund_id}/approve", ADMIN, {}),
+    ("/admin/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
+    ("/admin/refunds/{refund_id}/signed", ADMIN, {"signed": "0x02f8"}),
+    ("/admin/invoices/{invoice_id}/refund", ADMIN, {}),
 ]
 API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/approvals/{approval_id}/approve", ADMIN, {}),
@@ -87,7 +92,10 @@ SELECT md5(concat_ws('|',
     (SELECT count(*) FROM reconciliation_runs),
     (SELECT count(*) FROM unmatched_payment_resolutions),
     (SELECT string_agg(a.id || a.status, ',' ORDER BY a.id) FROM admin_approvals a),
-    (SELECT count(*) FROM admin_users)))
+    (SELECT count(*) FROM admin_users),
+    (SELECT string_agg(r.id || r.status, ',' ORDER BY r.id) FROM refunds r
+       WHERE r.merchant_id = $1),
+    (SELECT count(*) FROM refunds)))
 """
 
 
@@ -138,7 +146,23 @@ async def world(database_url: str, db_pool: asyncpg.Pool,
            "exported": exported, "approval_id": pending.id, "bin": make_bin("99034000001"),
            "iban": make_kz_iban("722", f"KZT{secrets.randbelow(10**10):010d}")}
     async with running_app(settings) as server:
+        ids.update(await _refund_waiting(server, db_pool, merchant_id, key.secret))
         yield World(server, ids)
+
+
+async def _refund_waiting(server: RunningApp, pool: asyncpg.Pool, merchant_id: str,
+                          secret: str) -> dict[str, str]:
+    """An invoice of the merchant and a refund of it waiting for approval."""
+    async with aiohttp.ClientSession() as http, http.post(
+            server.url + "/v1/invoices", json={"amount": 150_000, "currency": "KZT"},
+            headers={"Authorization": f"Bearer {secret}"}) as response:
+        invoice_id: str = (await response.json())["id"]
+    async with pool.acquire() as conn:
+        refund = await insert_refund(
+            conn, merchant_id=merchant_id, invoice_id=invoice_id, amount=150_000,
+            status="pending_approval", asset="BNB", units=10**16,
+            address="0x52908400098527886E0F7030069857D2E4169EE7")
+    return {"invoice_id": invoice_id, "refund_id": refund.id}
 
 
 def _forbidden_for(role: auth.Role, needed: auth.Role) -> bool:

@@ -8,11 +8,19 @@ refund without an asset waits for the shopper to pick one on the claim page.
 
 from __future__ import annotations
 
+import secrets
 from dataclasses import dataclass
 
+import asyncpg
+
+from gateway.chains.models import DetectedTransfer
+from gateway.invoices.states import InvoiceStatus
 from gateway.merchants.ids import new_id, random_token
+from gateway.transfers.store import finalize_transactions, record_transfers
 from settlement.assets import ASSETS
 from settlement.db import Conn
+from tests.browser.support import advance, create_invoice
+from tests.plugins.app import ApiClient
 
 INSERT_REFUND = """
 INSERT INTO refunds (id, merchant_id, invoice_id, livemode, status, amount, stranded_amount,
@@ -44,3 +52,32 @@ async def insert_refund(conn: Conn, *, merchant_id: str, invoice_id: str, amount
         amount - stranded, chain, asset, units or 0, 0 if asset else None,
         units if asset else None, None, address, token, reason, tx)
     return RefundRow(refund_id, token)
+
+
+@dataclass(frozen=True)
+class StrandedInvoice:
+    merchant_id: str
+    invoice_id: str
+    asset: str
+    units: int      # what arrived, final, and is stranded on the expired invoice
+    tx: str
+
+
+async def partial_then_expired(pool: asyncpg.Pool, client: ApiClient, public_url: str, *,
+                               amount: int = 150_000, asset: str = "BNB") -> StrandedInvoice:
+    """An invoice paid in part (a final transfer of half the quote), then expired: the part
+    is stranded money, all of it refundable. The transfer is stored as the watcher's sink
+    stores it; the status moves as the lifecycle moves it (tests/browser/support.advance)."""
+    created = await create_invoice(client, amount=amount, assets=[asset])
+    option = created["payment_options"][0]
+    units, tx = int(option["amount_units"]) // 2, "0x" + secrets.token_hex(32)
+    async with pool.acquire() as conn:
+        await record_transfers(conn, "bsc", [DetectedTransfer(
+            "bsc", tx, -1, 1_000, "0x" + secrets.token_hex(32), None, asset, None,
+            "0x" + "33" * 20, option["address"], units, created["id"])])
+        await finalize_transactions(conn, "bsc", [tx])
+    await advance(pool, created["id"], "invoice.expired", public_url,
+                  status=InvoiceStatus.EXPIRED)
+    merchant_id = await pool.fetchval("SELECT merchant_id FROM invoices WHERE id = $1",
+                                      created["id"])
+    return StrandedInvoice(merchant_id, created["id"], asset, units, tx)

@@ -10,6 +10,7 @@ import json
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
 from gateway.payments.amounts import format_units
 from settlement.assets import ASSETS
@@ -17,6 +18,8 @@ from settlement.errors import UnknownCurrency
 from settlement.money import Money, currency
 
 THIN_SPACE: Final = "\u2009"
+# The zone's clock (UTC+5 since 2024); a page names the zone once, not every cell.
+ALMATY: Final = ZoneInfo("Asia/Almaty")
 
 
 def group_thousands(digits: str) -> str:
@@ -41,6 +44,11 @@ def timestamp(value: datetime | date | None) -> str:
     if isinstance(value, datetime):
         return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return value.isoformat()
+
+
+def almaty(value: datetime | None) -> str:
+    """A time as Almaty wall-clock text: "2026-12-02 06:25:03"."""
+    return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def currency_code(asset: str, chain: str | None = None) -> str:
@@ -99,6 +107,6 @@ def _short(value: Any) -> str:
 
 
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
-    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
+    "kzt": kzt, "ts": timestamp, "almaty": almaty, "units": units, "money": money, "bps": bps,
     "json": pretty_json, "changes": changes,
 }

@@ -22,13 +22,19 @@ from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.admin.settlement import service as settlement_service
+from gateway.checkout.claim.links import claim_link
 from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import load_payments
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
+from gateway.rates import RateBook
+from gateway.refunds import service as refunds
+from gateway.refunds.models import Refund
+from gateway.refunds.states import RateKind, RefundStatus
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
@@ -189,16 +195,18 @@ class InvoicePage:
     transfers: list[asyncpg.Record]
     events: list[asyncpg.Record]
     ledger: list[LedgerEntryView]
+    refunds: list[RefundLine]
 
 
-async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
-    """An invoice with its quotes, chain transfers, events (oldest first) and ledger entries."""
+async def invoice_page(conn: Conn, settings: Settings, invoice_id: str) -> InvoicePage:
+    """An invoice with its quotes, chain transfers, events (oldest first), ledger entries and
+    refunds; `amount_refundable` filled in as the API shows it."""
     row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
     if row is None:
         raise PageNotFound(f"No invoice {invoice_id}.")
     options = tuple(PaymentOption.from_row(o)
                     for o in await invoice_queries.select_options(conn, [invoice_id]))
-    invoice = Invoice.from_row(row, options)
+    invoice = (await load_payments(conn, [Invoice.from_row(row, options)]))[0]
     events = await event_queries.list_events(conn, invoice.merchant_id, type=None,
                                              invoice_id=invoice_id, starting_after=None,
                                              limit=MAX_EVENTS)
@@ -207,7 +215,7 @@ async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
     return InvoicePage(
         invoice, await merchants.get_merchant(conn, invoice.merchant_id),
         await transfer_queries.select_invoice_transfers(conn, invoice_id),
-        list(reversed(events)), ledger)
+        list(reversed(events)), ledger, await invoice_refunds(conn, settings, invoice_id))
 
 
 # --- unmatched payments ------------------------------------------------------------------
@@ -236,3 +244,107 @@ async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, tr
         return await settlement_service.resolve_payment(
             conn, actor, settings, transfer_id, action=action,
             invoice_id=invoice_id if action == "assign" else None, note=note)
+
+
+# --- refunds -------------------------------------------------------------------------------
+# The rules are gateway.refunds.service's; here: the zone-wide queue, the audit rows of the
+# administrators' decisions, and the invoice page's "Refund" button (a claim link for the
+# invoice's refundable amount: the shopper names the coin and address).
+REFUND_PAGE = 100
+REFUND_STATUSES = tuple(s.value for s in RefundStatus)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    refund: Refund
+    merchant_name: str
+    claim_url: str | None
+
+
+def _refund_line(row: asyncpg.Record, public_url: str) -> RefundLine:
+    refund = Refund.from_row(row)
+    return RefundLine(refund, row["merchant_name"], claim_link(public_url, refund.claim_token))
+
+
+async def refund_queue(conn: Conn, settings: Settings, *, status: str | None,
+                       merchant_id: str | None, after: str | None
+                       ) -> tuple[list[RefundLine], str | None]:
+    """Newest first, a page at a time; the cursor of the next page (or None)."""
+    if status is not None and status not in REFUND_STATUSES:
+        raise InvalidForm("status", f"must be one of {', '.join(REFUND_STATUSES)}")
+    rows = await q.select_refund_queue(conn, status=status, merchant_id=merchant_id,
+                                       after=after, limit=REFUND_PAGE + 1)
+    lines = [_refund_line(r, settings.public_url) for r in rows[:REFUND_PAGE]]
+    return lines, lines[-1].refund.id if len(rows) > REFUND_PAGE else None
+
+
+async def refund_line(conn: Conn, settings: Settings, refund_id: str) -> RefundLine:
+    row = await q.select_refund(conn, refund_id)
+    if row is None:
+        raise PageNotFound(f"No refund {refund_id}.")
+    return _refund_line(row, settings.public_url)
+
+
+async def invoice_refunds(conn: Conn, settings: Settings, invoice_id: str) -> list[RefundLine]:
+    return [_refund_line(r, settings.public_url)
+            for r in await q.select_invoice_refunds(conn, invoice_id)]
+
+
+async def decide_refund(conn: Conn, settings: Settings, actor: audit.Actor, refund_id: str,
+                        approve: bool, reason: str | None) -> Refund:
+    """An administrator approves (-> sending) or rejects (-> cancelled) a refund waiting for
+    approval; the decision and its audit row commit together."""
+    async with conn.transaction():
+        before = (await refund_line(conn, settings, refund_id)).refund
+        if approve:
+            after = await refunds.approve_refund(conn, refund_id=refund_id, admin=actor.name)
+        else:
+            after = await refunds.reject_refund(
+                conn, refund_id=refund_id, admin=actor.name,
+                reason=reason or "rejected by the zone administrator")
+        await audit.record(conn, actor, "refund.approve" if approve else "refund.reject",
+                           target_type="refund", target_id=refund_id, before=before,
+                           after=after)
+    return after
+
+
+async def refund_invoice(conn: Conn, settings: Settings, rates: RateBook, actor: audit.Actor,
+                         invoice_id: str, auto_approve_max: int) -> Refund:
+    """The invoice page's button: a refund of everything refundable, to a claim link."""
+    async with conn.transaction():
+        row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
+        if row is None:
+            raise PageNotFound(f"No invoice {invoice_id}.")
+        refund = await refunds.create_refund(
+            conn, rates, merchant_id=row["merchant_id"], invoice_id=invoice_id, amount=None,
+            asset_id=None, address=None, rate_kind=RateKind.CURRENT,
+            reason=f"refund from the zone console by {actor.name}",
+            auto_approve_max=auto_approve_max)
+        await audit.record(conn, actor, "refund.create", target_type="refund",
+                           target_id=refund.id, after=refund)
+    return refund
+
+
+@dataclass(frozen=True)
+class SigningHandoff:
+    """What the operator takes to the offline signer: the unsigned transaction (hex)."""
+
+    unsigned_hex: str
+    from_address: str
+
+
+async def signing_handoff(conn: Conn, refund: Refund) -> SigningHandoff | None:
+    """THE CALL POINT of offline signing (gateway.refunds.sending, branch `refundsend`): the
+    unsigned transaction of a refund that waits for its signature, or None when there is
+    none. Until the sender's offline signer is on main there is never one."""
+    del conn, refund
+    return None
+
+
+async def submit_signed(conn: Conn, actor: audit.Actor, refund: Refund, signed_hex: str) -> None:
+    """THE CALL POINT that hands the operator's signed bytes to the sender (which checks them
+    against the unsigned transaction, stores them and broadcasts). Refused until the sender's
+    offline signer is on main."""
+    del conn, actor, signed_hex
+    raise InvalidForm("signed", f"refund {refund.id}: offline signing is not available in "
+                                "this build")

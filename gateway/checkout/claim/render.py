@@ -8,6 +8,7 @@ from typing import Final
 import jinja2
 from markupsafe import Markup
 
+from gateway.checkout.claim.links import claim_url
 from gateway.checkout.claim.view import ClaimView
 from gateway.checkout.claim.words import ClaimWords
 from gateway.checkout.formatting import format_kzt
@@ -19,10 +20,6 @@ ENV: Final = jinja2.Environment(
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 REFRESH_SECONDS: Final = 5
-
-
-def claim_url(token: str) -> str:
-    return f"/refunds/claim/{token}"
 
 
 def render_claim(view: ClaimView, t: ClaimWords, chrome: Chrome, *, csrf: str,

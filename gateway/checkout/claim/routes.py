@@ -20,7 +20,8 @@ from aiohttp import web
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.auth.tokens import new_token, tokens_match
-from gateway.checkout.claim.render import claim_url, render_claim, render_not_found
+from gateway.checkout.claim.links import claim_url
+from gateway.checkout.claim.render import render_claim, render_not_found
 from gateway.checkout.claim.view import ClaimView, build_view
 from gateway.checkout.claim.words import ClaimWords
 from gateway.checkout.headers import SECURITY_HEADERS
