@@ -18,6 +18,8 @@ transaction is stored until it is final on chain:
                      Dr network_fees:<c>:<native>  fee units (the operator's cost)
                      Cr custody:<c>:<native>       fee units
     refund:<id>:failed   (kind "reversal") the mirror of refund:<id>:signed
+    refund:<id>:final    (kind "refund", a transaction that reverted on chain) only the
+                         network fee it still cost: Dr network_fees / Cr custody native
 
 Every entry balances per currency on its own. The idempotency keys make a replay after a
 crash return the first entry. Only livemode refunds are booked (the caller decides).
@@ -107,16 +109,20 @@ def signed_postings(refund: RefundBooking) -> list[Posting]:
     return postings
 
 
-def final_postings(refund: RefundBooking, fee_units: int) -> list[Posting]:
+def fee_postings(refund: RefundBooking, fee_units: int) -> list[Posting]:
     if fee_units < 0:
         raise BookingError(f"refund {refund.refund_id}: negative network fee {fee_units}")
+    if fee_units == 0:
+        return []
+    fee = Money(fee_units, refund.native)
+    return [debit(network_fees(fee.currency), fee), credit(custody_of(fee.currency), fee)]
+
+
+def final_postings(refund: RefundBooking, fee_units: int) -> list[Posting]:
     cur = refund.currency
     sent = Money(refund.units, cur)
-    postings = [debit(refunds_in_transit(cur), sent), credit(custody_of(cur), sent)]
-    if fee_units > 0:
-        fee = Money(fee_units, refund.native)
-        postings += [debit(network_fees(fee.currency), fee), credit(custody_of(fee.currency), fee)]
-    return postings
+    return [debit(refunds_in_transit(cur), sent), credit(custody_of(cur), sent),
+            *fee_postings(refund, fee_units)]
 
 
 def _metadata(refund: RefundBooking) -> dict[str, str]:
@@ -143,6 +149,19 @@ async def book_final(conn: Conn, refund: RefundBooking, fee_units: int) -> Journ
         conn, idempotency_key=final_key(refund.refund_id), kind=REFUND_KIND,
         postings=final_postings(refund, fee_units), reference=refund.refund_id,
         metadata={**_metadata(refund), "stage": "final", "fee_units": str(fee_units)},
+    )
+
+
+async def book_failed_fee(conn: Conn, refund: RefundBooking,
+                          fee_units: int) -> JournalEntry | None:
+    """Post (or find) the fee a reverted transaction still cost; None when it cost none."""
+    postings = fee_postings(refund, fee_units)
+    if not postings:
+        return None
+    return await ledger.post(
+        conn, idempotency_key=final_key(refund.refund_id), kind=REFUND_KIND, postings=postings,
+        reference=refund.refund_id,
+        metadata={**_metadata(refund), "stage": "failed", "fee_units": str(fee_units)},
     )
 
 
