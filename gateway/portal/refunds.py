@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from gateway.checkout.claim.links import claim_link
 from gateway.portal.errors import InvalidForm
 from gateway.portal.pos import parse_amount
 from gateway.portal.service import Actor, record
@@ -52,7 +51,7 @@ def parse_form(amount: str, asset: str, address: str, rate: str, reason: str) ->
 
 
 def _line(refund: Refund, public_url: str) -> RefundLine:
-    return RefundLine(refund, claim_link(public_url, refund.claim_token))
+    return RefundLine(refund, refunds.claim_url(public_url, refund))
 
 
 async def invoice_refunds(conn: Conn, merchant_id: str, invoice_id: str,

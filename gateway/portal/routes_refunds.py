@@ -23,13 +23,6 @@ from gateway.refunds.states import RateKind
 routes = web.RouteTableDef()
 
 
-def auto_approve_max(ctx: Ctx) -> int:
-    """REFUND_AUTO_APPROVE_MAX comes with the refunds API; until it is in the settings a
-    portal refund waits for the zone's approval (the production value, 0)."""
-    del ctx
-    return 0
-
-
 async def render_invoice(ctx: Ctx, invoice_id: str, *, status: int = 200,
                          error: str | None = None, form: dict[str, str] | None = None
                          ) -> web.Response:
@@ -71,7 +64,8 @@ async def refund_create(ctx: Ctx) -> web.StreamResponse:
                                   fields["rate"] or RateKind.CURRENT.value, fields["reason"])
         async with ctx.pool.acquire() as conn:
             refund = await refunds.create(conn, ctx.request.app[RATE_BOOK], ctx.merchant_id,
-                                          ctx.actor, invoice_id, form, auto_approve_max(ctx))
+                                          ctx.actor, invoice_id, form,
+                                          ctx.settings.settlement.refund_auto_approve_max)
     except InvalidForm as exc:
         return await render_invoice(ctx, invoice_id, status=400, error=str(exc), form=fields)
     except ApiError as exc:  # the refund rules' refusal: nothing refundable, too much, ...

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from gateway.checkout.claim.links import claim_link
 from gateway.checkout.claim.view import build_view
 from gateway.checkout.claim.words import CATALOGS, EN
 from gateway.checkout.i18n import LANGUAGES, placeholders
 from gateway.refunds.models import Refund
+from gateway.refunds.service import claim_url
 from gateway.refunds.states import RateKind, RefundStatus
 
 
@@ -53,5 +53,6 @@ def test_a_sale_refund_waits_for_the_coin_and_moving_refunds_reload() -> None:
 
 
 def test_claim_link_is_absolute_and_absent_without_a_token() -> None:
-    assert claim_link("https://pay.example/", "abc") == "https://pay.example/refunds/claim/abc"
-    assert claim_link("https://pay.example", None) is None
+    assert claim_url("https://pay.example", refund()) == (
+        "https://pay.example/refunds/claim/" + "T" * 32)
+    assert claim_url("https://pay.example", refund(claim_token=None)) is None

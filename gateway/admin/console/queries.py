@@ -100,41 +100,14 @@ async def select_unmatched_one(conn: Conn, transfer_id: int) -> Row | None:
     return row
 
 
-# --- refunds (the zone's queue; gateway.refunds owns the table and every write) ------------
-SELECT_REFUND_QUEUE = """
-SELECT r.*, m.name AS merchant_name
-FROM refunds r JOIN merchants m ON m.id = r.merchant_id
-WHERE ($1::text IS NULL OR r.status = $1)
-  AND ($2::text IS NULL OR r.merchant_id = $2)
-  AND ($3::text IS NULL OR (r.created_at, r.id) < (SELECT created_at, id FROM refunds
-                                                   WHERE id = $3))
-ORDER BY r.created_at DESC, r.id DESC
-LIMIT $4
-"""
-
+# --- refunds (one refund of any merchant; gateway.refunds owns the table and its writes) --
 SELECT_REFUND = """
 SELECT r.*, m.name AS merchant_name
 FROM refunds r JOIN merchants m ON m.id = r.merchant_id
 WHERE r.id = $1
 """
 
-SELECT_INVOICE_REFUNDS = """
-SELECT r.*, m.name AS merchant_name
-FROM refunds r JOIN merchants m ON m.id = r.merchant_id
-WHERE r.invoice_id = $1
-ORDER BY r.created_at, r.id
-"""
-
-
-async def select_refund_queue(conn: Conn, *, status: str | None, merchant_id: str | None,
-                              after: str | None, limit: int) -> list[Row]:
-    return list(await conn.fetch(SELECT_REFUND_QUEUE, status, merchant_id, after, limit))
-
 
 async def select_refund(conn: Conn, refund_id: str) -> Row | None:
     row: Row | None = await conn.fetchrow(SELECT_REFUND, refund_id)
     return row
-
-
-async def select_invoice_refunds(conn: Conn, invoice_id: str) -> list[Row]:
-    return list(await conn.fetch(SELECT_INVOICE_REFUNDS, invoice_id))

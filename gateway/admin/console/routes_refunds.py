@@ -2,7 +2,7 @@
 waiting for approval, the offline signing hand-off, the transaction and its status; and the
 invoice page's "Refund" button (a claim link for the invoice's refundable amount).
 
-    GET  /admin/refunds[?status=&merchant=&after=]    the queue, newest first
+    GET  /admin/refunds[?status=&after=]              the queue, newest first
     GET  /admin/refunds/{id}                          one refund (claim link, tx, hand-off)
     POST /admin/refunds/{id}/approve|reject           admins; audit-logged
     POST /admin/refunds/{id}/signed                   admins: the offline signer's bytes
@@ -28,23 +28,15 @@ NOTICES: Final = {"approved": "Approved: the refund is being sent.",
                   "rejected": "Rejected: the refund is cancelled and nothing was sent.",
                   "created": "Refund created: give the shopper the claim link below.",
                   "signed": "Signed transaction received: the sender broadcasts it."}
-FILTERS: Final = ("status", "merchant")
-
-
-def auto_approve_max(ctx: Ctx) -> int:
-    """REFUND_AUTO_APPROVE_MAX comes with the refunds API; until it is in the settings a
-    console refund waits for approval like any other above 0 tiyn."""
-    del ctx
-    return 0
+FILTERS: Final = ("status",)
 
 
 @reader
 async def refund_list(ctx: Ctx) -> web.StreamResponse:
     kept = {k: v for k in FILTERS if (v := ctx.query(k))}
     async with ctx.pool.acquire() as conn:
-        lines, cursor = await service.refund_queue(
-            conn, ctx.settings, status=kept.get("status"), merchant_id=kept.get("merchant"),
-            after=ctx.query("after"))
+        lines, cursor = await service.refund_queue(conn, ctx.settings, status=kept.get("status"),
+                                                   after=ctx.query("after"))
     next_url = f"/admin/refunds?{urlencode({**kept, 'after': cursor})}" if cursor else None
     return ctx.render("refunds.html", lines=lines, kept=kept, next_url=next_url,
                       statuses=service.REFUND_STATUSES,
@@ -98,7 +90,8 @@ async def invoice_refund(ctx: Ctx) -> web.StreamResponse:
         async with ctx.pool.acquire() as conn:
             refund = await service.refund_invoice(
                 conn, ctx.settings, ctx.request.app[RATE_BOOK], ctx.actor,
-                ctx.request.match_info["invoice_id"], auto_approve_max(ctx))
+                ctx.request.match_info["invoice_id"],
+                ctx.settings.settlement.refund_auto_approve_max)
     return redirect(ctx.request, f"/admin/refunds/{refund.id}?done=created")
 
 

@@ -22,7 +22,6 @@ from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.admin.settlement import service as settlement_service
-from gateway.checkout.claim.links import claim_link
 from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
@@ -212,10 +211,11 @@ async def invoice_page(conn: Conn, settings: Settings, invoice_id: str) -> Invoi
                                              limit=MAX_EVENTS)
     ledger = [LedgerEntryView(e, await entry_postings(conn, e["id"]))
               for e in await q.select_ledger_entries(conn, invoice_id)]
+    merchant = await merchants.get_merchant(conn, invoice.merchant_id)
     return InvoicePage(
-        invoice, await merchants.get_merchant(conn, invoice.merchant_id),
-        await transfer_queries.select_invoice_transfers(conn, invoice_id),
-        list(reversed(events)), ledger, await invoice_refunds(conn, settings, invoice_id))
+        invoice, merchant, await transfer_queries.select_invoice_transfers(conn, invoice_id),
+        list(reversed(events)), ledger,
+        await invoice_refunds(conn, settings, invoice, merchant.name))
 
 
 # --- unmatched payments ------------------------------------------------------------------
@@ -261,33 +261,37 @@ class RefundLine:
     claim_url: str | None
 
 
-def _refund_line(row: asyncpg.Record, public_url: str) -> RefundLine:
-    refund = Refund.from_row(row)
-    return RefundLine(refund, row["merchant_name"], claim_link(public_url, refund.claim_token))
+def _line(refund: Refund, merchant_name: str, public_url: str) -> RefundLine:
+    return RefundLine(refund, merchant_name, refunds.claim_url(public_url, refund))
 
 
 async def refund_queue(conn: Conn, settings: Settings, *, status: str | None,
-                       merchant_id: str | None, after: str | None
-                       ) -> tuple[list[RefundLine], str | None]:
-    """Newest first, a page at a time; the cursor of the next page (or None)."""
+                       after: str | None) -> tuple[list[RefundLine], str | None]:
+    """Every merchant's refunds, newest first, a page at a time; the next page's cursor."""
     if status is not None and status not in REFUND_STATUSES:
         raise InvalidForm("status", f"must be one of {', '.join(REFUND_STATUSES)}")
-    rows = await q.select_refund_queue(conn, status=status, merchant_id=merchant_id,
-                                       after=after, limit=REFUND_PAGE + 1)
-    lines = [_refund_line(r, settings.public_url) for r in rows[:REFUND_PAGE]]
-    return lines, lines[-1].refund.id if len(rows) > REFUND_PAGE else None
+    found = await refunds.list_all_refunds(
+        conn, status=RefundStatus(status) if status else None, starting_after=after,
+        limit=REFUND_PAGE + 1)
+    names = {m.id: m.name for m in await merchants.list_merchants(conn)}
+    lines = [_line(r, names.get(r.merchant_id, r.merchant_id), settings.public_url)
+             for r in found[:REFUND_PAGE]]
+    return lines, lines[-1].refund.id if len(found) > REFUND_PAGE else None
 
 
 async def refund_line(conn: Conn, settings: Settings, refund_id: str) -> RefundLine:
     row = await q.select_refund(conn, refund_id)
     if row is None:
         raise PageNotFound(f"No refund {refund_id}.")
-    return _refund_line(row, settings.public_url)
+    return _line(Refund.from_row(row), row["merchant_name"], settings.public_url)
 
 
-async def invoice_refunds(conn: Conn, settings: Settings, invoice_id: str) -> list[RefundLine]:
-    return [_refund_line(r, settings.public_url)
-            for r in await q.select_invoice_refunds(conn, invoice_id)]
+async def invoice_refunds(conn: Conn, settings: Settings,
+                          invoice: Invoice, merchant_name: str) -> list[RefundLine]:
+    found = await refunds.list_refunds(conn, merchant_id=invoice.merchant_id,
+                                       invoice_id=invoice.id, status=None,
+                                       starting_after=None, limit=REFUND_PAGE)
+    return [_line(r, merchant_name, settings.public_url) for r in found]
 
 
 async def decide_refund(conn: Conn, settings: Settings, actor: audit.Actor, refund_id: str,

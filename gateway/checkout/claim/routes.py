@@ -27,7 +27,6 @@ from gateway.checkout.claim.words import ClaimWords
 from gateway.checkout.headers import SECURITY_HEADERS
 from gateway.checkout.i18n import choose_language
 from gateway.checkout.routes import CHECKOUT
-from gateway.config import Settings
 from gateway.errors import ApiError, NotFound
 from gateway.log import get_logger
 from gateway.merchants import service as merchants
@@ -42,14 +41,6 @@ CLAIM_TOKEN: Final = re.compile(r"^[A-Za-z0-9_-]{16,128}$")
 CSRF_COOKIE: Final = "ccp_claim"
 CSRF_FIELD: Final = "csrf_token"
 ADDRESS_CHARS: Final = 100
-
-
-def auto_approve_max(settings: Settings) -> int:
-    """Claimed refunds up to this many tiyn are sent without an administrator.
-    REFUND_AUTO_APPROVE_MAX comes with the refunds API; until it is in the settings every
-    claim waits for approval (the production value, 0)."""
-    del settings
-    return 0
 
 
 def _words(request: web.Request) -> ClaimWords:
@@ -148,7 +139,8 @@ async def claim_submit(request: web.Request) -> web.Response:
         async with request.app[DB_POOL].acquire() as conn, conn.transaction():
             await refunds.claim_refund(
                 conn, request.app[RATE_BOOK], token=token, asset_id=choice.asset_id,
-                address=address, auto_approve_max=auto_approve_max(request.app[SETTINGS]))
+                address=address,
+                auto_approve_max=request.app[SETTINGS].settlement.refund_auto_approve_max)
     except InvalidRefundAddress:
         return _again(request, view, t, status=422, picked=picked, address=address,
                       error=t("error_address", chain=choice.chain_name))
