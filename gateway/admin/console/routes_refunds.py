@@ -74,13 +74,12 @@ async def refund_reject(ctx: Ctx) -> web.StreamResponse:
 @writer
 async def refund_signed(ctx: Ctx) -> web.StreamResponse:
     refund_id = ctx.request.match_info["refund_id"]
-    signed = "".join(ctx.field("signed").split())
+    signed = "".join(ctx.field("signed").split())  # pasted text may wrap
     if not signed:
         raise InvalidForm("signed", "paste the signed transaction")
     with mapped(*REFUSALS):
         async with ctx.pool.acquire() as conn:
-            line = await service.refund_line(conn, ctx.settings, refund_id)
-            await service.submit_signed(conn, ctx.actor, line.refund, signed)
+            await service.submit_signed(conn, ctx.actor, refund_id, signed)
     return redirect(ctx.request, f"/admin/refunds/{refund_id}?done=signed")
 
 

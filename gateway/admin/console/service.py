@@ -33,6 +33,8 @@ from gateway.merchants.errors import MerchantNotFound
 from gateway.rates import RateBook
 from gateway.refunds import service as refunds
 from gateway.refunds.models import Refund
+from gateway.refunds.sending import offline
+from gateway.refunds.sending.errors import NotAwaitingSignature
 from gateway.refunds.states import RateKind, RefundStatus
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
@@ -329,26 +331,24 @@ async def refund_invoice(conn: Conn, settings: Settings, rates: RateBook, actor:
     return refund
 
 
-@dataclass(frozen=True)
-class SigningHandoff:
-    """What the operator takes to the offline signer: the unsigned transaction (hex)."""
-
-    unsigned_hex: str
-    from_address: str
-
-
-async def signing_handoff(conn: Conn, refund: Refund) -> SigningHandoff | None:
-    """THE CALL POINT of offline signing (gateway.refunds.sending, branch `refundsend`): the
-    unsigned transaction of a refund that waits for its signature, or None when there is
-    none. Until the sender's offline signer is on main there is never one."""
-    del conn, refund
-    return None
+async def signing_handoff(conn: Conn, refund: Refund) -> offline.UnsignedRefund | None:
+    """The unsigned transaction of a refund that waits for its offline signature (the sender
+    built it: REFUND_SIGNER=offline), or None."""
+    if refund.status is not RefundStatus.SENDING:
+        return None
+    try:
+        return await offline.unsigned_transaction(conn, refund.id)
+    except NotAwaitingSignature:
+        return None
 
 
-async def submit_signed(conn: Conn, actor: audit.Actor, refund: Refund, signed_hex: str) -> None:
-    """THE CALL POINT that hands the operator's signed bytes to the sender (which checks them
-    against the unsigned transaction, stores them and broadcasts). Refused until the sender's
-    offline signer is on main."""
-    del conn, actor, signed_hex
-    raise InvalidForm("signed", f"refund {refund.id}: offline signing is not available in "
-                                "this build")
+async def submit_signed(conn: Conn, actor: audit.Actor, refund_id: str,
+                        signed_text: str) -> Refund:
+    """The operator's signed bytes, checked against the built transaction and its signer,
+    stored and booked (gateway.refunds.sending.offline), with the audit row; the sender
+    broadcasts them on its next pass."""
+    async with conn.transaction():
+        signed = await offline.submit_signed(conn, refund_id, signed_text)
+        await audit.record(conn, actor, "refund.signed", target_type="refund",
+                           target_id=refund_id, after={"tx": signed.tx})
+    return signed
