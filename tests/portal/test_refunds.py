@@ -110,3 +110,21 @@ async def test_manager_refunds_to_a_claim_link(
             "SELECT action FROM merchant_audit_log WHERE target_id = $1", made["id"])
     assert made["reason"] == "paid too late" and audit == "refund.create"
     assert refundable == format_kzt(made["amount"], ".")
+
+
+async def test_refusals_are_shown_on_the_invoice_page_and_nothing_is_created(
+        app_server: RunningApp, db_pool: asyncpg.Pool, stranded: StrandedInvoice) -> None:
+    owner = await make_user(db_pool, stranded.merchant_id, Role.OWNER)
+    http = client(app_server.url)
+    path = f"/merchant/invoices/{stranded.invoice_id}"
+    async with http.http:
+        await http.sign_in(owner)
+        await http.get(path + "?lang=en")
+        lowercase = "0x52908400098527886e0f7030069857d2e4169ee7"
+        status, _, page = await http.post(path + "/refunds", {"address": lowercase})
+        assert status == 422 and "EIP-55" in page and f'value="{lowercase}"' in page
+        status, _, page = await http.post(path + "/refunds", {"amount": "1500,5x"})
+        assert status == 400 and "amount" in page
+        status, _, page = await http.post(path + "/refunds", {"amount": "100000"})
+        assert status == 422 and "over the" in page  # 1,000 KZT > the 750 KZT stranded
+    assert await refund_count(db_pool, stranded.invoice_id) == 0
