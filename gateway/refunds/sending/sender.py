@@ -83,7 +83,7 @@ class Sender:
         async with self.pool.acquire() as conn:
             tx = await queries.live_transaction(conn, refund.id)
         if tx is None:
-            tx = await self._start(refund, network)
+            tx = await self.prepare(refund, network)
             if tx is None:
                 return
             crash_point("after_commit")
@@ -98,7 +98,8 @@ class Sender:
             await self._settle(refund, tx, network)
 
     # -- building and signing ------------------------------------------------------------
-    async def _start(self, refund: Refund, network: Network) -> RefundTransaction | None:
+    async def prepare(self, refund: Refund, network: Network) -> RefundTransaction | None:
+        """Build (and, hot, sign) the refund's transaction and commit it; nothing is sent."""
         signer = self.signers[network.chain]
         if refund.status is not RefundStatus.SENDING:
             raise SendingError(f"refund {refund.id} is {refund.status} without a transaction")
