@@ -63,7 +63,10 @@ class Sender:
 
     async def run(self) -> None:
         while True:
-            await self.pass_once()
+            try:
+                await self.pass_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("refund_sender_database_unavailable", error=str(exc))
             await asyncio.sleep(self.interval)
 
     async def pass_once(self) -> None:
@@ -75,6 +78,10 @@ class Sender:
                 await self.advance(refund)
             except (ChainError, SendingError, RefundError) as exc:
                 bound.warning("refund_send_retry", error=str(exc))
+            except Exception:
+                # One refund's unexpected answer (a malformed node reply, a broken row) must
+                # not stop the others; it is retried on the next pass and logged loudly.
+                bound.exception("refund_send_error")
 
     async def advance(self, refund: Refund) -> None:
         network = self.networks.get(refund.chain or "")
