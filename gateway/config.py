@@ -528,6 +528,11 @@ class SettlementSettings:
         S, "RECONCILE_ADDRESS_DAYS", "7", Integer(0, 3_650), "Reconciliation also asks the "
         "node about deposit addresses of invoices created in this many days, even without a "
         "recorded transfer.", unit="days")
+    refund_auto_approve_max: int = setting(
+        S, "REFUND_AUTO_APPROVE_MAX", "0", Integer(0, 10**15), dev="1000000",
+        doc="Refunds up to this many tiyn are sent at once; a larger one waits in the console "
+        "for a zone administrator to approve or reject it (0: every refund waits).",
+        unit="tiyn")
 
     def __post_init__(self) -> None:
         # The composite values are checked as soon as the section exists, naming the variables.

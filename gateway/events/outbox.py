@@ -41,6 +41,7 @@ EVENT_TYPES: Final = (
     "invoice.cancelled",
     "invoice.reverted",
     "invoice.payment_after_settlement",
+    "refund.created",
     "refund.succeeded",
     "refund.failed",
 )

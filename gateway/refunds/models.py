@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from gateway.invoices.serializers import plain_decimal
 from gateway.refunds.states import RateKind, RefundStatus
 from gateway.timestamps import timestamp
 
@@ -72,7 +73,8 @@ def refund_object(refund: Refund, claim_url: str | None) -> dict[str, Any]:
         "asset_id": refund.asset_id,
         "chain": refund.chain,
         "amount_units": None if refund.amount_units is None else str(refund.amount_units),
-        "rate": None if refund.rate is None else str(refund.rate),
+        # Positional always: str(Decimal) may print "3.0E+5" for a rate read from numeric.
+        "rate": None if refund.rate is None else plain_decimal(refund.rate),
         "rate_kind": str(refund.rate_kind),
         "address": refund.address,
         "claim_url": claim_url,
