@@ -79,6 +79,12 @@ async def _awaiting(conn: Conn, refund_id: str) -> RefundTransaction:
     return tx
 
 
+async def current_transaction(conn: Conn, refund_id: str) -> RefundTransaction | None:
+    """The refund's live transaction (built, signed, broadcast or final) for the console to
+    show: its status, hash, nonce or blockhash; None before the sender built one."""
+    return await queries.live_transaction(conn, refund_id)
+
+
 async def unsigned_transaction(conn: Conn, refund_id: str) -> UnsignedRefund:
     """The transaction the operator is to sign for `refund_id` (NotAwaitingSignature when the
     sender has not built one yet, or it is signed already)."""
