@@ -23,8 +23,8 @@ async def test_revert_below_finality_forgets_transactions_and_slots(tmp_path: Pa
         url = devnet.rpc_url
         payer = await funded_keypair(url, 2 * c.LAMPORTS_PER_SOL)
         to = Pubkey.new_unique()
-        snapshot = await rpc_result(url, "devnetSnapshot")
         slot = await rpc_result(url, "getSlot", [{"commitment": "processed"}])
+        snapshot = await rpc_result(url, "devnetSnapshot")  # at `slot` or a little later
         answer = await send(url, transfer_tx(payer, to, 1_000_000, await blockhash(url)))
         signature = answer["result"]
         await wait_signature(url, signature, "finalized")
