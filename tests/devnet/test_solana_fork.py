@@ -15,12 +15,19 @@ from tests.devnet.test_solana_rpc import (
     transfer_tx,
     wait_signature,
 )
+from tests.plugins.eventually import eventually
 from tests.plugins.solana_devnet import rpc_call, rpc_result, start_solana_devnet
 
 
 async def test_revert_below_finality_forgets_transactions_and_slots(tmp_path: Path) -> None:
     with start_solana_devnet(tmp_path / "solana") as devnet:
         url = devnet.rpc_url
+
+        async def past_genesis() -> bool:  # near genesis every slot counts as finalized
+            finalized = await rpc_result(url, "getSlot", [{"commitment": "finalized"}])
+            return bool(finalized > 1)
+
+        await eventually(past_genesis, what="finality past genesis", timeout=10)
         payer = await funded_keypair(url, 2 * c.LAMPORTS_PER_SOL)
         to = Pubkey.new_unique()
         slot = await rpc_result(url, "getSlot", [{"commitment": "processed"}])
