@@ -17,7 +17,10 @@ Lines of a run (every difference is listed, none is netted away):
 - unmatched_payment: a payment no invoice took (no invoice, a wrong asset, after settlement,
   to an invalid or cancelled invoice), without an operator's decision yet;
 - stranded_payment: money credited to an invoice that then expired (a partial or a late
-  payment not accepted), and dust (one line per address), without a decision yet.
+  payment not accepted), and dust (one line per address), without a decision yet;
+- vanished_transfer: a booked transfer its chain no longer has (a fork below finality, found
+  by the gateway's `chains resync`), without a decision yet. The address line does not
+  expect it on chain any more; until an operator acknowledges it, the run says so.
 
 Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
 the base unit: the address line compares the node with the sum of all final transfers, and
@@ -81,6 +84,18 @@ class UnmatchedPayment:
 
 
 STRANDED_KINDS = frozenset({"stranded", "dust"})
+
+
+@dataclass(frozen=True, slots=True)
+class VanishedTransfer:
+    """A booked transfer the chain no longer has: in the books, not on chain."""
+
+    transfer_id: str
+    chain: str
+    asset: str  # currency code
+    address: str
+    units: int
+    tx: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,10 +184,16 @@ async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> l
             for p in payments if p.transfer_id not in decided]
 
 
+def vanished_lines(vanished: Sequence[VanishedTransfer]) -> list[Line]:
+    return [Line("vanished_transfer", v.chain, v.asset, v.address, v.units, 0, -v.units,
+                 {"transfer_id": v.transfer_id, "tx": v.tx, "actions": ["acknowledge"]})
+            for v in vanished]
+
+
 async def reconcile(
     conn: Conn, *, observations: Sequence[Observation], booked: Mapping[str, int],
     expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
-    notes: Sequence[str] = (),
+    vanished: Sequence[VanishedTransfer] = (), notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
     started = await db_now(conn)
@@ -183,7 +204,7 @@ async def reconcile(
     lines = [*fetch_errors(observations), *address_lines(expected, observations), *custody,
              *[Line("trial_balance", None, cur, None, None, None, net)
                for cur, net in sorted(trial.items()) if net != 0],
-             *await unmatched_lines(conn, unmatched)]
+             *await unmatched_lines(conn, unmatched), *vanished_lines(vanished)]
     run = Run(f"rec_{secrets.token_hex(10)}", started,
               "differences" if lines else "balanced", lines, trial, list(notes))
     await _store(conn, run)

@@ -1,5 +1,6 @@
 """The exceptions queue page: every amount not part of a sale, with its age, paged and
-filtered; accept (book a stranded payment as the sale) or set aside for refund."""
+filtered; accept (book a stranded payment as the sale), set aside for refund, or acknowledge
+(a vanished transfer)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from gateway.errors import Conflict, InvalidRequest, NotFound
 FILTERS = ("kind", "chain", "asset", "invoice", "decided")
 PAGE = 100
 NOTICES = {"accept": "Accepted: the payment is booked as the invoice's sale (marked).",
-           "refund": "Set aside for refund to the sender."}
+           "refund": "Set aside for refund to the sender.",
+           "acknowledge": "Acknowledged: recorded, and no longer an open difference."}
 
 
 def _filters(ctx: Ctx) -> service.Filters:
@@ -50,5 +52,5 @@ async def exception_decide(ctx: Ctx) -> web.StreamResponse:
 
 ROUTES = [
     web.get("/admin/exceptions", exception_list),
-    web.post("/admin/exceptions/{key}/{action:accept|refund}", exception_decide),
+    web.post("/admin/exceptions/{key}/{action:accept|refund|acknowledge}", exception_decide),
 ]

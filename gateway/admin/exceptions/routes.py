@@ -57,7 +57,8 @@ async def decide(request: web.Request) -> web.Response:
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
     action, note = body.get("action"), body.get("note")
     if not isinstance(action, str):
-        raise InvalidRequest("action is required (accept or refund)", param="action")
+        raise InvalidRequest("action is required (accept, refund or acknowledge)",
+                             param="action")
     if note is not None and not isinstance(note, str):
         raise InvalidRequest("note must be text", param="note")
     async with request.app[DB_POOL].acquire() as conn:

@@ -22,19 +22,22 @@ SELECT_FINALIZED_NUMBER = "SELECT finalized_number FROM chain_cursors WHERE chai
 
 # What each recipient should hold per asset: every transfer still in the chain (not reorged
 # out) up to block `$2`, whatever the lifecycle made of it (credited, wrong asset, ...): the
-# money is on the address either way. Solana's recipient is the treasury owner.
+# money is on the address either way, unless a resync found the chain no longer has it (a
+# vanished transfer: its own reconciliation line). Solana's recipient is the treasury owner.
 SELECT_RECEIVED = """
 SELECT lower(to_address) AS address, asset, sum(amount) AS units
-  FROM chain_transfers
+  FROM chain_transfers t
  WHERE chain = $1 AND status <> 'removed' AND block_number <= $2
+   AND NOT EXISTS (SELECT 1 FROM chain_vanished_transfers v WHERE v.transfer_id = t.id)
  GROUP BY lower(to_address), asset
 """
 # Solana: what reached the treasury `$1` (the recipient of every Solana Pay request) and is
 # final, per asset; balances are read at `finalized` commitment. Base58 is case-sensitive.
 SELECT_TREASURY_RECEIVED = """
 SELECT asset, sum(amount) AS units
-  FROM chain_transfers
+  FROM chain_transfers t
  WHERE chain = 'solana' AND status = 'finalized' AND to_address = $1
+   AND NOT EXISTS (SELECT 1 FROM chain_vanished_transfers v WHERE v.transfer_id = t.id)
  GROUP BY asset
 """
 

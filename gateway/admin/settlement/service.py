@@ -50,6 +50,7 @@ from settlement.reconciliation.service import (
     AddressExpectation,
     Run,
     UnmatchedPayment,
+    VanishedTransfer,
     reconcile,
     resolve_unmatched,
 )
@@ -266,12 +267,21 @@ async def _unmatched(conn: Conn, floors: Sequence[tuple[str, int]]
             for i in await exceptions.open_items(conn, floors)]
 
 
+async def _vanished(conn: Conn) -> list[VanishedTransfer]:
+    """Every booked transfer a chain no longer has that awaits a decision."""
+    return [VanishedTransfer(exceptions.resolution_id(i.key), i.chain or "",
+                             _code(i.chain or "", i.asset or ""), i.address or "",
+                             i.units or 0, i.tx or "")
+            for i in await exceptions.open_vanished(conn)]
+
+
 @dataclass(frozen=True)
 class _Facts:
     expected: list[AddressExpectation]
     bsc_block: int | None
     booked: dict[str, int]
     unmatched: list[UnmatchedPayment]
+    vanished: list[VanishedTransfer]
 
 
 async def _facts(conn: Conn, sources: ChainSources, days: int,
@@ -279,7 +289,7 @@ async def _facts(conn: Conn, sources: ChainSources, days: int,
     bsc, block = await _bsc_expected(conn, sources, days)
     solana = await _solana_expected(conn, sources)
     return _Facts([*bsc, *solana], block, await _booked(conn),
-                  await _unmatched(conn, floors))
+                  await _unmatched(conn, floors), await _vanished(conn))
 
 
 async def _snapshot(conn: Conn, sources: ChainSources, days: int,
@@ -304,7 +314,8 @@ async def run_reconciliation(
     notes = [] if facts.bsc_block is None else [
         f"bsc balances read at finalized block {facts.bsc_block}"]
     run = await reconcile(conn, observations=observations, booked=facts.booked,
-                          expected=facts.expected, unmatched=facts.unmatched, notes=notes)
+                          expected=facts.expected, unmatched=facts.unmatched,
+                          vanished=facts.vanished, notes=notes)
     await audit.record(conn, actor, "reconciliation.run", target_type="reconciliation_run",
                        target_id=run.id, after={"status": run.status,
                                                 "difference_count": len(run.lines)})
