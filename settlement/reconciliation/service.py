@@ -22,6 +22,11 @@ Lines of a run (every difference is listed, none is netted away):
   by the gateway's `chains resync`), without a decision yet. The address line does not
   expect it on chain any more; until an operator acknowledges it, the run says so.
 
+Decisions: an operator may `acknowledge` a difference line (address, custody, trial_balance,
+fetch_error) from the exceptions queue. The decision is kept by the difference's identity
+(`identity_of`: what it is and its amount), so the same difference in a later run is shown
+with it; a run whose every line is decided is `explained`, never `balanced`.
+
 Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
 the base unit: the address line compares the node with the sum of all final transfers, and
 every final transfer that is not booked is one of the two payment lines above, so a run is
@@ -35,7 +40,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -44,7 +49,12 @@ import structlog
 from settlement import ledger
 from settlement.db import Conn, db_now
 from settlement.reconciliation import queries
-from settlement.reconciliation.errors import AlreadyResolved, ReconciliationError, RunNotFound
+from settlement.reconciliation.errors import (
+    AlreadyResolved,
+    DifferenceNotFound,
+    ReconciliationError,
+    RunNotFound,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -84,6 +94,10 @@ class UnmatchedPayment:
 
 
 STRANDED_KINDS = frozenset({"stranded", "dust"})
+# Lines an operator acknowledges (payments and vanished transfers are decided as the
+# exceptions-queue items they are).
+DIFFERENCE_KINDS = frozenset({"address", "custody", "trial_balance", "fetch_error"})
+BALANCED, EXPLAINED, DIFFERENCES = "balanced", "explained", "differences"
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +129,23 @@ class Line:
             # Base units exceed JSON's safe integers: strings, like every crypto amount.
             out[key] = None if out[key] is None else str(out[key])
         return out
+
+
+def identity_of(line: Line, run_id: str) -> str | None:
+    """What a difference line is, across runs (None: not a difference line). A fetch error
+    is one run's: acknowledging it says nothing about the next time a node fails."""
+    if line.kind not in DIFFERENCE_KINDS:
+        return None
+    amount = run_id if line.kind == "fetch_error" else str(line.difference)
+    return "|".join((line.kind, line.chain or "", line.asset or "", line.address or "",
+                     amount))
+
+
+def run_status(lines: Sequence[Line]) -> str:
+    """balanced: nothing to show; explained: every line has an operator's decision."""
+    if not lines:
+        return BALANCED
+    return EXPLAINED if all("decision" in line.detail for line in lines) else DIFFERENCES
 
 
 @dataclass(frozen=True, slots=True)
@@ -205,18 +236,29 @@ async def reconcile(
              *[Line("trial_balance", None, cur, None, None, None, net)
                for cur, net in sorted(trial.items()) if net != 0],
              *await unmatched_lines(conn, unmatched), *vanished_lines(vanished)]
-    run = Run(f"rec_{secrets.token_hex(10)}", started,
-              "differences" if lines else "balanced", lines, trial, list(notes))
+    run_id = f"rec_{secrets.token_hex(10)}"
+    lines = await _with_decisions(conn, lines, run_id)
+    run = Run(run_id, started, run_status(lines), lines, trial, list(notes))
     await _store(conn, run)
     log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
     return run
 
 
+async def _with_decisions(conn: Conn, lines: list[Line], run_id: str) -> list[Line]:
+    """The lines, each difference an operator already decided on marked with the decision."""
+    identities = [identity_of(line, run_id) for line in lines]
+    decided = await queries.decisions(conn, [i for i in identities if i is not None])
+    return [replace(line, detail={**line.detail, "decision": decided[identity]})
+            if identity in decided else line
+            for line, identity in zip(lines, identities, strict=True)]
+
+
 async def _store(conn: Conn, run: Run) -> None:
-    cols: list[list[Any]] = [[] for _ in range(9)]
+    cols: list[list[Any]] = [[] for _ in range(10)]
     for seq, line in enumerate(run.lines, start=1):
         values = (seq, line.kind, line.chain, line.asset, line.address, line.ledger_amount,
-                  line.chain_amount, line.difference, json.dumps(line.detail))
+                  line.chain_amount, line.difference, json.dumps(line.detail),
+                  identity_of(line, run.id))
         for col, value in zip(cols, values, strict=True):
             col.append(value)
     async with conn.transaction():
@@ -250,6 +292,24 @@ async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
         for r in await queries.items(conn, run_id)
     ]
     return out
+
+
+async def acknowledge_difference(conn: Conn, run_id: str, seq: int,
+                                 note: str | None = None) -> dict[str, Any]:
+    """The operator's `acknowledge` of a difference line: it stands for the same difference
+    in every later run (see `identity_of`)."""
+    row = await queries.item(conn, run_id, seq)
+    if row is None or row["identity"] is None:
+        raise DifferenceNotFound(f"run {run_id} has no difference line {seq}")
+    decided = await queries.insert_decision(conn, row["identity"], "acknowledge", note,
+                                            run_id, seq)
+    if decided is None:
+        raise AlreadyResolved(f"the difference of line {seq} of {run_id} already has a "
+                              "decision")
+    log.info("reconciliation_difference_acknowledged", run_id=run_id, seq=seq,
+             kind=row["kind"])
+    return {"run_id": run_id, "seq": seq, "kind": row["kind"], "action": "acknowledge",
+            "note": note, "decided_at": decided["decided_at"].isoformat()}
 
 
 async def resolve_unmatched(

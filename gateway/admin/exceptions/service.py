@@ -17,9 +17,11 @@ An item is one of:
 
 Decisions (`actions_for` says which an item takes): `refund` sets the payment aside for the
 refunds run to send; `accept` books a stranded payment as part of its sale at the locked rate
-(exception `marked`); `acknowledge` records that the operator has seen a vanished transfer
-and handles the loss outside the gateway (nothing booked is undone: reconciliation stops
-expecting it on chain and lists it until then). Each decision is audited.
+(exception `marked`; only on an expired invoice: an invalid or cancelled one's sale cannot
+be booked); `acknowledge` records that the operator has seen a vanished transfer, or a
+reconciliation difference, and handles it outside the gateway (nothing booked is undone; a
+vanished transfer stops being a reconciliation line, a difference counts as explained in
+later runs while it stays the same). Each decision is audited.
 """
 
 from __future__ import annotations
@@ -39,8 +41,8 @@ from gateway.lifecycle.errors import NotAcceptable
 from gateway.lifecycle.service import accept_stranded
 from gateway.log import get_logger
 from settlement.db import Conn
-from settlement.reconciliation.errors import AlreadyResolved
-from settlement.reconciliation.service import resolve_unmatched
+from settlement.reconciliation.errors import AlreadyResolved, DifferenceNotFound
+from settlement.reconciliation.service import acknowledge_difference, resolve_unmatched
 
 log = get_logger(__name__)
 KINDS = ("unmatched", "wrong_asset", "after_settlement", "unapplied", "stranded", "overpaid",
@@ -61,7 +63,7 @@ def actions_for(kind: str, invoice_status: str | None = None) -> tuple[str, ...]
         return ("accept", "refund")
     if kind in REFUNDABLE:
         return ("refund",)
-    if kind == "vanished":
+    if kind in ("vanished", "reconciliation"):
         return ("acknowledge",)
     return ()
 
@@ -201,6 +203,11 @@ async def _accept(conn: Conn, key: str) -> dict[str, Any]:
     if row["kind"] != "stranded":
         raise Conflict(f"{key} is {row['kind']}: only a payment stranded on an expired "
                        "invoice can be accepted into its sale", code="not_acceptable")
+    if row["invoice_status"] != "expired":
+        raise Conflict(f"{key} is stranded on invoice {row['invoice_id']}, which is "
+                       f"{row['invoice_status']}: only a payment stranded on an expired "
+                       "invoice can be accepted into its sale; refund it instead",
+                       code="not_acceptable")
     try:
         invoice = await accept_stranded(conn, row["invoice_id"])
     except NotAcceptable as exc:
@@ -232,7 +239,28 @@ def _vanished_id(key: str) -> int | None:
     return int(digits) if key.startswith("vt_") and digits.isdigit() else None
 
 
+def _difference_of(key: str) -> tuple[str, int]:
+    """(run id, line seq) of a `rec_<run id>_<seq>` key."""
+    run_id, _, seq = key.removeprefix("rec_").rpartition("_")
+    if not run_id or not seq.isdigit():
+        raise NotFound(f"no reconciliation difference {key}", param="key")
+    return run_id, int(seq)
+
+
+async def _acknowledge_difference(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
+    run_id, seq = _difference_of(key)
+    try:
+        done = await acknowledge_difference(conn, run_id, seq, note)
+    except DifferenceNotFound as exc:
+        raise NotFound(str(exc), param="key") from exc
+    except AlreadyResolved as exc:
+        raise Conflict(str(exc), code="already_decided") from exc
+    return {"key": key, **done}
+
+
 async def _acknowledge(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
+    if key.startswith("rec_"):
+        return await _acknowledge_difference(conn, key, note)
     transfer_id = _vanished_id(key)
     if transfer_id is None:
         raise Conflict(f"{key} cannot be acknowledged: only a vanished transfer can",
@@ -280,7 +308,7 @@ async def decide(conn: Conn, actor: Actor, key: str, action: str,
     """An operator's decision on one item, audited in the same transaction: `accept` books
     a stranded payment's invoice as settled (`marked`); `refund` sets the item aside for the
     refunds run (a dust line: every dust transfer to that address so far); `acknowledge`
-    closes a vanished transfer."""
+    closes a vanished transfer or explains a reconciliation difference."""
     if action not in ACTIONS:
         raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", param="action")
     async with conn.transaction():
