@@ -40,6 +40,22 @@ SELECT $1, i.seq, i.kind, i.chain, i.asset, i.address, i.ledger_amount, i.chain_
             identity)
 """
 
+INSERT_HOLDINGS = """
+INSERT INTO reconciliation_holdings
+    (run_id, chain, asset, address, chain_units, booked, pending, stranded, unmatched,
+     refunded, vanished, difference)
+SELECT $1, h.*
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[],
+              $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
+              $12::numeric[]) AS h
+"""
+
+SELECT_HOLDINGS = """
+SELECT chain, asset, address, chain_units, booked, pending, stranded, unmatched, refunded,
+       vanished, difference
+  FROM reconciliation_holdings WHERE run_id = $1 ORDER BY chain, asset, address
+"""
+
 SELECT_RUNS = """
 SELECT id, started_at, finished_at, status, difference_count, trial_balance::text AS trial_balance,
        notes::text AS notes
@@ -140,3 +156,11 @@ async def insert_decision(conn: Conn, identity: str, action: str, note: str | No
 async def decisions(conn: Conn, identities: Sequence[str]) -> dict[str, str]:
     rows = await conn.fetch(SELECT_DECISIONS, list(identities))
     return {r["identity"]: r["action"] for r in rows}
+
+
+async def insert_holdings(conn: Conn, run_id: str, columns: Sequence[list[Any]]) -> None:
+    await conn.execute(INSERT_HOLDINGS, run_id, *columns)
+
+
+async def holdings(conn: Conn, run_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_HOLDINGS, run_id)

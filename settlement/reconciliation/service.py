@@ -27,6 +27,12 @@ fetch_error) from the exceptions queue. The decision is kept by the difference's
 (`identity_of`: what it is and its amount), so the same difference in a later run is shown
 with it; a run whose every line is decided is `explained`, never `balanced`.
 
+Holdings: per address and asset a run also keeps what explains the chain's balance, to the
+base unit (`Holding`): booked (final, credited to a settled invoice) + pending (credited to
+an invoice still open) + stranded + unmatched (every other exceptions-queue payment) +
+refunded (0 until refunds land: the refunds module reports it) - vanished (booked, and gone
+from the chain), against the balance the node reported.
+
 Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
 the base unit: the address line compares the node with the sum of all final transfers, and
 every final transfer that is not booked is one of the two payment lines above, so a run is
@@ -76,6 +82,61 @@ class AddressExpectation:
     asset: str
     address: str
     units: int
+
+
+@dataclass(frozen=True, slots=True)
+class Holding:
+    """What explains one address's balance of one asset (base units)."""
+
+    chain: str
+    asset: str  # currency code
+    address: str
+    booked: int = 0
+    pending: int = 0
+    stranded: int = 0
+    unmatched: int = 0
+    refunded: int = 0  # filled by the refunds module once refunds land
+    vanished: int = 0
+
+    @property
+    def expected(self) -> int:
+        return (self.booked + self.pending + self.stranded + self.unmatched + self.refunded
+                - self.vanished)
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.booked, self.pending, self.stranded, self.unmatched,
+                        self.refunded, self.vanished))
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingLine:
+    """A holding with what the chain reported (None: no balance) and the difference."""
+
+    holding: Holding
+    chain_units: int | None
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.chain_units is None else self.chain_units - self.holding.expected
+
+    def as_json(self) -> dict[str, Any]:
+        h = self.holding
+        amounts = {"booked": h.booked, "pending": h.pending, "stranded": h.stranded,
+                   "unmatched": h.unmatched, "refunded": h.refunded, "vanished": h.vanished,
+                   "expected": h.expected, "chain_units": self.chain_units,
+                   "difference": self.difference}
+        # Base units exceed JSON's safe integers: strings, like every crypto amount.
+        return {"chain": h.chain, "asset": h.asset, "address": h.address,
+                **{k: None if v is None else str(v) for k, v in amounts.items()}}
+
+
+def holding_lines(holdings: Sequence[Holding],
+                  observations: Sequence[Observation]) -> list[HoldingLine]:
+    """Every holding with something in it or on chain, with the node's balance."""
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    lines = [HoldingLine(h, seen.get((h.chain, h.asset, h.address))) for h in holdings]
+    return [ln for ln in lines if not ln.holding.empty or ln.chain_units]
 
 
 @dataclass(frozen=True, slots=True)
@@ -156,12 +217,14 @@ class Run:
     lines: list[Line]
     trial_balance: dict[str, int]
     notes: list[str]
+    holdings: list[HoldingLine] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "started_at": self.started_at.isoformat(),
                 "status": self.status, "difference_count": len(self.lines),
                 "trial_balance": {k: str(v) for k, v in self.trial_balance.items()},
-                "notes": self.notes, "lines": [line.as_json() for line in self.lines]}
+                "notes": self.notes, "lines": [line.as_json() for line in self.lines],
+                "holdings": [h.as_json() for h in self.holdings]}
 
 
 async def _ledger_custody(conn: Conn) -> dict[str, int]:
@@ -224,7 +287,8 @@ def vanished_lines(vanished: Sequence[VanishedTransfer]) -> list[Line]:
 async def reconcile(
     conn: Conn, *, observations: Sequence[Observation], booked: Mapping[str, int],
     expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
-    vanished: Sequence[VanishedTransfer] = (), notes: Sequence[str] = (),
+    vanished: Sequence[VanishedTransfer] = (), holdings: Sequence[Holding] = (),
+    notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
     started = await db_now(conn)
@@ -238,7 +302,8 @@ async def reconcile(
              *await unmatched_lines(conn, unmatched), *vanished_lines(vanished)]
     run_id = f"rec_{secrets.token_hex(10)}"
     lines = await _with_decisions(conn, lines, run_id)
-    run = Run(run_id, started, run_status(lines), lines, trial, list(notes))
+    run = Run(run_id, started, run_status(lines), lines, trial, list(notes),
+              holding_lines(holdings, observations))
     await _store(conn, run)
     log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
     return run
@@ -266,6 +331,15 @@ async def _store(conn: Conn, run: Run) -> None:
                                  {k: str(v) for k, v in run.trial_balance.items()}, run.notes)
         if run.lines:
             await queries.insert_items(conn, run.id, cols)
+        if run.holdings:
+            await queries.insert_holdings(conn, run.id, _holding_columns(run.holdings))
+
+
+def _holding_columns(lines: Sequence[HoldingLine]) -> list[list[Any]]:
+    rows = [(ln.holding.chain, ln.holding.asset, ln.holding.address, ln.chain_units,
+             ln.holding.booked, ln.holding.pending, ln.holding.stranded, ln.holding.unmatched,
+             ln.holding.refunded, ln.holding.vanished, ln.difference) for ln in lines]
+    return [list(col) for col in zip(*rows, strict=True)]
 
 
 async def list_runs(conn: Conn, limit: int = 50) -> list[dict[str, Any]]:
@@ -276,6 +350,14 @@ def _run_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "started_at": row["started_at"].isoformat(),
             "status": row["status"], "difference_count": row["difference_count"],
             "trial_balance": json.loads(row["trial_balance"]), "notes": json.loads(row["notes"])}
+
+
+def _stored_holding(row: Any) -> HoldingLine:
+    units = {k: int(row[k]) for k in ("booked", "pending", "stranded", "unmatched",
+                                      "refunded", "vanished")}
+    chain_units = None if row["chain_units"] is None else int(row["chain_units"])
+    return HoldingLine(Holding(row["chain"], row["asset"], row["address"], **units),
+                       chain_units)
 
 
 async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
@@ -291,6 +373,8 @@ async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
          "detail": json.loads(r["detail"])}
         for r in await queries.items(conn, run_id)
     ]
+    out["holdings"] = [_stored_holding(r).as_json()
+                       for r in await queries.holdings(conn, run_id)]
     return out
 
 
