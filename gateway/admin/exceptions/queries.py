@@ -71,6 +71,7 @@ SELECT *, clock_timestamp() - seen_at AS age FROM items
  LIMIT $10
 """
 SELECT_PAYMENT = "SELECT * FROM exception_payments WHERE id = $1"
+SELECT_INVOICE_EXISTS = "SELECT EXISTS (SELECT 1 FROM invoices WHERE id = $1)"
 # The first decision stands: a decided (or unknown) transfer returns nothing.
 DECIDE_VANISHED = """
 UPDATE chain_vanished_transfers SET decision = $2, decided_at = now()
@@ -105,3 +106,7 @@ async def decide_vanished(conn: Conn, transfer_id: int, decision: str) -> Row | 
 async def select_vanished(conn: Conn, transfer_id: int) -> Row | None:
     row: Row | None = await conn.fetchrow(SELECT_VANISHED, transfer_id)
     return row
+
+
+async def invoice_exists(conn: Conn, invoice_id: str) -> bool:
+    return bool(await conn.fetchval(SELECT_INVOICE_EXISTS, invoice_id))

@@ -16,12 +16,15 @@ An item is one of:
     dust              every payment below its asset's floor to one address, as one line
 
 Decisions (`actions_for` says which an item takes): `refund` sets the payment aside for the
-refunds run to send; `accept` books a stranded payment as part of its sale at the locked rate
-(exception `marked`; only on an expired invoice: an invalid or cancelled one's sale cannot
-be booked); `acknowledge` records that the operator has seen a vanished transfer, or a
-reconciliation difference, and handles it outside the gateway (nothing booked is undone; a
-vanished transfer stops being a reconciliation line, a difference counts as explained in
-later runs while it stays the same). Each decision is audited.
+refunds run to send; `assign` hands a payment no sale took (unmatched, wrong asset, after
+settlement, unapplied) to an invoice the operator names, and the lifecycle credits it if that
+invoice can still take it (else it stays listed, unapplied, with the decision); `accept`
+books a stranded payment as part of its sale at the locked rate (exception `marked`; only
+on an expired invoice: an invalid or cancelled one's sale cannot be booked); `acknowledge`
+records that the operator has seen a vanished transfer, or a reconciliation difference,
+and handles it outside the gateway (nothing booked is undone; a vanished transfer stops
+being a reconciliation line, a difference counts as explained in later runs while it stays
+the same). Each decision is audited.
 """
 
 from __future__ import annotations
@@ -38,8 +41,9 @@ from gateway.admin.audit import Actor
 from gateway.admin.exceptions import queries as q
 from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.lifecycle.errors import NotAcceptable
-from gateway.lifecycle.service import accept_stranded
+from gateway.lifecycle.service import accept_stranded, apply_invoices
 from gateway.log import get_logger
+from gateway.transfers.store import reassign
 from settlement.db import Conn
 from settlement.reconciliation.errors import AlreadyResolved, DifferenceNotFound
 from settlement.reconciliation.service import acknowledge_difference, resolve_unmatched
@@ -51,9 +55,9 @@ KINDS = ("unmatched", "wrong_asset", "after_settlement", "unapplied", "stranded"
 # vanished transfers, booked amounts the chain lacks, as lines of their own).
 NOT_STRANDED = frozenset({"overpaid", "vanished", "reconciliation"})
 MAX_PAGE = 500
-ACTIONS = ("accept", "refund", "acknowledge")
-REFUNDABLE = frozenset({"unmatched", "wrong_asset", "after_settlement", "unapplied",
-                        "stranded", "overpaid", "dust"})
+ACTIONS = ("accept", "assign", "refund", "acknowledge")
+ASSIGNABLE = frozenset({"unmatched", "wrong_asset", "after_settlement", "unapplied"})
+REFUNDABLE = frozenset({*ASSIGNABLE, "stranded", "overpaid", "dust"})
 
 
 def actions_for(kind: str, invoice_status: str | None = None) -> tuple[str, ...]:
@@ -61,6 +65,8 @@ def actions_for(kind: str, invoice_status: str | None = None) -> tuple[str, ...]
     expired invoice: an invalid or cancelled invoice's sale cannot be booked)."""
     if kind == "stranded" and invoice_status == "expired":
         return ("accept", "refund")
+    if kind in ASSIGNABLE:
+        return ("assign", "refund")
     if kind in REFUNDABLE:
         return ("refund",)
     if kind in ("vanished", "reconciliation"):
@@ -217,6 +223,30 @@ async def _accept(conn: Conn, key: str) -> dict[str, Any]:
             "amount_paid": invoice.amount_paid}
 
 
+async def _assign(conn: Conn, key: str, invoice_id: str | None,
+                  note: str | None) -> dict[str, Any]:
+    transfer_id = _transfer_id(key)
+    row = await q.select_payment(conn, transfer_id) if transfer_id is not None else None
+    if transfer_id is None or row is None:
+        raise NotFound(f"no payment exception {key}", param="key")
+    if row["kind"] not in ASSIGNABLE:
+        raise Conflict(f"{key} is {row['kind']}: only a payment no sale took (unmatched, "
+                       "wrong asset, after settlement, unapplied) can be assigned",
+                       code="action_not_available")
+    if not invoice_id:
+        raise InvalidRequest("invoice_id is required to assign a payment", param="invoice_id")
+    if not await q.invoice_exists(conn, invoice_id):
+        raise NotFound(f"no invoice {invoice_id}", param="invoice_id")
+    try:
+        done = await resolve_unmatched(conn, str(transfer_id), action="assign",
+                                       invoice_id=invoice_id, note=note)
+    except AlreadyResolved as exc:
+        raise Conflict(str(exc), code="already_decided") from exc
+    await reassign(conn, transfer_id, invoice_id)
+    statuses = await apply_invoices(conn, [invoice_id])
+    return {"key": key, **done, "invoice_status": statuses[invoice_id].value}
+
+
 async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
     transfer_id = _transfer_id(key)
     if transfer_id is not None:
@@ -294,25 +324,29 @@ def _check_available(key: str, action: str) -> None:
                        code="action_not_available")
 
 
-async def _apply(conn: Conn, key: str, action: str, note: str | None) -> dict[str, Any]:
+async def _apply(conn: Conn, key: str, action: str, note: str | None,
+                 invoice_id: str | None) -> dict[str, Any]:
     _check_available(key, action)
     if action == "accept":
         return await _accept(conn, key)
+    if action == "assign":
+        return await _assign(conn, key, invoice_id, note)
     if action == "acknowledge":
         return await _acknowledge(conn, key, note)
     return await _set_aside(conn, key, note)
 
 
 async def decide(conn: Conn, actor: Actor, key: str, action: str,
-                 note: str | None = None) -> dict[str, Any]:
+                 note: str | None = None, invoice_id: str | None = None) -> dict[str, Any]:
     """An operator's decision on one item, audited in the same transaction: `accept` books
-    a stranded payment's invoice as settled (`marked`); `refund` sets the item aside for the
+    a stranded payment's invoice as settled (`marked`); `assign` hands a payment to
+    `invoice_id` (the lifecycle credits it if it can); `refund` sets the item aside for the
     refunds run (a dust line: every dust transfer to that address so far); `acknowledge`
     closes a vanished transfer or explains a reconciliation difference."""
     if action not in ACTIONS:
         raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", param="action")
     async with conn.transaction():
-        done = await _apply(conn, key, action, note)
+        done = await _apply(conn, key, action, note, invoice_id)
         await audit.record(conn, actor, f"exception.{action}", target_type="exception",
                            target_id=key, after=done)
     log.info("exception_decided", key=key, action=action, actor=actor.name)
