@@ -49,7 +49,7 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/batches/export", OPERATOR, {"batch_id": "{closed}"}),
     ("/admin/batches/{exported}/paid", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
-    ("/admin/unmatched/1/refund", OPERATOR, {}),
+    ("/admin/exceptions/tr_1/assign", OPERATOR, {"invoice_id": "inv_x"}),
     ("/admin/exceptions/payment:1/accept", OPERATOR, {}),
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
     ("/admin/exceptions/vt_1/acknowledge", OPERATOR, {}),

@@ -79,3 +79,21 @@ async def test_run_page_shows_holdings_and_a_difference_is_acknowledged_on_the_q
             assert response.status in (302, 303), await response.text()
     [item] = [i for i in await _items(db_pool, kind="reconciliation") if i.key == key]
     assert item.decision == "acknowledge"
+
+
+async def test_the_old_unmatched_page_leads_to_the_queue(app_server: RunningApp,
+                                                         db_pool: asyncpg.Pool) -> None:
+    name = await make_user(db_pool, auth.Role.AUDITOR)
+    async with client() as http:
+        await sign_in(http, app_server.url, name)
+        for path, target in (("/admin/unmatched", "/admin/exceptions?decided=false"),
+                             ("/admin/unmatched?all=1", "/admin/exceptions")):
+            async with http.get(f"{app_server.url}{path}", allow_redirects=False) as moved:
+                assert moved.status == 302
+                assert moved.headers["Location"] == target
+        async with http.get(f"{app_server.url}/admin/exceptions") as page:
+            assert 'href="/admin/unmatched"' not in await page.text()
+        token = await page_csrf(http, app_server.url)
+        async with http.post(f"{app_server.url}/admin/unmatched/1/refund",
+                             data={"csrf_token": token}, allow_redirects=False) as gone:
+            assert gone.status in (404, 405)
