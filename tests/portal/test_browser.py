@@ -33,9 +33,10 @@ from tests.browser.support import advance
 from tests.browser.test_checkout_page import option_row
 from tests.plugins.app import RunningApp
 from tests.plugins.browser import watch_errors
-from tests.portal.support import ADMIN, PASSWORD, email
+from tests.portal.support import ADMIN, PASSWORD, email, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
+HOOK = "http://127.0.0.1:9/ccp-hook"  # the test app runs in dev: a local receiver is allowed
 
 
 async def _accept_and_sign_in(page: Page, link: str, address: str) -> None:
@@ -207,3 +208,46 @@ async def test_portal_speaks_kazakh_and_russian(phone_page: Page, app_server: Ru
     await phone_page.goto(f"{app_server.url}/merchant/login?lang=ru")
     await expect(phone_page.get_by_role("heading", name="Войти")).to_be_visible()
     await _fits_phone(phone_page)
+
+
+async def test_owner_adds_disables_and_deletes_a_webhook_endpoint(
+        browser: Browser, app_server: RunningApp, db_pool: asyncpg.Pool,
+        make_merchant: MakeMerchant, screenshot_dir: Path) -> None:
+    merchant_id = await make_merchant(name="Coffee Almaty")
+    owner_email = await make_user(db_pool, merchant_id, Role.OWNER)
+    desktop = await browser.new_context(viewport={"width": 1280, "height": 800},
+                                        locale="en-US")
+    owner = await desktop.new_page()
+    await owner.goto(f"{app_server.url}/merchant/login?lang=en")
+    await owner.get_by_label("Email").fill(owner_email)
+    await owner.get_by_label("Password").fill(PASSWORD)
+    await owner.get_by_role("button", name="Sign in").click()
+    await owner.get_by_role("link", name="Developers").click()
+
+    await owner.get_by_label("Endpoint URL (https)").fill("http://169.254.169.254/latest")
+    await owner.locator("#add-endpoint").click()
+    await expect(owner.get_by_role("alert")).to_contain_text("not allowed")
+    errors = watch_errors(owner)  # from here on: the 400 above is the browser's only error
+    await owner.get_by_label("Endpoint URL (https)").fill(HOOK)
+    await owner.get_by_label("Note (optional)").fill("Order system")
+    await owner.locator("#add-endpoint").click()
+    await expect(owner.locator("#new-endpoint-secret")).to_have_text(
+        re.compile(r"^whsec_\w{32}$"))
+    row = owner.locator("#endpoints tbody tr").filter(has_text=HOOK)
+    await expect(row).to_contain_text("All events")
+    await owner.screenshot(path=str(screenshot_dir / "portal-webhooks.png"), full_page=True)
+
+    await row.get_by_role("button", name="Disable").click()
+    await expect(row).to_contain_text("Disabled")
+    await expect(owner.locator("#new-endpoint-secret")).to_have_count(0)  # shown once
+    owner.once("dialog", lambda dialog: dialog.accept())
+    await row.get_by_role("button", name="Delete").click()
+    await expect(owner.locator("#endpoints")).to_have_count(0)
+    async with db_pool.acquire() as conn:
+        actions = await conn.fetch("SELECT action FROM merchant_audit_log WHERE merchant_id = $1"
+                                   " AND action LIKE 'webhook_endpoint.%' ORDER BY id",
+                                   merchant_id)
+    assert [a["action"] for a in actions] == [
+        "webhook_endpoint.create", "webhook_endpoint.disable", "webhook_endpoint.delete"]
+    assert errors.messages == []
+    await desktop.close()
