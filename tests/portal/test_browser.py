@@ -1,7 +1,8 @@
 """The portal and point of sale in a real headless Chromium against the real app.
 
-A zone administrator's invite makes an owner, who signs in on a desktop, adds a terminal,
-invites a cashier and creates an API key (shown once). The cashier, on a 360 x 740 phone,
+A zone administrator invites the owner in the console (the one-time link shown once); the
+owner makes an account with it, signs in on a desktop, adds a terminal, invites a cashier and
+creates an API key and a test key (each shown once). The cashier, on a 360 x 740 phone,
 charges 2 × "Latte" (750 ₸ each) while a shopper's phone shows the terminal's stand sticker
 page, which picks the charge up live; the customer view's QR (cropped from a screenshot) decodes to
 the invoice's exact payment URI; the payment (the lifecycle's writes, as the checkout tests
@@ -21,19 +22,19 @@ from pathlib import Path
 import asyncpg
 import zxingcpp
 from PIL import Image
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, BrowserContext, Page, expect
 
+from gateway.admin import auth
 from gateway.checkout.remainder import remaining_units, uri_for_units
 from gateway.invoices.states import InvoiceException, InvoiceStatus
+from gateway.merchants.ids import random_token
 from gateway.payments.amounts import format_units
-from gateway.portal import service
 from gateway.portal.roles import Role
-from gateway.portal.settings import POLICY
 from tests.browser.support import advance
 from tests.browser.test_checkout_page import option_row
 from tests.plugins.app import RunningApp
 from tests.plugins.browser import watch_errors
-from tests.portal.support import ADMIN, PASSWORD, email, make_user
+from tests.portal.support import PASSWORD, email, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
 HOOK = "http://127.0.0.1:9/ccp-hook"  # the test app runs in dev: a local receiver is allowed
@@ -47,6 +48,35 @@ async def _accept_and_sign_in(page: Page, link: str, address: str) -> None:
     await page.get_by_label("Email").fill(address)
     await page.get_by_label("Password").fill(PASSWORD)
     await page.get_by_role("button", name="Sign in").click()
+
+
+async def _console_invites_owner(context: BrowserContext, app_server: RunningApp,
+                                 db_pool: asyncpg.Pool, merchant_id: str, owner_email: str,
+                                 screenshot_dir: Path) -> str:
+    """A zone administrator signs in to the console, opens the merchant and invites its
+    owner; returns the one-time link the page shows once."""
+    admin_name = f"zone-admin-{random_token(6).lower()}"
+    async with db_pool.acquire() as conn:
+        await auth.create_user(conn, admin_name, PASSWORD, auth.Role.ADMIN)
+    console = await context.new_page()
+    errors = watch_errors(console)
+    await console.goto(f"{app_server.url}/admin/login")
+    await console.fill("input[name=username]", admin_name)
+    await console.fill("input[name=password]", PASSWORD)
+    await console.click("button[type=submit]")
+    await console.goto(f"{app_server.url}/admin/merchants/{merchant_id}")
+    await console.get_by_label("Owner's email").fill(owner_email)
+    await console.get_by_role("button", name="Invite owner").click()
+    link = (await console.locator("#invite-link").text_content() or "").strip()
+    assert link.startswith(f"{app_server.url}/merchant/invite/")
+    await console.locator("[data-testid=new-invite]").screenshot(
+        path=str(screenshot_dir / "console-owner-invite.png"))
+    await console.goto(f"{app_server.url}/admin/merchants/{merchant_id}")  # shown once
+    await expect(console.locator("#invite-link")).to_have_count(0)
+    await expect(console.get_by_text(owner_email)).to_be_visible()
+    assert errors.messages == []
+    await console.close()
+    return link
 
 
 async def _fits_phone(page: Page) -> None:
@@ -85,15 +115,13 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
         make_merchant: MakeMerchant, screenshot_dir: Path) -> None:
     merchant_id = await make_merchant(name="Coffee Almaty")
     owner_email = email(Role.OWNER)
-    async with db_pool.acquire() as conn:
-        made = await service.invite(conn, POLICY, merchant_id, owner_email, Role.OWNER, ADMIN,
-                                    invited_by=None)
     desktop = await browser.new_context(viewport={"width": 1280, "height": 800},
                                         locale="en-US")
+    owner_link = await _console_invites_owner(desktop, app_server, db_pool, merchant_id,
+                                              owner_email, screenshot_dir)
     owner = await desktop.new_page()
     owner_errors = watch_errors(owner)
-    await _accept_and_sign_in(owner, f"{app_server.url}/merchant/invite/{made.url_token}",
-                              owner_email)
+    await _accept_and_sign_in(owner, owner_link, owner_email)
     await expect(owner.get_by_role("heading", name=re.compile("^Today"))).to_be_visible()
     await owner.screenshot(path=str(screenshot_dir / "portal-today.png"), full_page=True)
 
@@ -117,6 +145,9 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await owner.get_by_role("link", name="Developers").click()
     await owner.get_by_role("button", name="Create API key").click()
     await expect(owner.locator("#new-key")).to_have_text(re.compile(r"^ccp_live_\w{40}$"))
+    await owner.get_by_role("button", name="Create test key").click()
+    await expect(owner.locator("#new-key")).to_have_text(re.compile(r"^ccp_test_\w{40}$"))
+    await expect(owner.get_by_text("test mode")).to_have_count(1)  # the test key's row
     await owner.screenshot(path=str(screenshot_dir / "portal-developers.png"), full_page=True)
     assert owner_errors.messages == []
     await desktop.close()
