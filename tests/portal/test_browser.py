@@ -123,7 +123,6 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     owner_errors = watch_errors(owner)
     await _accept_and_sign_in(owner, owner_link, owner_email)
     await expect(owner.get_by_role("heading", name=re.compile("^Today"))).to_be_visible()
-    await owner.screenshot(path=str(screenshot_dir / "portal-today.png"), full_page=True)
 
     await owner.get_by_role("link", name="Terminals").click()
     await owner.get_by_label("Terminal name").fill("Till 1")
@@ -148,7 +147,8 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await owner.get_by_role("button", name="Create test key").click()
     await expect(owner.locator("#new-key")).to_have_text(re.compile(r"^ccp_test_\w{40}$"))
     await expect(owner.get_by_text("test mode")).to_have_count(1)  # the test key's row
-    await owner.screenshot(path=str(screenshot_dir / "portal-developers.png"), full_page=True)
+    await owner.screenshot(path=str(screenshot_dir / "portal-developers.png"), full_page=True,
+                           scale="css")
     assert owner_errors.messages == []
     await desktop.close()
 
@@ -170,7 +170,7 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await plus.click()
     await plus.click()
     await expect(cashier.locator("#charge-total")).to_have_text("1\u2009500.00\u00a0₸")
-    await cashier.screenshot(path=str(screenshot_dir / "pos-keypad.png"))
+    await cashier.screenshot(path=str(screenshot_dir / "pos-keypad.png"), scale="css")
     await cashier.get_by_role("button", name="Charge").click()
 
     await expect(cashier.locator("#amount-kzt")).to_have_text("1\u2009500.00\u00a0₸")
@@ -184,10 +184,10 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     await expect(cashier.locator("#qr")).to_be_visible()
     assert await _decode_qr(cashier) == option["uri"]
     await _fits_phone(cashier)
-    await cashier.screenshot(path=str(screenshot_dir / "pos-customer-view.png"))
+    await cashier.screenshot(path=str(screenshot_dir / "pos-customer-view.png"), scale="css")
     await expect(stand.locator("#amount-kzt")).to_have_text("1\u2009500.00\u00a0₸")
     await expect(stand.locator("#wallet-link")).to_have_attribute("href", option["uri"])
-    await stand.screenshot(path=str(screenshot_dir / "pos-stand.png"))
+    await stand.screenshot(path=str(screenshot_dir / "pos-stand.png"), scale="css")
     await stand.context.grant_permissions(["clipboard-read", "clipboard-write"])
     await stand.locator('[data-copy="copy-amount"]').click()
     assert await stand.evaluate("navigator.clipboard.readText()") == format_units(
@@ -212,7 +212,7 @@ async def test_owner_invites_a_cashier_who_charges_on_a_phone(
     assert stand_errors.messages == []
     await shopper_context.close()
     await _fits_phone(cashier)
-    await cashier.screenshot(path=str(screenshot_dir / "pos-receipt.png"))
+    await cashier.screenshot(path=str(screenshot_dir / "pos-receipt.png"), scale="css")
     assert errors.messages == []
     await _prints_on_thermal_paper(cashier)
     link = await cashier.locator("#receipt-link").get_attribute("href")
@@ -266,7 +266,8 @@ async def test_owner_adds_disables_and_deletes_a_webhook_endpoint(
         re.compile(r"^whsec_\w{32}$"))
     row = owner.locator("#endpoints tbody tr").filter(has_text=HOOK)
     await expect(row).to_contain_text("All events")
-    await owner.screenshot(path=str(screenshot_dir / "portal-webhooks.png"), full_page=True)
+    await owner.screenshot(path=str(screenshot_dir / "portal-webhooks.png"), full_page=True,
+                           scale="css")
 
     await row.get_by_role("button", name="Disable").click()
     await expect(row).to_contain_text("Disabled")
