@@ -1,14 +1,16 @@
-"""Pure parts of the admin console: the server-side chart, formatting, the audit snapshot."""
+"""Pure parts of the admin console: the server-side chart, formatting (times in the zone's
+business time zone), the audit snapshot."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from gateway.admin.audit import snapshot
 from gateway.admin.console.chart import PLOT_HEIGHT, volume_chart
-from gateway.admin.console.formatting import changes, kzt, units
+from gateway.admin.console.formatting import ALMATY, changes, kzt, timestamp, units, zone_label
 from settlement.reports.service import SummaryRow
 
 
@@ -49,3 +51,12 @@ def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:
 def test_changes_lists_only_differing_fields() -> None:
     assert changes({"a": 1, "b": "x"}, {"a": 1, "b": "y", "c": None}) == [("b", '"x"', '"y"')]
     assert changes(None, {"a": 1}) == []
+
+
+def test_times_read_in_almaty_with_the_zone_named_once() -> None:
+    at = datetime(2026, 3, 8, 19, 30, tzinfo=UTC)
+    assert timestamp(at) == "2026-03-09 00:30:00"
+    assert timestamp(date(2026, 3, 9)) == "2026-03-09"
+    assert timestamp(at.isoformat()) == "2026-03-09 00:30:00"
+    assert zone_label(ALMATY, at) == "Asia/Almaty (UTC+5)"
+    assert zone_label(ZoneInfo("Asia/Kolkata"), at) == "Asia/Kolkata (UTC+5:30)"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator, Awaitable, Callable
+from zoneinfo import ZoneInfo
 
 import aiohttp
 import asyncpg
@@ -60,6 +61,12 @@ async def test_admin_invites_the_owner_who_makes_an_account(
     async with http.get(f"{app_server.url}/admin/merchants/{merchant_id}") as again:
         shown = await again.text()
     assert "owner@coffee.kz" in shown and found.group(2) not in shown  # shown once
+    async with db_pool.acquire() as conn:
+        expires = await conn.fetchval("SELECT expires_at FROM merchant_invites "
+                                      "WHERE merchant_id = $1", merchant_id)
+    almaty = expires.astimezone(ZoneInfo("Asia/Almaty")).strftime("%Y-%m-%d %H:%M:%S")
+    assert f"link valid until {almaty}" in shown  # Almaty time, the zone named once:
+    assert "Times in Asia/Almaty (UTC+5)." in shown and " UTC<" not in shown
     async with db_pool.acquire() as conn:
         admin_rows = await conn.fetch(
             "SELECT action, target_id, after FROM admin_audit_log WHERE actor = $1 "
