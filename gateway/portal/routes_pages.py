@@ -22,12 +22,14 @@ from typing import Any
 
 from aiohttp import web
 
+from gateway.checkout.formatting import format_kzt
 from gateway.events.outbox import EVENT_TYPES
 from gateway.invoices.routes import LIMITS
 from gateway.portal import pos, sales, settings_page
 from gateway.portal.errors import InvalidForm
 from gateway.portal.roles import Perm, Role
 from gateway.portal.web import Ctx, action, page, redirect, secure_headers, words
+from settlement.reports.render import readable_rows
 
 routes = web.RouteTableDef()
 
@@ -68,7 +70,9 @@ async def payouts(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         batches = await sales.batches(conn, ctx.merchant_id)
         table = await sales.statement(conn, ctx.merchant_id, first, last)
-    return ctx.render("payouts.html", batches=batches, first=first, last=last, table=table)
+    decimal = words(ctx.request).decimal_separator
+    return ctx.render("payouts.html", batches=batches, first=first, last=last, table=table,
+                      rows=readable_rows(table, lambda tiyn: format_kzt(tiyn, decimal)))
 
 
 @routes.get("/merchant/payouts/statement.{fmt:(csv|pdf)}")

@@ -129,6 +129,8 @@ async def test_the_guides_pages_in_three_languages(
                           scale="css")
     await page.goto(f"{base}/merchant/payouts")
     await expect(page.locator("main")).to_contain_text(f"12{THIN}375.00{NBSP}₸")  # net
+    await expect(page.locator("#statement")).to_contain_text(f"12{THIN}500.00{NBSP}₸")
+    await expect(page.locator("#statement")).not_to_contain_text("12500.00")
     await page.screenshot(path=str(screenshot_dir / "portal-payouts.png"), full_page=True,
                           scale="css")
     for name in ("settings", "team", "terminals"):

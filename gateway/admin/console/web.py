@@ -30,12 +30,20 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
-from gateway.admin.console.formatting import ALMATY, FILTERS, timestamp, zone_label
+from gateway.admin.console.formatting import (
+    ALMATY,
+    FILTERS,
+    kzt,
+    timestamp,
+    units,
+    zone_label,
+)
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
+from settlement.reports.render import readable_rows
 
 log = get_logger(__name__)
 
@@ -69,6 +77,8 @@ def _zoned_timestamp(context: jinja2.runtime.Context, value: datetime | date | N
 
 
 ENV.filters["ts"] = _zoned_timestamp
+# A report table's rows as people read them (tenge, coins); downloads keep plain figures.
+ENV.filters["readable"] = lambda table: readable_rows(table, kzt, units)
 ENV.globals["css_url"] = f"/admin/static/admin.css?v={_static_version('admin.css')}"
 ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}"
 ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
