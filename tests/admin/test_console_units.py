@@ -33,6 +33,19 @@ def test_chart_bars_scale_with_integer_volume_and_escape_text() -> None:
     assert str(volume_chart([])) == ""
 
 
+def test_chart_has_a_value_axis_day_labels_and_values() -> None:
+    svg = str(volume_chart([row(10, "bsc", "USDT", 25_000_000), row(11, "bsc", "USDT", 1_000)]))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    ticks = ["0\u00a0₸", "62\u2009500\u00a0₸", "125\u2009000\u00a0₸", "187\u2009500\u00a0₸",
+             "250\u2009000\u00a0₸"]
+    assert all(tick in texts for tick in ticks)  # the value axis, at quarters of the peak
+    assert "2024-06-10" in texts and "2024-06-11" in texts  # the day axis
+    assert texts.count("250\u2009000\u00a0₸") == 2 and "10\u00a0₸" in texts  # bar values
+    assert 'width="100%"' in svg and "viewBox" in svg  # as wide as the panel
+    many = str(volume_chart([row(d, "bsc", "USDT", 1_000 * d) for d in range(1, 29)]))
+    assert len(re.findall(r">2024-06-\d\d<", many)) <= 16  # day labels thinned
+
+
 def test_money_formatting_is_exact() -> None:
     assert kzt(123_456_789) == "1\u2009234\u2009567.89\u00a0₸"
     assert kzt(-5) == "-0.05\u00a0₸"
