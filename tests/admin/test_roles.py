@@ -43,6 +43,7 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/merchants/{merchant_id}/status", ADMIN, {"status": "suspended"}),
     ("/admin/merchants/{merchant_id}/keys", ADMIN, {}),
     ("/admin/merchants/{merchant_id}/keys/{key_id}/revoke", ADMIN, {}),
+    ("/admin/merchants/{merchant_id}/owner-invites", ADMIN, {"email": "owner@refused.kz"}),
     ("/admin/approvals/{approval_id}/approve", ADMIN, {}),
     ("/admin/approvals/{approval_id}/reject", ADMIN, {"reason": "no"}),
     ("/admin/batches/close", OPERATOR, {"day": "2001-02-05"}),
@@ -81,6 +82,7 @@ SELECT md5(concat_ws('|',
     (SELECT string_agg(k.id || coalesce(k.revoked_at::text, '-'), ',' ORDER BY k.id)
        FROM api_keys k WHERE merchant_id = $1),
     (SELECT count(*) FROM fee_schedules WHERE merchant_id = $1),
+    (SELECT count(*) FROM merchant_invites WHERE merchant_id = $1),
     (SELECT string_agg(b.id || b.status, ',' ORDER BY b.id) FROM settlement_batches b
        WHERE id = ANY($2::text[])),
     (SELECT count(*) FROM settlement_batches),

@@ -258,6 +258,12 @@ async def test_admin_runs_the_zone(console: Console, page: Page, db_pool: asyncp
     day = console.day.isoformat()
     await page.goto(f"{url}/admin/reports?from={day}&to={day}&merchant_id={console.payee_id}")
     assert await page.locator("[data-testid=volume-chart] svg rect[data-asset]").count() >= 2
+    # The page reads like money (the downloads keep the plain figures).
+    await expect(page.locator("[data-testid=summary]")).to_contain_text("500 USDT")
+    await expect(page.locator("[data-testid=summary]")).to_contain_text(
+        "250\u2009000.00\u00a0₸")
+    await expect(page.locator("[data-testid=statement]")).to_contain_text(
+        "400\u2009000.00\u00a0₸")
     summary_csv = (await download(page, "[data-testid=summary-csv]")).decode()
     assert next(csv.reader(io.StringIO(summary_csv)))[:3] == ["day", "chain", "asset"]
     assert (await download(page, "[data-testid=summary-pdf]")).startswith(b"%PDF")

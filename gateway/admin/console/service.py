@@ -27,6 +27,10 @@ from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
+from gateway.portal import service as portal
+from gateway.portal.errors import InvalidForm as PortalInvalidForm
+from gateway.portal.roles import Role
+from gateway.portal.settings import POLICY
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
@@ -43,6 +47,8 @@ class MerchantPage:
     merchant: merchants.Merchant
     keys: list[asyncpg.Record]
     schedules: list[fees.FeeSchedule]
+    portal_users: list[asyncpg.Record]    # the merchant's own portal people and roles
+    portal_invites: list[asyncpg.Record]  # their open (unused, unexpired) invites
 
 
 async def merchant_page(conn: Conn, merchant_id: str) -> MerchantPage:
@@ -50,8 +56,9 @@ async def merchant_page(conn: Conn, merchant_id: str) -> MerchantPage:
         merchant = await merchants.get_merchant(conn, merchant_id)
     except MerchantNotFound as exc:
         raise PageNotFound(f"No merchant {merchant_id}.") from exc
+    users, invites = await portal.team(conn, merchant_id)
     return MerchantPage(merchant, await q.select_merchant_keys(conn, merchant_id),
-                        await fees.fee_schedules(conn, merchant_id))
+                        await fees.fee_schedules(conn, merchant_id), users, invites)
 
 
 async def create_merchant(conn: Conn, actor: audit.Actor,
@@ -116,6 +123,27 @@ async def set_merchant_status(conn: Conn, actor: audit.Actor, merchant_id: str,
         await audit.record(conn, actor, action, target_type="merchant", target_id=merchant_id,
                            before={"status": before.status}, after={"status": after.status})
     return after
+
+
+async def invite_owner(conn: Conn, actor: audit.Actor, merchant_id: str,
+                       email: str) -> portal.Invite:
+    """A one-time invite link's token for the merchant's owner (the portal's own invite, as
+    the `merchant-user invite` CLI makes it), returned once; only its hash is kept. In the
+    admin audit log and, as `zone-admin:<name>`, in the merchant's."""
+    async with conn.transaction():
+        await merchant_page(conn, merchant_id)
+        try:
+            made = await portal.invite(
+                conn, POLICY, merchant_id, email, Role.OWNER,
+                portal.Actor(None, f"zone-admin:{actor.name}", actor.client_ip),
+                invited_by=None)
+        except PortalInvalidForm as exc:
+            raise InvalidForm(exc.field, str(exc).removeprefix(f"{exc.field}: ")) from exc
+        await audit.record(conn, actor, "merchant.owner_invite", target_type="merchant",
+                           target_id=merchant_id,
+                           after={"email": made.email, "role": made.role.value,
+                                  "expires_at": made.expires_at})
+    return made
 
 
 async def issue_key(conn: Conn, actor: audit.Actor, merchant_id: str,
