@@ -1,0 +1,220 @@
+"""The end-of-run verdict: every coin on chain accounted for, nothing booked twice.
+
+The chains are the truth: each transfer the simulator broadcast is looked up on its chain.
+One still there must be listed `final` on its invoice (`payments`) and be either booked
+(`counted` on a settled invoice) or stranded/unmatched and visible (`counted: false` and an
+item of the exceptions queue with its tx and units, or its address's dust line). One that a
+reorg removed must not be final or counted anywhere. Then, per asset, three figures must agree
+to the base unit: what the chain holds on our addresses (BNB Chain: every deposit address the
+run's invoices got; Solana: the treasury's balances less their value before the run) = the
+ledger's custody:<chain>:<asset> + the exceptions queue's units, and the ledger's custody =
+the units of the transfers found booked. Finally the books: one settlement entry per settled
+invoice and none for the others, unique journal idempotency keys, one invoice per order id
+(the merchant's retries across API deaths), nothing left `processing`, and a reconciliation
+run with no address, custody, trial-balance or fetch difference.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import asyncpg
+
+from settlement.assets import ASSETS, by_currency_code
+from tests.chaos.api import Api
+from tests.chaos.chains import Bsc, Solana
+from tests.chaos.payers import Sent
+
+CUSTODY = """
+SELECT a.code, sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END) AS units
+  FROM postings p JOIN ledger_accounts a ON a.id = p.account_id
+ WHERE a.code LIKE 'custody:%' GROUP BY a.code
+"""
+SETTLEMENT_ENTRIES = """
+SELECT reference, count(*) AS entries FROM journal_entries
+ WHERE kind = 'invoice_settlement' GROUP BY reference
+"""
+DUPLICATE_KEYS = "SELECT count(*) - count(DISTINCT idempotency_key) FROM journal_entries"
+DUPLICATE_ORDERS = """
+SELECT order_id, count(*) AS invoices FROM invoices WHERE order_id LIKE 'chaos-%'
+ GROUP BY order_id HAVING count(*) > 1
+"""
+TRANSFER_ROWS = "SELECT chain, tx_hash, status, disposition, invoice_id FROM chain_transfers"
+PROBLEM_LINES = frozenset({"address", "custody", "trial_balance", "fetch_error"})
+
+
+@dataclass
+class Verdict:
+    problems: list[str] = field(default_factory=list)
+    transfers: Counter[str] = field(default_factory=Counter)  # booked/stranded/... counts
+    statuses: Counter[str] = field(default_factory=Counter)
+    custody: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # chain/ledger/exc
+
+    def fail(self, problem: str) -> None:
+        self.problems.append(problem)
+
+
+def tx_key(chain: str, tx: str | None) -> str:
+    return f"{chain}:{(tx or '').lower() if chain == 'bsc' else tx}"
+
+
+@dataclass
+class Facts:
+    sent: list[Sent]
+    invoices: dict[str, dict[str, Any]]
+    on_chain: dict[str, bool]  # tx_key -> still in the chain, succeeded
+    exceptions: list[dict[str, Any]]
+    chain_units: dict[str, int]  # asset id -> units on our addresses (run's own)
+    solana_before: dict[str, int]  # asset id -> the treasury's balance before the run
+    ledger_units: dict[str, int]  # asset id -> custody
+    reconciliation: dict[str, Any]
+
+
+async def gather_facts(sent: list[Sent], invoice_ids: list[str], api: Api, bsc: Bsc,
+                       solana: Solana, pool: asyncpg.Pool, solana_before: dict[str, int],
+                       reconciliation: dict[str, Any]) -> Facts:
+    on_chain = {}
+    for s in sent:
+        ok = await (bsc.mined_ok(s.tx) if s.chain == "bsc" else solana.landed_ok(s.tx))
+        on_chain[tx_key(s.chain, s.tx)] = ok
+    invoices = {i: await api.invoice(i) for i in invoice_ids}
+    chain_units = Counter[str]()
+    for invoice in invoices.values():
+        for option in invoice["payment_options"]:
+            if option["chain"] == "bsc":
+                chain_units[option["asset_id"]] += await bsc.balance(option["asset_id"],
+                                                                     option["address"])
+    for asset_id, asset in ASSETS.items():
+        if asset.chain == "solana":
+            now = await solana.treasury_balance(asset_id)
+            chain_units[asset_id] = now - solana_before[asset_id]
+    async with pool.acquire() as conn:
+        custody = await conn.fetch(CUSTODY)
+    ledger_units = {}
+    for row in custody:
+        asset = by_currency_code(row["code"].removeprefix("custody:"))
+        assert asset is not None, f"custody account of no asset: {row['code']}"
+        ledger_units[asset.id] = int(row["units"])
+    return Facts(sent, invoices, on_chain, await api.exceptions(), dict(chain_units),
+                 solana_before, ledger_units, reconciliation)
+
+
+async def solana_balances(solana: Solana) -> dict[str, int]:
+    return {a: await solana.treasury_balance(a) for a, asset in ASSETS.items()
+            if asset.chain == "solana"}
+
+
+def check_transfers(facts: Facts, verdict: Verdict) -> dict[str, int]:
+    """Each broadcast transfer: booked, stranded-and-visible or gone; booked units per asset."""
+    items = [i for i in facts.exceptions if i["key"].startswith("tr_")]
+    by_tx = Counter(tx_key(i["chain"], i["tx"]) for i in items)
+    for key, times in by_tx.items():
+        if times > 1:
+            verdict.fail(f"{key} is {times} items of the exceptions queue")
+    listed = {tx_key(i["chain"], i["tx"]): i for i in items}
+    dust = {(i["asset"], (i["address"] or "").lower()) for i in facts.exceptions
+            if i["kind"] == "dust"}
+    booked = Counter[str]()
+    for s in facts.sent:
+        key = tx_key(s.chain, s.tx)
+        invoice = facts.invoices[s.invoice_id]
+        payments = [p for p in invoice["payments"] if tx_key(p["chain"], p["tx"]) == key]
+        if not facts.on_chain[key]:
+            verdict.transfers["reorged_away"] += 1
+            if any(p["status"] != "reverted" or p["counted"] for p in payments):
+                verdict.fail(f"{key} is not on chain but {invoice['id']} lists {payments}")
+            if key in listed:
+                verdict.fail(f"{key} is not on chain but is in the exceptions queue")
+            continue
+        if len(payments) != 1 or payments[0]["status"] != "final" \
+                or int(payments[0]["amount_units"]) != s.units:
+            verdict.fail(f"{key} ({s.units} {s.asset_id} to {invoice['id']}, {s.kind}) is on "
+                         f"chain but the invoice lists {payments}")
+            verdict.transfers["lost"] += 1
+            continue
+        if payments[0]["counted"]:
+            if invoice["status"] != "settled":
+                verdict.fail(f"{key} counted on {invoice['id']} which is {invoice['status']}: "
+                             "neither booked nor stranded")
+            booked[s.asset_id] += s.units
+            verdict.transfers["booked"] += 1
+            continue
+        item = listed.get(key)
+        address = (item or {}).get("address") or ""
+        if item is not None and int(item["amount_units"]) == s.units:
+            verdict.transfers[f"visible:{item['kind']}"] += 1
+        elif any(asset == s.asset_id for asset, _ in dust):
+            verdict.transfers["visible:dust"] += 1
+        else:
+            verdict.fail(f"{key} ({s.units} {s.asset_id}, {s.kind}) is on chain, not counted "
+                         f"on {invoice['id']} ({invoice['status']}) and not in the exceptions "
+                         f"queue ({item}) {address}")
+            verdict.transfers["invisible"] += 1
+        if not invoice["amount_refundable"] and payments[0]["value"]:
+            verdict.fail(f"{invoice['id']} has {key} not counted but amount_refundable 0")
+    on_chain_keys = {k for k, ok in facts.on_chain.items() if ok}
+    for key in listed:
+        if key not in on_chain_keys:
+            verdict.fail(f"exceptions queue lists {key}, which the run never sent on chain")
+    return dict(booked)
+
+
+def check_custody(facts: Facts, booked: dict[str, int], verdict: Verdict) -> None:
+    stranded = Counter[str]()
+    for item in facts.exceptions:
+        if item["key"].startswith("tr_") or item["kind"] == "dust":
+            stranded[item["asset"]] += int(item["amount_units"])
+    for asset_id in ASSETS:
+        chain = facts.chain_units.get(asset_id, 0)
+        ledger = facts.ledger_units.get(asset_id, 0)
+        verdict.custody[asset_id] = (chain, ledger, stranded[asset_id])
+        if chain != ledger + stranded[asset_id]:
+            verdict.fail(f"{asset_id}: chain holds {chain}, ledger custody {ledger} + "
+                         f"exceptions {stranded[asset_id]} = {ledger + stranded[asset_id]}")
+        if ledger != booked.get(asset_id, 0):
+            verdict.fail(f"{asset_id}: ledger custody {ledger} but the transfers found booked "
+                         f"sum to {booked.get(asset_id, 0)}")
+
+
+async def check_books(facts: Facts, pool: asyncpg.Pool, verdict: Verdict) -> None:
+    async with pool.acquire() as conn:
+        entries = {r["reference"]: r["entries"] for r in await conn.fetch(SETTLEMENT_ENTRIES)}
+        duplicate_keys = await conn.fetchval(DUPLICATE_KEYS)
+        duplicate_orders = await conn.fetch(DUPLICATE_ORDERS)
+    for invoice in facts.invoices.values():
+        verdict.statuses[invoice["status"]] += 1
+        want = 1 if invoice["status"] == "settled" else 0
+        if entries.get(invoice["id"], 0) != want:
+            verdict.fail(f"{invoice['id']} is {invoice['status']} with "
+                         f"{entries.get(invoice['id'], 0)} settlement entries")
+        if invoice["status"] == "processing":
+            verdict.fail(f"{invoice['id']} is still processing after the run settled")
+    if duplicate_keys:
+        verdict.fail(f"{duplicate_keys} journal idempotency keys are used twice")
+    for row in duplicate_orders:
+        verdict.fail(f"order {row['order_id']} has {row['invoices']} invoices")
+
+
+def check_reconciliation(facts: Facts, verdict: Verdict) -> None:
+    """No difference but the Solana treasury's own balance from before the run (the devnet's
+    genesis funds it; no transfer of the run explains it, rightly)."""
+    for line in facts.reconciliation.get("lines", []):
+        if line["kind"] not in PROBLEM_LINES:
+            continue
+        asset = by_currency_code(line["asset"] or "")
+        genesis = facts.solana_before.get(asset.id, 0) if asset is not None else 0
+        if not (line["kind"] == "address" and line["chain"] == "solana"
+                and int(line["difference"]) == genesis):
+            verdict.fail(f"reconciliation: {json.dumps(line)}")
+
+
+async def verdict_of(facts: Facts, pool: asyncpg.Pool) -> Verdict:
+    verdict = Verdict()
+    booked = check_transfers(facts, verdict)
+    check_custody(facts, booked, verdict)
+    await check_books(facts, pool, verdict)
+    check_reconciliation(facts, verdict)
+    return verdict
