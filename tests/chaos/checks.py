@@ -115,51 +115,77 @@ def check_transfers(facts: Facts, verdict: Verdict) -> dict[str, int]:
         if times > 1:
             verdict.fail(f"{key} is {times} items of the exceptions queue")
     listed = {tx_key(i["chain"], i["tx"]): i for i in items}
-    dust = {(i["asset"], (i["address"] or "").lower()) for i in facts.exceptions
-            if i["kind"] == "dust"}
+    dust = {i["asset"] for i in facts.exceptions if i["kind"] == "dust"}
+    listed_on: dict[str, list[tuple[dict[str, Any], dict[str, Any]]]] = {}
+    for invoice in facts.invoices.values():
+        for payment in invoice["payments"]:
+            listed_on.setdefault(tx_key(payment["chain"], payment["tx"]), []).append(
+                (invoice, payment))
     booked = Counter[str]()
     for s in facts.sent:
         key = tx_key(s.chain, s.tx)
-        invoice = facts.invoices[s.invoice_id]
-        payments = [p for p in invoice["payments"] if tx_key(p["chain"], p["tx"]) == key]
+        what = f"{key} ({s.units} {s.asset_id} meant for {s.invoice_id}, {s.kind})"
+        found = listed_on.get(key, [])
         if not facts.on_chain[key]:
             verdict.transfers["reorged_away"] += 1
-            if any(p["status"] != "reverted" or p["counted"] for p in payments):
-                verdict.fail(f"{key} is not on chain but {invoice['id']} lists {payments}")
+            if any(p["status"] != "reverted" or p["counted"] for _, p in found):
+                verdict.fail(f"{what} is not on chain but listed {[p for _, p in found]}")
             if key in listed:
-                verdict.fail(f"{key} is not on chain but is in the exceptions queue")
+                verdict.fail(f"{what} is not on chain but is in the exceptions queue")
             continue
-        if len(payments) != 1 or payments[0]["status"] != "final" \
-                or int(payments[0]["amount_units"]) != s.units:
-            verdict.fail(f"{key} ({s.units} {s.asset_id} to {invoice['id']}, {s.kind}) is on "
-                         f"chain but the invoice lists {payments}")
+        # Mined again after a reorg, a transfer may have a new log index: a new payment
+        # beside the reverted one, which must count for nothing.
+        if any(p["counted"] for _, p in found if p["status"] == "reverted"):
+            verdict.fail(f"{what}: a reverted payment counts: {[p for _, p in found]}")
+        live = [(i, p) for i, p in found if p["status"] != "reverted"]
+        if not live:
+            _visible_unmatched(s, what, listed.get(key), dust, verdict)
+            continue
+        invoice, payment = live[0]
+        if len(live) != 1 or payment["status"] != "final" \
+                or int(payment["amount_units"]) != s.units:
+            verdict.fail(f"{what} is on chain but listed as {[p for _, p in found]}")
             verdict.transfers["lost"] += 1
             continue
-        if payments[0]["counted"]:
+        if len(found) > 1:
+            verdict.transfers["mined_again"] += 1
+        if payment["counted"]:
             if invoice["status"] != "settled":
-                verdict.fail(f"{key} counted on {invoice['id']} which is {invoice['status']}: "
+                verdict.fail(f"{what} counted on {invoice['id']} which is {invoice['status']}: "
                              "neither booked nor stranded")
             booked[s.asset_id] += s.units
             verdict.transfers["booked"] += 1
             continue
-        item = listed.get(key)
-        address = (item or {}).get("address") or ""
-        if item is not None and int(item["amount_units"]) == s.units:
-            verdict.transfers[f"visible:{item['kind']}"] += 1
-        elif any(asset == s.asset_id for asset, _ in dust):
-            verdict.transfers["visible:dust"] += 1
-        else:
-            verdict.fail(f"{key} ({s.units} {s.asset_id}, {s.kind}) is on chain, not counted "
-                         f"on {invoice['id']} ({invoice['status']}) and not in the exceptions "
-                         f"queue ({item}) {address}")
-            verdict.transfers["invisible"] += 1
-        if not invoice["amount_refundable"] and payments[0]["value"]:
-            verdict.fail(f"{invoice['id']} has {key} not counted but amount_refundable 0")
+        _visible_stranded(s, what, listed.get(key), dust, verdict)
+        if not invoice["amount_refundable"] and payment["value"]:
+            verdict.fail(f"{invoice['id']} has {what} not counted but amount_refundable 0")
     on_chain_keys = {k for k, ok in facts.on_chain.items() if ok}
     for key in listed:
         if key not in on_chain_keys:
             verdict.fail(f"exceptions queue lists {key}, which the run never sent on chain")
     return dict(booked)
+
+
+def _visible_stranded(s: Sent, what: str, item: dict[str, Any] | None,
+                      dust: set[str], verdict: Verdict) -> None:
+    if item is not None and int(item["amount_units"]) == s.units:
+        verdict.transfers[f"visible:{item['kind']}"] += 1
+    elif s.asset_id in dust:
+        verdict.transfers["visible:dust"] += 1
+    else:
+        verdict.fail(f"{what} is on chain, not counted and not in the exceptions queue "
+                     f"({item})")
+        verdict.transfers["invisible"] += 1
+
+
+def _visible_unmatched(s: Sent, what: str, item: dict[str, Any] | None,
+                       dust: set[str], verdict: Verdict) -> None:
+    """On chain and on no invoice: it must be an `unmatched` item of the queue."""
+    if item is not None and item["kind"] == "unmatched":
+        _visible_stranded(s, what, item, dust, verdict)
+    else:
+        verdict.fail(f"{what} is on chain but on no invoice and not unmatched ({item})")
+        verdict.transfers["lost"] += 1
 
 
 def check_custody(facts: Facts, booked: dict[str, int], verdict: Verdict) -> None:

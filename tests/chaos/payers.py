@@ -15,6 +15,7 @@ import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode
 
 from eth_account import Account
 from eth_utils.address import to_checksum_address
@@ -69,14 +70,18 @@ class BscWallets:
     async def pay(self, uri: str, units: int) -> str:
         """Send `units` base units as the URI asks (its token or BNB); the tx hash."""
         payment = parse_payment_uri(uri)
-        wallet = next(self._bnb if payment.token is None else self._token)
+        return await self.pay_to(payment.to, payment.token, units)
+
+    async def pay_to(self, to: str, token: str | None, units: int) -> str:
+        """Send `units` of `token` (None: BNB) to `to`; the tx hash."""
+        wallet = next(self._bnb if token is None else self._token)
         address, key = devnet_bsc.wallet(wallet)
-        if payment.token is None:
-            call: dict[str, Any] = {"to": to_checksum_address(payment.to), "value": units,
+        if token is None:
+            call: dict[str, Any] = {"to": to_checksum_address(to), "value": units,
                                     "data": b"", "gas": NATIVE_GAS}
         else:
-            call = {"to": to_checksum_address(payment.token), "value": 0,
-                    "data": transfer_data(payment.to, units), "gas": TOKEN_GAS}
+            call = {"to": to_checksum_address(token), "value": 0,
+                    "data": transfer_data(to, units), "gas": TOKEN_GAS}
         async with self.locks[wallet]:
             if self.gas_price is None:
                 self.gas_price = int(await self.rpc.call("eth_gasPrice"), 16)
@@ -96,9 +101,18 @@ class BscWallets:
 
 
 async def pay_solana(rpc_url: str, uri: str, units: int, decimals: int, wallet: int,
-                     split: int = 1) -> list[tuple[str, int]]:
+                     split: int = 1, drop_reference: bool = False) -> list[tuple[str, int]]:
     """(signature, units) of each transfer paying `units` to the Solana Pay URI."""
     amount = Decimal(units).scaleb(-decimals)
     signatures = await solana_wallet.pay_uri(uri, rpc_url=rpc_url, amount=amount, split=split,
-                                             wallet=wallet)
+                                             wallet=wallet, drop_reference=drop_reference)
     return list(zip(signatures, split_units(units, split), strict=True))
+
+
+def with_mint(uri: str, mint: str | None) -> str:
+    """The Solana Pay URI asking for another SPL token (None: SOL) instead of its own."""
+    head, _, query = uri.partition("?")
+    pairs = [(k, v) for k, v in parse_qsl(query) if k != "spl-token"]
+    if mint is not None:
+        pairs.append(("spl-token", mint))
+    return f"{head}?{urlencode(pairs, quote_via=quote)}"

@@ -156,6 +156,7 @@ async def chaos(stack: Stack, invoices: int, seed: int, concurrency: int) -> Rep
             for task in chaos_tasks:
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
+            await asyncio.gather(*sim.restarts)
         await settle(stack, api, bsc, solana, pool)
         facts = await checks.gather_facts(
             sim.tally.sent, [i["id"] for i in sim.tally.invoices], api, bsc, solana, pool,

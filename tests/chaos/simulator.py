@@ -24,16 +24,18 @@ from typing import Any
 
 import asyncpg
 
-from settlement.assets import ASSET_IDS
+from settlement.assets import ASSET_IDS, ASSETS, on_chain
 from tests.chaos.api import Api, ApiFailed
-from tests.chaos.chains import Bsc
-from tests.chaos.payers import SOLANA_WALLETS, BscWallets, Sent, pay_solana
+from tests.chaos.chains import BSC_TOKENS, SOLANA_MINTS, Bsc
+from tests.chaos.payers import SOLANA_WALLETS, BscWallets, Sent, pay_solana, with_mint
 from tests.chaos.stack import BSC_FINALITY_BLOCKS, SERVICES, Stack
 
 SCENARIOS = {  # name -> weight
     "exact": 20, "partial_topup": 10, "partial_expired": 10, "over": 10, "late": 10,
-    "split_transfers": 10, "split_assets": 15, "after_settlement": 15,
+    "split_transfers": 10, "split_assets": 15, "after_settlement": 15, "wrong_asset": 5,
+    "unmatched": 5,
 }
+SOLANA_ASSETS = tuple(a.id for a in on_chain("solana"))
 REORG_MAX_DEPTH = BSC_FINALITY_BLOCKS - 6  # blocks; the revert is skipped if deeper by then
 WAIT_STATUS_S = 30.0
 BACKDATE = """
@@ -68,26 +70,35 @@ class Simulator:
         self.bsc_wallets = BscWallets(self.bsc)
         self.solana_locks = {w: asyncio.Lock() for w in SOLANA_WALLETS}
         self._solana_wallet = itertools.cycle(SOLANA_WALLETS)
+        self.restarts: list[asyncio.Future[None]] = []
+        self.restarting: set[str] = set()
 
     # -- paying ------------------------------------------------------------------------------
     async def pay(self, invoice: dict[str, Any], asset_id: str, units: int, kind: str,
-                  split: int = 1) -> None:
+                  split: int = 1, *, send: str | None = None,
+                  drop_reference: bool = False) -> None:
+        """Pay `units` to the invoice's `asset_id` option: in that asset, or in `send` (another
+        asset of the same chain: a wrong asset), optionally without the Solana reference."""
         option = next(o for o in invoice["payment_options"] if o["asset_id"] == asset_id)
+        sent = send or asset_id
         try:
             if option["chain"] == "bsc":
                 parts = [units // split + (1 if i < units % split else 0) for i in range(split)]
                 for part in parts:
-                    tx = await self.bsc_wallets.pay(option["uri"], part)
-                    self._record("bsc", asset_id, tx, invoice["id"], part, kind)
+                    tx = await self.bsc_wallets.pay_to(option["address"], BSC_TOKENS.get(sent),
+                                                       part)
+                    self._record("bsc", sent, tx, invoice["id"], part, kind)
                 return
+            uri = option["uri"] if sent == asset_id else with_mint(option["uri"],
+                                                                   SOLANA_MINTS.get(sent))
             wallet = next(self._solana_wallet)
             async with self.solana_locks[wallet]:
-                paid = await pay_solana(self.stack.solana_rpc_url, option["uri"], units,
-                                        int(option["decimals"]), wallet, split)
+                paid = await pay_solana(self.stack.solana_rpc_url, uri, units,
+                                        ASSETS[sent].decimals, wallet, split, drop_reference)
             for signature, part in paid:
-                self._record("solana", asset_id, signature, invoice["id"], part, kind)
+                self._record("solana", sent, signature, invoice["id"], part, kind)
         except Exception as exc:  # a payment the node refused is reported, not fatal
-            self.tally.failed_payments.append(f"{invoice['id']} {asset_id} {units}: {exc!r}")
+            self.tally.failed_payments.append(f"{invoice['id']} {sent} {units}: {exc!r}")
 
     def _record(self, chain: str, asset_id: str, tx: str, invoice_id: str, units: int,
                 kind: str) -> None:
@@ -116,7 +127,8 @@ class Simulator:
     async def scenario(self, number: int) -> None:
         rng = self.rng
         kind = rng.choices(list(SCENARIOS), weights=list(SCENARIOS.values()))[0]
-        assets = rng.sample(ASSET_IDS, 2 if kind == "split_assets" else 1)
+        assets = rng.sample(SOLANA_ASSETS if kind == "unmatched" else ASSET_IDS,
+                            2 if kind == "split_assets" else 1)
         amount = rng.randrange(20_000, 500_000)
         try:
             invoice = await self.api.create_invoice(f"chaos-{number}", amount, assets)
@@ -158,6 +170,13 @@ class Simulator:
             await asyncio.gather(
                 self.pay(invoice, first, (units[first] + 1) // 2, "split_asset"),
                 self.pay(invoice, second, (units[second] + 1) // 2, "split_asset"))
+        elif kind == "wrong_asset":
+            wrong = rng.choice([a.id for a in on_chain(ASSETS[asset].chain) if a.id != asset])
+            await self.pay(invoice, asset, 10 ** ASSETS[wrong].decimals * rng.randrange(1, 5),
+                           "wrong_asset", send=wrong)
+            await self.pay(invoice, asset, full, "exact")
+        elif kind == "unmatched":
+            await self.pay(invoice, asset, full, "no_reference", drop_reference=True)
         elif kind == "after_settlement":
             await self.pay(invoice, asset, full, "exact")
             await self.wait_for(inv_id, {"settled"})
@@ -175,13 +194,25 @@ class Simulator:
 
     # -- chaos -------------------------------------------------------------------------------
     async def killer(self, every: tuple[float, float]) -> None:  # float-ok
-        """Until cancelled: SIGKILL a random service, start it again after a random pause."""
+        """Until cancelled: SIGKILL a random running service; it starts again after a random
+        pause, in the background (so kills overlap: the API and a leader may be down at
+        once)."""
         while True:
             await asyncio.sleep(self.rng.uniform(*every))
-            name = self.rng.choice(list(SERVICES))
+            running = [name for name in SERVICES
+                       if name in self.stack.procs and name not in self.restarting]
+            if not running:
+                continue
+            name = self.rng.choice(running)
+            self.restarting.add(name)
             await asyncio.to_thread(self.stack.kill, name)
-            await asyncio.sleep(self.rng.uniform(0, 1.5))
-            await asyncio.to_thread(self.stack.start, name)
+            self.restarts.append(asyncio.ensure_future(
+                self._restart(name, self.rng.uniform(0, 2.0))))
+
+    async def _restart(self, name: str, after: float) -> None:  # float-ok
+        await asyncio.sleep(after)
+        await asyncio.to_thread(self.stack.start, name)
+        self.restarting.discard(name)
 
     async def reorger(self, every: tuple[float, float]) -> None:  # float-ok
         """Until cancelled: a BNB Chain reorg of a few blocks, never as deep as finality."""

@@ -4,9 +4,12 @@
 (migrated), both devnets, the demo merchant. It is then stopped and the gateway runs as the
 processes a deployment has:
 
-    api           python -m gateway serve              (GATEWAY_WATCHERS=off: HTTP only)
-    watch-bsc     python -m gateway watch --chain bsc      (+ the expiry sweeper, standby)
-    watch-solana  python -m gateway watch --chain solana   (+ the expiry sweeper, standby)
+    api             python -m gateway serve             (GATEWAY_WATCHERS=off: HTTP only)
+    watch-bsc(-2)   python -m gateway watch --chain bsc     (+ the expiry sweeper)
+    watch-solana(-2) python -m gateway watch --chain solana (+ the expiry sweeper)
+
+Two of each watcher: one leads its chain's lock (and maybe the sweeper's), the other stands
+by and takes over when the leader dies.
 
 Each runs in its own session, so SIGKILL reaches the whole process group. The devnets and
 the database are never killed (they stand for the chains and the database server).
@@ -47,7 +50,9 @@ CHAOS_ENV = {
 SERVICES: dict[str, tuple[str, ...]] = {
     "api": ("serve",),
     "watch-bsc": ("watch", "--chain", "bsc"),
+    "watch-bsc-2": ("watch", "--chain", "bsc"),
     "watch-solana": ("watch", "--chain", "solana"),
+    "watch-solana-2": ("watch", "--chain", "solana"),
 }
 READY_TIMEOUT = 60.0
 
