@@ -23,7 +23,7 @@ from typing import Any
 
 import asyncpg
 
-from settlement.assets import ASSETS, by_currency_code
+from settlement.assets import ASSETS, by_currency_code, on_chain
 from tests.chaos.api import Api
 from tests.chaos.chains import Bsc, Solana
 from tests.chaos.payers import Sent
@@ -76,17 +76,17 @@ class Facts:
 async def gather_facts(sent: list[Sent], invoice_ids: list[str], api: Api, bsc: Bsc,
                        solana: Solana, pool: asyncpg.Pool, solana_before: dict[str, int],
                        reconciliation: dict[str, Any]) -> Facts:
-    on_chain = {}
+    still_there = {}
     for s in sent:
         ok = await (bsc.mined_ok(s.tx) if s.chain == "bsc" else solana.landed_ok(s.tx))
-        on_chain[tx_key(s.chain, s.tx)] = ok
+        still_there[tx_key(s.chain, s.tx)] = ok
     invoices = {i: await api.invoice(i) for i in invoice_ids}
     chain_units = Counter[str]()
-    for invoice in invoices.values():
-        for option in invoice["payment_options"]:
-            if option["chain"] == "bsc":
-                chain_units[option["asset_id"]] += await bsc.balance(option["asset_id"],
-                                                                     option["address"])
+    addresses = {o["address"] for i in invoices.values() for o in i["payment_options"]
+                 if o["chain"] == "bsc"}
+    for address in addresses:  # every BNB Chain asset: a wrong one lands there too
+        for asset in on_chain("bsc"):
+            chain_units[asset.id] += await bsc.balance(asset.id, address)
     for asset_id, asset in ASSETS.items():
         if asset.chain == "solana":
             now = await solana.treasury_balance(asset_id)
@@ -98,7 +98,7 @@ async def gather_facts(sent: list[Sent], invoice_ids: list[str], api: Api, bsc: 
         asset = by_currency_code(row["code"].removeprefix("custody:"))
         assert asset is not None, f"custody account of no asset: {row['code']}"
         ledger_units[asset.id] = int(row["units"])
-    return Facts(sent, invoices, on_chain, await api.exceptions(), dict(chain_units),
+    return Facts(sent, invoices, still_there, await api.exceptions(), dict(chain_units),
                  solana_before, ledger_units, reconciliation)
 
 
