@@ -8,10 +8,12 @@ reorg removed must not be final or counted anywhere. Then, per asset, three figu
 to the base unit: what the chain holds on our addresses (BNB Chain: every deposit address the
 run's invoices got; Solana: the treasury's balances less their value before the run) = the
 ledger's custody:<chain>:<asset> + the exceptions queue's units, and the ledger's custody =
-the units of the transfers found booked. Finally the books: one settlement entry per settled
-invoice and none for the others, unique journal idempotency keys, one invoice per order id
-(the merchant's retries across API deaths), nothing left `processing`, and a reconciliation
-run with no address, custody, trial-balance or fetch difference.
+the units of the transfers found booked. Finally the books: one settlement entry and one
+`invoice.settled` event per settled invoice and none for the others, unique journal
+idempotency keys, one invoice per order id (the merchant's retries across API deaths),
+nothing left `processing`, every chain `live` in GET /v1/status, and a reconciliation run with
+no address, custody, trial-balance or fetch difference (but the Solana treasury's own balance
+from before the run).
 """
 
 from __future__ import annotations
@@ -42,7 +44,10 @@ DUPLICATE_ORDERS = """
 SELECT order_id, count(*) AS invoices FROM invoices WHERE order_id LIKE 'chaos-%'
  GROUP BY order_id HAVING count(*) > 1
 """
-TRANSFER_ROWS = "SELECT chain, tx_hash, status, disposition, invoice_id FROM chain_transfers"
+SETTLED_EVENTS = """
+SELECT invoice_id, count(*) AS events FROM events WHERE type = 'invoice.settled'
+ GROUP BY invoice_id
+"""
 PROBLEM_LINES = frozenset({"address", "custody", "trial_balance", "fetch_error"})
 
 
@@ -71,6 +76,7 @@ class Facts:
     solana_before: dict[str, int]  # asset id -> the treasury's balance before the run
     ledger_units: dict[str, int]  # asset id -> custody
     reconciliation: dict[str, Any]
+    chain_status: dict[str, dict[str, Any]]
 
 
 async def gather_facts(sent: list[Sent], invoice_ids: list[str], api: Api, bsc: Bsc,
@@ -99,7 +105,7 @@ async def gather_facts(sent: list[Sent], invoice_ids: list[str], api: Api, bsc: 
         assert asset is not None, f"custody account of no asset: {row['code']}"
         ledger_units[asset.id] = int(row["units"])
     return Facts(sent, invoices, still_there, await api.exceptions(), dict(chain_units),
-                 solana_before, ledger_units, reconciliation)
+                 solana_before, ledger_units, reconciliation, (await api.status())["chains"])
 
 
 async def solana_balances(solana: Solana) -> dict[str, int]:
@@ -210,12 +216,16 @@ async def check_books(facts: Facts, pool: asyncpg.Pool, verdict: Verdict) -> Non
         entries = {r["reference"]: r["entries"] for r in await conn.fetch(SETTLEMENT_ENTRIES)}
         duplicate_keys = await conn.fetchval(DUPLICATE_KEYS)
         duplicate_orders = await conn.fetch(DUPLICATE_ORDERS)
+        settled_events = {r["invoice_id"]: r["events"] for r in await conn.fetch(SETTLED_EVENTS)}
     for invoice in facts.invoices.values():
         verdict.statuses[invoice["status"]] += 1
         want = 1 if invoice["status"] == "settled" else 0
         if entries.get(invoice["id"], 0) != want:
             verdict.fail(f"{invoice['id']} is {invoice['status']} with "
                          f"{entries.get(invoice['id'], 0)} settlement entries")
+        if settled_events.get(invoice["id"], 0) != want:
+            verdict.fail(f"{invoice['id']} is {invoice['status']} with "
+                         f"{settled_events.get(invoice['id'], 0)} invoice.settled events")
         if invoice["status"] == "processing":
             verdict.fail(f"{invoice['id']} is still processing after the run settled")
     if duplicate_keys:
@@ -237,8 +247,16 @@ def check_reconciliation(facts: Facts, verdict: Verdict) -> None:
             verdict.fail(f"reconciliation: {json.dumps(line)}")
 
 
+def check_chains_live(facts: Facts, verdict: Verdict) -> None:
+    """No watcher left halted or lagging by the kills and reorgs (GET /v1/status)."""
+    for chain, state in facts.chain_status.items():
+        if state["state"] != "live":
+            verdict.fail(f"chain {chain} is {state['state']} after the run: {state}")
+
+
 async def verdict_of(facts: Facts, pool: asyncpg.Pool) -> Verdict:
     verdict = Verdict()
+    check_chains_live(facts, verdict)
     booked = check_transfers(facts, verdict)
     check_custody(facts, booked, verdict)
     await check_books(facts, pool, verdict)
