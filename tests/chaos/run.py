@@ -57,12 +57,14 @@ class Report:
     kills: dict[str, int]
     api_retries: int
     seconds: float  # float-ok
+    phases: dict[str, float]  # float-ok
 
     def lines(self) -> list[str]:
         payments = Counter(s.kind for s in self.tally.sent)
         chains = Counter(s.chain for s in self.tally.sent)
         return [
-            f"chaos run: {self.invoices} invoices in {self.seconds:.1f} s",
+            f"chaos run: {self.invoices} invoices in {self.seconds:.1f} s ("
+            + ", ".join(f"{k} {v:.1f} s" for k, v in self.phases.items()) + ")",
             f"  scenarios: {dict(sorted(self.tally.scenarios.items()))}",
             f"  invoices by final status: {dict(sorted(self.verdict.statuses.items()))}",
             f"  payments by kind: {dict(sorted(payments.items()))} (by chain: {dict(chains)})",
@@ -139,6 +141,10 @@ def reconcile(stack: Stack) -> dict[str, Any]:
 
 async def chaos(stack: Stack, invoices: int, seed: int, concurrency: int) -> Report:
     started = time.monotonic()
+    phases: dict[str, float] = {}  # float-ok
+
+    def phase(name: str) -> None:
+        phases[name] = time.monotonic() - started - sum(phases.values())
     token = await asyncio.to_thread(admin_token, stack)
     async with (aiohttp.ClientSession() as session,
                 asyncpg.create_pool(stack.database_url, min_size=1, max_size=4) as pool):
@@ -157,13 +163,16 @@ async def chaos(stack: Stack, invoices: int, seed: int, concurrency: int) -> Rep
                 with contextlib.suppress(asyncio.CancelledError):
                     await task
             await asyncio.gather(*sim.restarts)
+        phase("paying")
         await settle(stack, api, bsc, solana, pool)
+        phase("settling")
         facts = await checks.gather_facts(
             sim.tally.sent, [i["id"] for i in sim.tally.invoices], api, bsc, solana, pool,
             solana_before, await asyncio.to_thread(reconcile, stack))
         verdict = await checks.verdict_of(facts, pool)
+        phase("checking")
     return Report(len(sim.tally.invoices), sim.tally, verdict, dict(stack.kills),
-                  api.retries, time.monotonic() - started)
+                  api.retries, time.monotonic() - started, phases)
 
 
 @contextlib.contextmanager
@@ -184,7 +193,9 @@ def run_chaos(invoices: int) -> Report:
     configure_logging("console", "warning")  # the wallets' info lines would drown the counts
     started = time.monotonic()
     with workspace_root() as root, running_stack(root) as stack:
+        ready = time.monotonic() - started
         report = asyncio.run(chaos(stack, invoices, seed, concurrency))
+        report.phases = {"starting": ready, **report.phases}
         report.seconds = time.monotonic() - started  # with the stack's start
         if report.verdict.problems:
             for name in SERVICES:
