@@ -75,7 +75,9 @@ class Report:
             f"{self.tally.reorgs_skipped}), dropped transactions broadcast again: "
             f"{self.tally.rebroadcast}",
             f"  merchant API retries across kills: {self.api_retries}",
-            f"  payments the nodes refused: {len(self.tally.failed_payments)}",
+            f"  payments the nodes refused: {len(self.tally.failed_payments)}, invoices the API "
+            f"never answered: {len(self.tally.failed_invoices)}",
+            *(f"    {f}" for f in [*self.tally.failed_payments, *self.tally.failed_invoices][:10]),
             "  custody per asset (chain = ledger + exceptions): " + ", ".join(
                 f"{a}={c}={ledger}+{exc}"
                 for a, (c, ledger, exc) in self.verdict.custody.items()),
@@ -206,7 +208,7 @@ def run_chaos(invoices: int) -> Report:
 def main() -> int:
     report = run_chaos(int(os.environ.get("CHAOS_INVOICES", DEFAULT_INVOICES)))
     print("\n".join(report.lines()))
-    return 1 if report.verdict.problems else 0
+    return 1 if report.verdict.problems or report.tally.failed_invoices else 0
 
 
 if __name__ == "__main__":

@@ -24,6 +24,7 @@ from typing import Any
 
 import asyncpg
 
+from gateway.devnet.split import split_units
 from settlement.assets import ASSET_IDS, ASSETS, on_chain
 from tests.chaos.api import Api, ApiFailed
 from tests.chaos.chains import BSC_TOKENS, SOLANA_MINTS, Bsc
@@ -54,7 +55,8 @@ class Tally:
     reorgs: int = 0
     reorgs_skipped: int = 0
     rebroadcast: int = 0
-    failed_payments: list[str] = field(default_factory=list)
+    failed_payments: list[str] = field(default_factory=list)  # refused by a node
+    failed_invoices: list[str] = field(default_factory=list)  # the API never answered
 
 
 @dataclass
@@ -83,8 +85,7 @@ class Simulator:
         sent = send or asset_id
         try:
             if option["chain"] == "bsc":
-                parts = [units // split + (1 if i < units % split else 0) for i in range(split)]
-                for part in parts:
+                for part in split_units(units, split):
                     tx = await self.bsc_wallets.pay_to(option["address"], BSC_TOKENS.get(sent),
                                                        part)
                     self._record("bsc", sent, tx, invoice["id"], part, kind)
@@ -133,7 +134,7 @@ class Simulator:
         try:
             invoice = await self.api.create_invoice(f"chaos-{number}", amount, assets)
         except ApiFailed as exc:
-            self.tally.failed_payments.append(f"invoice {number} not created: {exc}")
+            self.tally.failed_invoices.append(f"invoice {number} not created: {exc}")
             return
         self.tally.invoices.append(invoice)
         self.tally.scenarios[kind] += 1

@@ -23,4 +23,4 @@ def test_every_coin_is_accounted_for_through_kills_and_reorgs() -> None:
     # The run must have been chaotic and must have paid: a quiet run proves nothing.
     assert sum(report.kills.values()) >= 1
     assert report.verdict.transfers["booked"] > 0
-    assert report.tally.failed_payments == []
+    assert report.tally.failed_invoices == []  # the API always came back
