@@ -174,3 +174,24 @@ async def test_refund_created_event_carries_the_refund(
     assert [(r["type"], r["data"]) for r in rows] == [("refund.created", refund)]
     listed = await client.get("/v1/events", params={"type": "refund.created"})
     assert listed.status == 200 and listed.body["data"][0]["data"] == refund
+
+
+async def test_amount_refundable_drops_and_lists_the_refunds(
+        merchant_client: tuple[str, ApiClient], sink: TransferSink,
+        db_pool: asyncpg.Pool) -> None:
+    client = merchant_client[1]
+    invoice = await partial_expired_invoice(client, sink, db_pool)
+    before = (await client.get(f"/v1/invoices/{invoice['id']}")).body
+    assert (before["amount_refundable"], before["refunds"]) == (60_000, [])
+    part = await _created(client, invoice["id"], {"amount": 20_000})
+    after = await client.get(f"/v1/invoices/{invoice['id']}")
+    assert_valid("Invoice", after.body)
+    assert (after.body["amount_refundable"], after.body["refunds"]) == (40_000, [part["id"]])
+    rest = await _created(client, invoice["id"])
+    assert rest["amount"] == 40_000
+    listed = (await client.get("/v1/invoices", params={"limit": "5"})).body["data"]
+    mine = next(i for i in listed if i["id"] == invoice["id"])
+    assert (mine["amount_refundable"], mine["refunds"]) == (0, [part["id"], rest["id"]])
+    await client.post(f"/v1/refunds/{part['id']}/cancel", {})
+    released = (await client.get(f"/v1/invoices/{invoice['id']}")).body
+    assert released["amount_refundable"] == 20_000  # a cancelled refund holds nothing
