@@ -351,6 +351,9 @@ async def claim_refund(conn: Conn, rates: RateBook, *, token: str, asset_id: str
     if refund.asset_id is None:
         sale_units, rate = _price_sale(await _invoice_of(conn, refund), rates, asset_id,
                                        refund.rate_kind, refund.sale_amount)
+    if refund.stranded_units + sale_units == 0:
+        raise Unprocessable(f"{refund.amount} tiyn is less than one base unit of {asset_id}.",
+                            code="amount_too_small", param="asset_id")
     target = transition(refund.status, _first_status(address, refund.amount, auto_approve_max))
     claimed = await q.claim(conn, refund.id, refund.status.value, target.value, chain=chain,
                             asset_id=asset_id, address=address, sale_units=sale_units,
