@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncpg
 
+from gateway.admin import audit
 from gateway.admin.exceptions import service as exceptions
 from gateway.transfers.sink import TransferSink
 from tests.plugins.app import ApiClient
@@ -43,3 +44,30 @@ async def test_a_refunded_overpayment_leaves_the_queue(
     refund = await client.post(f"/v1/invoices/{invoice['id']}/refunds",
                                {"address": bsc_address()})
     assert refund.status == 200 and await _kinds(db_pool, invoice["id"]) == []
+
+
+async def test_the_queue_refund_decision_makes_an_awaiting_address_refund(
+        merchant_client: tuple[str, ApiClient], sink: TransferSink,
+        db_pool: asyncpg.Pool) -> None:
+    merchant_id, client = merchant_client
+    invoice = await partial_expired_invoice(client, sink, db_pool)
+    async with db_pool.acquire() as conn:
+        [item] = (await exceptions.page(conn, FLOORS,
+                                        exceptions.Filters(invoice_id=invoice["id"]),
+                                        None, 10)).items
+        done = await exceptions.decide(conn, audit.CLI_ACTOR, item.key, "refund", "asked",
+                                       "https://pay.example")
+    refund = await client.get(f"/v1/refunds/{done['refund']}")
+    assert (refund.body["status"], refund.body["amount"], refund.body["amount_units"]) == \
+        ("awaiting_address", 60_000, str(2 * 10**15))
+    assert refund.body["reason"] == "asked"
+    event = await db_pool.fetchval("SELECT data FROM events WHERE merchant_id = $1 AND "
+                                   "type = 'refund.created'", merchant_id)
+    assert event["claim_url"].startswith("https://pay.example/refunds/claim/")
+    # Still listed, with the decision: it is being refunded.
+    async with db_pool.acquire() as conn:
+        [after] = (await exceptions.page(conn, FLOORS,
+                                         exceptions.Filters(invoice_id=invoice["id"]),
+                                         None, 10)).items
+    assert after.decision == "refund"
+    assert (await client.get(f"/v1/invoices/{invoice['id']}")).body["amount_refundable"] == 0

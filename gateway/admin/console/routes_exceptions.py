@@ -44,7 +44,7 @@ async def exception_decide(ctx: Ctx) -> web.StreamResponse:
     with mapped((NotFound, PageNotFound), ((Conflict, InvalidRequest), ActionRefused)):
         async with ctx.pool.acquire() as conn:
             await service.decide(conn, ctx.actor, ctx.request.match_info["key"], action,
-                                 ctx.optional("note"))
+                                 ctx.optional("note"), ctx.settings.public_url)
     return redirect(ctx.request, f"/admin/exceptions?done={action}")
 
 

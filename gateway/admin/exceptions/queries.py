@@ -20,7 +20,8 @@ Row = asyncpg.Record
 # already shown, so a page never repeats or skips an item however many there are.
 # A payment whose units live refunds (gateway.refunds: not failed, not cancelled) hold in
 # full leaves the queue, and so does an overpaid excess whose units they hold (units paid
-# less the option's amount_units); a failed or cancelled refund brings them back.
+# less the option's amount_units), unless the operator decided on it (then it stays, with
+# its decision); a failed or cancelled refund brings them back.
 SELECT_PAGE = """
 WITH floors AS (
     SELECT * FROM unnest($1::text[], $2::numeric[]) AS f(asset, floor)
@@ -35,7 +36,8 @@ WITH floors AS (
            e.detected_at AS seen_at, e.decision
       FROM exception_payments e LEFT JOIN floors f ON f.asset = e.asset
       LEFT JOIN held h ON h.transfer_id = e.id
-     WHERE (f.floor IS NULL OR e.amount >= f.floor) AND coalesce(h.units, 0) < e.amount
+     WHERE (f.floor IS NULL OR e.amount >= f.floor)
+       AND (coalesce(h.units, 0) < e.amount OR e.decision IS NOT NULL)
     UNION ALL
     SELECT d.key, 'dust', d.chain, d.asset, d.address, d.units, d.value_tiyn, NULL, NULL,
            d.transfers, d.seen_at, r.action
@@ -53,14 +55,14 @@ WITH floors AS (
       FROM invoices i
       LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = 'ov_' || i.id
      WHERE i.status = 'settled' AND i.amount_paid > i.amount
-       AND coalesce((SELECT sum(h.units) FROM held h JOIN chain_transfers t
+       AND (r.action IS NOT NULL OR coalesce((SELECT sum(h.units) FROM held h JOIN chain_transfers t
                       ON t.id = h.transfer_id AND t.disposition = 'credited'
                      WHERE t.invoice_id = i.id), 0)
            < coalesce((SELECT sum(t.amount) - max(o.amount_units) FROM chain_transfers t
                          JOIN invoice_payment_options o
                            ON o.invoice_id = t.invoice_id AND o.asset = t.asset
                         WHERE t.invoice_id = i.id AND t.disposition = 'credited'
-                          AND t.status = 'finalized'), 1)
+                          AND t.status = 'finalized'), 1))
     UNION ALL
     SELECT 'rec_' || ri.run_id || '_' || ri.seq, 'reconciliation', ri.chain, ri.asset,
            ri.address, ri.difference, NULL, NULL, NULL, 1, r.started_at, NULL

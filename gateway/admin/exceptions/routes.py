@@ -61,7 +61,8 @@ async def decide(request: web.Request) -> web.Response:
     if note is not None and not isinstance(note, str):
         raise InvalidRequest("note must be text", param="note")
     async with request.app[DB_POOL].acquire() as conn:
-        done = await service.decide(conn, caller.actor, request.match_info["key"], action, note)
+        done = await service.decide(conn, caller.actor, request.match_info["key"], action, note,
+                                    request.app[SETTINGS].public_url)
     return web.json_response(done)
 
 

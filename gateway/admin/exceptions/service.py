@@ -13,8 +13,11 @@ An item is one of:
                       balance, a balance a node could not give): units = the difference
     dust              every payment below its asset's floor to one address, as one line
 
-Decisions: `refund` sets the payment aside for the refunds run to send; `accept` books a
-stranded payment as part of its sale at the locked rate (exception `marked`). Each is audited.
+Decisions: `refund` sets the payment aside and, for a payment of an invoice, creates its
+refund awaiting the shopper's address (gateway.refunds); `accept` books a stranded payment as
+part of its sale at the locked rate (exception `marked`). Each is audited. A payment (or an
+overpaid excess) whose units live refunds hold leaves the queue unless it carries a decision
+(then it stays, shown with it: being refunded).
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.lifecycle.errors import NotAcceptable
 from gateway.lifecycle.service import accept_stranded
 from gateway.log import get_logger
+from gateway.refunds.service import refund_stranded_payment
 from settlement.db import Conn
 from settlement.reconciliation.errors import AlreadyResolved
 from settlement.reconciliation.service import resolve_unmatched
@@ -172,10 +176,13 @@ async def _accept(conn: Conn, key: str) -> dict[str, Any]:
             "amount_paid": invoice.amount_paid}
 
 
-async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
+async def _set_aside(conn: Conn, key: str, note: str | None,
+                     public_url: str) -> dict[str, Any]:
     transfer_id = _transfer_id(key)
+    payment = None
     if transfer_id is not None:
-        if await q.select_payment(conn, transfer_id) is None:
+        payment = await q.select_payment(conn, transfer_id)
+        if payment is None:
             raise NotFound(f"no payment exception {key}", param="key")
         stored = str(transfer_id)  # the id unmatched_payment_resolutions already uses
     elif key.startswith(("ov_", "dust:")):
@@ -186,18 +193,27 @@ async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
         done = await resolve_unmatched(conn, stored, action="refund", note=note)
     except AlreadyResolved as exc:
         raise Conflict(str(exc), code="already_decided") from exc
+    if payment is not None and payment["invoice_id"] is not None:
+        # The payment of an invoice goes back through a refund awaiting the shopper's address.
+        refund = await refund_stranded_payment(conn, invoice_id=payment["invoice_id"],
+                                               transfer_id=payment["id"], reason=note,
+                                               public_url=public_url)
+        done = {**done, "refund": refund.id if refund else None}
     return {"key": key, **done}
 
 
 async def decide(conn: Conn, actor: Actor, key: str, action: str,
-                 note: str | None = None) -> dict[str, Any]:
+                 note: str | None = None, public_url: str = "") -> dict[str, Any]:
     """An operator's decision on one item, audited in the same transaction: `accept` books
     a stranded payment's invoice as settled (`marked`); `refund` sets the item aside for the
-    refunds run (a dust line: every dust transfer to that address so far)."""
+    refunds run (a dust line: every dust transfer to that address so far) and, for a payment
+    of an invoice, creates its refund awaiting the shopper's address (gateway.refunds;
+    `public_url` prefixes its claim_url)."""
     if action not in ACTIONS:
         raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", param="action")
     async with conn.transaction():
-        done = await (_accept(conn, key) if action == "accept" else _set_aside(conn, key, note))
+        done = await (_accept(conn, key) if action == "accept"
+                      else _set_aside(conn, key, note, public_url))
         await audit.record(conn, actor, f"exception.{action}", target_type="exception",
                            target_id=key, after=done)
     log.info("exception_decided", key=key, action=action, actor=actor.name)
