@@ -28,7 +28,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.auth.tokens import tokens_match
-from gateway.checkout.formatting import format_kzt
+from gateway.checkout.formatting import format_kzt, format_rate
 from gateway.checkout.i18n import choose_language
 from gateway.config import Settings
 from gateway.log import get_logger
@@ -145,7 +145,8 @@ def render(request: web.Request, template: str, *, status: int = 200,
     html = ENV.get_template(template).render(
         **{"notice": None, "error": None, **values}, session=session, path=request.path,
         csrf=csrf, csrf_value=token or "", t=t, lang=t.lang, nav=nav,
-        kzt=lambda tiyn: format_kzt(int(tiyn), t.decimal_separator))
+        kzt=lambda tiyn: format_kzt(int(tiyn), t.decimal_separator),
+        rate=lambda value, symbol: format_rate(value, symbol, t.decimal_separator))
     response = web.Response(text=html, status=status, content_type="text/html")
     response.headers["Content-Language"] = t.lang
     secure_headers(request, response)

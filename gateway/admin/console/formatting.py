@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from gateway.checkout.formatting import format_rate
 from gateway.payments.amounts import format_units
 from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
@@ -115,6 +116,6 @@ def _short(value: Any) -> str:
 
 
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
-    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
+    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps, "rate": format_rate,
     "json": pretty_json, "changes": changes,
 }
