@@ -83,6 +83,12 @@ def asset_amount(units: int, asset_id: str) -> str:
     return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
 
 
+def asset_label(asset_id: str) -> str:
+    """An asset id as people name it: "USDT_BSC" -> "USDT · bsc" (unknown ids as they are)."""
+    asset = ASSETS.get(asset_id)
+    return asset_id if asset is None else f"{asset.symbol} · {asset.chain}"
+
+
 ENV: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -90,6 +96,7 @@ ENV: Final = jinja2.Environment(
 ENV.filters["almaty"] = almaty
 ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
 ENV.filters["asset_amount"] = asset_amount
+ENV.filters["asset_label"] = asset_label
 ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
                          for name in STATIC_FILES}
 ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
