@@ -50,9 +50,10 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/batches/export", OPERATOR, {"batch_id": "{closed}"}),
     ("/admin/batches/{exported}/paid", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
-    ("/admin/unmatched/1/refund", OPERATOR, {}),
+    ("/admin/exceptions/tr_1/assign", OPERATOR, {"invoice_id": "inv_x"}),
     ("/admin/exceptions/payment:1/accept", OPERATOR, {}),
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
+    ("/admin/exceptions/vt_1/acknowledge", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
 ]
 API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
@@ -64,6 +65,7 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/api/unmatched-payments/1/refund", OPERATOR, {}),
     ("/admin/api/exceptions/payment:1/decision", OPERATOR, {"action": "refund"}),
+    ("/admin/api/exceptions/vt_1/decision", OPERATOR, {"action": "acknowledge"}),
     ("/admin/api/reconciliation/runs", OPERATOR, {}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),

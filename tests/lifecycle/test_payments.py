@@ -6,6 +6,7 @@ the figures are checked by hand from the invoice's locked BNB rate.
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
@@ -18,6 +19,7 @@ from gateway.chains.facts import Facts
 from gateway.chains.models import DetectedTransfer
 from gateway.lifecycle.service import apply_invoices
 from gateway.transfers.sink import TransferSink
+from settlement.db import Conn
 from tests.api.helpers import assert_valid, invoice_body
 from tests.plugins.app import ApiClient
 
@@ -172,3 +174,26 @@ async def test_a_payment_remined_after_a_reorg_keeps_its_first_time(
     # On time, as first seen: settled, not paid_late, nothing stranded.
     assert (body["status"], body["exception"]) == ("settled", None)
     assert body["amount_refundable"] == 0 and body["payments"][0]["counted"] is True
+
+
+async def test_two_watchers_paying_one_invoice_at_once_do_not_deadlock(
+        merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
+    """Two chains' sinks each store a payment of the same invoice (the foreign key takes a
+    key-share lock on it), then both lock it to apply the lifecycle: the locks must queue,
+    not deadlock (found by the chaos run: a split-asset invoice paid on both chains)."""
+    _, client = merchant_client
+    invoice = await _invoice(client)
+    units = int(invoice["payment_options"][0]["amount_units"])
+    both_stored = asyncio.Barrier(2)
+
+    async def apply_after_both_stored(conn: Conn, invoice_ids: set[str]) -> object:
+        await both_stored.wait()
+        return await apply_invoices(conn, invoice_ids)
+
+    sink = TransferSink(db_pool, apply_after_both_stored)
+    halves = [_pay(invoice, units // 2), _pay(invoice, units - units // 2)]
+    await asyncio.wait_for(asyncio.gather(*(sink.emit(Facts("bsc", seen=[half]))
+                                            for half in halves)), timeout=20)
+    paid = await _fetch(client, invoice["id"])
+    assert paid["status"] == "processing"
+    assert sorted(p["tx"] for p in paid["payments"]) == sorted(h.tx_hash for h in halves)

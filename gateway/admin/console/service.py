@@ -1,4 +1,4 @@
-"""Console rules for merchants, invoices and unmatched payments (no SQL: see queries.py).
+"""Console rules for merchants and invoices (no SQL: see queries.py).
 
 Every change runs in one transaction together with its audit row. The work itself is done by
 the owning domains' service functions (gateway.merchants, settlement.fees,
@@ -21,8 +21,6 @@ from gateway.admin import audit
 from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
-from gateway.admin.settlement import service as settlement_service
-from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
@@ -236,31 +234,3 @@ async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
         invoice, await merchants.get_merchant(conn, invoice.merchant_id),
         await transfer_queries.select_invoice_transfers(conn, invoice_id),
         list(reversed(events)), ledger)
-
-
-# --- unmatched payments ------------------------------------------------------------------
-async def unmatched_payments(conn: Conn, *, include_resolved: bool) -> list[asyncpg.Record]:
-    return await q.select_unmatched(conn, include_resolved=include_resolved, limit=200)
-
-
-async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, transfer_id: str,
-                          action: str, invoice_id: str | None, note: str | None
-                          ) -> dict[str, Any]:
-    """An operator's decision on an unmatched payment: assign it to an invoice (which must
-    exist; the lifecycle then credits it) or mark it for refund to the sender. The form's
-    fields are checked here, with messages for the page; the decision and its audit row are
-    the settlement service's `resolve_payment`."""
-    if not transfer_id.isdigit():
-        raise PageNotFound(f"No unmatched payment {transfer_id}.")
-    async with conn.transaction():
-        payment = await q.select_unmatched_one(conn, int(transfer_id))
-        if payment is None:
-            raise PageNotFound(f"No unmatched payment {transfer_id}.")
-        if action == "assign":
-            if not invoice_id:
-                raise InvalidForm("invoice_id", "is required to assign a payment")
-            if await invoice_queries.select_invoice_any_merchant(conn, invoice_id) is None:
-                raise InvalidForm("invoice_id", f"no invoice {invoice_id}")
-        return await settlement_service.resolve_payment(
-            conn, actor, settings, transfer_id, action=action,
-            invoice_id=invoice_id if action == "assign" else None, note=note)
