@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
+import pytest
 
 from gateway.chains.facts import Facts
 from gateway.chains.models import DetectedTransfer
@@ -205,6 +206,30 @@ async def test_a_token_payment_remined_at_another_log_index_keeps_its_first_time
     assert body["amount_refundable"] == 0
     assert [(p["index"], p["status"], p["counted"]) for p in body["payments"]] == [
         (0, "reverted", False), (3, "final", True)]
+
+@pytest.mark.xfail(strict=True, reason=(
+    "DESIGN.md: processing -> invalid when a reorg removes the payment after expiry; issue "
+    "11 wants the same transaction mined again to count on time. Needs a decision on the "
+    "state machine (e.g. processing -> expired): found by the chaos run."))
+async def test_a_payment_reorged_out_after_expiry_and_mined_again_is_on_time(
+        merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
+    _, client = merchant_client
+    invoice = await _invoice(client)
+    units = int(invoice["payment_options"][0]["amount_units"])
+    sink = TransferSink(db_pool, apply_invoices)
+    first = replace(_pay(invoice, units), block_time=datetime.now(UTC) - timedelta(minutes=2))
+    await sink.emit(Facts("bsc", seen=[first]))
+    assert (await _fetch(client, invoice["id"]))["status"] == "processing"
+    # It expires while processing (mined a minute before expiry), then a reorg drops it.
+    await db_pool.execute("UPDATE invoices SET created_at = now() - interval '1 hour', "
+                          "expires_at = now() - interval '1 minute' WHERE id = $1",
+                          invoice["id"])
+    await sink.emit(Facts("bsc", removed=[first.tx_hash]))
+    again = replace(first, block_number=2, block_hash="0xblock2",
+                    block_time=datetime.now(UTC))
+    await sink.emit(Facts("bsc", seen=[again], final=[again.tx_hash]))
+    body = await _fetch(client, invoice["id"])
+    assert (body["status"], body["exception"]) == ("settled", None)
 
 async def test_two_watchers_paying_one_invoice_at_once_do_not_deadlock(
         merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
