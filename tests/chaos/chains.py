@@ -56,7 +56,11 @@ class Bsc(JsonRpc):
         return snapshot
 
     async def revert(self, snapshot: str) -> bool:
-        return bool(await self.call("evm_revert", [snapshot]))
+        """Back to the snapshot; False when it is gone (a revert to an earlier one drops it)."""
+        try:
+            return bool(await self.call("evm_revert", [snapshot]))
+        except RpcFailed:
+            return False
 
     async def mined_ok(self, tx: str) -> bool:
         """The transaction is in the current chain and succeeded."""
