@@ -31,6 +31,8 @@ from gateway.http.validation import input_middleware
 from gateway.invoices import qr
 from gateway.invoices import routes as invoice_routes
 from gateway.lifecycle import routes as lifecycle_routes
+from gateway.refunds import routes as refund_routes
+from gateway.refunds.sending import wiring as refund_sending
 
 # Each takes the app; a domain adds its line here. Setup functions add routes and, for
 # background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
@@ -44,6 +46,7 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     status.setup,
     invoice_routes.setup,
     lifecycle_routes.setup,
+    refund_routes.setup,
     qr.setup,
     openapi.setup,
     live.setup,
@@ -52,6 +55,7 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     admin.setup,
     portal.setup,
     pipeline.setup,
+    refund_sending.setup,
 )
 
 

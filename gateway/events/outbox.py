@@ -41,6 +41,9 @@ EVENT_TYPES: Final = (
     "invoice.cancelled",
     "invoice.reverted",
     "invoice.payment_after_settlement",
+    "refund.created",
+    "refund.succeeded",
+    "refund.failed",
 )
 # The version of the event payload shape; bumped when `data` changes incompatibly.
 API_VERSION: Final = "2025-01-01"

@@ -79,6 +79,8 @@ ON CONFLICT (chain) DO UPDATE
 SET block_number = EXCLUDED.block_number, block_hash = EXCLUDED.block_hash,
     position = coalesce(EXCLUDED.position, chain_cursors.position), updated_at = now()
 """
+# Only the cursor the caller saw: one another writer moved meanwhile stays.
+DELETE_CURSOR = "DELETE FROM chain_cursors WHERE chain = $1 AND block_hash = $2"
 SET_FINALIZED_NUMBER = """
 UPDATE chain_cursors SET finalized_number = greatest(finalized_number, $2), updated_at = now()
 WHERE chain = $1
@@ -177,6 +179,10 @@ async def select_cursor(conn: Conn, chain: str) -> Row | None:
 async def lock_cursor(conn: Conn, chain: str) -> Row | None:
     row: Row | None = await conn.fetchrow(LOCK_CURSOR, chain)
     return row
+
+
+async def delete_cursor(conn: Conn, chain: str, block_hash: str) -> bool:
+    return str(await conn.execute(DELETE_CURSOR, chain, block_hash)) == "DELETE 1"
 
 
 async def upsert_cursor(conn: Conn, chain: str, number: int, block_hash: str,

@@ -1,0 +1,1 @@
+"""Sending refunds exactly once: signers (hot wallet, offline), the sender, its reports."""
