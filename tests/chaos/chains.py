@@ -47,10 +47,6 @@ class Bsc(JsonRpc):
     async def head(self) -> int:
         return int(await self.call("eth_blockNumber"), 16)
 
-    async def finalized(self) -> int:
-        block = await self.call("eth_getBlockByNumber", ["finalized", False])
-        return int(block["number"], 16)
-
     async def snapshot(self) -> str:
         snapshot: str = await self.call("evm_snapshot")
         return snapshot
@@ -83,8 +79,8 @@ class Solana(JsonRpc):
         status = found["value"][0]
         return status is not None and status.get("err") is None
 
-    async def finalized_slot(self) -> int:
-        return int(await self.call("getSlot", [{"commitment": "finalized"}]))
+    async def slot(self) -> int:
+        return int(await self.call("getSlot", [{"commitment": "confirmed"}]))
 
     async def treasury_balance(self, asset_id: str) -> int:
         treasury = Pubkey.from_string(devnet_solana.TREASURY)

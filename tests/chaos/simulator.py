@@ -81,10 +81,11 @@ class Simulator:
     api: Api
     bsc: Bsc
     pool: asyncpg.Pool
-    rng: random.Random
+    seed: int
     tally: Tally = field(default_factory=Tally)
 
     def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)  # the chaos: kills and reorgs
         self.bsc_wallets = BscWallets(self.bsc)
         self.solana_locks = {w: asyncio.Lock() for w in SOLANA_WALLETS}
         self._solana_wallet = itertools.cycle(SOLANA_WALLETS)
@@ -143,7 +144,8 @@ class Simulator:
 
     # -- scenarios ---------------------------------------------------------------------------
     async def scenario(self, number: int) -> None:
-        rng = self.rng
+        # Its own generator: the same seed picks the same scenarios whatever the timing.
+        rng = random.Random(self.seed * 1_000_003 + number)
         kind = rng.choices(list(SCENARIOS), weights=list(SCENARIOS.values()))[0]
         assets = rng.sample(SCENARIO_ASSETS.get(kind, ASSET_IDS),
                             2 if kind == "split_assets" else 1)
@@ -159,11 +161,11 @@ class Simulator:
         asset = assets[0]
         full = units[asset]
         await asyncio.sleep(rng.uniform(0, 1.0))
-        await self._play(kind, invoice, asset, full, units)
+        await self._play(rng, kind, invoice, asset, full, units)
 
-    async def _play(self, kind: str, invoice: dict[str, Any], asset: str, full: int,
-                    units: dict[str, int]) -> None:
-        rng, inv_id = self.rng, invoice["id"]
+    async def _play(self, rng: random.Random, kind: str, invoice: dict[str, Any], asset: str,
+                    full: int, units: dict[str, int]) -> None:
+        inv_id = invoice["id"]
         half = max(1, full * rng.randrange(20, 70) // 100)
         if kind == "exact":
             await self.pay(invoice, asset, full, "exact")
