@@ -350,7 +350,7 @@ async def _apply(conn: Conn, key: str, action: str, note: str | None,
 
 
 async def decide(conn: Conn, actor: Actor, key: str, action: str,
-                 note: str | None = None, invoice_id: str | None = None,
+                 note: str | None = None, *, invoice_id: str | None = None,
                  public_url: str = "") -> dict[str, Any]:
     """An operator's decision on one item, audited in the same transaction: `accept` books
     a stranded payment's invoice as settled (`marked`); `assign` hands a payment to
