@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.portal import routes, routes_pages, routes_pos, routes_refunds
+from gateway.portal import routes, routes_pages, routes_pos, routes_refunds, routes_webhooks
 
 
 def setup(app: web.Application) -> None:
@@ -18,3 +18,4 @@ def setup(app: web.Application) -> None:
     routes_pages.add_routes(app)
     routes_pos.add_routes(app)
     routes_refunds.add_routes(app)
+    routes_webhooks.add_routes(app)

@@ -28,8 +28,8 @@ from settlement.payouts.service import ExportRequest
 from tests.admin.test_api_access import bearer, make_user, token_of
 from tests.admin.test_approvals import closed_batch
 from tests.admin.test_console_http import client, csrf_of, sign_in
-from tests.browser.refund_rows import insert_refund
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
+from tests.refunds.helpers import pending_refund
 
 ADMIN, OPERATOR = auth.Role.ADMIN, auth.Role.OPERATOR
 
@@ -44,15 +44,17 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/merchants/{merchant_id}/status", ADMIN, {"status": "suspended"}),
     ("/admin/merchants/{merchant_id}/keys", ADMIN, {}),
     ("/admin/merchants/{merchant_id}/keys/{key_id}/revoke", ADMIN, {}),
+    ("/admin/merchants/{merchant_id}/owner-invites", ADMIN, {"email": "owner@refused.kz"}),
     ("/admin/approvals/{approval_id}/approve", ADMIN, {}),
     ("/admin/approvals/{approval_id}/reject", ADMIN, {"reason": "no"}),
     ("/admin/batches/close", OPERATOR, {"day": "2001-02-05"}),
     ("/admin/batches/export", OPERATOR, {"batch_id": "{closed}"}),
     ("/admin/batches/{exported}/paid", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
-    ("/admin/unmatched/1/refund", OPERATOR, {}),
+    ("/admin/exceptions/tr_1/assign", OPERATOR, {"invoice_id": "inv_x"}),
     ("/admin/exceptions/payment:1/accept", OPERATOR, {}),
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
+    ("/admin/exceptions/vt_1/acknowledge", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
     ("/admin/refunds/{refund_id}/approve", ADMIN, {}),
     ("/admin/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
@@ -68,7 +70,10 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/batches/{exported}/failed", OPERATOR, {"bank_reference": "HSBK-R"}),
     ("/admin/api/unmatched-payments/1/refund", OPERATOR, {}),
     ("/admin/api/exceptions/payment:1/decision", OPERATOR, {"action": "refund"}),
+    ("/admin/api/exceptions/vt_1/decision", OPERATOR, {"action": "acknowledge"}),
     ("/admin/api/reconciliation/runs", OPERATOR, {}),
+    ("/admin/api/refunds/{refund_id}/approve", ADMIN, {}),
+    ("/admin/api/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
 ]
@@ -84,6 +89,7 @@ SELECT md5(concat_ws('|',
     (SELECT string_agg(k.id || coalesce(k.revoked_at::text, '-'), ',' ORDER BY k.id)
        FROM api_keys k WHERE merchant_id = $1),
     (SELECT count(*) FROM fee_schedules WHERE merchant_id = $1),
+    (SELECT count(*) FROM merchant_invites WHERE merchant_id = $1),
     (SELECT string_agg(b.id || b.status, ',' ORDER BY b.id) FROM settlement_batches b
        WHERE id = ANY($2::text[])),
     (SELECT count(*) FROM settlement_batches),
@@ -93,9 +99,7 @@ SELECT md5(concat_ws('|',
     (SELECT count(*) FROM unmatched_payment_resolutions),
     (SELECT string_agg(a.id || a.status, ',' ORDER BY a.id) FROM admin_approvals a),
     (SELECT count(*) FROM admin_users),
-    (SELECT string_agg(r.id || r.status, ',' ORDER BY r.id) FROM refunds r
-       WHERE r.merchant_id = $1),
-    (SELECT count(*) FROM refunds)))
+    (SELECT string_agg(r.id || r.status, ',' ORDER BY r.id) FROM refunds r)))
 """
 
 
@@ -146,23 +150,11 @@ async def world(database_url: str, db_pool: asyncpg.Pool,
            "exported": exported, "approval_id": pending.id, "bin": make_bin("99034000001"),
            "iban": make_kz_iban("722", f"KZT{secrets.randbelow(10**10):010d}")}
     async with running_app(settings) as server:
-        ids.update(await _refund_waiting(server, db_pool, merchant_id, key.secret))
+        ids["refund_id"] = await pending_refund(db_pool, server.url, merchant_id, key.secret)
+        async with db_pool.acquire() as conn:
+            ids["invoice_id"] = await conn.fetchval(
+                "SELECT invoice_id FROM refunds WHERE id = $1", ids["refund_id"])
         yield World(server, ids)
-
-
-async def _refund_waiting(server: RunningApp, pool: asyncpg.Pool, merchant_id: str,
-                          secret: str) -> dict[str, str]:
-    """An invoice of the merchant and a refund of it waiting for approval."""
-    async with aiohttp.ClientSession() as http, http.post(
-            server.url + "/v1/invoices", json={"amount": 150_000, "currency": "KZT"},
-            headers={"Authorization": f"Bearer {secret}"}) as response:
-        invoice_id: str = (await response.json())["id"]
-    async with pool.acquire() as conn:
-        refund = await insert_refund(
-            conn, merchant_id=merchant_id, invoice_id=invoice_id, amount=150_000,
-            status="pending_approval", asset="BNB", units=10**16,
-            address="0x52908400098527886E0F7030069857D2E4169EE7")
-    return {"invoice_id": invoice_id, "refund_id": refund.id}
 
 
 def _forbidden_for(role: auth.Role, needed: auth.Role) -> bool:

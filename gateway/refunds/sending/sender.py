@@ -63,7 +63,10 @@ class Sender:
 
     async def run(self) -> None:
         while True:
-            await self.pass_once()
+            try:
+                await self.pass_once()
+            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+                log.warning("refund_sender_database_unavailable", error=str(exc))
             await asyncio.sleep(self.interval)
 
     async def pass_once(self) -> None:
@@ -75,6 +78,10 @@ class Sender:
                 await self.advance(refund)
             except (ChainError, SendingError, RefundError) as exc:
                 bound.warning("refund_send_retry", error=str(exc))
+            except Exception:
+                # One refund's unexpected answer (a malformed node reply, a broken row) must
+                # not stop the others; it is retried on the next pass and logged loudly.
+                bound.exception("refund_send_error")
 
     async def advance(self, refund: Refund) -> None:
         network = self.networks.get(refund.chain or "")
@@ -83,7 +90,7 @@ class Sender:
         async with self.pool.acquire() as conn:
             tx = await queries.live_transaction(conn, refund.id)
         if tx is None:
-            tx = await self._start(refund, network)
+            tx = await self.prepare(refund, network)
             if tx is None:
                 return
             crash_point("after_commit")
@@ -98,7 +105,8 @@ class Sender:
             await self._settle(refund, tx, network)
 
     # -- building and signing ------------------------------------------------------------
-    async def _start(self, refund: Refund, network: Network) -> RefundTransaction | None:
+    async def prepare(self, refund: Refund, network: Network) -> RefundTransaction | None:
+        """Build (and, hot, sign) the refund's transaction and commit it; nothing is sent."""
         signer = self.signers[network.chain]
         if refund.status is not RefundStatus.SENDING:
             raise SendingError(f"refund {refund.id} is {refund.status} without a transaction")

@@ -161,7 +161,17 @@ async def test_spl_refund_creates_the_missing_token_account(
         row = await _succeeded(db_pool, refund_id, "solana USDT (new token account)")
     assert await spl_units(devnets, owner, mint) == units
     # The fee is the signature plus the new token account's rent, both the operator's.
-    assert int(row["network_fee_units"]) > 5_000
+    rent = int(await rpc(devnets.solana_rpc_url or "", "getMinimumBalanceForRentExemption",
+                         [165]))
+    assert int(row["network_fee_units"]) == 5_000 + rent
+    # A second refund finds the token account: no create, the signature's fee alone.
+    async with db_pool.acquire() as conn:
+        again = await insert_refund(conn, await merchant(), asset="USDT_SOL", address=owner,
+                                    stranded_units=1)
+    async with running_sender(db_pool, hot_settings):
+        row = await _succeeded(db_pool, again, "solana USDT (existing token account)")
+    assert await spl_units(devnets, owner, mint) == units + 1
+    assert int(row["network_fee_units"]) == 5_000
 
 
 async def test_an_address_without_its_eip55_checksum_fails_before_anything_is_signed(
