@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 # Import contracts `make lint` enforces (pyproject.toml [tool.importlinter]).
 IMPORT_CONTRACTS ?= pyproject.toml
 
-.PHONY: run test test-fast lint typecheck pytest bench setup system-deps \
+.PHONY: run test test-fast lint typecheck pytest bench chaos setup system-deps \
 	devnet-deps clean
 
 $(STAMP): pyproject.toml
@@ -44,6 +44,12 @@ test-fast: $(STAMP)
 
 bench: setup
 	$(PY) -m tests.bench.run_all
+
+# The chaos run (tests/chaos): CHAOS_INVOICES invoices (500 here; `make test` runs 50) paid on
+# the devnets while gateway processes are SIGKILLed and BNB Chain reorgs; prints the counts.
+CHAOS_INVOICES ?= 500
+chaos: setup
+	CHAOS_INVOICES=$(CHAOS_INVOICES) $(PY) -m tests.chaos.run
 
 clean:
 	-$(PY) -m gateway devnet down

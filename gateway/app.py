@@ -32,6 +32,7 @@ from gateway.invoices import qr
 from gateway.invoices import routes as invoice_routes
 from gateway.lifecycle import routes as lifecycle_routes
 from gateway.refunds import routes as refund_routes
+from gateway.refunds.sending import wiring as refund_sending
 
 # Each takes the app; a domain adds its line here. Setup functions add routes and, for
 # background work (watchers, webhook delivery), their own cleanup_ctx. Order matters:
@@ -54,6 +55,7 @@ DOMAIN_SETUPS: tuple[Callable[[web.Application], None], ...] = (
     admin.setup,
     portal.setup,
     pipeline.setup,
+    refund_sending.setup,
 )
 
 

@@ -22,6 +22,7 @@ from gateway.errors import ConfigError, GatewayError
 from gateway.log import configure_logging
 from gateway.merchants import cli as merchants_cli
 from gateway.portal import cli as portal_cli
+from gateway.refunds.sending import cli as refunds_cli
 from gateway.webhooks import cli as webhooks_cli
 from settlement.errors import CryptoCityError
 
@@ -38,6 +39,7 @@ COMMANDS: tuple[Register, ...] = (
     webhooks_cli.register,
     pipeline.register,
     resync.register,
+    refunds_cli.register,
 )
 
 

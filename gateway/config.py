@@ -55,6 +55,12 @@ DEV_DEBTOR = Party(name="CryptoCity Zone Operator LLP", iban=make_kz_iban("601",
 # The local Solana devnet's treasury (gateway/devnet/solana): its key derives from a public seed,
 # so production refuses it as SOLANA_TREASURY.
 DEVNET_SOLANA_TREASURY = "x8qpcRDeWxHpMVWggWgAzf9sbsuRBx9Y5DN5vB1UKPc"
+# The refund hot wallets of `make run` (gateway.refunds.sending.signers): keys derived from
+# public seeds (sha256 of "cryptocity-pay/refund-wallet/<chain>"), so production refuses them.
+DEV_REFUND_BSC_KEY = "0xdfe9f7ea10bf6b1d828887aa8f95cd4b9c7b59a1836ca557ebc855b7161bec67"
+DEV_REFUND_SOLANA_KEY = ("2MehBJYG4xQYJTR3D41XoH5EsU4ikSfW7CKavcQXym94kWVwdxCnUNmLNrgpiQZqPWAx"
+                         "Ake1SvnGSDWRhh9i3ruA")
+REFUND_SIGNERS = ("hot", "offline")
 # Variables renamed when every duration became seconds: still setting one is refused at start
 # (it would otherwise be ignored silently and the default used).
 RENAMED = {
@@ -437,6 +443,45 @@ class ChainSettings:
 
 
 @dataclass(frozen=True)
+class RefundSendingSettings:
+    """The refund sender and its signers (`settings.refund_sending`, gateway.refunds.sending)."""
+
+    S = "Refund sending"
+    # Off when Settings is built directly (tests, tools); from_env turns it on in dev.
+    sender: bool = setting(
+        S, "GATEWAY_REFUND_SENDER", "off", boolean, dev="on", doc="Run the refund sender "
+        "inside this app process (one is active across processes; `python -m gateway refunds "
+        "sender` runs it on its own).")
+    signer: str = setting(
+        S, "REFUND_SIGNER", "offline", Choice(REFUND_SIGNERS), dev="hot", doc="`hot`: the "
+        "gateway signs refunds with the keys below; `offline`: it builds the unsigned "
+        "transaction and the operator submits the signed bytes (`python -m gateway refunds "
+        "unsigned|submit`, or the console).")
+    interval: Decimal = setting(
+        S, "REFUND_SENDER_INTERVAL", "1", seconds("0.05", "600"),
+        "Pause between the sender's passes over the refunds being sent.", unit=SECONDS)
+    bsc_key: str | None = setting(
+        S, "REFUND_BSC_KEY", "", optional, dev=DEV_REFUND_BSC_KEY, public=DEV_REFUND_BSC_KEY,
+        shown="unset", doc="Hot wallet private key on BNB Chain (hex); or REFUND_BSC_KEY_FILE.")
+    bsc_key_file: Path | None = setting(
+        S, "REFUND_BSC_KEY_FILE", "", optional_path,
+        "File holding the BNB Chain hot wallet key (hex); wins over REFUND_BSC_KEY.")
+    bsc_address: str | None = setting(
+        S, "REFUND_BSC_ADDRESS", "", optional, "The BNB Chain address offline signatures must "
+        "come from (offline mode; in hot mode the key's address).")
+    solana_key: str | None = setting(
+        S, "REFUND_SOLANA_KEY", "", optional, dev=DEV_REFUND_SOLANA_KEY,
+        public=DEV_REFUND_SOLANA_KEY, shown="unset", doc="Hot wallet keypair on Solana "
+        "(base58 of the 64 bytes); or REFUND_SOLANA_KEY_FILE.")
+    solana_key_file: Path | None = setting(
+        S, "REFUND_SOLANA_KEY_FILE", "", optional_path, "File holding the Solana hot wallet "
+        "keypair (a `solana-keygen` JSON array, or base58); wins over REFUND_SOLANA_KEY.")
+    solana_address: str | None = setting(
+        S, "REFUND_SOLANA_ADDRESS", "", optional, "The Solana address offline signatures must "
+        "come from (offline mode; in hot mode the keypair's).")
+
+
+@dataclass(frozen=True)
 class SettlementSettings:
     """Settlement and reconciliation (`settings.settlement`)."""
 
@@ -794,6 +839,7 @@ class Settings:
     settlement: SettlementSettings = section(SettlementSettings)
     chains: ChainSettings = section(ChainSettings)
     admin: AdminSettings = section(AdminSettings)
+    refund_sending: RefundSendingSettings = section(RefundSendingSettings)
 
     @property
     def dev(self) -> bool:
@@ -839,6 +885,9 @@ SECTION_INTROS: dict[str, str] = {
                       "`SOLANA_TREASURY` and the token accounts of the `SOLANA_*_MINT` mints; "
                       "at start it refuses to run when a mint is missing or its decimals "
                       "differ. See docs/watchers.md (\"Solana\").",
+    RefundSendingSettings.S: "See `docs/refunds.md`. Under `make run` the hot wallets are "
+                             "the devnet keys, funded at start; production defaults to offline "
+                             "signing and refuses the devnet keys.",
     AdminSettings.S: "The zone administrators' console at `/admin` (`gateway/admin`). The "
                      "session cookie is `Secure` whenever the request arrived over https or "
                      "`GATEWAY_PUBLIC_URL` is an https URL.",

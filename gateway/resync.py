@@ -7,8 +7,10 @@ node no longer has is recorded in chain_vanished_transfers for a decision; nothi
 undone. Then, through the one fact sink, the cursor goes back to the fork point (not-final
 transfers above it are removed, the lifecycle reverts what they paid) and the halt is
 lifted: the watcher resumes and re-scans from there, reviving what it finds again.
-Solana follows signatures, not blocks: its resync records the vanished finalized transfers
-and lifts the halt (no `--from`).
+Solana follows signatures, not blocks (no `--from`): its resync records the vanished
+finalized transfers, drops every cursor whose signature the node no longer has (the watcher
+starts that account over as on a first start: its newest SOLANA_FIRST_START signatures are
+read again, and what was stored already is stored once) and lifts the halt.
 """
 
 from __future__ import annotations
@@ -24,10 +26,13 @@ import asyncpg
 from gateway.chains.facts import Facts
 from gateway.chains.models import BlockRef
 from gateway.chains.rpc import RpcClient
-from gateway.chains.solana.setup import rpc_for
+from gateway.chains.solana.follow import cursor_name
+from gateway.chains.solana.rpc import CONFIRMED, FINALIZED, SolanaRpc
+from gateway.chains.solana.setup import resolve_treasury, rpc_for
 from gateway.config import KNOWN_CHAINS, Settings
 from gateway.db.pool import create_pool, database_url
 from gateway.errors import GatewayError
+from gateway.invoices.catalog import build_catalog
 from gateway.log import get_logger
 from gateway.pipeline import fact_sink
 from gateway.status import service as status
@@ -111,15 +116,36 @@ async def resync_bsc(settings: Settings, pool: asyncpg.Pool, start: int | None) 
     return Resynced("bsc", fork.number, gone)
 
 
+async def _solana_missing(rpc: SolanaRpc, signatures: Sequence[str]) -> set[str]:
+    """The signatures the node does not know (searching its whole history)."""
+    unique = sorted(set(signatures))
+    known = await rpc.get_signature_statuses(unique) if unique else []
+    return {s for s, st in zip(unique, known, strict=True) if st is None}
+
+
+async def _forget_lost_cursors(rpc: SolanaRpc, sink: TransferSink,
+                               treasury: Sequence[str]) -> list[str]:
+    """Drop the cursors whose signature the node no longer has; their names."""
+    names = [cursor_name(address, level) for address in treasury
+             for level in (CONFIRMED, FINALIZED)]
+    cursors = [c for c in [await sink.cursor(n) for n in names] if c is not None]
+    missing = await _solana_missing(rpc, [c.block.hash for c in cursors])
+    lost = [c for c in cursors if c.block.hash in missing]
+    for cursor in lost:
+        await sink.forget_cursor(cursor.chain, cursor.block)
+    return [c.chain for c in lost]
+
+
 async def resync_solana(settings: Settings, pool: asyncpg.Pool) -> Resynced:
     rpc = rpc_for(settings)
     try:
         async with pool.acquire() as conn:
             booked = await status.final_above(conn, "solana", -1)
-        signatures = sorted({r["tx_hash"] for r in booked})
-        known = await rpc.get_signature_statuses(signatures) if signatures else []
-        missing = {s for s, st in zip(signatures, known, strict=True) if st is None}
+        missing = await _solana_missing(rpc, [r["tx_hash"] for r in booked])
         gone = [r["id"] for r in booked if r["tx_hash"] in missing]
+        treasury = await resolve_treasury(rpc, build_catalog(settings))
+        lost = await _forget_lost_cursors(rpc, fact_sink(pool), treasury.addresses)
+        log.warning("solana_cursors_restarted", chain="solana", cursors=lost)
         async with pool.acquire() as conn, conn.transaction():
             await status.resynced(conn, "solana", -1, gone)
     finally:

@@ -6,6 +6,7 @@
         │   ├── NodeError             the node answered a JSON-RPC error object (it meant it)
         │   ├── MalformedResponse     the answer parsed but is not the shape the method returns
         │   ├── RangeRefused          eth_getLogs refused the block range (too large / too many)
+        │   ├── NodeBehind            the node is behind what we already treated as final
         │   └── IncompleteBlock       a block's receipts, logs or traces are missing or disagree
         ├── RpcTimeout                (gateway.errors) no answer in time
         ├── InvariantBroken           following the chain cannot go on safely: the chain halts
@@ -36,6 +37,12 @@ class MalformedResponse(RpcError):
 
 class RangeRefused(RpcError):
     """The node refused an eth_getLogs range (too many blocks or results)."""
+
+
+class NodeBehind(RpcError):
+    """The node's finalized slot is below one we already treated as final, while it still
+    knows everything we did (a lagging node or load-balancer replica): retried, and the
+    chain turns `lagging` if it lasts."""
 
 
 class IncompleteBlock(RpcError):

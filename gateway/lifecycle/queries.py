@@ -15,7 +15,10 @@ from settlement.db import Conn
 
 Row = asyncpg.Record
 
-LOCK_INVOICE = "SELECT * FROM invoices WHERE id = $1 FOR UPDATE"
+# NO KEY UPDATE, not UPDATE: a watcher's transaction has already stored its transfers, whose
+# foreign key holds a key-share lock on the invoice; FOR UPDATE conflicts with that, so two
+# chains' watchers paying one invoice at once would deadlock (FOR NO KEY UPDATE queues them).
+LOCK_INVOICE = "SELECT * FROM invoices WHERE id = $1 FOR NO KEY UPDATE"
 SELECT_NOW = "SELECT clock_timestamp()"
 UPDATE_INVOICE_STATE = """
 UPDATE invoices

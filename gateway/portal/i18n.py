@@ -70,6 +70,12 @@ EN: Final[dict[str, str]] = {
     "zone_default": "Blank: the zone's default.", "save": "Save", "saved": "Saved.",
     "remaining": "Remaining", "deliveries": "Delivery log", "attempts": "Attempts",
     "redeliver": "Send again",
+    "endpoint_url": "Endpoint URL (https)", "all_events": "All events",
+    "endpoint_note": "Note (optional)", "add_endpoint": "Add endpoint", "delete": "Delete",
+    "endpoint_secret_once": "Signing secret of {url}: copy it now, it is shown only once.",
+    "endpoint_signature_hint": "Each webhook carries a CryptoCity-Signature header: "
+                               "t=<unix time>,v1=<HMAC-SHA256 of \"t.body\" with this secret>.",
+    "endpoint_delete_confirm": "Delete the endpoint {url}? Nothing more is sent to it.",
     "copy": "Copy", "items": "Items", "item_name": "Item", "price": "Price, ₸",
     "remove": "Remove", "quantity": "Quantity", "plus": "Add one", "minus": "Remove one",
     "open_wallet": "Open in wallet", "keep_receipt": "Scan to keep this receipt",
@@ -145,6 +151,14 @@ RU: Final[dict[str, str]] = {
     "saved": "Сохранено.",
     "remaining": "Осталось оплатить", "deliveries": "Журнал доставки",
     "attempts": "Попытки", "redeliver": "Отправить снова",
+    "endpoint_url": "URL получателя (https)", "all_events": "Все события",
+    "endpoint_note": "Заметка (необязательно)", "add_endpoint": "Добавить получателя",
+    "delete": "Удалить",
+    "endpoint_secret_once": "Секрет подписи для {url}: скопируйте его сейчас, он "
+                            "показывается только один раз.",
+    "endpoint_signature_hint": "В каждом вебхуке есть заголовок CryptoCity-Signature: "
+                               "t=<время unix>,v1=<HMAC-SHA256 от \"t.тело\" с этим секретом>.",
+    "endpoint_delete_confirm": "Удалить получателя {url}? Ему больше ничего не отправится.",
     "items": "Товары", "item_name": "Товар", "price": "Цена, ₸", "remove": "Убрать",
     "quantity": "Количество", "plus": "Добавить один", "minus": "Убрать один",
     "open_wallet": "Открыть в кошельке", "keep_receipt": "Отсканируйте, чтобы сохранить чек",
@@ -219,6 +233,15 @@ KK: Final[dict[str, str]] = {
     "zone_default": "Бос: аймақтың әдепкі мәні.", "save": "Сақтау", "saved": "Сақталды.",
     "remaining": "Төлеуге қалды", "deliveries": "Жеткізу журналы",
     "attempts": "Әрекеттер", "redeliver": "Қайта жіберу",
+    "endpoint_url": "Қабылдаушы URL (https)", "all_events": "Барлық оқиғалар",
+    "endpoint_note": "Ескертпе (міндетті емес)", "add_endpoint": "Қабылдаушы қосу",
+    "delete": "Жою",
+    "endpoint_secret_once": "{url} қолтаңба құпиясы: оны қазір көшіріңіз, ол тек бір рет "
+                            "көрсетіледі.",
+    "endpoint_signature_hint": "Әр вебхукта CryptoCity-Signature тақырыбы бар: "
+                               "t=<unix уақыты>,v1=<осы құпиямен \"t.дене\" HMAC-SHA256>.",
+    "endpoint_delete_confirm": "{url} қабылдаушысын жою керек пе? Оған енді ештеңе "
+                               "жіберілмейді.",
     "items": "Тауарлар", "item_name": "Тауар", "price": "Бағасы, ₸", "remove": "Алып тастау",
     "quantity": "Саны", "plus": "Біреуін қосу", "minus": "Біреуін алу",
     "open_wallet": "Әмиянда ашу", "keep_receipt": "Чекті сақтау үшін сканерлеңіз",

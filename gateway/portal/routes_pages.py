@@ -6,6 +6,7 @@
     GET  /merchant/payouts[?from=&to=]  statement of a period (Almaty days) and batches
     GET  /merchant/payouts/statement.csv|pdf?from=&to=   the operator's statement as a file
     GET  /merchant/developers           API keys, webhook endpoints, OpenAPI link
+                                        (endpoint changes: routes_webhooks.py)
     POST /merchant/developers/keys      create (the secret is shown once)
     POST /merchant/developers/keys/{id}/revoke
     POST /merchant/developers/events/{id}/redeliver   queue an event's webhook again
@@ -17,14 +18,18 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 from aiohttp import web
 
+from gateway.checkout.formatting import format_kzt
+from gateway.events.outbox import EVENT_TYPES
 from gateway.invoices.routes import LIMITS
 from gateway.portal import pos, sales, settings_page
 from gateway.portal.errors import InvalidForm
 from gateway.portal.roles import Perm, Role
 from gateway.portal.web import Ctx, action, page, redirect, secure_headers, words
+from settlement.reports.render import readable_rows
 
 routes = web.RouteTableDef()
 
@@ -65,7 +70,9 @@ async def payouts(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         batches = await sales.batches(conn, ctx.merchant_id)
         table = await sales.statement(conn, ctx.merchant_id, first, last)
-    return ctx.render("payouts.html", batches=batches, first=first, last=last, table=table)
+    decimal = words(ctx.request).decimal_separator
+    return ctx.render("payouts.html", batches=batches, first=first, last=last, table=table,
+                      rows=readable_rows(table, lambda tiyn: format_kzt(tiyn, decimal)))
 
 
 @routes.get("/merchant/payouts/statement.{fmt:(csv|pdf)}")
@@ -81,17 +88,21 @@ async def statement(ctx: Ctx) -> web.StreamResponse:
     return response
 
 
-async def _developers(ctx: Ctx, new_key: object = None) -> web.Response:
+async def developers_page(ctx: Ctx, *, status: int = 200, **shown: Any) -> web.Response:
+    """The developers page; `shown`: a new key or endpoint (its secret shown this once), or a
+    form error with the values typed."""
     async with ctx.pool.acquire() as conn:
         view = await sales.developer_view(conn, ctx.merchant_id)
-    return ctx.render("developers.html", keys=view.keys, endpoints=view.endpoints,
-                      deliveries=view.deliveries, new_key=new_key)
+    return ctx.render("developers.html", status=status, keys=view.keys,
+                      endpoints=view.endpoints, deliveries=view.deliveries,
+                      event_types=EVENT_TYPES, **{"new_key": None, "new_endpoint": None,
+                                                  "typed": None, **shown})
 
 
 @routes.get("/merchant/developers")
 @page(Perm.DEVELOPERS)
 async def developers(ctx: Ctx) -> web.StreamResponse:
-    return await _developers(ctx)
+    return await developers_page(ctx)
 
 
 @routes.post("/merchant/developers/keys")
@@ -100,7 +111,7 @@ async def create_key(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         issued = await sales.create_key(conn, ctx.merchant_id, ctx.settings.api_key_pepper,
                                         ctx.actor, livemode=ctx.field("mode") != "test")
-    return await _developers(ctx, issued)
+    return await developers_page(ctx, new_key=issued)
 
 
 @routes.post("/merchant/developers/keys/{id}/revoke")

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 import asyncpg
 
 from gateway.chains.facts import Cursor, Facts
+from gateway.chains.models import BlockRef
 from gateway.transfers import store
 from settlement.db import Conn
 
@@ -35,6 +36,10 @@ class TransferSink:
     async def cursor(self, name: str) -> Cursor | None:
         async with self.pool.acquire() as conn:
             return await store.load_cursor(conn, name)
+
+    async def forget_cursor(self, name: str, expected: BlockRef) -> None:
+        async with self.pool.acquire() as conn:
+            await store.forget_cursor(conn, name, expected)
 
     async def block_hashes(self, cursor: str, lo: int, hi: int) -> dict[int, str]:
         async with self.pool.acquire() as conn:

@@ -77,6 +77,13 @@ async def set_cursor(conn: Conn, chain: str, block: BlockRef, *,
     await q.upsert_cursor(conn, chain, block.number, block.hash, position)
 
 
+async def forget_cursor(conn: Conn, chain: str, expected: BlockRef) -> None:
+    """Drop a cursor whose position the chain no longer has (an operator's Solana resync):
+    its watcher starts that account over as on a first start."""
+    if not await q.delete_cursor(conn, chain, expected.hash):
+        raise StaleCursor(f"{chain}: cursor is no longer at {expected}")
+
+
 async def recent_hashes(conn: Conn, cursor: str, lo: int, hi: int) -> dict[int, str]:
     """Stored hashes of the blocks numbered lo..hi that `cursor` followed."""
     return await q.select_block_hashes(conn, cursor, lo, hi)

@@ -57,6 +57,13 @@ WHERE id = $1 AND merchant_id = $2 AND status = $3
 RETURNING id
 """
 
+# Enable or disable; guarded by the status read, so a concurrent deletion is not revived.
+UPDATE_ENDPOINT_STATUS = f"""
+UPDATE webhook_endpoints SET status = $4
+WHERE id = $1 AND merchant_id = $2 AND status = $3
+RETURNING {ENDPOINT_COLUMNS}
+"""
+
 CANCEL_ENDPOINT_DELIVERIES = """
 UPDATE webhook_deliveries
 SET status = 'cancelled', finished_at = clock_timestamp(), claim_token = NULL
@@ -96,6 +103,12 @@ async def list_endpoints(
 
 async def delete_endpoint(conn: Conn, endpoint_id: str, merchant_id: str, expected: str) -> bool:
     return await conn.fetchval(DELETE_ENDPOINT, endpoint_id, merchant_id, expected) is not None
+
+
+async def update_endpoint_status(conn: Conn, endpoint_id: str, merchant_id: str,
+                                 expected: str, status: str) -> Row | None:
+    return await conn.fetchrow(UPDATE_ENDPOINT_STATUS, endpoint_id, merchant_id, expected,
+                               status)
 
 
 async def cancel_endpoint_deliveries(conn: Conn, endpoint_id: str) -> None:

@@ -167,6 +167,31 @@ async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dic
     return {"id": endpoint_id, "object": "webhook_endpoint", "deleted": True}
 
 
+async def set_endpoint_enabled(conn: Conn, merchant_id: str, endpoint_id: str,
+                               enabled: bool) -> dict[str, Any]:
+    """Enable or disable an endpoint (asking for its current state changes nothing).
+
+    A disabled endpoint is sent nothing: fan-out and redelivery skip it, the worker cancels
+    any delivery of it it claims, and its pending ones are cancelled here, like a deletion's.
+    Enabled again, it gets what happens from then on (older events: redeliver from the log).
+    """
+    target = EndpointStatus.ENABLED if enabled else EndpointStatus.DISABLED
+    async with conn.transaction():
+        row = await queries.select_endpoint(conn, endpoint_id, merchant_id)
+        if row is None:
+            raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
+        if row["status"] == target:
+            return objects.endpoint_object(row)
+        endpoint_transition(row["status"], target)
+        row = await queries.update_endpoint_status(conn, endpoint_id, merchant_id,
+                                                   row["status"], target.value)
+        if row is None:
+            raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
+        if target is EndpointStatus.DISABLED:
+            await queries.cancel_endpoint_deliveries(conn, endpoint_id)
+    return objects.endpoint_object(row)
+
+
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
     conn: Conn, merchant_id: str, starting_after: str | None, limit: int, *,

@@ -3,7 +3,9 @@
 Codes (docs/architecture.md): `custody:<chain>:<asset>` (asset, crypto), `fx_position:<currency>`
 (equity, one per currency), `merchant_payable:<merchant_id>` (liability, KZT), `fee_revenue`
 (revenue, KZT), `payouts_in_transit` (liability, KZT), `bank` (asset, KZT), `fx_result`
-(revenue, KZT). Accounts are created in the database on first use from their `AccountSpec`.
+(revenue, KZT), `refunds_in_transit:<chain>:<asset>` (liability, crypto: signed refunds not yet
+final), `network_fees:<chain>:<native>` (expense, the chain's own coin: fees the operator pays).
+Accounts are created in the database on first use from their `AccountSpec`.
 """
 
 from __future__ import annotations
@@ -64,6 +66,20 @@ def custody_of(cur: Currency) -> AccountSpec:
     if cur.chain is None:
         raise UnknownAccount(f"custody accounts hold crypto, not {cur.code}")
     return AccountSpec(f"custody:{cur.code}", cur, AccountKind.ASSET)
+
+
+def refunds_in_transit(cur: Currency) -> AccountSpec:
+    """Crypto promised back to shoppers by a signed refund transaction not yet final."""
+    if cur.chain is None:
+        raise UnknownAccount(f"refunds in transit are crypto, not {cur.code}")
+    return AccountSpec(f"refunds_in_transit:{cur.code}", cur, AccountKind.LIABILITY)
+
+
+def network_fees(cur: Currency) -> AccountSpec:
+    """What the operator paid the network (in the chain's own coin) to send refunds."""
+    if cur.chain is None:
+        raise UnknownAccount(f"network fees are paid in a chain's coin, not {cur.code}")
+    return AccountSpec(f"network_fees:{cur.code}", cur, AccountKind.EXPENSE)
 
 
 def fx_position(cur: Currency) -> AccountSpec:

@@ -237,6 +237,12 @@ async def get_entry(conn: Conn, entry_id: int) -> JournalEntry:
     return _entry(row, created=False)
 
 
+async def find_entry(conn: Conn, idempotency_key: str) -> JournalEntry | None:
+    """The entry posted under `idempotency_key`, None when there is none."""
+    row = await queries.entry_by_key(conn, idempotency_key)
+    return None if row is None else _entry(row, created=False)
+
+
 async def entry_postings(
     conn: Conn, entry_id: int, *, registry: CurrencyRegistry = DEFAULT_REGISTRY
 ) -> list[Posting]:

@@ -3,6 +3,7 @@
     SettlementError
     └── ReconciliationError       a reconciliation run or resolution was refused
         ├── RunNotFound           no stored run with that id
+        ├── DifferenceNotFound    no difference line (address, custody, ...) at that place
         ├── AlreadyResolved       the unmatched payment already has a decision
         ├── UnknownPayment        no unmatched payment with that id
         └── UnknownInvoice        a payment was to be assigned to an invoice that does not exist
@@ -19,6 +20,10 @@ class ReconciliationError(SettlementError):
 
 class RunNotFound(ReconciliationError):
     """No reconciliation run has that id."""
+
+
+class DifferenceNotFound(ReconciliationError):
+    """No line of that run at that position is a difference an operator can acknowledge."""
 
 
 class AlreadyResolved(ReconciliationError):

@@ -23,6 +23,19 @@ SELECT a.code, sum(p.amount) AS units
  GROUP BY a.code
 """
 
+# What refunds (settlement.refund_booking: every entry keyed refund:<id>:..., their reversals
+# included) moved in each custody account, debits less credits: stranded units booked in at
+# signing and out at finality, the sale part and network fees out.
+SELECT_CUSTODY_REFUNDS = """
+SELECT a.code,
+       sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END) AS units
+  FROM postings p
+  JOIN ledger_accounts a ON a.id = p.account_id
+  JOIN journal_entries e ON e.id = p.entry_id
+ WHERE a.code LIKE 'custody:%' AND e.idempotency_key LIKE 'refund:%'
+ GROUP BY a.code
+"""
+
 INSERT_RUN = """
 INSERT INTO reconciliation_runs (id, started_at, status, difference_count, trial_balance, notes)
 VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)
@@ -30,12 +43,30 @@ VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)
 
 INSERT_ITEMS = """
 INSERT INTO reconciliation_items
-    (run_id, seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail)
+    (run_id, seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail,
+     identity)
 SELECT $1, i.seq, i.kind, i.chain, i.asset, i.address, i.ledger_amount, i.chain_amount,
-       i.difference, i.detail::jsonb
+       i.difference, i.detail::jsonb, i.identity
   FROM unnest($2::int[], $3::text[], $4::text[], $5::text[], $6::text[], $7::numeric[],
-              $8::numeric[], $9::numeric[], $10::text[])
-       AS i(seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail)
+              $8::numeric[], $9::numeric[], $10::text[], $11::text[])
+       AS i(seq, kind, chain, asset, address, ledger_amount, chain_amount, difference, detail,
+            identity)
+"""
+
+INSERT_HOLDINGS = """
+INSERT INTO reconciliation_holdings
+    (run_id, chain, asset, address, chain_units, booked, pending, stranded, unmatched,
+     refunded, vanished, difference)
+SELECT $1, h.*
+  FROM unnest($2::text[], $3::text[], $4::text[], $5::numeric[], $6::numeric[],
+              $7::numeric[], $8::numeric[], $9::numeric[], $10::numeric[], $11::numeric[],
+              $12::numeric[]) AS h
+"""
+
+SELECT_HOLDINGS = """
+SELECT chain, asset, address, chain_units, booked, pending, stranded, unmatched, refunded,
+       vanished, difference
+  FROM reconciliation_holdings WHERE run_id = $1 ORDER BY chain, asset, address
 """
 
 SELECT_RUNS = """
@@ -63,6 +94,21 @@ ON CONFLICT (transfer_id) DO NOTHING
 RETURNING transfer_id, action, invoice_id, note, resolved_at
 """
 
+SELECT_ITEM = """
+SELECT run_id, seq, kind, identity FROM reconciliation_items WHERE run_id = $1 AND seq = $2
+"""
+
+INSERT_DECISION = """
+INSERT INTO reconciliation_decisions (identity, action, note, run_id, seq)
+VALUES ($1, $2, $3, $4, $5)
+ON CONFLICT (identity) DO NOTHING
+RETURNING identity, action, note, run_id, seq, decided_at
+"""
+
+SELECT_DECISIONS = """
+SELECT identity, action FROM reconciliation_decisions WHERE identity = ANY($1::text[])
+"""
+
 SELECT_RESOLUTIONS = """
 SELECT transfer_id, action, invoice_id, note, resolved_at
   FROM unmatched_payment_resolutions WHERE transfer_id = ANY($1::text[])
@@ -75,6 +121,10 @@ async def custody_codes(conn: Conn) -> list[str]:
 
 async def custody_conversions(conn: Conn) -> dict[str, int]:
     return {r["code"]: int(r["units"]) for r in await conn.fetch(SELECT_CUSTODY_CONVERSIONS)}
+
+
+async def custody_refunds(conn: Conn) -> dict[str, int]:
+    return {r["code"]: int(r["units"]) for r in await conn.fetch(SELECT_CUSTODY_REFUNDS)}
 
 
 async def insert_run(
@@ -109,3 +159,25 @@ async def insert_resolution(
 
 async def resolutions(conn: Conn, transfer_ids: Sequence[str]) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_RESOLUTIONS, list(transfer_ids))
+
+
+async def item(conn: Conn, run_id: str, seq: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(SELECT_ITEM, run_id, seq)
+
+
+async def insert_decision(conn: Conn, identity: str, action: str, note: str | None,
+                          run_id: str, seq: int) -> asyncpg.Record | None:
+    return await conn.fetchrow(INSERT_DECISION, identity, action, note, run_id, seq)
+
+
+async def decisions(conn: Conn, identities: Sequence[str]) -> dict[str, str]:
+    rows = await conn.fetch(SELECT_DECISIONS, list(identities))
+    return {r["identity"]: r["action"] for r in rows}
+
+
+async def insert_holdings(conn: Conn, run_id: str, columns: Sequence[list[Any]]) -> None:
+    await conn.execute(INSERT_HOLDINGS, run_id, *columns)
+
+
+async def holdings(conn: Conn, run_id: str) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_HOLDINGS, run_id)

@@ -11,13 +11,28 @@ Lines of a run (every difference is listed, none is netted away):
   the watcher's final transfers vs the balance the node reports; `difference` = chain -
   expected (money the watcher never recorded, or that left the address);
 - custody: per currency, the ledger's custody:<chain>:<asset> (straight posting sums) vs the
-  booked transfers less what treasury conversions took out of custody; `difference` =
-  expected - ledger;
+  booked transfers less what treasury conversions took out of custody, plus what refunds
+  moved (settlement.refund_booking: stranded units in and out, sale parts and network fees
+  out); `difference` = expected - ledger;
 - trial_balance: a currency whose debits and credits over the whole ledger differ;
 - unmatched_payment: a payment no invoice took (no invoice, a wrong asset, after settlement,
   to an invalid or cancelled invoice), without an operator's decision yet;
 - stranded_payment: money credited to an invoice that then expired (a partial or a late
-  payment not accepted), and dust (one line per address), without a decision yet.
+  payment not accepted), and dust (one line per address), without a decision yet;
+- vanished_transfer: a booked transfer its chain no longer has (a fork below finality, found
+  by the gateway's `chains resync`), without a decision yet. The address line does not
+  expect it on chain any more; until an operator acknowledges it, the run says so.
+
+Decisions: an operator may `acknowledge` a difference line (address, custody, trial_balance,
+fetch_error) from the exceptions queue. The decision is kept by the difference's identity
+(`identity_of`: what it is and its amount), so the same difference in a later run is shown
+with it; a run whose every line is decided is `explained`, never `balanced`.
+
+Holdings: per address and asset a run also keeps what explains the chain's balance, to the
+base unit (`Holding`): booked (final, credited to a settled invoice) + pending (credited to
+an invoice still open) + stranded + unmatched (every other exceptions-queue payment) +
+refunded (0 until refunds land: the refunds module reports it) - vanished (booked, and gone
+from the chain), against the balance the node reported.
 
 Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
 the base unit: the address line compares the node with the sum of all final transfers, and
@@ -32,7 +47,7 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -41,7 +56,12 @@ import structlog
 from settlement import ledger
 from settlement.db import Conn, db_now
 from settlement.reconciliation import queries
-from settlement.reconciliation.errors import AlreadyResolved, ReconciliationError, RunNotFound
+from settlement.reconciliation.errors import (
+    AlreadyResolved,
+    DifferenceNotFound,
+    ReconciliationError,
+    RunNotFound,
+)
 
 log = structlog.get_logger(__name__)
 
@@ -66,6 +86,61 @@ class AddressExpectation:
 
 
 @dataclass(frozen=True, slots=True)
+class Holding:
+    """What explains one address's balance of one asset (base units)."""
+
+    chain: str
+    asset: str  # currency code
+    address: str
+    booked: int = 0
+    pending: int = 0
+    stranded: int = 0
+    unmatched: int = 0
+    refunded: int = 0  # filled by the refunds module once refunds land
+    vanished: int = 0
+
+    @property
+    def expected(self) -> int:
+        return (self.booked + self.pending + self.stranded + self.unmatched + self.refunded
+                - self.vanished)
+
+    @property
+    def empty(self) -> bool:
+        return not any((self.booked, self.pending, self.stranded, self.unmatched,
+                        self.refunded, self.vanished))
+
+
+@dataclass(frozen=True, slots=True)
+class HoldingLine:
+    """A holding with what the chain reported (None: no balance) and the difference."""
+
+    holding: Holding
+    chain_units: int | None
+
+    @property
+    def difference(self) -> int | None:
+        return None if self.chain_units is None else self.chain_units - self.holding.expected
+
+    def as_json(self) -> dict[str, Any]:
+        h = self.holding
+        amounts = {"booked": h.booked, "pending": h.pending, "stranded": h.stranded,
+                   "unmatched": h.unmatched, "refunded": h.refunded, "vanished": h.vanished,
+                   "expected": h.expected, "chain_units": self.chain_units,
+                   "difference": self.difference}
+        # Base units exceed JSON's safe integers: strings, like every crypto amount.
+        return {"chain": h.chain, "asset": h.asset, "address": h.address,
+                **{k: None if v is None else str(v) for k, v in amounts.items()}}
+
+
+def holding_lines(holdings: Sequence[Holding],
+                  observations: Sequence[Observation]) -> list[HoldingLine]:
+    """Every holding with something in it or on chain, with the node's balance."""
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    lines = [HoldingLine(h, seen.get((h.chain, h.asset, h.address))) for h in holdings]
+    return [ln for ln in lines if not ln.holding.empty or ln.chain_units]
+
+
+@dataclass(frozen=True, slots=True)
 class UnmatchedPayment:
     """An amount on chain the books do not hold: `kind` is its exceptions-queue kind
     (unmatched, wrong_asset, after_settlement, unapplied, stranded, dust)."""
@@ -81,6 +156,22 @@ class UnmatchedPayment:
 
 
 STRANDED_KINDS = frozenset({"stranded", "dust"})
+# Lines an operator acknowledges (payments and vanished transfers are decided as the
+# exceptions-queue items they are).
+DIFFERENCE_KINDS = frozenset({"address", "custody", "trial_balance", "fetch_error"})
+BALANCED, EXPLAINED, DIFFERENCES = "balanced", "explained", "differences"
+
+
+@dataclass(frozen=True, slots=True)
+class VanishedTransfer:
+    """A booked transfer the chain no longer has: in the books, not on chain."""
+
+    transfer_id: str
+    chain: str
+    asset: str  # currency code
+    address: str
+    units: int
+    tx: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +193,23 @@ class Line:
         return out
 
 
+def identity_of(line: Line, run_id: str) -> str | None:
+    """What a difference line is, across runs (None: not a difference line). A fetch error
+    is one run's: acknowledging it says nothing about the next time a node fails."""
+    if line.kind not in DIFFERENCE_KINDS:
+        return None
+    amount = run_id if line.kind == "fetch_error" else str(line.difference)
+    return "|".join((line.kind, line.chain or "", line.asset or "", line.address or "",
+                     amount))
+
+
+def run_status(lines: Sequence[Line]) -> str:
+    """balanced: nothing to show; explained: every line has an operator's decision."""
+    if not lines:
+        return BALANCED
+    return EXPLAINED if all("decision" in line.detail for line in lines) else DIFFERENCES
+
+
 @dataclass(frozen=True, slots=True)
 class Run:
     id: str
@@ -110,12 +218,14 @@ class Run:
     lines: list[Line]
     trial_balance: dict[str, int]
     notes: list[str]
+    holdings: list[HoldingLine] = field(default_factory=list)
 
     def as_json(self) -> dict[str, Any]:
         return {"id": self.id, "started_at": self.started_at.isoformat(),
                 "status": self.status, "difference_count": len(self.lines),
                 "trial_balance": {k: str(v) for k, v in self.trial_balance.items()},
-                "notes": self.notes, "lines": [line.as_json() for line in self.lines]}
+                "notes": self.notes, "lines": [line.as_json() for line in self.lines],
+                "holdings": [h.as_json() for h in self.holdings]}
 
 
 async def _ledger_custody(conn: Conn) -> dict[str, int]:
@@ -126,17 +236,21 @@ async def _ledger_custody(conn: Conn) -> dict[str, int]:
 
 
 def custody_lines(books: Mapping[str, int], booked: Mapping[str, int],
-                  converted: Mapping[str, int]) -> list[Line]:
-    """Ledger custody per currency vs booked transfers less conversions out of custody."""
+                  converted: Mapping[str, int],
+                  refunded: Mapping[str, int] | None = None) -> list[Line]:
+    """Ledger custody per currency vs booked transfers less conversions out of custody,
+    plus what refunds moved in it (`refunded`: debits less credits of refund entries)."""
+    refunded = refunded or {}
     lines = []
     for code in sorted(set(books) | set(booked)):
-        expected = booked.get(code, 0) - converted.get(code, 0)
+        expected = booked.get(code, 0) - converted.get(code, 0) + refunded.get(code, 0)
         in_books = books.get(code, 0)
         if expected != in_books:
             lines.append(Line("custody", code.partition(":")[0], code, None, in_books,
                               expected, expected - in_books,
                               {"booked_transfers": str(booked.get(code, 0)),
-                               "converted": str(converted.get(code, 0))}))
+                               "converted": str(converted.get(code, 0)),
+                               "refunds": str(refunded.get(code, 0))}))
     return lines
 
 
@@ -169,33 +283,54 @@ async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> l
             for p in payments if p.transfer_id not in decided]
 
 
+def vanished_lines(vanished: Sequence[VanishedTransfer]) -> list[Line]:
+    return [Line("vanished_transfer", v.chain, v.asset, v.address, v.units, 0, -v.units,
+                 {"transfer_id": v.transfer_id, "tx": v.tx, "actions": ["acknowledge"]})
+            for v in vanished]
+
+
 async def reconcile(
     conn: Conn, *, observations: Sequence[Observation], booked: Mapping[str, int],
     expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
+    vanished: Sequence[VanishedTransfer] = (), holdings: Sequence[Holding] = (),
     notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
     started = await db_now(conn)
     converted = {code.removeprefix("custody:"): units for code, units in
                  (await queries.custody_conversions(conn)).items()}
-    custody = custody_lines(await _ledger_custody(conn), booked, converted)
+    refunded = {code.removeprefix("custody:"): units for code, units in
+                (await queries.custody_refunds(conn)).items()}
+    custody = custody_lines(await _ledger_custody(conn), booked, converted, refunded)
     trial = await ledger.trial_balance(conn)
     lines = [*fetch_errors(observations), *address_lines(expected, observations), *custody,
              *[Line("trial_balance", None, cur, None, None, None, net)
                for cur, net in sorted(trial.items()) if net != 0],
-             *await unmatched_lines(conn, unmatched)]
-    run = Run(f"rec_{secrets.token_hex(10)}", started,
-              "differences" if lines else "balanced", lines, trial, list(notes))
+             *await unmatched_lines(conn, unmatched), *vanished_lines(vanished)]
+    run_id = f"rec_{secrets.token_hex(10)}"
+    lines = await _with_decisions(conn, lines, run_id)
+    run = Run(run_id, started, run_status(lines), lines, trial, list(notes),
+              holding_lines(holdings, observations))
     await _store(conn, run)
     log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
     return run
 
 
+async def _with_decisions(conn: Conn, lines: list[Line], run_id: str) -> list[Line]:
+    """The lines, each difference an operator already decided on marked with the decision."""
+    identities = [identity_of(line, run_id) for line in lines]
+    decided = await queries.decisions(conn, [i for i in identities if i is not None])
+    return [replace(line, detail={**line.detail, "decision": decided[identity]})
+            if identity in decided else line
+            for line, identity in zip(lines, identities, strict=True)]
+
+
 async def _store(conn: Conn, run: Run) -> None:
-    cols: list[list[Any]] = [[] for _ in range(9)]
+    cols: list[list[Any]] = [[] for _ in range(10)]
     for seq, line in enumerate(run.lines, start=1):
         values = (seq, line.kind, line.chain, line.asset, line.address, line.ledger_amount,
-                  line.chain_amount, line.difference, json.dumps(line.detail))
+                  line.chain_amount, line.difference, json.dumps(line.detail),
+                  identity_of(line, run.id))
         for col, value in zip(cols, values, strict=True):
             col.append(value)
     async with conn.transaction():
@@ -203,6 +338,15 @@ async def _store(conn: Conn, run: Run) -> None:
                                  {k: str(v) for k, v in run.trial_balance.items()}, run.notes)
         if run.lines:
             await queries.insert_items(conn, run.id, cols)
+        if run.holdings:
+            await queries.insert_holdings(conn, run.id, _holding_columns(run.holdings))
+
+
+def _holding_columns(lines: Sequence[HoldingLine]) -> list[list[Any]]:
+    rows = [(ln.holding.chain, ln.holding.asset, ln.holding.address, ln.chain_units,
+             ln.holding.booked, ln.holding.pending, ln.holding.stranded, ln.holding.unmatched,
+             ln.holding.refunded, ln.holding.vanished, ln.difference) for ln in lines]
+    return [list(col) for col in zip(*rows, strict=True)]
 
 
 async def list_runs(conn: Conn, limit: int = 50) -> list[dict[str, Any]]:
@@ -213,6 +357,14 @@ def _run_json(row: Any) -> dict[str, Any]:
     return {"id": row["id"], "started_at": row["started_at"].isoformat(),
             "status": row["status"], "difference_count": row["difference_count"],
             "trial_balance": json.loads(row["trial_balance"]), "notes": json.loads(row["notes"])}
+
+
+def _stored_holding(row: Any) -> HoldingLine:
+    units = {k: int(row[k]) for k in ("booked", "pending", "stranded", "unmatched",
+                                      "refunded", "vanished")}
+    chain_units = None if row["chain_units"] is None else int(row["chain_units"])
+    return HoldingLine(Holding(row["chain"], row["asset"], row["address"], **units),
+                       chain_units)
 
 
 async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
@@ -228,7 +380,27 @@ async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
          "detail": json.loads(r["detail"])}
         for r in await queries.items(conn, run_id)
     ]
+    out["holdings"] = [_stored_holding(r).as_json()
+                       for r in await queries.holdings(conn, run_id)]
     return out
+
+
+async def acknowledge_difference(conn: Conn, run_id: str, seq: int,
+                                 note: str | None = None) -> dict[str, Any]:
+    """The operator's `acknowledge` of a difference line: it stands for the same difference
+    in every later run (see `identity_of`)."""
+    row = await queries.item(conn, run_id, seq)
+    if row is None or row["identity"] is None:
+        raise DifferenceNotFound(f"run {run_id} has no difference line {seq}")
+    decided = await queries.insert_decision(conn, row["identity"], "acknowledge", note,
+                                            run_id, seq)
+    if decided is None:
+        raise AlreadyResolved(f"the difference of line {seq} of {run_id} already has a "
+                              "decision")
+    log.info("reconciliation_difference_acknowledged", run_id=run_id, seq=seq,
+             kind=row["kind"])
+    return {"run_id": run_id, "seq": seq, "kind": row["kind"], "action": "acknowledge",
+            "note": note, "decided_at": decided["decided_at"].isoformat()}
 
 
 async def resolve_unmatched(

@@ -18,7 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
@@ -33,6 +33,8 @@ from settlement.reports.service import Statement, SummaryRow
 Cell = str | int
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
+_KZT_COLUMN = re.compile(r"\bKZT\b")
+UNITS_COLUMN = "crypto units"
 
 
 def pdf_text(text: str) -> str:
@@ -90,7 +92,7 @@ def summary_table(rows: Sequence[SummaryRow], title: str) -> ReportTable:
     body.append(("total", "", "", sum(r.invoice_count for r in rows), "",
                  tiyn(sum(r.kzt_volume for r in rows)), tiyn(sum(r.fees for r in rows)),
                  tiyn(sum(r.fx_result for r in rows))))
-    return ReportTable(title, ("day", "chain", "asset", "invoices", "crypto units",
+    return ReportTable(title, ("day", "chain", "asset", "invoices", UNITS_COLUMN,
                                "KZT volume", "fees KZT", "FX result KZT"), body)
 
 
@@ -104,6 +106,35 @@ def batches_table(batches: Sequence[Batch], title: str) -> ReportTable:
     return ReportTable(title, ("batch", "merchant", "business day", "status", "invoices",
                                "gross KZT", "fees KZT", "net KZT", "payout KZT",
                                "bank reference"), body)
+
+
+def tiyn_of(text: str) -> int:
+    """The exact tiyn of a `tiyn()` text ("-12.50" -> -1250)."""
+    sign = -1 if text.startswith("-") else 1
+    whole, _, frac = text.lstrip("-").partition(".")
+    return sign * (int(whole) * 100 + int(frac.ljust(2, "0")[:2]))
+
+
+def readable_rows(table: ReportTable, kzt: Callable[[int], str],
+                  units: Callable[[int, str], str] | None = None) -> list[tuple[str, ...]]:
+    """The rows as a page shows them to people; CSV and PDF keep the plain figures.
+
+    Tenge columns (their name has "KZT") go through `kzt` (given tiyn); the crypto units
+    column through `units` (given base units and the row's "chain:asset"), when given.
+    """
+    money = {i for i, c in enumerate(table.columns) if _KZT_COLUMN.search(c)}
+    crypto = table.columns.index(UNITS_COLUMN) if UNITS_COLUMN in table.columns else None
+
+    def cell(i: int, value: Cell, row: tuple[Cell, ...]) -> str:
+        text = str(value)
+        if i in money and _PLAIN_NUMBER.match(text):
+            return kzt(tiyn_of(text))
+        if i == crypto and units is not None and text.isdigit():
+            chain, asset = (row[table.columns.index(c)] for c in ("chain", "asset"))
+            return units(int(text), f"{chain}:{asset}")
+        return text
+
+    return [tuple(cell(i, v, row) for i, v in enumerate(row)) for row in table.rows]
 
 
 def to_csv(table: ReportTable) -> str:

@@ -145,7 +145,7 @@ async def test_auditor_posts_are_refused_server_side(console: RunningApp,
         await sign_in(http, console.url, name)
         token = await page_csrf(http, console.url)
         for path in ("/admin/merchants", "/admin/batches/close", "/admin/batches/export",
-                     "/admin/reconciliation/runs", "/admin/unmatched/1/refund"):
+                     "/admin/reconciliation/runs", "/admin/exceptions/tr_1/assign"):
             async with http.post(f"{console.url}{path}", allow_redirects=False,
                                  data={"csrf_token": token, "name": "x", "day": "2024-01-01",
                                        "batch_id": "bat_x"}) as refused:

@@ -1,14 +1,24 @@
-"""Pure parts of the admin console: the server-side chart, formatting, the audit snapshot."""
+"""Pure parts of the admin console: the server-side chart, formatting (times in the zone's
+business time zone), the audit snapshot."""
 
 from __future__ import annotations
 
 import re
 from datetime import UTC, date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from gateway.admin.audit import snapshot
 from gateway.admin.console.chart import PLOT_HEIGHT, volume_chart
-from gateway.admin.console.formatting import changes, kzt, units
+from gateway.admin.console.formatting import (
+    ALMATY,
+    amount_in,
+    changes,
+    kzt,
+    timestamp,
+    units,
+    zone_label,
+)
 from settlement.reports.service import SummaryRow
 
 
@@ -31,11 +41,27 @@ def test_chart_bars_scale_with_integer_volume_and_escape_text() -> None:
     assert str(volume_chart([])) == ""
 
 
+def test_chart_has_a_value_axis_day_labels_and_values() -> None:
+    svg = str(volume_chart([row(10, "bsc", "USDT", 25_000_000), row(11, "bsc", "USDT", 1_000)]))
+    texts = re.findall(r"<text[^>]*>([^<]*)</text>", svg)
+    ticks = ["0\u00a0₸", "62\u2009500\u00a0₸", "125\u2009000\u00a0₸", "187\u2009500\u00a0₸",
+             "250\u2009000\u00a0₸"]
+    assert all(tick in texts for tick in ticks)  # the value axis, at quarters of the peak
+    assert "2024-06-10" in texts and "2024-06-11" in texts  # the day axis
+    assert texts.count("250\u2009000\u00a0₸") == 2 and "10\u00a0₸" in texts  # bar values
+    assert 'width="100%"' in svg and "viewBox" in svg  # as wide as the panel
+    many = str(volume_chart([row(d, "bsc", "USDT", 1_000 * d) for d in range(1, 29)]))
+    assert len(re.findall(r">2024-06-\d\d<", many)) <= 16  # day labels thinned
+
+
 def test_money_formatting_is_exact() -> None:
     assert kzt(123_456_789) == "1\u2009234\u2009567.89\u00a0₸"
     assert kzt(-5) == "-0.05\u00a0₸"
     assert units(1_500_000, "USDT_SOL") == "1.5 USDT"
     assert units(10**18 + 1, "bsc:BNB") == "1.000000000000000001 BNB"
+    assert amount_in(str(5 * 10**15), "bsc:BNB") == "0.005 BNB"  # reconciliation's text
+    assert amount_in(-1_250, "KZT") == "-12.50\u00a0₸"
+    assert amount_in("7", "nochain:XYZ") == "7" and amount_in(None, "KZT") == ""
 
 
 def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:
@@ -49,3 +75,12 @@ def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:
 def test_changes_lists_only_differing_fields() -> None:
     assert changes({"a": 1, "b": "x"}, {"a": 1, "b": "y", "c": None}) == [("b", '"x"', '"y"')]
     assert changes(None, {"a": 1}) == []
+
+
+def test_times_read_in_almaty_with_the_zone_named_once() -> None:
+    at = datetime(2026, 3, 8, 19, 30, tzinfo=UTC)
+    assert timestamp(at) == "2026-03-09 00:30:00"
+    assert timestamp(date(2026, 3, 9)) == "2026-03-09"
+    assert timestamp(at.isoformat()) == "2026-03-09 00:30:00"
+    assert zone_label(ALMATY, at) == "Asia/Almaty (UTC+5)"
+    assert zone_label(ZoneInfo("Asia/Kolkata"), at) == "Asia/Kolkata (UTC+5:30)"

@@ -91,6 +91,33 @@ def test_banner_names_every_url_and_the_demo_key(run: Run) -> None:
     assert http("GET", ws.url + "/v1/openapi.json").json()["openapi"].startswith("3.1")
 
 
+def _rpc(url: str, method: str, params: list[Any]) -> Any:
+    answer = http("POST", url, body={"jsonrpc": "2.0", "id": 1, "method": method,
+                                     "params": params}).json()
+    return answer["result"]
+
+
+def test_the_refund_hot_wallets_are_funded_at_start(run: Run) -> None:
+    banner, ws = run.banner(), run.ws
+    bsc_wallet, solana_wallet = (  # the devnet keys (gateway.config DEV_REFUND_*)
+        "0x541F2B80ea4A55a00f3C669929467Ea7ce2118D1",
+        "8qgPiLt7bJtyita5aRYDVDxZkNohpzRAWKCAG2f4jUGc")
+    assert f"BNB Chain hot wallet {bsc_wallet} (funded)" in banner, banner
+    assert f"Solana hot wallet {solana_wallet} (funded)" in banner, banner
+    bsc, solana = f"http://127.0.0.1:{ws.bsc_port}", f"http://127.0.0.1:{ws.solana_port}"
+    assert int(_rpc(bsc, "eth_getBalance", [bsc_wallet, "latest"]), 16) >= 50 * 10**18
+    usdt_balance = "0x70a08231" + bsc_wallet.lower()[2:].rjust(64, "0")
+    assert int(_rpc(bsc, "eth_call", [{"to": "0x55d398326f99059fF775485246999027B3197955",
+                                       "data": usdt_balance}, "latest"]), 16) > 0
+    assert _rpc(solana, "getBalance", [solana_wallet])["value"] >= 50 * 10**9
+    tokens = _rpc(solana, "getTokenAccountsByOwner", [
+        solana_wallet, {"programId": "TokenkegQfeZyiNwAJbNbGKPFXCWuBvf9Ss623VQ5DA"},
+        {"encoding": "jsonParsed"}])["value"]
+    assert len(tokens) == 3  # USDT, USDC, KZTE
+    wallets = ws.cli("refunds", "wallets")
+    assert wallets.returncode == 0 and bsc_wallet in wallets.stdout, wallets
+
+
 def test_bnb_and_solana_payments_settle(run: Run) -> None:
     assets = ["BNB", "USDT_BSC", "SOL", "USDT_SOL"]
     on_bsc = create_invoice(run, "e2e-bnb", assets)

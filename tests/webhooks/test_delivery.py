@@ -170,6 +170,31 @@ async def test_endpoint_deleted_before_fan_out_gets_no_delivery(
     assert receiver.successes(event_id) == 1
 
 
+async def test_disabled_endpoint_is_sent_nothing_until_enabled_again(
+    own_conn: asyncpg.Connection, own_pool: asyncpg.Pool
+) -> None:
+    merchant = merchant_id()
+    async with run_receiver(Receiver()) as receiver:
+        paused, receiver.secret = await add_endpoint_row(own_conn, merchant, receiver.url)
+        before = await emit_one(own_conn, merchant)
+        await fan_out(own_conn, limit=10_000)  # a pending delivery the disabling cancels
+        off = await service.set_endpoint_enabled(own_conn, merchant, paused, False)
+        again = await service.set_endpoint_enabled(own_conn, merchant, paused, False)
+        during = await emit_one(own_conn, merchant)
+        await fan_out(own_conn, limit=10_000)
+        assert off["status"] == again["status"] == "disabled"
+        assert await delivery_status(own_pool, before) == ["cancelled"]
+        assert await delivery_status(own_pool, during) == []
+        on = await service.set_endpoint_enabled(own_conn, merchant, paused, True)
+        after = await emit_one(own_conn, merchant)
+        async with running(DeliveryWorker(own_pool, config())):
+            async def delivered() -> bool:
+                return await delivery_status(own_pool, after) == ["delivered"]
+            await eventually(delivered)
+    assert on["status"] == "enabled"
+    assert [r["event"]["id"] for r in receiver.requests] == [after]
+
+
 class ResolvesToLoopback(AbstractResolver):
     async def resolve(self, host: str, port: int = 0,
                       family: socket.AddressFamily = socket.AF_INET) -> list[ResolveResult]:

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
+from zoneinfo import ZoneInfo
 
+from gateway.checkout.formatting import format_rate
 from gateway.payments.amounts import format_units
 from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
 from settlement.money import Money, currency
 
 THIN_SPACE: Final = "\u2009"
+ALMATY: Final = ZoneInfo("Asia/Almaty")  # the zone's business time (SETTLEMENT_TIMEZONE default)
 
 
 def group_thousands(digits: str) -> str:
@@ -35,12 +38,26 @@ def kzt(tiyn: int | None) -> str:
     return f"{sign}{group_thousands(str(whole))}.{frac:02d}\u00a0₸"
 
 
-def timestamp(value: datetime | date | None) -> str:
+def timestamp(value: datetime | date | str | None, zone: tzinfo = ALMATY) -> str:
+    """A moment (or its ISO text, as JSON-shaped results carry it) as wall-clock time in the
+    zone's business time zone (named once per page, in the footer: `zone_label`); a date as
+    it is."""
     if value is None:
         return ""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
     if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return value.astimezone(zone).strftime("%Y-%m-%d %H:%M:%S")
     return value.isoformat()
+
+
+def zone_label(zone: ZoneInfo, at: datetime) -> str:
+    """The zone and its offset at `at`: "Asia/Almaty (UTC+5)"."""
+    offset = at.astimezone(zone).utcoffset() or timedelta(0)
+    minutes = int(offset.total_seconds()) // 60
+    sign = "+" if minutes >= 0 else "-"
+    hours, rest = divmod(abs(minutes), 60)
+    return f"{zone.key} (UTC{sign}{hours}{f':{rest:02d}' if rest else ''})"
 
 
 def currency_code(asset: str, chain: str | None = None) -> str:
@@ -63,6 +80,20 @@ def units(amount: Any, asset: str, chain: str | None = None) -> str:
         return f"{value} base units {asset}"
     text = format_units(abs(value), cur.decimals)
     return f"{'-' if value < 0 else ''}{text} {code.partition(':')[2] or code}"
+
+
+def amount_in(value: int | str | None, code: str | None) -> str:
+    """A ledger or chain amount in its currency: "KZT" as tenge, a crypto code ("bsc:USDT")
+    in the coin's units; without a known currency, the number as it is."""
+    if value is None or value == "":
+        return ""
+    if code == "KZT":
+        return kzt(int(value))
+    try:
+        currency(code or "")
+    except UnknownCurrency:
+        return str(value)
+    return units(value, code or "")
 
 
 def money(value: Money) -> str:
@@ -99,6 +130,7 @@ def _short(value: Any) -> str:
 
 
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
-    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
+    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps, "rate": format_rate,
+    "amount_in": amount_in,
     "json": pretty_json, "changes": changes,
 }

@@ -1,6 +1,6 @@
 """SQL of the console pages: the read-only lookups they need that no other domain offers
-(cross-merchant invoice search, a merchant's API keys, unmatched payments with their
-decisions, an invoice's ledger entries) and the merchant terms edit.
+(cross-merchant invoice search, a merchant's API keys, an invoice's ledger entries) and the
+merchant terms edit.
 """
 
 from __future__ import annotations
@@ -47,17 +47,6 @@ SELECT_LEDGER_ENTRIES = """
 SELECT id, idempotency_key, kind, created_at, effective_date, reverses_entry_id
 FROM journal_entries WHERE reference = $1 ORDER BY id
 """
-SELECT_UNMATCHED = """
-SELECT u.id, u.chain, u.tx_hash, u.log_index, u.block_number, u.asset, u.from_address,
-       u.to_address, u.amount, u.invoice_id, u.status, u.disposition, u.detected_at,
-       r.action, r.invoice_id AS assigned_invoice_id, r.note, r.resolved_at
-FROM unmatched_payments u
-LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = u.id::text
-WHERE ($1::boolean OR r.transfer_id IS NULL)
-ORDER BY u.detected_at DESC, u.id DESC
-LIMIT $2
-"""
-SELECT_UNMATCHED_ONE = "SELECT * FROM unmatched_payments WHERE id = $1"
 
 
 async def search_invoices(conn: Conn, values: Sequence[Any], after: tuple[datetime, str] | None,
@@ -91,10 +80,3 @@ async def select_ledger_entries(conn: Conn, reference: str) -> list[Row]:
     return list(await conn.fetch(SELECT_LEDGER_ENTRIES, reference))
 
 
-async def select_unmatched(conn: Conn, *, include_resolved: bool, limit: int) -> list[Row]:
-    return list(await conn.fetch(SELECT_UNMATCHED, include_resolved, limit))
-
-
-async def select_unmatched_one(conn: Conn, transfer_id: int) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_UNMATCHED_ONE, transfer_id)
-    return row

@@ -1,5 +1,7 @@
 """The exceptions queue page: every amount not part of a sale, with its age, paged and
-filtered; accept (book a stranded payment as the sale) or set aside for refund."""
+filtered; accept (book a stranded payment as the sale), assign (a payment no sale took, to
+an invoice), set aside for refund, or acknowledge (a vanished transfer, a reconciliation
+difference)."""
 
 from __future__ import annotations
 
@@ -15,7 +17,9 @@ from gateway.errors import Conflict, InvalidRequest, NotFound
 FILTERS = ("kind", "chain", "asset", "invoice", "decided")
 PAGE = 100
 NOTICES = {"accept": "Accepted: the payment is booked as the invoice's sale (marked).",
-           "refund": "Set aside for refund to the sender."}
+           "refund": "Set aside for refund to the sender.",
+           "assign": "Payment assigned to the invoice.",
+           "acknowledge": "Acknowledged: recorded, and no longer an open difference."}
 
 
 def _filters(ctx: Ctx) -> service.Filters:
@@ -44,11 +48,12 @@ async def exception_decide(ctx: Ctx) -> web.StreamResponse:
     with mapped((NotFound, PageNotFound), ((Conflict, InvalidRequest), ActionRefused)):
         async with ctx.pool.acquire() as conn:
             await service.decide(conn, ctx.actor, ctx.request.match_info["key"], action,
-                                 ctx.optional("note"), ctx.settings.public_url)
+                                 ctx.optional("note"), ctx.optional("invoice_id"),
+                                 ctx.settings.public_url)
     return redirect(ctx.request, f"/admin/exceptions?done={action}")
 
 
 ROUTES = [
     web.get("/admin/exceptions", exception_list),
-    web.post("/admin/exceptions/{key}/{action:accept|refund}", exception_decide),
+    web.post("/admin/exceptions/{key}/{action:accept|assign|refund|acknowledge}", exception_decide),
 ]

@@ -1,4 +1,5 @@
-"""Invoice search and detail; unmatched payments (assign to an invoice / mark for refund)."""
+"""Invoice search and detail; the old unmatched-payments page's address, which now leads to
+the exceptions queue (gateway.admin.console.routes_exceptions: assign, refund, ...)."""
 
 from __future__ import annotations
 
@@ -7,15 +8,11 @@ from urllib.parse import urlencode
 from aiohttp import web
 
 from gateway.admin.console import service
-from gateway.admin.console.web import Ctx, mapped, operator_writer, parse_day, reader, redirect
-from gateway.admin.errors import ActionRefused
+from gateway.admin.console.web import Ctx, parse_day, reader
 from gateway.admin.settlement import service as settlement_service
 from gateway.invoices.states import InvoiceStatus
-from settlement.reconciliation.errors import ReconciliationError
 
 SEARCH_FIELDS = ("invoice_id", "order_id", "status", "merchant_id", "from", "to")
-NOTICES = {"assign": "Payment assigned to the invoice.",
-           "refund": "Payment marked for refund to the sender."}
 
 
 def _search(ctx: Ctx) -> service.InvoiceSearch:
@@ -51,30 +48,15 @@ async def invoice_detail(ctx: Ctx) -> web.StreamResponse:
     return ctx.render("invoice.html", page=page)
 
 
-@reader
-async def unmatched_list(ctx: Ctx) -> web.StreamResponse:
-    include = ctx.query("all") == "1"
-    async with ctx.pool.acquire() as conn:
-        payments = await service.unmatched_payments(conn, include_resolved=include)
-    return ctx.render("unmatched.html", payments=payments, include_resolved=include,
-                      notice=NOTICES.get(ctx.query("done") or ""))
-
-
-@operator_writer
-async def unmatched_resolve(ctx: Ctx) -> web.StreamResponse:
-    action = ctx.request.match_info["action"]
-    invoice_id = ctx.optional("invoice_id") if action == "assign" else None
-    with mapped((ReconciliationError, ActionRefused)):
-        async with ctx.pool.acquire() as conn:
-            await service.resolve_payment(conn, ctx.settings, ctx.actor,
-                                          ctx.request.match_info["transfer_id"],
-                                          action, invoice_id, ctx.optional("note"))
-    return redirect(ctx.request, f"/admin/unmatched?done={action}")
+async def unmatched_moved(request: web.Request) -> web.StreamResponse:
+    """The unmatched-payments page is part of the exceptions queue now: undecided items, or
+    every item for the old `?all=1`."""
+    every = request.query.get("all") == "1"
+    raise web.HTTPFound("/admin/exceptions" if every else "/admin/exceptions?decided=false")
 
 
 ROUTES = [
     web.get("/admin/invoices", invoice_list),
     web.get("/admin/invoices/{invoice_id}", invoice_detail),
-    web.get("/admin/unmatched", unmatched_list),
-    web.post("/admin/unmatched/{transfer_id}/{action:assign|refund}", unmatched_resolve),
+    web.get("/admin/unmatched", unmatched_moved),
 ]

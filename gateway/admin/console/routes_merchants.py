@@ -1,4 +1,5 @@
-"""Merchant pages: list, create, edit fees and bank details, suspend, issue/revoke API keys."""
+"""Merchant pages: list, create, edit fees and bank details, suspend, issue/revoke API keys,
+invite the merchant's owner to the portal (a one-time link shown once)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ async def _show(ctx: Ctx, merchant_id: str, *, status: int = 200, **extra: Any
     values = extra.pop("values", None) or _values(page)
     return ctx.render("merchant.html", status=status, page=page, values=values,
                       notice=NOTICES.get(ctx.query("done") or ""),
-                      **{"new_key": None, "error": None, **extra})
+                      **{"new_key": None, "new_invite": None, "error": None, **extra})
 
 
 @reader
@@ -130,6 +131,20 @@ async def key_issue(ctx: Ctx) -> web.StreamResponse:
 
 
 @writer
+async def owner_invite(ctx: Ctx) -> web.StreamResponse:
+    """The one response that shows the invite link: rendered directly, like a new key."""
+    merchant_id = ctx.request.match_info["merchant_id"]
+    try:
+        async with ctx.pool.acquire() as conn:
+            made = await service.invite_owner(conn, ctx.actor, merchant_id,
+                                              ctx.field("email"))
+    except InvalidForm as exc:
+        return await _show(ctx, merchant_id, status=400, error=str(exc))
+    return await _show(ctx, merchant_id, new_invite=(
+        made, f"{ctx.settings.public_url}/merchant/invite/{made.url_token}"))
+
+
+@writer
 async def key_revoke(ctx: Ctx) -> web.StreamResponse:
     merchant_id = ctx.request.match_info["merchant_id"]
     async with ctx.pool.acquire() as conn:
@@ -146,4 +161,5 @@ ROUTES = [
     web.post("/admin/merchants/{merchant_id}/status", merchant_status),
     web.post("/admin/merchants/{merchant_id}/keys", key_issue),
     web.post("/admin/merchants/{merchant_id}/keys/{key_id}/revoke", key_revoke),
+    web.post("/admin/merchants/{merchant_id}/owner-invites", owner_invite),
 ]

@@ -1,4 +1,4 @@
-"""Console rules for merchants, invoices and unmatched payments (no SQL: see queries.py).
+"""Console rules for merchants and invoices (no SQL: see queries.py).
 
 Every change runs in one transaction together with its audit row. The work itself is done by
 the owning domains' service functions (gateway.merchants, settlement.fees,
@@ -21,14 +21,16 @@ from gateway.admin import audit
 from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
-from gateway.admin.settlement import service as settlement_service
-from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
+from gateway.portal import service as portal
+from gateway.portal.errors import InvalidForm as PortalInvalidForm
+from gateway.portal.roles import Role
+from gateway.portal.settings import POLICY
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
@@ -45,6 +47,8 @@ class MerchantPage:
     merchant: merchants.Merchant
     keys: list[asyncpg.Record]
     schedules: list[fees.FeeSchedule]
+    portal_users: list[asyncpg.Record]    # the merchant's own portal people and roles
+    portal_invites: list[asyncpg.Record]  # their open (unused, unexpired) invites
 
 
 async def merchant_page(conn: Conn, merchant_id: str) -> MerchantPage:
@@ -52,8 +56,9 @@ async def merchant_page(conn: Conn, merchant_id: str) -> MerchantPage:
         merchant = await merchants.get_merchant(conn, merchant_id)
     except MerchantNotFound as exc:
         raise PageNotFound(f"No merchant {merchant_id}.") from exc
+    users, invites = await portal.team(conn, merchant_id)
     return MerchantPage(merchant, await q.select_merchant_keys(conn, merchant_id),
-                        await fees.fee_schedules(conn, merchant_id))
+                        await fees.fee_schedules(conn, merchant_id), users, invites)
 
 
 async def create_merchant(conn: Conn, actor: audit.Actor,
@@ -118,6 +123,27 @@ async def set_merchant_status(conn: Conn, actor: audit.Actor, merchant_id: str,
         await audit.record(conn, actor, action, target_type="merchant", target_id=merchant_id,
                            before={"status": before.status}, after={"status": after.status})
     return after
+
+
+async def invite_owner(conn: Conn, actor: audit.Actor, merchant_id: str,
+                       email: str) -> portal.Invite:
+    """A one-time invite link's token for the merchant's owner (the portal's own invite, as
+    the `merchant-user invite` CLI makes it), returned once; only its hash is kept. In the
+    admin audit log and, as `zone-admin:<name>`, in the merchant's."""
+    async with conn.transaction():
+        await merchant_page(conn, merchant_id)
+        try:
+            made = await portal.invite(
+                conn, POLICY, merchant_id, email, Role.OWNER,
+                portal.Actor(None, f"zone-admin:{actor.name}", actor.client_ip),
+                invited_by=None)
+        except PortalInvalidForm as exc:
+            raise InvalidForm(exc.field, str(exc).removeprefix(f"{exc.field}: ")) from exc
+        await audit.record(conn, actor, "merchant.owner_invite", target_type="merchant",
+                           target_id=merchant_id,
+                           after={"email": made.email, "role": made.role.value,
+                                  "expires_at": made.expires_at})
+    return made
 
 
 async def issue_key(conn: Conn, actor: audit.Actor, merchant_id: str,
@@ -208,31 +234,3 @@ async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
         invoice, await merchants.get_merchant(conn, invoice.merchant_id),
         await transfer_queries.select_invoice_transfers(conn, invoice_id),
         list(reversed(events)), ledger)
-
-
-# --- unmatched payments ------------------------------------------------------------------
-async def unmatched_payments(conn: Conn, *, include_resolved: bool) -> list[asyncpg.Record]:
-    return await q.select_unmatched(conn, include_resolved=include_resolved, limit=200)
-
-
-async def resolve_payment(conn: Conn, settings: Settings, actor: audit.Actor, transfer_id: str,
-                          action: str, invoice_id: str | None, note: str | None
-                          ) -> dict[str, Any]:
-    """An operator's decision on an unmatched payment: assign it to an invoice (which must
-    exist; the lifecycle then credits it) or mark it for refund to the sender. The form's
-    fields are checked here, with messages for the page; the decision and its audit row are
-    the settlement service's `resolve_payment`."""
-    if not transfer_id.isdigit():
-        raise PageNotFound(f"No unmatched payment {transfer_id}.")
-    async with conn.transaction():
-        payment = await q.select_unmatched_one(conn, int(transfer_id))
-        if payment is None:
-            raise PageNotFound(f"No unmatched payment {transfer_id}.")
-        if action == "assign":
-            if not invoice_id:
-                raise InvalidForm("invoice_id", "is required to assign a payment")
-            if await invoice_queries.select_invoice_any_merchant(conn, invoice_id) is None:
-                raise InvalidForm("invoice_id", f"no invoice {invoice_id}")
-        return await settlement_service.resolve_payment(
-            conn, actor, settings, transfer_id, action=action,
-            invoice_id=invoice_id if action == "assign" else None, note=note)

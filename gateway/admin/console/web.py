@@ -17,10 +17,11 @@ import hashlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
+from zoneinfo import ZoneInfo
 
 import asyncpg
 import jinja2
@@ -29,12 +30,20 @@ from markupsafe import Markup
 from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
-from gateway.admin.console.formatting import FILTERS
+from gateway.admin.console.formatting import (
+    ALMATY,
+    FILTERS,
+    kzt,
+    timestamp,
+    units,
+    zone_label,
+)
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.config import Settings
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
+from settlement.reports.render import readable_rows
 
 log = get_logger(__name__)
 
@@ -59,6 +68,17 @@ ENV: Final = jinja2.Environment(
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
 )
 ENV.filters.update(FILTERS)
+
+
+@jinja2.pass_context
+def _zoned_timestamp(context: jinja2.runtime.Context, value: datetime | date | None) -> str:
+    """`ts` in the zone the page was rendered for (`page_zone`: SETTLEMENT_TIMEZONE)."""
+    return timestamp(value, context.get("page_zone") or ALMATY)
+
+
+ENV.filters["ts"] = _zoned_timestamp
+# A report table's rows as people read them (tenge, coins); downloads keep plain figures.
+ENV.filters["readable"] = lambda table: readable_rows(table, kzt, units)
 ENV.globals["css_url"] = f"/admin/static/admin.css?v={_static_version('admin.css')}"
 ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}"
 ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
@@ -97,9 +117,10 @@ def render(request: web.Request, template: str, *, status: int = 200,
            session: auth.Session | None = None, **values: Any) -> web.Response:
     csrf = Markup("") if session is None else Markup(
         '<input type="hidden" name="{}" value="{}">').format(CSRF_FIELD, session.csrf_token)
+    zone = ZoneInfo(request.app[SETTINGS].settlement.zone)
     html = ENV.get_template(template).render(
         **{"notice": None, "error": None, **values}, session=session, path=request.path,
-        csrf=csrf)
+        csrf=csrf, page_zone=zone, page_zone_label=zone_label(zone, datetime.now(UTC)))
     response = web.Response(text=html, status=status, content_type="text/html")
     secure_headers(request, response)
     return response

@@ -1,5 +1,6 @@
 """SQL of the exceptions queue (views exception_payments and unmatched_payments, migration
-0070_exceptions_queue.sql; decisions in unmatched_payment_resolutions)."""
+0070_exceptions_queue.sql; decisions in unmatched_payment_resolutions; booked transfers a
+chain no longer has in chain_vanished_transfers, 0035_chain_status.sql)."""
 
 from __future__ import annotations
 
@@ -14,8 +15,10 @@ Row = asyncpg.Record
 
 # Every item of the queue, oldest first, one page at a time: a payment not part of a sale
 # (one line per transfer), dust below its asset's floor (one line per address, however many
-# transfers), the excess of each overpaid settled invoice and each difference of the latest
-# reconciliation run (chain vs watcher vs ledger; its asset is the ledger currency code).
+# transfers), the excess of each overpaid settled invoice, each booked transfer a resync
+# found gone from its chain, and each difference of the latest reconciliation run (chain vs
+# watcher vs ledger; its asset is the ledger currency code; decided when the operator
+# acknowledged the same difference, in this run or an earlier one).
 # Floors arrive as two parallel arrays; the cursor is the (seen_at, key) of the last item
 # already shown, so a page never repeats or skips an item however many there are.
 # A payment whose units live refunds (gateway.refunds: not failed, not cancelled) hold in
@@ -33,14 +36,14 @@ WITH floors AS (
 ), items AS (
     SELECT 'tr_' || e.id AS key, e.kind, e.chain, e.asset, e.to_address AS address,
            e.amount AS units, e.value_tiyn, e.invoice_id, e.tx_hash, 1::bigint AS transfers,
-           e.detected_at AS seen_at, e.decision
+           e.detected_at AS seen_at, e.decision, e.invoice_status
       FROM exception_payments e LEFT JOIN floors f ON f.asset = e.asset
       LEFT JOIN held h ON h.transfer_id = e.id
      WHERE (f.floor IS NULL OR e.amount >= f.floor)
        AND (coalesce(h.units, 0) < e.amount OR e.decision IS NOT NULL)
     UNION ALL
     SELECT d.key, 'dust', d.chain, d.asset, d.address, d.units, d.value_tiyn, NULL, NULL,
-           d.transfers, d.seen_at, r.action
+           d.transfers, d.seen_at, r.action, NULL
       FROM (SELECT 'dust:' || e.chain || ':' || e.asset || ':' || e.to_address AS key,
                    e.chain, e.asset, e.to_address AS address, sum(e.amount) AS units,
                    sum(e.value_tiyn)::bigint AS value_tiyn, count(*) AS transfers,
@@ -51,7 +54,7 @@ WITH floors AS (
       LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = d.key
     UNION ALL
     SELECT 'ov_' || i.id, 'overpaid', NULL, NULL, NULL, NULL, i.amount_paid - i.amount, i.id,
-           NULL, 1, i.status_changed_at, r.action
+           NULL, 1, i.status_changed_at, r.action, i.status
       FROM invoices i
       LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = 'ov_' || i.id
      WHERE i.status = 'settled' AND i.amount_paid > i.amount
@@ -64,11 +67,16 @@ WITH floors AS (
                         WHERE t.invoice_id = i.id AND t.disposition = 'credited'
                           AND t.status = 'finalized'), 1))
     UNION ALL
+    SELECT 'vt_' || v.transfer_id, 'vanished', v.chain, t.asset, t.to_address, t.amount,
+           t.value_tiyn, t.invoice_id, t.tx_hash, 1, v.found_at, v.decision, NULL
+      FROM chain_vanished_transfers v JOIN chain_transfers t ON t.id = v.transfer_id
+    UNION ALL
     SELECT 'rec_' || ri.run_id || '_' || ri.seq, 'reconciliation', ri.chain, ri.asset,
-           ri.address, ri.difference, NULL, NULL, NULL, 1, r.started_at, NULL
+           ri.address, ri.difference, NULL, NULL, NULL, 1, r.started_at, d.action, NULL
       FROM reconciliation_items ri
       JOIN (SELECT id, started_at FROM reconciliation_runs
              ORDER BY started_at DESC LIMIT 1) r ON r.id = ri.run_id
+      LEFT JOIN reconciliation_decisions d ON d.identity = ri.identity
      WHERE ri.kind IN ('address', 'custody', 'trial_balance', 'fetch_error')
 )
 SELECT *, clock_timestamp() - seen_at AS age FROM items
@@ -82,6 +90,16 @@ SELECT *, clock_timestamp() - seen_at AS age FROM items
  LIMIT $10
 """
 SELECT_PAYMENT = "SELECT * FROM exception_payments WHERE id = $1"
+SELECT_INVOICE_EXISTS = "SELECT EXISTS (SELECT 1 FROM invoices WHERE id = $1)"
+# The first decision stands: a decided (or unknown) transfer returns nothing.
+DECIDE_VANISHED = """
+UPDATE chain_vanished_transfers SET decision = $2, decided_at = now()
+ WHERE transfer_id = $1 AND decision IS NULL
+RETURNING transfer_id, chain, decision, decided_at
+"""
+SELECT_VANISHED = """
+SELECT transfer_id, decision FROM chain_vanished_transfers WHERE transfer_id = $1
+"""
 
 
 async def select_page(conn: Conn, floors: Sequence[tuple[str, int]], *, kind: str | None,
@@ -97,3 +115,17 @@ async def select_page(conn: Conn, floors: Sequence[tuple[str, int]], *, kind: st
 async def select_payment(conn: Conn, transfer_id: int) -> Row | None:
     row: Row | None = await conn.fetchrow(SELECT_PAYMENT, transfer_id)
     return row
+
+
+async def decide_vanished(conn: Conn, transfer_id: int, decision: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(DECIDE_VANISHED, transfer_id, decision)
+    return row
+
+
+async def select_vanished(conn: Conn, transfer_id: int) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_VANISHED, transfer_id)
+    return row
+
+
+async def invoice_exists(conn: Conn, invoice_id: str) -> bool:
+    return bool(await conn.fetchval(SELECT_INVOICE_EXISTS, invoice_id))

@@ -55,14 +55,17 @@ async def list_exceptions(request: web.Request) -> web.Response:
 async def decide(request: web.Request) -> web.Response:
     caller = await api_caller(request, change=True)
     body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
-    action, note = body.get("action"), body.get("note")
+    action, note, invoice_id = body.get("action"), body.get("note"), body.get("invoice_id")
     if not isinstance(action, str):
-        raise InvalidRequest("action is required (accept or refund)", param="action")
+        raise InvalidRequest("action is required (accept, assign, refund or acknowledge)",
+                             param="action")
     if note is not None and not isinstance(note, str):
         raise InvalidRequest("note must be text", param="note")
+    if invoice_id is not None and not isinstance(invoice_id, str):
+        raise InvalidRequest("invoice_id must be text", param="invoice_id")
     async with request.app[DB_POOL].acquire() as conn:
         done = await service.decide(conn, caller.actor, request.match_info["key"], action, note,
-                                    request.app[SETTINGS].public_url)
+                                    invoice_id, request.app[SETTINGS].public_url)
     return web.json_response(done)
 
 

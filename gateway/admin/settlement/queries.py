@@ -22,20 +22,48 @@ SELECT_FINALIZED_NUMBER = "SELECT finalized_number FROM chain_cursors WHERE chai
 
 # What each recipient should hold per asset: every transfer still in the chain (not reorged
 # out) up to block `$2`, whatever the lifecycle made of it (credited, wrong asset, ...): the
-# money is on the address either way. Solana's recipient is the treasury owner.
+# money is on the address either way, unless a resync found the chain no longer has it (a
+# vanished transfer: its own reconciliation line). Solana's recipient is the treasury owner.
 SELECT_RECEIVED = """
 SELECT lower(to_address) AS address, asset, sum(amount) AS units
-  FROM chain_transfers
+  FROM chain_transfers t
  WHERE chain = $1 AND status <> 'removed' AND block_number <= $2
+   AND NOT EXISTS (SELECT 1 FROM chain_vanished_transfers v WHERE v.transfer_id = t.id)
  GROUP BY lower(to_address), asset
 """
 # Solana: what reached the treasury `$1` (the recipient of every Solana Pay request) and is
 # final, per asset; balances are read at `finalized` commitment. Base58 is case-sensitive.
 SELECT_TREASURY_RECEIVED = """
 SELECT asset, sum(amount) AS units
-  FROM chain_transfers
+  FROM chain_transfers t
  WHERE chain = 'solana' AND status = 'finalized' AND to_address = $1
+   AND NOT EXISTS (SELECT 1 FROM chain_vanished_transfers v WHERE v.transfer_id = t.id)
  GROUP BY asset
+"""
+
+# What explains each recipient's balance per asset (settlement.reconciliation.Holding), over
+# the same transfers as SELECT_RECEIVED / SELECT_TREASURY_RECEIVED ($3: final ones only):
+# booked (credited to a settled invoice), stranded and unmatched (the exceptions queue's
+# payments: stranded, or any other kind), pending (credited to an invoice still open) and
+# vanished (booked, then found gone from the chain by a resync). The first four split every
+# transfer once, so booked + pending + stranded + unmatched - vanished is what is expected.
+SELECT_HOLDINGS = """
+SELECT CASE WHEN t.chain = 'bsc' THEN lower(t.to_address) ELSE t.to_address END AS address,
+       t.asset,
+       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND t.disposition = 'credited'
+                                        AND i.status = 'settled'), 0) AS booked,
+       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND (t.disposition IS DISTINCT
+                FROM 'credited' OR i.status IS DISTINCT FROM 'settled')), 0) AS pending,
+       coalesce(sum(t.amount) FILTER (WHERE e.kind = 'stranded'), 0) AS stranded,
+       coalesce(sum(t.amount) FILTER (WHERE e.kind <> 'stranded'), 0) AS unmatched,
+       coalesce(sum(t.amount) FILTER (WHERE v.transfer_id IS NOT NULL), 0) AS vanished
+  FROM chain_transfers t
+  LEFT JOIN invoices i ON i.id = t.invoice_id
+  LEFT JOIN exception_payments e ON e.id = t.id
+  LEFT JOIN chain_vanished_transfers v ON v.transfer_id = t.id
+ WHERE t.chain = $1 AND t.status <> 'removed' AND t.block_number <= $2
+   AND (NOT $3 OR t.status = 'finalized')
+ GROUP BY 1, 2
 """
 
 # Deposit addresses to ask the node about: every one that received a transfer, and those of
@@ -82,6 +110,11 @@ async def received(conn: Conn, chain: str, through_block: int) -> list[asyncpg.R
 async def treasury_received(conn: Conn, treasury: str) -> dict[str, int]:
     rows = await conn.fetch(SELECT_TREASURY_RECEIVED, treasury)
     return {r["asset"]: int(r["units"]) for r in rows}
+
+
+async def holdings(conn: Conn, chain: str, through_block: int,
+                   final_only: bool) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_HOLDINGS, chain, through_block, final_only)
 
 
 async def deposit_addresses(conn: Conn, days: int) -> list[str]:

@@ -48,8 +48,10 @@ from settlement.reconciliation import service as reconciliation
 from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
 from settlement.reconciliation.service import (
     AddressExpectation,
+    Holding,
     Run,
     UnmatchedPayment,
+    VanishedTransfer,
     reconcile,
     resolve_unmatched,
 )
@@ -266,20 +268,63 @@ async def _unmatched(conn: Conn, floors: Sequence[tuple[str, int]]
             for i in await exceptions.open_items(conn, floors)]
 
 
+async def _vanished(conn: Conn) -> list[VanishedTransfer]:
+    """Every booked transfer a chain no longer has that awaits a decision."""
+    return [VanishedTransfer(exceptions.resolution_id(i.key), i.chain or "",
+                             _code(i.chain or "", i.asset or ""), i.address or "",
+                             i.units or 0, i.tx or "")
+            for i in await exceptions.open_vanished(conn)]
+
+
+HoldingKey = tuple[str, str, str]  # (chain, currency code, address as reconciled)
+AMOUNTS = ("booked", "pending", "stranded", "unmatched", "vanished")
+
+
+async def refunded_units(conn: Conn) -> dict[HoldingKey, int]:
+    """The hook of the refunds module: per (chain, currency code, address) the `refunded`
+    units of the holdings identity (see settlement.reconciliation.Holding). Nothing is
+    refunded yet: empty."""
+    return {}
+
+
+async def _holdings(conn: Conn, expected: Sequence[AddressExpectation], bsc_block: int | None,
+                    treasury: str | None) -> list[Holding]:
+    """What explains each expected balance, address by address (the same keys as
+    `expected`; Solana's transfers name the treasury owner as their recipient)."""
+    found: dict[HoldingKey, dict[str, int]] = {}
+    for chain, through, final_only in (("bsc", bsc_block, False), ("solana", None, True)):
+        top = through if through is not None else 2**62
+        for r in await queries.holdings(conn, chain, top, final_only):
+            found[(chain, _code(chain, r["asset"]), r["address"])] = {
+                k: int(r[k]) for k in AMOUNTS}
+    refunded = await refunded_units(conn)
+    holdings = []
+    for e in expected:
+        recipient = (treasury or "") if e.chain == "solana" else e.address
+        amounts = found.get((e.chain, e.asset, recipient), {})
+        holdings.append(Holding(e.chain, e.asset, e.address, **amounts,
+                                refunded=refunded.get((e.chain, e.asset, e.address), 0)))
+    return holdings
+
+
 @dataclass(frozen=True)
 class _Facts:
     expected: list[AddressExpectation]
     bsc_block: int | None
     booked: dict[str, int]
     unmatched: list[UnmatchedPayment]
+    vanished: list[VanishedTransfer]
+    holdings: list[Holding]
 
 
 async def _facts(conn: Conn, sources: ChainSources, days: int,
                  floors: Sequence[tuple[str, int]]) -> _Facts:
     bsc, block = await _bsc_expected(conn, sources, days)
     solana = await _solana_expected(conn, sources)
-    return _Facts([*bsc, *solana], block, await _booked(conn),
-                  await _unmatched(conn, floors))
+    expected = [*bsc, *solana]
+    return _Facts(expected, block, await _booked(conn), await _unmatched(conn, floors),
+                  await _vanished(conn),
+                  await _holdings(conn, expected, block, sources.solana_treasury))
 
 
 async def _snapshot(conn: Conn, sources: ChainSources, days: int,
@@ -304,7 +349,8 @@ async def run_reconciliation(
     notes = [] if facts.bsc_block is None else [
         f"bsc balances read at finalized block {facts.bsc_block}"]
     run = await reconcile(conn, observations=observations, booked=facts.booked,
-                          expected=facts.expected, unmatched=facts.unmatched, notes=notes)
+                          expected=facts.expected, unmatched=facts.unmatched,
+                          vanished=facts.vanished, holdings=facts.holdings, notes=notes)
     await audit.record(conn, actor, "reconciliation.run", target_type="reconciliation_run",
                        target_id=run.id, after={"status": run.status,
                                                 "difference_count": len(run.lines)})

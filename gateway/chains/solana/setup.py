@@ -104,6 +104,7 @@ class SolanaRunning:
                 return await resolve_treasury(self.rpc, catalog)
             except (RpcError, RpcTimeout) as exc:
                 failures += 1
+                self.health.failed(str(exc))  # the chain turns lagging if the node stays away
                 delay = min(self.options.backoff_cap, self.options.backoff * 2 ** failures)
                 log.warning("solana_mints_unreadable", chain="solana", error=str(exc),
                             retry_in_s=round(delay, 3))

@@ -17,6 +17,15 @@ then a sweep over transfers still `detected` in slots that are already final: fi
 (missed by 2, e.g. a slot shared with the confirmed cursor) are finalized; ones the cluster no
 longer knows long after their slot (a dropped fork) are removed, and the lifecycle reverts.
 
+Finality is checked before each round (`_check_finality`): on the watcher's first round, and
+whenever the node's finalized slot is below the highest one it reported before, the
+signatures the finalized cursors stand on (the newest transaction of each followed account
+that we treated as final) are looked up. One the node no longer knows means a fork below
+finality: `ReorgTooDeep` halts the chain (gateway.status) until `chains resync`, because
+booked money is never undone by guesswork. If the node still knows them all but its
+finalized slot is below a cursor's, it is just behind (a lagging replica): `NodeBehind`,
+retried like any fault, and the chain turns `lagging` if it lasts.
+
 Cost grows with the treasury's traffic, whatever the number of open invoices: an idle round
 is one getSignaturesForAddress per followed account (the finalized pass and the sweep ask
 nothing while nothing awaits finality); new traffic adds one getTransaction per signature
@@ -36,7 +45,7 @@ from typing import Protocol
 
 import asyncpg
 
-from gateway.chains.errors import InvariantBroken
+from gateway.chains.errors import InvariantBroken, NodeBehind, ReorgTooDeep
 from gateway.chains.facts import Facts, FactSink
 from gateway.chains.health import Health
 from gateway.chains.models import BlockRef, DetectedTransfer
@@ -84,6 +93,7 @@ class SolanaWatcher:
         self.log = log.bind(chain=CHAIN, treasury=treasury.owner)
         self.health = Health()  # read by the status heartbeat (gateway.status)
         self._found = 0  # transfers detected in this round
+        self._final_high: int | None = None  # the highest finalized slot the node reported
 
     # -- running -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -112,6 +122,8 @@ class SolanaWatcher:
         await self.references.wait_current()
         head = await self.rpc.get_slot(CONFIRMED)
         self.health.observed(head)
+        final_slot = await self.rpc.get_slot(FINALIZED)
+        await self._check_finality(final_slot)
         fetched: dict[str, SolanaTx] = {}
         processed = 0
         for account in self.treasury.accounts:
@@ -121,8 +133,32 @@ class SolanaWatcher:
         await self.sweep()
         self.health.transfers += self._found
         self._found = 0
-        self.health.progressed(head, await self.rpc.get_slot(FINALIZED))
+        self.health.progressed(head, final_slot)
         return processed
+
+    # -- finality ------------------------------------------------------------------------
+    async def _check_finality(self, final_slot: int) -> None:
+        """Halt on a finalized transaction of ours the node no longer has (see the module
+        docstring); cheap unless the node's finalized slot went backwards."""
+        if self._final_high is not None and final_slot >= self._final_high:
+            self._final_high = final_slot
+            return
+        names = [follow.cursor_name(a.address, FINALIZED) for a in self.treasury.accounts]
+        cursors = [c for c in [await self._cursor(n) for n in names] if c is not None]
+        if cursors:
+            statuses = await self.rpc.get_signature_statuses([c.hash for c in cursors])
+            gone = [c for c, status in zip(cursors, statuses, strict=True) if status is None]
+            if gone:
+                raise ReorgTooDeep(
+                    f"{CHAIN}: finalized transaction {gone[0].hash} (slot {gone[0].number}) "
+                    f"is gone from the node, whose finalized slot is now {final_slot}: a fork "
+                    "below finality")
+            newest = max(c.number for c in cursors)
+            if final_slot < newest:
+                raise NodeBehind(f"{CHAIN}: the node's finalized slot {final_slot} is below "
+                                 f"slot {newest}, already final here")
+        high = self._final_high
+        self._final_high = final_slot if high is None else max(high, final_slot)
 
     # -- detection (confirmed) -----------------------------------------------------------
     async def _cursor(self, name: str) -> BlockRef | None:

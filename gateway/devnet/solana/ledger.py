@@ -8,6 +8,13 @@ A blockhash is usable for BLOCKHASH_VALID_SLOTS slots, like mainnet's 150 blocks
 Account reads always see the newest (processed) bank: LiteSVM keeps no per-slot snapshots.
 Everything that is about transactions (statuses, signature lists, getTransaction) honours the
 commitment exactly, which is what a payment watcher depends on.
+
+A fork, which the cluster never makes on its own here, is made on purpose for tests
+(`snapshot` / `revert`, served as the devnet-only devnetSnapshot / devnetRevert methods like
+anvil's evm_snapshot / evm_revert): every transaction after the snapshot leaves the history and
+the bank (each one's accounts are put back as they were before it ran), the slot clock goes
+back to the snapshot's slot and the new fork's slots get new blockhashes. Reverting below the
+finalized slot is exactly the broken invariant a watcher must notice.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
+from solders.account import Account
 from solders.clock import Clock
 from solders.hash import Hash
 from solders.litesvm import LiteSVM
@@ -56,6 +64,12 @@ class Commitment(enum.IntEnum):
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    slot: int
+    transactions: int  # the length of the history when it was taken
+
+
+@dataclass(frozen=True)
 class Simulation:
     execution: Execution
     keys: AccountKeys
@@ -82,6 +96,9 @@ class Ledger:
         self.history: list[TxRecord] = []
         self.by_signature: dict[str, TxRecord] = {}
         self.by_address: dict[str, list[TxRecord]] = {}
+        # Per history entry: its accounts as they were before it ran (None: not existing).
+        self._undo: list[dict[Pubkey, Account | None]] = []
+        self.snapshots: list[Snapshot] = []
         self._new_blockhash()
 
     # -- slots and blockhashes ------------------------------------------------------------
@@ -153,6 +170,7 @@ class Ledger:
         keys = self._keys(tx)
         get = self.svm.get_account
         pre, pre_tokens = balances(keys.all, get), token_balances(keys.all, get)
+        before = {key: get(key) for key in keys.all}
         result = self.svm.send_transaction(tx)
         post = balances(keys.all, get)
         if isinstance(result, FailedTransactionMetadata) and post[0] >= pre[0]:
@@ -165,6 +183,7 @@ class Ledger:
             pre_token_balances=pre_tokens, post_token_balances=token_balances(keys.all, get),
         )
         self._remember(record)
+        self._undo.append(before)
         return record
 
     def _remember(self, record: TxRecord) -> None:
@@ -185,6 +204,35 @@ class Ledger:
         if isinstance(result, SimulatedTransactionInfo):
             post = {str(key): account for key, account in result.post_accounts()}
         return Simulation(_execution(result), keys, post)
+
+    # -- forks (devnet-only controls) ----------------------------------------------------
+
+    def snapshot(self) -> int:
+        """Remember this point of the chain; the id `revert` takes."""
+        self.snapshots.append(Snapshot(self.slot, len(self.history)))
+        return len(self.snapshots) - 1
+
+    def revert(self, snapshot_id: int) -> None:
+        """Fork from the snapshot's slot: later transactions and slots are gone."""
+        snap = self.snapshots[snapshot_id]
+        del self.snapshots[snapshot_id:]
+        while len(self.history) > snap.transactions:
+            self._forget(self.history.pop(), self._undo.pop())
+        for slot in [s for s in self._hashes if s > snap.slot]:
+            del self._hash_slots[self._hashes.pop(slot)]
+        # The new fork's slots get blockhashes of their own.
+        self._salt = hashlib.sha256(self._salt + b"fork").digest()
+        self.slot = snap.slot
+        self.slot_time = int(time.time())
+        self._set_clock()
+
+    def _forget(self, record: TxRecord, before: dict[Pubkey, Account | None]) -> None:
+        del self.by_signature[record.signature]
+        for address in dict.fromkeys(str(k) for k in record.keys.all):
+            self.by_address[address].pop()  # newest last: this record
+        system = Pubkey.from_string(c.SYSTEM_PROGRAM)
+        for pubkey, account in before.items():
+            self.svm.set_account(pubkey, account or Account(0, b"", system))
 
     def signatures_for(self, address: Pubkey) -> list[TxRecord]:
         return self.by_address.get(str(address), [])

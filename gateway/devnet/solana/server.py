@@ -30,6 +30,7 @@ from gateway.devnet.solana.genesis import mint_specs
 from gateway.devnet.solana.ledger import Ledger
 from gateway.devnet.solana.methods_accounts import METHODS as ACCOUNT_METHODS
 from gateway.devnet.solana.methods_chain import METHODS as CHAIN_METHODS
+from gateway.devnet.solana.methods_devnet import METHODS as DEVNET_METHODS
 from gateway.devnet.solana.methods_history import METHODS as HISTORY_METHODS
 from gateway.devnet.solana.methods_tx import METHODS as TX_METHODS
 from gateway.devnet.solana.params import Params
@@ -39,7 +40,7 @@ log = get_logger(__name__)
 
 Handler = Callable[[Ledger, Params], Any]
 METHODS: dict[str, Handler] = {
-    **CHAIN_METHODS, **ACCOUNT_METHODS, **TX_METHODS, **HISTORY_METHODS,
+    **CHAIN_METHODS, **ACCOUNT_METHODS, **TX_METHODS, **HISTORY_METHODS, **DEVNET_METHODS,
 }
 LEDGER = web.AppKey("ledger", Ledger)
 CONFIG: web.AppKey[DevnetConfig] = web.AppKey("devnet_config")

@@ -51,8 +51,13 @@
 
   /* A double tap submits once; the server would give the same invoice anyway (charge id). */
   document.querySelectorAll("form").forEach(function (form) {
-    form.addEventListener("submit", function () {
+    form.addEventListener("submit", function (event) {
       var button = form.querySelector("button[type=submit]");
+      /* Irreversible changes (deleting a webhook endpoint) ask first. */
+      if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) {
+        event.preventDefault();
+        return;
+      }
       if (form.dataset.sent) { return; }
       form.dataset.sent = "1";
       if (button) { setTimeout(function () { button.disabled = true; }, 0); }

@@ -1,8 +1,10 @@
 """Decisions on the exceptions queue: accept books a stranded payment as the sale (`marked`),
-refund sets an item aside; both audited; the admin JSON API serves the queue."""
+assign hands an unmatched payment to an invoice, refund sets an item aside; all audited; the
+admin JSON API serves the queue."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import aiohttp
@@ -13,12 +15,13 @@ from gateway.admin import auth
 from gateway.admin.audit import Actor
 from gateway.admin.exceptions import service
 from gateway.chains.facts import Facts
-from gateway.errors import Conflict
+from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.lifecycle.service import apply_invoices
 from gateway.transfers.sink import TransferSink
 from tests.admin.exceptions.test_queue import FLOORS, _expire, _invoice, _items, _pay, _tiyn
 from tests.admin.test_api_access import bearer, make_user, token_of
 from tests.plugins.app import ApiClient, RunningApp
+from tests.plugins.watchers import entry_count
 
 ACTOR = Actor(None, "exceptions-test")
 
@@ -89,3 +92,32 @@ async def test_admin_api_serves_the_queue(app_server: RunningApp, db_pool: async
     async with http_session.get(bad, headers=bearer(token.secret)) as response:
         assert response.status == 400
     assert FLOORS  # the same floors type the settings carry
+
+
+async def test_assign_hands_an_unmatched_payment_to_an_invoice(
+        client: ApiClient, db_pool: asyncpg.Pool) -> None:
+    """What the old unmatched-payments page did, on the queue: a payment with no invoice is
+    assigned to an open invoice, which it pays in full (settled, booked); audited."""
+    invoice = await _invoice(client, amount=100_000)
+    units = int(invoice["payment_options"][0]["amount_units"])
+    stray = replace(_pay(invoice, units), invoice_id=None)
+    await TransferSink(db_pool, apply_invoices).emit(
+        Facts("bsc", seen=[stray], final=[stray.tx_hash]))
+    [item] = [i for i in await _items(db_pool, kind="unmatched", decided=False)
+              if i.tx == stray.tx_hash]
+    assert item.actions == ("assign", "refund")
+    async with db_pool.acquire() as conn:
+        with pytest.raises(InvalidRequest):
+            await service.decide(conn, ACTOR, item.key, "assign")
+        with pytest.raises(NotFound):
+            await service.decide(conn, ACTOR, item.key, "assign", invoice_id="inv_nope")
+        with pytest.raises(Conflict):  # assign is for payments, not differences
+            await service.decide(conn, ACTOR, f"ov_{invoice['id']}", "assign",
+                                 invoice_id=invoice["id"])
+        done = await service.decide(conn, ACTOR, item.key, "assign", "paid from an exchange",
+                                    invoice_id=invoice["id"])
+    assert (done["action"], done["invoice_id"], done["invoice_status"]) == (
+        "assign", invoice["id"], "settled")
+    assert await _items(db_pool, invoice_id=invoice["id"]) == []  # credited: part of a sale
+    assert await entry_count(db_pool, invoice["id"]) == 1
+    assert await _audited(db_pool, item.key) == ["exception.assign"]

@@ -3,7 +3,9 @@ watcher and lifecycle, a fresh database (no other test's books).
 
 Paid and settled -> balanced. A payment to a settled invoice is listed as unmatched and,
 assigned to another open invoice, settles it (still balanced). Tokens sent straight to a
-deposit address nobody watches any more and a stray ledger entry are both listed.
+deposit address nobody watches any more and a stray ledger entry are both listed. At every
+step the run's holdings say, to the base unit, what the chain holds on each address:
+booked + pending + stranded + unmatched (+ refunded) - vanished.
 Dev rates: 1,500.00 KZT is 3 USDT.
 """
 
@@ -25,7 +27,7 @@ from gateway.devnet.bsc_wallet import pay_uri
 from gateway.payments.uri import eip681_token
 from settlement import ledger
 from settlement.money import Money, currency
-from settlement.reconciliation.service import Run
+from settlement.reconciliation.service import HoldingLine, Run
 from tests.plugins.eventually import eventually
 from tests.plugins.watchers import (
     Isolated,
@@ -55,6 +57,17 @@ async def _reconcile(isolated: Isolated, rpc_url: str) -> Run:
                                                 _sources(rpc_url))
 
 
+def _holding(run: Run, asset: str, address: str) -> HoldingLine:
+    [found] = [h for h in run.holdings
+               if (h.holding.asset, h.holding.address) == (asset, address.lower())]
+    return found
+
+
+def _explained(line: HoldingLine) -> tuple[int | None, int, int, int, int | None]:
+    h = line.holding
+    return line.chain_units, h.booked, h.unmatched, h.pending + h.stranded, line.difference
+
+
 async def _finalized_past(pool: asyncpg.Pool, rpc_url: str, tx: str) -> None:
     block = int(jsonrpc.call(rpc_url, "eth_getTransactionReceipt", [tx])["blockNumber"], 16)
     async def finalized() -> bool:
@@ -77,6 +90,8 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
             await watch.wait_status(first["id"], "settled")
             run = await _reconcile(isolated, rpc_url)
             assert (run.status, run.lines) == ("balanced", []), run.lines
+            assert _explained(_holding(run, "bsc:USDT", usdt["address"])) == (
+                UNITS, UNITS, 0, 0, 0)
 
             # The shopper pays the settled invoice again: kept as unapplied, listed.
             await pay_uri(usdt["uri"], rpc_url=rpc_url, wallet=1)
@@ -87,6 +102,12 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
             assert (line.kind, line.asset, line.chain_amount) == (
                 "unmatched_payment", "bsc:USDT", UNITS)
             assert line.detail["transfer_id"] == str(again["id"])
+            assert _explained(_holding(run, "bsc:USDT", usdt["address"])) == (
+                2 * UNITS, UNITS, UNITS, 0, 0)
+            stored = await isolated.pool.fetch(
+                "SELECT asset, booked, unmatched, chain_units, difference, refunded "
+                "FROM reconciliation_holdings WHERE run_id = $1", run.id)
+            assert [tuple(r) for r in stored] == [("bsc:USDT", UNITS, UNITS, 2 * UNITS, 0, 0)]
 
             # Assigned to the open invoice, it pays that one: settled, booked, balanced.
             async with isolated.pool.acquire() as conn:
@@ -94,7 +115,10 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
                     conn, CLI_ACTOR, isolated.app.settings, str(again["id"]), action="assign",
                     invoice_id=second["id"], note="customer paid twice")
             assert done["invoice_status"] == "settled"
-            assert (await _reconcile(isolated, rpc_url)).status == "balanced"
+            run = await _reconcile(isolated, rpc_url)
+            assert run.status == "balanced"
+            assert _explained(_holding(run, "bsc:USDT", usdt["address"])) == (
+                2 * UNITS, 2 * UNITS, 0, 0, 0)
 
             # Tokens (a wrong asset) straight to the first address after its invoice left the
             # watched set: the watcher still matches every issued address, so the transfer is
@@ -120,3 +144,9 @@ async def test_reconcile_a_real_chain(isolated: Isolated, tmp_path: Path) -> Non
         ("unmatched_payment", "bsc:USDC", usdt["address"], None, 10**18, 10**18),
     ]
     assert run.status == "differences"
+    assert _explained(_holding(run, "bsc:USDC", usdt["address"])) == (10**18, 0, 10**18, 0, 0)
+    shown = run.as_json()["holdings"]
+    assert {"chain": "bsc", "asset": "bsc:USDC", "address": usdt["address"].lower(),
+            "booked": "0", "pending": "0", "stranded": "0", "unmatched": str(10**18),
+            "refunded": "0", "vanished": "0", "expected": str(10**18),
+            "chain_units": str(10**18), "difference": "0"} in shown

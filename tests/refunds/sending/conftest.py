@@ -1,0 +1,56 @@
+"""Fixtures of the refund sending tests: funded hot wallets and an in-process sender on the
+session's devnets and database."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Awaitable, Callable
+
+import asyncpg
+import pytest
+
+from gateway.config import Settings
+from gateway.devnet.refund_wallets import fund_bsc, fund_solana
+from gateway.refunds.sending.sender import Sender
+from gateway.refunds.sending.wiring import networks, signers
+from tests.plugins.devnet import Devnets
+from tests.refunds.sending.support import Wallets, new_wallets, sender_settings
+
+
+@pytest.fixture(scope="session")
+async def refund_wallets(devnets: Devnets) -> Wallets:
+    """Fresh refund hot wallets, funded on the devnets the way `make run` funds its own."""
+    if devnets.solana_rpc_url is None:
+        pytest.skip("the Solana devnet module is not installed")
+    wallets = new_wallets()
+    await fund_bsc(devnets.bsc_rpc_url, wallets.bsc.address)
+    await fund_solana(devnets.solana_rpc_url, str(wallets.solana.pubkey()),
+                      devnets.solana_mints)
+    return wallets
+
+
+@pytest.fixture
+def hot_settings(devnets: Devnets, database_url: str, refund_wallets: Wallets) -> Settings:
+    return sender_settings(devnets, database_url, refund_wallets)
+
+
+@contextlib.asynccontextmanager
+async def running_sender(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Sender]:
+    """A sender (no leader lock: the test owns the database) running until the block ends."""
+    chains = networks(settings)
+    sender = Sender(pool, chains, signers(settings), interval=0.1)
+    task = asyncio.ensure_future(sender.run())
+    try:
+        yield sender
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
+        for network in chains.values():
+            await network.close()
+
+
+@pytest.fixture
+def merchant(make_merchant: Callable[..., Awaitable[str]]) -> Callable[[], Awaitable[str]]:
+    return make_merchant
