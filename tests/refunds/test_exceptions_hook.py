@@ -56,7 +56,7 @@ async def test_the_queue_refund_decision_makes_an_awaiting_address_refund(
                                         exceptions.Filters(invoice_id=invoice["id"]),
                                         None, 10)).items
         done = await exceptions.decide(conn, audit.CLI_ACTOR, item.key, "refund", "asked",
-                                       "https://pay.example")
+                                       public_url="https://pay.example")
     refund = await client.get(f"/v1/refunds/{done['refund']}")
     assert (refund.body["status"], refund.body["amount"], refund.body["amount_units"]) == \
         ("awaiting_address", 60_000, str(2 * 10**15))
