@@ -56,6 +56,10 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
     ("/admin/exceptions/vt_1/acknowledge", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
+    ("/admin/refunds/{refund_id}/approve", ADMIN, {}),
+    ("/admin/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
+    ("/admin/refunds/{refund_id}/signed", ADMIN, {"signed": "0x02f8"}),
+    ("/admin/invoices/{invoice_id}/refund", ADMIN, {}),
 ]
 API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/approvals/{approval_id}/approve", ADMIN, {}),
@@ -147,6 +151,9 @@ async def world(database_url: str, db_pool: asyncpg.Pool,
            "iban": make_kz_iban("722", f"KZT{secrets.randbelow(10**10):010d}")}
     async with running_app(settings) as server:
         ids["refund_id"] = await pending_refund(db_pool, server.url, merchant_id, key.secret)
+        async with db_pool.acquire() as conn:
+            ids["invoice_id"] = await conn.fetchval(
+                "SELECT invoice_id FROM refunds WHERE id = $1", ids["refund_id"])
         yield World(server, ids)
 
 
