@@ -7,6 +7,7 @@ The browser script formats live updates the same way (static/checkout.js `format
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Final
 
 THIN_SPACE: Final = "\u2009"
@@ -25,6 +26,16 @@ def format_kzt(tiyn: int, decimal_separator: str) -> str:
     sign = "-" if tiyn < 0 else ""
     whole, frac = divmod(abs(tiyn), 100)
     return f"{sign}{group_thousands(str(whole))}{decimal_separator}{frac:02d}\u00a0{KZT_SIGN}"
+
+
+def format_rate(rate: Decimal, symbol: str, decimal_separator: str = ".") -> str:
+    """A locked rate as people read it, exact (no exponent, no float):
+    (Decimal("3.0E+5"), "BNB") -> "1 BNB = 300 000 ₸"; (Decimal("505.250"), "USDT", ",") ->
+    "1 USDT = 505,25 ₸"."""
+    whole, _, frac = format(rate.normalize(), "f").partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    text = group_thousands(whole.lstrip("-")) + (decimal_separator + frac if frac else "")
+    return f"1 {symbol} = {sign}{text}\u00a0{KZT_SIGN}"
 
 
 def format_countdown(seconds: int) -> str:

@@ -28,7 +28,7 @@ from multidict import MultiDict, MultiDictProxy
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.auth.tokens import tokens_match
-from gateway.checkout.formatting import format_kzt
+from gateway.checkout.formatting import format_kzt, format_rate
 from gateway.checkout.i18n import choose_language
 from gateway.config import Settings
 from gateway.log import get_logger
@@ -83,6 +83,12 @@ def asset_amount(units: int, asset_id: str) -> str:
     return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
 
 
+def asset_label(asset_id: str) -> str:
+    """An asset id as people name it: "USDT_BSC" -> "USDT · bsc" (unknown ids as they are)."""
+    asset = ASSETS.get(asset_id)
+    return asset_id if asset is None else f"{asset.symbol} · {asset.chain}"
+
+
 ENV: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -90,6 +96,7 @@ ENV: Final = jinja2.Environment(
 ENV.filters["almaty"] = almaty
 ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
 ENV.filters["asset_amount"] = asset_amount
+ENV.filters["asset_label"] = asset_label
 ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
                          for name in STATIC_FILES}
 ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
@@ -145,7 +152,8 @@ def render(request: web.Request, template: str, *, status: int = 200,
     html = ENV.get_template(template).render(
         **{"notice": None, "error": None, **values}, session=session, path=request.path,
         csrf=csrf, csrf_value=token or "", t=t, lang=t.lang, nav=nav,
-        kzt=lambda tiyn: format_kzt(int(tiyn), t.decimal_separator))
+        kzt=lambda tiyn: format_kzt(int(tiyn), t.decimal_separator),
+        rate=lambda value, symbol: format_rate(value, symbol, t.decimal_separator))
     response = web.Response(text=html, status=status, content_type="text/html")
     response.headers["Content-Language"] = t.lang
     secure_headers(request, response)

@@ -10,7 +10,15 @@ from zoneinfo import ZoneInfo
 
 from gateway.admin.audit import snapshot
 from gateway.admin.console.chart import PLOT_HEIGHT, volume_chart
-from gateway.admin.console.formatting import ALMATY, changes, kzt, timestamp, units, zone_label
+from gateway.admin.console.formatting import (
+    ALMATY,
+    amount_in,
+    changes,
+    kzt,
+    timestamp,
+    units,
+    zone_label,
+)
 from settlement.reports.service import SummaryRow
 
 
@@ -51,6 +59,9 @@ def test_money_formatting_is_exact() -> None:
     assert kzt(-5) == "-0.05\u00a0₸"
     assert units(1_500_000, "USDT_SOL") == "1.5 USDT"
     assert units(10**18 + 1, "bsc:BNB") == "1.000000000000000001 BNB"
+    assert amount_in(str(5 * 10**15), "bsc:BNB") == "0.005 BNB"  # reconciliation's text
+    assert amount_in(-1_250, "KZT") == "-12.50\u00a0₸"
+    assert amount_in("7", "nochain:XYZ") == "7" and amount_in(None, "KZT") == ""
 
 
 def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:

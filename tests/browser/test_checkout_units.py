@@ -10,7 +10,7 @@ import pytest
 
 from gateway.checkout.assets import load_static
 from gateway.checkout.errors import RemainderUriError
-from gateway.checkout.formatting import format_countdown, format_kzt
+from gateway.checkout.formatting import format_countdown, format_kzt, format_rate
 from gateway.checkout.i18n import (
     CATALOGS,
     LANGUAGES,
@@ -193,3 +193,9 @@ def test_static_files_are_self_contained() -> None:
         assert "https://" not in text and "@import" not in text and "@font-face" not in text
     js = files["checkout.js"].body.decode()
     assert "eval(" not in js and "innerHTML" not in js and "new Function" not in js
+
+
+def test_rates_read_exactly_with_groups_and_no_exponent() -> None:
+    assert format_rate(Decimal("3.0E+5"), "BNB") == "1 BNB = 300\u2009000\u00a0₸"
+    assert format_rate(Decimal("505.250"), "USDT", ",") == "1 USDT = 505,25\u00a0₸"
+    assert format_rate(Decimal("0.0001234"), "KZTE") == "1 KZTE = 0.0001234\u00a0₸"

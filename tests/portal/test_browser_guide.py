@@ -125,6 +125,8 @@ async def test_the_guides_pages_in_three_languages(
     await page.screenshot(path=str(screenshot_dir / "portal-invoices.png"), scale="css")
     await page.goto(f"{base}/merchant/invoices/{paid_id}")
     await expect(page.locator("main")).not_to_contain_text("000000000000")  # no base units
+    await expect(page.locator("main")).to_contain_text(f"1 BNB = 300{THIN}000{NBSP}₸")
+    await expect(page.locator("main")).not_to_contain_text("E+")  # no exponent in a rate
     await page.screenshot(path=str(screenshot_dir / "portal-invoice.png"), full_page=True,
                           scale="css")
     await page.goto(f"{base}/merchant/payouts")

@@ -1,5 +1,5 @@
 """Pure pieces of the portal: the three catalogs, keypad amounts, the role matrix, TOTP
-steps, the statement's spreadsheet-safe cells, Almaty days."""
+steps, the statement's spreadsheet-safe cells, Almaty days, coin amounts and names."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from gateway.portal.errors import InvalidForm
 from gateway.portal.i18n import CATALOGS, EN
 from gateway.portal.roles import Perm, Role, allows
 from gateway.portal.service import totp_step
+from gateway.portal.web import asset_amount, asset_label
 
 
 def test_every_language_has_every_word() -> None:
@@ -53,3 +54,8 @@ def test_almaty_day_bounds_are_utc_plus_five() -> None:
     assert start.astimezone(UTC) == datetime(2026, 2, 28, 19, 0, tzinfo=UTC)
     assert (end - start).total_seconds() == 86_400
     assert sales.today_almaty(datetime(2026, 2, 28, 19, 30, tzinfo=UTC)) == date(2026, 3, 1)
+
+
+def test_figures_read_in_the_coins_own_units_and_names() -> None:
+    assert asset_amount(5 * 10**15, "BNB") == "0.005 BNB"
+    assert asset_label("USDT_BSC") == "USDT · bsc" and asset_label("nope") == "nope"

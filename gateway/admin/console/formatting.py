@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta, tzinfo
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
+from gateway.checkout.formatting import format_rate
 from gateway.payments.amounts import format_units
 from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
@@ -81,6 +82,20 @@ def units(amount: Any, asset: str, chain: str | None = None) -> str:
     return f"{'-' if value < 0 else ''}{text} {code.partition(':')[2] or code}"
 
 
+def amount_in(value: int | str | None, code: str | None) -> str:
+    """A ledger or chain amount in its currency: "KZT" as tenge, a crypto code ("bsc:USDT")
+    in the coin's units; without a known currency, the number as it is."""
+    if value is None or value == "":
+        return ""
+    if code == "KZT":
+        return kzt(int(value))
+    try:
+        currency(code or "")
+    except UnknownCurrency:
+        return str(value)
+    return units(value, code or "")
+
+
 def money(value: Money) -> str:
     """A ledger amount in its own currency, exact."""
     if value.currency.code == "KZT":
@@ -115,6 +130,7 @@ def _short(value: Any) -> str:
 
 
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
-    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps,
+    "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps, "rate": format_rate,
+    "amount_in": amount_in,
     "json": pretty_json, "changes": changes,
 }
