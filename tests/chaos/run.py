@@ -98,11 +98,14 @@ def admin_token(stack: Stack) -> str:
     return token.stdout.strip().splitlines()[0]
 
 
-async def until(condition: Any, what: str, timeout: float = SETTLE_TIMEOUT_S) -> None:  # float-ok
+async def until(condition: Any, what: str, api: Api,
+                timeout: float = SETTLE_TIMEOUT_S) -> None:  # float-ok
     deadline = time.monotonic() + timeout
     while not await condition():
         if time.monotonic() > deadline:
-            raise AssertionError(f"not settled in {timeout:.0f}s: {what}")
+            status = json.dumps(await api.status(), indent=1)
+            raise AssertionError(f"not settled in {timeout:.0f}s: {what}; GET /v1/status: "
+                                 f"{status}")
         await asyncio.sleep(0.3)
 
 
@@ -126,12 +129,12 @@ async def settle(stack: Stack, api: Api, bsc: Bsc, solana: Solana, pool: asyncpg
         async with pool.acquire() as conn:
             return not await conn.fetch(OPEN_INVOICES)
 
-    await until(caught_up, "watchers reaching the chains' heads")
-    await until(quiet, "pending transfers / processing invoices")
+    await until(caught_up, f"watchers reaching bsc {bsc_head} / solana {solana_slot}", api)
+    await until(quiet, "pending transfers / processing invoices", api)
     async with pool.acquire() as conn:
         await conn.execute(EXPIRE_OPEN)
-    await until(closed, "open invoices expiring")
-    await until(quiet, "pending transfers / processing invoices after expiry")
+    await until(closed, "open invoices expiring", api)
+    await until(quiet, "pending transfers / processing invoices after expiry", api)
 
 
 def reconcile(stack: Stack) -> dict[str, Any]:
@@ -198,13 +201,21 @@ def run_chaos(invoices: int) -> Report:
     started = time.monotonic()
     with workspace_root() as root, running_stack(root) as stack:
         ready = time.monotonic() - started
-        report = asyncio.run(chaos(stack, invoices, seed, concurrency))
+        try:
+            report = asyncio.run(chaos(stack, invoices, seed, concurrency))
+        except BaseException:
+            print_tails(stack)
+            raise
         report.phases = {"starting": ready, **report.phases}
         report.seconds = time.monotonic() - started  # with the stack's start
         if report.verdict.problems:
-            for name in SERVICES:
-                print(f"--- {name} (tail) ---\n{stack.tail(name, 2000)}", file=sys.stderr)
+            print_tails(stack)
     return report
+
+
+def print_tails(stack: Stack) -> None:
+    for name in SERVICES:
+        print(f"--- {name} (tail) ---\n{stack.tail(name, 2000)}", file=sys.stderr)
 
 
 def main() -> int:
