@@ -53,7 +53,7 @@ async def built(pool: asyncpg.Pool, refund_id: str) -> offline.UnsignedRefund:
             except NotAwaitingSignature:
                 return None
 
-    return await eventually(check, what=f"{refund_id} built", timeout=30)
+    return await eventually(check, what=f"{refund_id} built", timeout=60)
 
 
 async def test_offline_signing_hand_off_in_the_console(
@@ -98,7 +98,7 @@ async def test_offline_signing_hand_off_in_the_console(
                                                   refund_id)
             return status == "succeeded"
 
-        await eventually(succeeded, what=f"{refund_id} succeeded", timeout=60)
+        await eventually(succeeded, what=f"{refund_id} succeeded", timeout=120)
     await page.reload()
     await expect(page.locator("h1 [data-testid=refund-status]")).to_have_text("succeeded")
     tx = await page.locator("[data-testid=refund-tx]").inner_text()
