@@ -19,8 +19,10 @@ def setup(app: web.Application) -> None:
     # import gateway.config; a top-level import would be circular.
     from gateway.admin.console.routes import add_routes as add_console_routes
     from gateway.admin.exceptions.routes import add_routes as add_exception_routes
+    from gateway.admin.refunds_api import add_routes as add_refund_routes
     from gateway.admin.settlement.routes import add_routes as add_api_routes
 
     add_api_routes(app)
     add_exception_routes(app)
+    add_refund_routes(app)
     add_console_routes(app)

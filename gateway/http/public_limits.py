@@ -1,5 +1,6 @@
 """Abuse limits on the public, unauthenticated pages: a token bucket per client address for
-`/pay/...` (pages, panels, live streams) and `/qr/...` images (PUBLIC_RATE_LIMIT/s, bursts of
+`/pay/...` (pages, panels, live streams), `/qr/...` images and the refund claim page
+`/refunds/claim/...` (PUBLIC_RATE_LIMIT/s, bursts of
 PUBLIC_RATE_BURST), and caps on open public live streams, per address and per process
 (LIVE_MAX_STREAMS_PER_ADDRESS, LIVE_MAX_PUBLIC_STREAMS). Per process, like the API key
 buckets (gateway.http.ratelimit)."""
@@ -18,7 +19,7 @@ from gateway.http.ratelimit import TokenBuckets
 from gateway.log import get_logger
 
 log = get_logger(__name__)
-PUBLIC_PREFIXES: Final = ("/pay/", "/qr/")
+PUBLIC_PREFIXES: Final = ("/pay/", "/qr/", "/refunds/claim/")
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 

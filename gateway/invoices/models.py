@@ -96,7 +96,8 @@ class Invoice:
     livemode: bool = True  # False: made with a ccp_test_ key, never booked
     # Loaded only where the object is served after creation (a new invoice has none).
     payments: tuple[InvoicePayment, ...] = ()
-    amount_refundable: int = 0
+    amount_refundable: int = 0  # net of the stranded money live refunds hold
+    refunds: tuple[str, ...] = ()  # ids of the invoice's refunds, oldest first
 
     @classmethod
     def from_row(cls, row: asyncpg.Record, options: tuple[PaymentOption, ...]) -> Invoice:

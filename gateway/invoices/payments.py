@@ -1,4 +1,5 @@
-"""The payments an invoice received, as its API object lists them, and what is refundable.
+"""The payments an invoice received, as its API object lists them, and what is refundable
+(less the stranded money its live refunds hold: gateway.refunds).
 
 Every transfer tied to the invoice is listed (including those that are not part of the sale),
 valued in tiyn at the invoice's locked rate for its asset:
@@ -98,18 +99,25 @@ def payment_object(p: InvoicePayment) -> dict[str, Any]:
     }
 
 
-def with_payments(invoice: Invoice, rows: Iterable[asyncpg.Record]) -> Invoice:
-    """The invoice with its payments (its transfer rows) and amount refundable filled in."""
+def with_payments(invoice: Invoice, rows: Iterable[asyncpg.Record],
+                  refunds: Sequence[asyncpg.Record] = ()) -> Invoice:
+    """The invoice with its payments (its transfer rows), its refunds and amount refundable
+    (less the stranded money its live refunds hold) filled in."""
     payments = tuple(payment_from_row(r, invoice.status, invoice.options) for r in rows)
-    return replace(invoice, payments=payments,
-                   amount_refundable=amount_refundable(invoice.status, invoice.amount, payments))
+    gross = amount_refundable(invoice.status, invoice.amount, payments)
+    held = sum(int(r["stranded_amount"]) for r in refunds if r["live"])
+    return replace(invoice, payments=payments, amount_refundable=max(0, gross - held),
+                   refunds=tuple(r["id"] for r in refunds))
 
 
 async def load_payments(conn: Conn, invoices: Sequence[Invoice]) -> list[Invoice]:
-    """The invoices with their payments, in one query for all of them."""
+    """The invoices with their payments and refunds, in one query each for all of them."""
     if not invoices:
         return []
     by_invoice: dict[str, list[asyncpg.Record]] = {i.id: [] for i in invoices}
     for row in await q.select_payments(conn, list(by_invoice)):
         by_invoice[row["invoice_id"]].append(row)
-    return [with_payments(i, by_invoice[i.id]) for i in invoices]
+    refunds: dict[str, list[asyncpg.Record]] = {i.id: [] for i in invoices}
+    for row in await q.select_refunds(conn, list(refunds)):
+        refunds[row["invoice_id"]].append(row)
+    return [with_payments(i, by_invoice[i.id], refunds[i.id]) for i in invoices]

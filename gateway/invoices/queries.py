@@ -75,6 +75,13 @@ SELECT_PAYMENTS = """
 SELECT * FROM chain_transfers WHERE invoice_id = ANY($1::text[])
 ORDER BY invoice_id, detected_at, id
 """
+# The invoices' refunds (gateway.refunds writes them), oldest first; `live` as
+# gateway.refunds.states.LIVE (not failed, not cancelled: still holding its money).
+SELECT_REFUNDS = """
+SELECT invoice_id, id, stranded_amount, status NOT IN ('failed', 'cancelled') AS live
+FROM refunds WHERE invoice_id = ANY($1::text[])
+ORDER BY invoice_id, created_at, id
+"""
 SELECT_CURSOR = "SELECT created_at, id FROM invoices WHERE id = $1 AND merchant_id = $2"
 # Newest first; the cursor is the (created_at, id) of the last invoice already seen.
 LIST_INVOICES = """
@@ -141,6 +148,10 @@ async def select_options(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
 
 async def select_payments(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
     return list(await conn.fetch(SELECT_PAYMENTS, list(invoice_ids)))
+
+
+async def select_refunds(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
+    return list(await conn.fetch(SELECT_REFUNDS, list(invoice_ids)))
 
 
 async def select_cursor(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:

@@ -89,6 +89,7 @@ def invoice_object(invoice: Invoice, public_url: str) -> dict[str, Any]:
         "late_payment_window": int(invoice.late_accept_window.total_seconds()),
         "payment_options": [option_object(o, invoice, public_url) for o in invoice.options],
         "payments": [payment_object(p) for p in invoice.payments],
+        "refunds": list(invoice.refunds),
     }
 
 

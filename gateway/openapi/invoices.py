@@ -78,7 +78,8 @@ INVOICE: dict[str, Any] = {
             "description": "Tiyn value (locked rates) of final payments that are not part of "
                            "a settled or still possible sale: overpaid excess, payments after "
                            "settlement, late payments not accepted, payments to an expired, "
-                           "cancelled or invalid invoice, a wrong asset"},
+                           "cancelled or invalid invoice, a wrong asset; net of what live "
+                           "refunds (not failed or cancelled) already give back"},
         "order_id": _NULLABLE_TEXT,
         "description": _NULLABLE_TEXT,
         "metadata": _METADATA,
@@ -98,6 +99,10 @@ INVOICE: dict[str, Any] = {
                             "items": {"$ref": "#/components/schemas/PaymentOption"}},
         "payments": {"type": "array", "items": {"$ref": "#/components/schemas/Payment"},
                      "description": "Every transfer to this invoice's address or reference"},
+        "refunds": {"type": "array", "items": {"type": "string"},
+                    "description": "Ids of the invoice's refunds, oldest first (GET "
+                                   "/v1/refunds/{id}); absent from events written before "
+                                   "refunds existed"},
     },
 }
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from gateway.portal import routes, routes_pages, routes_pos, routes_webhooks
+from gateway.portal import routes, routes_pages, routes_pos, routes_refunds, routes_webhooks
 
 
 def setup(app: web.Application) -> None:
@@ -17,4 +17,5 @@ def setup(app: web.Application) -> None:
     routes.add_routes(app)
     routes_pages.add_routes(app)
     routes_pos.add_routes(app)
+    routes_refunds.add_routes(app)
     routes_webhooks.add_routes(app)

@@ -83,6 +83,16 @@ EN: Final[dict[str, str]] = {
     "receipt_link": "Your receipt", "total": "Total", "count": "Count",
     "forbidden": "Your role does not allow this page.", "error": "Something went wrong",
     "back": "Back", "not_found": "Not found", "settings": "Settings",
+    "nav_refunds": "Refunds", "refunds": "Refunds", "refundable": "Refundable",
+    "refund_button": "Refund", "refund_amount": "Amount, ₸ (blank: everything refundable)",
+    "refund_asset": "Coin", "refund_asset_paid": "The coin the shopper paid with",
+    "refund_address": "Shopper's address (optional)",
+    "refund_address_hint": "Blank: the shopper gets a claim link, picks the coin and gives "
+                           "an address.",
+    "refund_rate": "Rate for a refund of the sale", "rate_current": "Current rate",
+    "rate_locked": "The invoice's rate", "refund_reason": "Reason (optional)",
+    "refund_created": "Refund created.", "claim_link": "Claim link for the shopper",
+    "refund_waits": "Refunds above the zone's limit wait for the operator's approval.",
 }
 
 RU: Final[dict[str, str]] = {
@@ -166,6 +176,16 @@ RU: Final[dict[str, str]] = {
     "receipt_link": "Ваш чек", "total": "Итого", "count": "Количество",
     "forbidden": "Ваша роль не даёт доступа к этой странице.", "error": "Что-то пошло не так",
     "back": "Назад", "not_found": "Не найдено", "settings": "Настройки",
+    "nav_refunds": "Возвраты", "refunds": "Возвраты", "refundable": "Можно вернуть",
+    "refund_button": "Вернуть", "refund_amount": "Сумма, ₸ (пусто: всё, что можно вернуть)",
+    "refund_asset": "Монета", "refund_asset_paid": "Та, которой платил покупатель",
+    "refund_address": "Адрес покупателя (необязательно)",
+    "refund_address_hint": "Пусто: покупатель получит ссылку, выберет монету и укажет "
+                           "адрес сам.",
+    "refund_rate": "Курс для возврата продажи", "rate_current": "Текущий курс",
+    "rate_locked": "Курс счёта", "refund_reason": "Причина (необязательно)",
+    "refund_created": "Возврат создан.", "claim_link": "Ссылка для покупателя",
+    "refund_waits": "Возвраты выше лимита зоны ждут подтверждения оператора.",
 }
 
 KK: Final[dict[str, str]] = {
@@ -249,6 +269,17 @@ KK: Final[dict[str, str]] = {
     "receipt_link": "Сіздің чегіңіз", "total": "Барлығы", "count": "Саны",
     "forbidden": "Рөліңіз бұл бетке рұқсат бермейді.", "error": "Бірдеңе дұрыс болмады",
     "back": "Артқа", "not_found": "Табылмады", "settings": "Баптаулар",
+    "nav_refunds": "Қайтарымдар", "refunds": "Қайтарымдар",
+    "refundable": "Қайтаруға болады", "refund_button": "Қайтару",
+    "refund_amount": "Сома, ₸ (бос: қайтаруға болатынның бәрі)", "refund_asset": "Монета",
+    "refund_asset_paid": "Сатып алушы төлеген монета",
+    "refund_address": "Сатып алушының мекенжайы (міндетті емес)",
+    "refund_address_hint": "Бос: сатып алушы сілтеме алып, монетаны таңдап, мекенжайын "
+                           "өзі көрсетеді.",
+    "refund_rate": "Сатылымды қайтару бағамы", "rate_current": "Ағымдағы бағам",
+    "rate_locked": "Шоттың бағамы", "refund_reason": "Себебі (міндетті емес)",
+    "refund_created": "Қайтарым жасалды.", "claim_link": "Сатып алушыға арналған сілтеме",
+    "refund_waits": "Аймақ лимитінен асатын қайтарымдар оператордың растауын күтеді.",
 }
 
 CATALOGS: Final = {"en": EN, "ru": RU, "kk": KK}

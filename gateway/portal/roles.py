@@ -2,7 +2,8 @@
 server checks it (hidden links are a courtesy, not the control).
 
 - owner: everything, and the only role that invites people and changes roles;
-- manager: runs the shop: sales, invoices, money views, developers, settings, terminals, POS;
+- manager: runs the shop: sales, invoices, refunds, money views, developers, settings,
+  terminals, POS;
 - cashier: the point of sale only (charges, its own terminal's day report);
 - accountant: read-only money views (today, invoices, payouts and statements, audit log).
 """
@@ -28,12 +29,13 @@ class Perm(StrEnum):
     TEAM = "team"                    # invite people, change roles
     AUDIT = "audit"                  # read the merchant audit log
     CHARGE = "charge"                # point of sale
+    REFUND = "refund"                # give an invoice's money back to the shopper
 
 
 PERMISSIONS: Final[dict[Role, frozenset[Perm]]] = {
     Role.OWNER: frozenset(Perm),
     Role.MANAGER: frozenset({Perm.VIEW_SALES, Perm.VIEW_MONEY, Perm.DEVELOPERS, Perm.SETTINGS,
-                             Perm.CHARGE}),
+                             Perm.CHARGE, Perm.REFUND}),
     Role.CASHIER: frozenset({Perm.CHARGE}),
     Role.ACCOUNTANT: frozenset({Perm.VIEW_SALES, Perm.VIEW_MONEY, Perm.AUDIT}),
 }

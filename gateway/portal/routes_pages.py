@@ -28,6 +28,7 @@ from gateway.invoices.routes import LIMITS
 from gateway.portal import pos, sales, settings_page
 from gateway.portal.errors import InvalidForm
 from gateway.portal.roles import Perm, Role
+from gateway.portal.routes_refunds import render_invoice
 from gateway.portal.web import Ctx, action, page, redirect, secure_headers, words
 from settlement.reports.render import readable_rows
 
@@ -58,9 +59,7 @@ async def invoices(ctx: Ctx) -> web.StreamResponse:
 @routes.get("/merchant/invoices/{id}")
 @page(Perm.VIEW_SALES)
 async def invoice(ctx: Ctx) -> web.StreamResponse:
-    async with ctx.pool.acquire() as conn:
-        detail = await sales.invoice_detail(conn, ctx.merchant_id, ctx.request.match_info["id"])
-    return ctx.render("invoice.html", d=detail)
+    return await render_invoice(ctx, ctx.request.match_info["id"])
 
 
 @routes.get("/merchant/payouts")

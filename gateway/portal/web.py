@@ -56,6 +56,7 @@ CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 
               "frame-ancestors 'none'")
 NAV: Final = (("/merchant", "nav_today", Perm.VIEW_SALES),
               ("/merchant/invoices", "nav_invoices", Perm.VIEW_SALES),
+              ("/merchant/refunds", "nav_refunds", Perm.VIEW_SALES),
               ("/merchant/payouts", "nav_payouts", Perm.VIEW_MONEY),
               ("/merchant/developers", "nav_developers", Perm.DEVELOPERS),
               ("/merchant/terminals", "nav_terminals", Perm.SETTINGS),

@@ -248,6 +248,34 @@ async def create_refund(conn: Conn, rates: RateBook, *, merchant_id: str, invoic
     return refund
 
 
+async def refund_stranded_payment(conn: Conn, *, invoice_id: str, transfer_id: int,
+                                  reason: str | None, public_url: str = "") -> Refund | None:
+    """An awaiting_address refund of exactly one stranded payment's free units (the
+    exceptions queue's `refund` decision); None when nothing of it is free (already held by
+    a live refund, not final, or without a value)."""
+    row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
+    if row is None:
+        return None
+    invoice = await _locked_invoice(conn, row["merchant_id"], invoice_id)
+    payment = next((p for p in invoice.payments if p.id == transfer_id), None)
+    if payment is None or payment.refundable == 0:
+        return None
+    held = await _held(conn, invoice.id)
+    free = payment.units - held.units_by_transfer.get(transfer_id, 0)
+    amount = payment.refundable * free // payment.units
+    if free <= 0 or amount <= 0:
+        return None
+    drawn = amounts.Draw(amount, free, (amounts.Source(transfer_id, free),))
+    priced = Priced(payment.chain, payment.asset_id, drawn, 0, 0, None)
+    refund = await _insert(conn, invoice, priced, S.AWAITING_ADDRESS, address=None,
+                           kind=RateKind.CURRENT, reason=reason)
+    await emit(conn, merchant_id=invoice.merchant_id, type="refund.created",
+               data=refund_object(refund, claim_url(public_url, refund)))
+    log.info("refund_created", refund_id=refund.id, invoice_id=invoice.id, amount=amount,
+             stranded=amount, sale=0, status=refund.status.value, transfer_id=transfer_id)
+    return refund
+
+
 async def get_refund(conn: Conn, *, merchant_id: str, refund_id: str) -> Refund:
     row = await q.select_refund(conn, refund_id, merchant_id)
     if row is None:
@@ -351,6 +379,9 @@ async def claim_refund(conn: Conn, rates: RateBook, *, token: str, asset_id: str
     if refund.asset_id is None:
         sale_units, rate = _price_sale(await _invoice_of(conn, refund), rates, asset_id,
                                        refund.rate_kind, refund.sale_amount)
+    if refund.stranded_units + sale_units == 0:
+        raise Unprocessable(f"{refund.amount} tiyn is less than one base unit of {asset_id}.",
+                            code="amount_too_small", param="asset_id")
     target = transition(refund.status, _first_status(address, refund.amount, auto_approve_max))
     claimed = await q.claim(conn, refund.id, refund.status.value, target.value, chain=chain,
                             asset_id=asset_id, address=address, sale_units=sale_units,

@@ -18,12 +18,19 @@ Row = asyncpg.Record
 # Transfers arrive as parallel arrays (one round trip per block or batch). A transfer seen
 # again after its block was reorged out is revived with its new block (keeping the block time
 # it was first seen in, first_block_time, for on-time decisions); one already present and not
-# removed is left alone, so re-reporting is harmless.
+# removed is left alone, so re-reporting is harmless. A BEP-20 transfer's index is its log's
+# place in the block, so mined again elsewhere it usually comes back under another index: a
+# new row, which still takes its first time from the removed one (same tx, recipient, asset
+# and amount).
 UPSERT_TRANSFERS = """
 INSERT INTO chain_transfers AS t (chain, tx_hash, log_index, block_number, block_hash,
                                   block_time, first_block_time, asset, token, from_address,
                                   to_address, amount, invoice_id, disposition)
-SELECT $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, x.block_time, x.block_time,
+SELECT $1, x.tx_hash, x.log_index, x.block_number, x.block_hash, x.block_time,
+       coalesce((SELECT min(coalesce(r.first_block_time, r.block_time)) FROM chain_transfers r
+                  WHERE r.chain = $1 AND r.tx_hash = x.tx_hash AND r.status = 'removed'
+                    AND r.to_address = x.to_address AND r.asset = x.asset
+                    AND r.amount = x.amount::numeric(78, 0)), x.block_time),
        x.asset, x.token, x.from_address, x.to_address, x.amount::numeric(78, 0), x.invoice_id,
        CASE WHEN x.invoice_id IS NULL THEN 'unmatched' END
 FROM unnest($2::text[], $3::integer[], $4::bigint[], $5::text[], $6::timestamptz[],

@@ -33,7 +33,9 @@ def categorize(kind: str, reverses_kind: str | None) -> ItemCategory:
         return ItemCategory.PAYOUT
     if kind == REVERSAL_KIND and reverses_kind == PAYOUT_KIND:
         return ItemCategory.PAYOUT_RETURNED
-    if "refund" in kind:
+    if "refund" in kind or (kind == REVERSAL_KIND and "refund" in (reverses_kind or "")):
+        # A refund's payable debit (kind "refund", key refund:<id>:signed) and its reversal
+        # when the refund fails after signing: the refunds line shows the net.
         return ItemCategory.REFUND
     # Reversed sales (a reorg), manual corrections and anything else the ledger books.
     return ItemCategory.ADJUSTMENT

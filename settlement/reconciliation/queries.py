@@ -23,6 +23,19 @@ SELECT a.code, sum(p.amount) AS units
  GROUP BY a.code
 """
 
+# What refunds (settlement.refund_booking: every entry keyed refund:<id>:..., their reversals
+# included) moved in each custody account, debits less credits: stranded units booked in at
+# signing and out at finality, the sale part and network fees out.
+SELECT_CUSTODY_REFUNDS = """
+SELECT a.code,
+       sum(CASE WHEN p.direction = 'debit' THEN p.amount ELSE -p.amount END) AS units
+  FROM postings p
+  JOIN ledger_accounts a ON a.id = p.account_id
+  JOIN journal_entries e ON e.id = p.entry_id
+ WHERE a.code LIKE 'custody:%' AND e.idempotency_key LIKE 'refund:%'
+ GROUP BY a.code
+"""
+
 INSERT_RUN = """
 INSERT INTO reconciliation_runs (id, started_at, status, difference_count, trial_balance, notes)
 VALUES ($1, $2, $3, $4, $5::text::jsonb, $6::text::jsonb)
@@ -108,6 +121,10 @@ async def custody_codes(conn: Conn) -> list[str]:
 
 async def custody_conversions(conn: Conn) -> dict[str, int]:
     return {r["code"]: int(r["units"]) for r in await conn.fetch(SELECT_CUSTODY_CONVERSIONS)}
+
+
+async def custody_refunds(conn: Conn) -> dict[str, int]:
+    return {r["code"]: int(r["units"]) for r in await conn.fetch(SELECT_CUSTODY_REFUNDS)}
 
 
 async def insert_run(

@@ -11,8 +11,9 @@ Lines of a run (every difference is listed, none is netted away):
   the watcher's final transfers vs the balance the node reports; `difference` = chain -
   expected (money the watcher never recorded, or that left the address);
 - custody: per currency, the ledger's custody:<chain>:<asset> (straight posting sums) vs the
-  booked transfers less what treasury conversions took out of custody; `difference` =
-  expected - ledger;
+  booked transfers less what treasury conversions took out of custody, plus what refunds
+  moved (settlement.refund_booking: stranded units in and out, sale parts and network fees
+  out); `difference` = expected - ledger;
 - trial_balance: a currency whose debits and credits over the whole ledger differ;
 - unmatched_payment: a payment no invoice took (no invoice, a wrong asset, after settlement,
   to an invalid or cancelled invoice), without an operator's decision yet;
@@ -235,17 +236,21 @@ async def _ledger_custody(conn: Conn) -> dict[str, int]:
 
 
 def custody_lines(books: Mapping[str, int], booked: Mapping[str, int],
-                  converted: Mapping[str, int]) -> list[Line]:
-    """Ledger custody per currency vs booked transfers less conversions out of custody."""
+                  converted: Mapping[str, int],
+                  refunded: Mapping[str, int] | None = None) -> list[Line]:
+    """Ledger custody per currency vs booked transfers less conversions out of custody,
+    plus what refunds moved in it (`refunded`: debits less credits of refund entries)."""
+    refunded = refunded or {}
     lines = []
     for code in sorted(set(books) | set(booked)):
-        expected = booked.get(code, 0) - converted.get(code, 0)
+        expected = booked.get(code, 0) - converted.get(code, 0) + refunded.get(code, 0)
         in_books = books.get(code, 0)
         if expected != in_books:
             lines.append(Line("custody", code.partition(":")[0], code, None, in_books,
                               expected, expected - in_books,
                               {"booked_transfers": str(booked.get(code, 0)),
-                               "converted": str(converted.get(code, 0))}))
+                               "converted": str(converted.get(code, 0)),
+                               "refunds": str(refunded.get(code, 0))}))
     return lines
 
 
@@ -294,7 +299,9 @@ async def reconcile(
     started = await db_now(conn)
     converted = {code.removeprefix("custody:"): units for code, units in
                  (await queries.custody_conversions(conn)).items()}
-    custody = custody_lines(await _ledger_custody(conn), booked, converted)
+    refunded = {code.removeprefix("custody:"): units for code, units in
+                (await queries.custody_refunds(conn)).items()}
+    custody = custody_lines(await _ledger_custody(conn), booked, converted, refunded)
     trial = await ledger.trial_balance(conn)
     lines = [*fetch_errors(observations), *address_lines(expected, observations), *custody,
              *[Line("trial_balance", None, cur, None, None, None, net)
@@ -368,7 +375,8 @@ async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
     out["lines"] = [
         {"seq": r["seq"], "kind": r["kind"], "chain": r["chain"], "asset": r["asset"],
          "address": r["address"],
-         **{k: None if r[k] is None else str(r[k])
+         # int() first: asyncpg may decode numeric(78,0) as Decimal('1.6500E+16').
+         **{k: None if r[k] is None else str(int(r[k]))
             for k in ("ledger_amount", "chain_amount", "difference")},
          "detail": json.loads(r["detail"])}
         for r in await queries.items(conn, run_id)

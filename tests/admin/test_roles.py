@@ -29,6 +29,7 @@ from tests.admin.test_api_access import bearer, make_user, token_of
 from tests.admin.test_approvals import closed_batch
 from tests.admin.test_console_http import client, csrf_of, sign_in
 from tests.plugins.app import RunningApp, running_app, settings_for_tests
+from tests.refunds.helpers import pending_refund
 
 ADMIN, OPERATOR = auth.Role.ADMIN, auth.Role.OPERATOR
 
@@ -55,6 +56,10 @@ ROUTES: list[tuple[str, auth.Role, dict[str, str]]] = [
     ("/admin/exceptions/payment:1/refund", OPERATOR, {}),
     ("/admin/exceptions/vt_1/acknowledge", OPERATOR, {}),
     ("/admin/reconciliation/runs", OPERATOR, {}),
+    ("/admin/refunds/{refund_id}/approve", ADMIN, {}),
+    ("/admin/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
+    ("/admin/refunds/{refund_id}/signed", ADMIN, {"signed": "0x02f8"}),
+    ("/admin/invoices/{invoice_id}/refund", ADMIN, {}),
 ]
 API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/approvals/{approval_id}/approve", ADMIN, {}),
@@ -67,6 +72,8 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/exceptions/payment:1/decision", OPERATOR, {"action": "refund"}),
     ("/admin/api/exceptions/vt_1/decision", OPERATOR, {"action": "acknowledge"}),
     ("/admin/api/reconciliation/runs", OPERATOR, {}),
+    ("/admin/api/refunds/{refund_id}/approve", ADMIN, {}),
+    ("/admin/api/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
 ]
@@ -91,7 +98,8 @@ SELECT md5(concat_ws('|',
     (SELECT count(*) FROM reconciliation_runs),
     (SELECT count(*) FROM unmatched_payment_resolutions),
     (SELECT string_agg(a.id || a.status, ',' ORDER BY a.id) FROM admin_approvals a),
-    (SELECT count(*) FROM admin_users)))
+    (SELECT count(*) FROM admin_users),
+    (SELECT string_agg(r.id || r.status, ',' ORDER BY r.id) FROM refunds r)))
 """
 
 
@@ -142,6 +150,10 @@ async def world(database_url: str, db_pool: asyncpg.Pool,
            "exported": exported, "approval_id": pending.id, "bin": make_bin("99034000001"),
            "iban": make_kz_iban("722", f"KZT{secrets.randbelow(10**10):010d}")}
     async with running_app(settings) as server:
+        ids["refund_id"] = await pending_refund(db_pool, server.url, merchant_id, key.secret)
+        async with db_pool.acquire() as conn:
+            ids["invoice_id"] = await conn.fetchval(
+                "SELECT invoice_id FROM refunds WHERE id = $1", ids["refund_id"])
         yield World(server, ids)
 
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
+import asyncpg
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
@@ -32,8 +33,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
+from gateway.lifecycle.service import apply_invoices
+from gateway.transfers.sink import TransferSink
 from tests.api.helpers import invoice_body, validator
 from tests.plugins.app import ApiClient, RunningApp
+from tests.refunds.helpers import partial_expired_invoice
 
 # The whole served document, fuzzed (about 12-25 s): `make test` only, not the fast lane.
 pytestmark = pytest.mark.slow
@@ -84,21 +88,24 @@ def _run_schema(base_url: str, key: str, ids: dict[str, str]) -> list[str]:
     return failures
 
 
-async def _objects(client: ApiClient) -> dict[str, str]:
-    """One real invoice, its creation event and a webhook endpoint, by path prefix."""
+async def _objects(client: ApiClient, pool: asyncpg.Pool) -> dict[str, str]:
+    """One real invoice, its creation event, a webhook endpoint and a refund (of another
+    invoice, paid in part and expired), by path prefix."""
+    stranded = await partial_expired_invoice(client, TransferSink(pool, apply_invoices), pool)
+    refund = (await client.post(f"/v1/invoices/{stranded['id']}/refunds", {})).body
     invoice = (await client.post("/v1/invoices", invoice_body())).body
     events = (await client.get("/v1/events", params={"invoice": invoice["id"]})).body
     endpoint = (await client.post("/v1/webhook_endpoints", {
         "url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]})).body
     return {"/v1/invoices/": invoice["id"], "/v1/events/": events["data"][0]["id"],
-            "/v1/webhook_endpoints/": endpoint["id"]}
+            "/v1/webhook_endpoints/": endpoint["id"], "/v1/refunds/": refund["id"]}
 
 
 async def test_api_answers_as_its_openapi_document_says(
         app_server: RunningApp, make_api_key: Callable[..., Awaitable[str]],
-        api_client: Callable[..., ApiClient]) -> None:
+        api_client: Callable[..., ApiClient], db_pool: asyncpg.Pool) -> None:
     key = await make_api_key()
-    ids = await _objects(api_client(key))
+    ids = await _objects(api_client(key), db_pool)
     failures = await asyncio.to_thread(_run_schema, app_server.url, key, ids)
     assert not failures, "\n\n".join(dict.fromkeys(failures))
 

@@ -47,16 +47,16 @@ class Bsc(JsonRpc):
     async def head(self) -> int:
         return int(await self.call("eth_blockNumber"), 16)
 
-    async def finalized(self) -> int:
-        block = await self.call("eth_getBlockByNumber", ["finalized", False])
-        return int(block["number"], 16)
-
     async def snapshot(self) -> str:
         snapshot: str = await self.call("evm_snapshot")
         return snapshot
 
     async def revert(self, snapshot: str) -> bool:
-        return bool(await self.call("evm_revert", [snapshot]))
+        """Back to the snapshot; False when it is gone (a revert to an earlier one drops it)."""
+        try:
+            return bool(await self.call("evm_revert", [snapshot]))
+        except RpcFailed:
+            return False
 
     async def mined_ok(self, tx: str) -> bool:
         """The transaction is in the current chain and succeeded."""
@@ -79,8 +79,8 @@ class Solana(JsonRpc):
         status = found["value"][0]
         return status is not None and status.get("err") is None
 
-    async def finalized_slot(self) -> int:
-        return int(await self.call("getSlot", [{"commitment": "finalized"}]))
+    async def slot(self) -> int:
+        return int(await self.call("getSlot", [{"commitment": "confirmed"}]))
 
     async def treasury_balance(self, asset_id: str) -> int:
         treasury = Pubkey.from_string(devnet_solana.TREASURY)

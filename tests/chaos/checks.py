@@ -11,7 +11,8 @@ ledger's custody:<chain>:<asset> + the exceptions queue's units, and the ledger'
 the units of the transfers found booked. Finally the books: one settlement entry and one
 `invoice.settled` event per settled invoice and none for the others, unique journal
 idempotency keys, one invoice per order id (the merchant's retries across API deaths),
-nothing left `processing`, every chain `live` in GET /v1/status, and a reconciliation run with
+nothing left `processing`, every chain `live` in GET /v1/status, a payment made before
+expiry and mined again after it (a reorg between) judged on time, and a reconciliation run with
 no address, custody, trial-balance or fetch difference (but the Solana treasury's own balance
 from before the run).
 """
@@ -57,6 +58,7 @@ class Verdict:
     transfers: Counter[str] = field(default_factory=Counter)  # booked/stranded/... counts
     statuses: Counter[str] = field(default_factory=Counter)
     custody: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # chain/ledger/exc
+    known: list[str] = field(default_factory=list)  # known gateway gaps, pinned by xfail tests
 
     def fail(self, problem: str) -> None:
         self.problems.append(problem)
@@ -254,9 +256,34 @@ def check_chains_live(facts: Facts, verdict: Verdict) -> None:
             verdict.fail(f"chain {chain} is {state['state']} after the run: {state}")
 
 
-async def verdict_of(facts: Facts, pool: asyncpg.Pool) -> Verdict:
+def check_on_time(facts: Facts, on_time: list[str], verdict: Verdict) -> None:
+    """Invoices paid in full before expiry whose payment a reorg dropped and the chain mined
+    again after expiry: settled as on time, not stranded as late."""
+    for invoice_id in on_time:
+        mined = [s for s in facts.sent if s.invoice_id == invoice_id and s.kind == "remined"
+                 and facts.on_chain[tx_key(s.chain, s.tx)]]
+        if not mined:
+            continue  # a later reorg dropped it for good
+        invoice = facts.invoices[invoice_id]
+        verdict.transfers["remined_on_time_checked"] += 1
+        outcome = (invoice["status"], invoice["exception"])
+        if outcome == ("settled", None):
+            continue
+        problem = (f"{invoice_id} was paid before expiry and its payment mined again after: "
+                   f"{outcome[0]} / {outcome[1]}, not on time")
+        # Known and pinned by an xfail test (tests/lifecycle/test_payments.py): DESIGN.md
+        # moves processing -> invalid when a reorg drops the payment after expiry. Listed,
+        # not failed, until the state machine is decided; any other outcome fails.
+        if outcome[0] == "invalid":
+            verdict.known.append(problem)
+        else:
+            verdict.fail(problem)
+
+
+async def verdict_of(facts: Facts, pool: asyncpg.Pool, on_time: list[str]) -> Verdict:
     verdict = Verdict()
     check_chains_live(facts, verdict)
+    check_on_time(facts, on_time, verdict)
     booked = check_transfers(facts, verdict)
     check_custody(facts, booked, verdict)
     await check_books(facts, pool, verdict)

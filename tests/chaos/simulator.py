@@ -3,7 +3,9 @@
 - `Simulator.scenario`: one invoice through the merchant API (one or two of the seven assets)
   and a randomly chosen way of paying it: exact, partial then topped up, partial then left to
   expire, over, late (after expiry), split in two transfers, split across two assets, paid
-  again after settlement. Expiry is reached by dating the invoice back (the API's shortest
+  again after settlement, a wrong asset (then the right one), a Solana payment without its
+  reference (unmatched), and paid on time but reorged out and mined again after expiry (it
+  must still count as on time). Expiry is reached by dating the invoice back (the API's shortest
   `expires_in` is 60 s), as the lifecycle tests do.
 - `Simulator.killer`: SIGKILL one gateway process at a random moment, start it again.
 - `Simulator.reorger`: on BNB Chain, `evm_snapshot`, a few blocks, `evm_revert` (always less
@@ -34,9 +36,11 @@ from tests.chaos.stack import BSC_FINALITY_BLOCKS, SERVICES, Stack
 SCENARIOS = {  # name -> weight
     "exact": 20, "partial_topup": 10, "partial_expired": 10, "over": 10, "late": 10,
     "split_transfers": 10, "split_assets": 15, "after_settlement": 15, "wrong_asset": 5,
-    "unmatched": 5,
+    "unmatched": 5, "remined_after_expiry": 5,
 }
-SOLANA_ASSETS = tuple(a.id for a in on_chain("solana"))
+# Reference-less payments are a Solana thing; reorgs happen on BNB Chain only.
+SCENARIO_ASSETS = {"unmatched": tuple(a.id for a in on_chain("solana")),
+                   "remined_after_expiry": tuple(a.id for a in on_chain("bsc"))}
 REORG_MAX_DEPTH = BSC_FINALITY_BLOCKS - 6  # blocks; the revert is skipped if deeper by then
 WAIT_STATUS_S = 30.0
 BACKDATE = """
@@ -45,6 +49,17 @@ UPDATE invoices SET created_at = now() - interval '10 minutes',
                     late_accept_window = interval '0'
  WHERE id = $1
 """
+EXPIRE_NOW = "UPDATE invoices SET expires_at = now(), late_accept_window = '0' WHERE id = $1"
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """An `evm_snapshot`: its id, the head block then, when (monotonic), reverts before."""
+
+    id: str
+    block: int
+    at: float  # float-ok
+    reverts: int
 
 
 @dataclass
@@ -57,6 +72,7 @@ class Tally:
     rebroadcast: int = 0
     failed_payments: list[str] = field(default_factory=list)  # refused by a node
     failed_invoices: list[str] = field(default_factory=list)  # the API never answered
+    on_time: list[str] = field(default_factory=list)  # paid before expiry, mined again after
 
 
 @dataclass
@@ -65,15 +81,17 @@ class Simulator:
     api: Api
     bsc: Bsc
     pool: asyncpg.Pool
-    rng: random.Random
+    seed: int
     tally: Tally = field(default_factory=Tally)
 
     def __post_init__(self) -> None:
+        self.rng = random.Random(self.seed)  # the chaos: kills and reorgs
         self.bsc_wallets = BscWallets(self.bsc)
         self.solana_locks = {w: asyncio.Lock() for w in SOLANA_WALLETS}
         self._solana_wallet = itertools.cycle(SOLANA_WALLETS)
         self.restarts: list[asyncio.Future[None]] = []
         self.restarting: set[str] = set()
+        self.reverts = 0  # successful evm_reverts so far
 
     # -- paying ------------------------------------------------------------------------------
     async def pay(self, invoice: dict[str, Any], asset_id: str, units: int, kind: str,
@@ -126,9 +144,10 @@ class Simulator:
 
     # -- scenarios ---------------------------------------------------------------------------
     async def scenario(self, number: int) -> None:
-        rng = self.rng
+        # Its own generator: the same seed picks the same scenarios whatever the timing.
+        rng = random.Random(self.seed * 1_000_003 + number)
         kind = rng.choices(list(SCENARIOS), weights=list(SCENARIOS.values()))[0]
-        assets = rng.sample(SOLANA_ASSETS if kind == "unmatched" else ASSET_IDS,
+        assets = rng.sample(SCENARIO_ASSETS.get(kind, ASSET_IDS),
                             2 if kind == "split_assets" else 1)
         amount = rng.randrange(20_000, 500_000)
         try:
@@ -142,11 +161,11 @@ class Simulator:
         asset = assets[0]
         full = units[asset]
         await asyncio.sleep(rng.uniform(0, 1.0))
-        await self._play(kind, invoice, asset, full, units)
+        await self._play(rng, kind, invoice, asset, full, units)
 
-    async def _play(self, kind: str, invoice: dict[str, Any], asset: str, full: int,
-                    units: dict[str, int]) -> None:
-        rng, inv_id = self.rng, invoice["id"]
+    async def _play(self, rng: random.Random, kind: str, invoice: dict[str, Any], asset: str,
+                    full: int, units: dict[str, int]) -> None:
+        inv_id = invoice["id"]
         half = max(1, full * rng.randrange(20, 70) // 100)
         if kind == "exact":
             await self.pay(invoice, asset, full, "exact")
@@ -176,6 +195,8 @@ class Simulator:
             await self.pay(invoice, asset, 10 ** ASSETS[wrong].decimals * rng.randrange(1, 5),
                            "wrong_asset", send=wrong)
             await self.pay(invoice, asset, full, "exact")
+        elif kind == "remined_after_expiry":
+            await self.remined_after_expiry(invoice, asset, full)
         elif kind == "unmatched":
             await self.pay(invoice, asset, full, "no_reference", drop_reference=True)
         elif kind == "after_settlement":
@@ -219,20 +240,33 @@ class Simulator:
         """Until cancelled: a BNB Chain reorg of a few blocks, never as deep as finality."""
         while True:
             await asyncio.sleep(self.rng.uniform(*every))
-            snapshot, since = await self.bsc.snapshot(), time.monotonic()
-            base = await self.bsc.head()
+            mark = await self.snapshot()
             await asyncio.sleep(self.rng.uniform(0.3, 1.2))
-            async with contextlib.AsyncExitStack() as held:
-                for lock in self.bsc_wallets.locks.values():
-                    await held.enter_async_context(lock)
-                if await self.bsc.head() - base > REORG_MAX_DEPTH:
-                    self.tally.reorgs_skipped += 1
-                    continue
-                assert await self.bsc.revert(snapshot), "evm_revert refused the snapshot"
-                self.tally.reorgs += 1
-                await self._rebroadcast_some(since)
+            await self.reorg(mark, rebroadcast=0.5)
 
-    async def _rebroadcast_some(self, since: float) -> None:  # float-ok
+    async def snapshot(self) -> Snapshot:
+        return Snapshot(await self.bsc.snapshot(), await self.bsc.head(), time.monotonic(),
+                        self.reverts)
+
+    async def reorg(self, mark: Snapshot, rebroadcast: float) -> bool:  # float-ok
+        """Back to `mark` unless the chain has grown too deep since, or another revert came
+        between (the chain may have been higher then: finality is not judged from here);
+        then each wallet's dropped transactions are broadcast again with probability
+        `rebroadcast`. Whether it reorged."""
+        async with contextlib.AsyncExitStack() as held:
+            for lock in self.bsc_wallets.locks.values():
+                await held.enter_async_context(lock)
+            if self.reverts != mark.reverts \
+                    or await self.bsc.head() - mark.block > REORG_MAX_DEPTH \
+                    or not await self.bsc.revert(mark.id):
+                self.tally.reorgs_skipped += 1
+                return False
+            self.reverts += 1
+            self.tally.reorgs += 1
+            await self._rebroadcast(mark.at, rebroadcast)
+            return True
+
+    async def _rebroadcast(self, since: float, probability: float) -> None:  # float-ok
         """Per wallet, all or none of its dropped transactions again, in nonce order (a gap
         would leave the later ones stuck in the pool)."""
         dropped = [b for b in self.bsc_wallets.recent
@@ -241,10 +275,24 @@ class Simulator:
         for b in dropped:
             by_wallet.setdefault(b.wallet, []).append(b)
         for txs in by_wallet.values():
-            if self.rng.random() < 0.5:
+            if self.rng.random() >= probability:
                 continue
             for b in sorted(txs, key=lambda b: b.nonce):
                 with contextlib.suppress(Exception):  # already in the pool: fine
                     await self.bsc.call("eth_sendRawTransaction", ["0x" + b.raw.hex()])
                     self.tally.rebroadcast += 1
         self.bsc_wallets.forget_before(time.monotonic() - 30)
+
+    async def remined_after_expiry(self, invoice: dict[str, Any], asset: str,
+                                   full: int) -> None:
+        """Paid before expiry, reorged out, the invoice expires, the same transaction is mined
+        again: still on time (a payment keeps the time the gateway first saw it)."""
+        mark = await self.snapshot()
+        await self.pay(invoice, asset, full, "remined")
+        seen = await self.wait_for(invoice["id"], {"processing"})
+        if seen["status"] != "processing":
+            return  # not seen before the reorg (a watcher was down): nothing to judge
+        async with self.pool.acquire() as conn:
+            await conn.execute(EXPIRE_NOW, invoice["id"])
+        if await self.reorg(mark, rebroadcast=1.0):
+            self.tally.on_time.append(invoice["id"])

@@ -69,6 +69,7 @@ class Stack:
     ws: ChaosWorkspace
     procs: dict[str, subprocess.Popen[bytes]] = field(default_factory=dict)
     kills: dict[str, int] = field(default_factory=dict)
+    crashes: list[str] = field(default_factory=list)
 
     @property
     def database_url(self) -> str:
@@ -103,10 +104,26 @@ class Stack:
     def kill(self, name: str) -> None:
         """SIGKILL the service's whole process group (no cleanup of any kind runs)."""
         proc = self.procs.pop(name)
+        self.note_crash(name, proc)
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait(10)
         self.kills[name] = self.kills.get(name, 0) + 1
+
+    def note_crash(self, name: str, proc: subprocess.Popen[bytes]) -> None:
+        """A service found ended though nobody killed it: a finding of the run."""
+        if proc.poll() is not None:
+            self.crashes.append(f"{name} exited by itself with {proc.returncode}:\n"
+                                f"{self.tail(name, 1500)}")
+
+    def ensure_running(self) -> None:
+        """Every service up (a crashed one is noted, then started again)."""
+        for name in SERVICES:
+            proc = self.procs.get(name)
+            if proc is not None:
+                self.note_crash(name, proc)
+            if proc is None or proc.poll() is not None:
+                self.start(name)
 
     def wait_api(self) -> None:
         deadline = time.monotonic() + READY_TIMEOUT
@@ -119,11 +136,6 @@ class Stack:
                     return
             time.sleep(0.1)
         raise AssertionError(f"api not ready in {READY_TIMEOUT:.0f}s:\n{self.tail('api')}")
-
-    def exited(self) -> dict[str, int]:
-        """Services that ended by themselves (not killed by the run): name -> exit status."""
-        return {name: code for name, proc in self.procs.items()
-                if (code := proc.poll()) is not None}
 
     def tail(self, name: str, chars: int = 3000) -> str:
         try:

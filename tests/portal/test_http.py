@@ -16,15 +16,16 @@ from tests.plugins.app import ApiClient, RunningApp
 from tests.portal.support import Browserless, client, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
-PAGES = ("/merchant", "/merchant/invoices", "/merchant/payouts", "/merchant/developers",
+PAGES = ("/merchant", "/merchant/invoices", "/merchant/refunds", "/merchant/payouts",
+         "/merchant/developers",
          "/merchant/team", "/merchant/audit", "/merchant/terminals", "/merchant/settings",
          "/pos")
 ALLOWED = {
     Role.OWNER: set(PAGES),
-    Role.MANAGER: {"/merchant", "/merchant/invoices", "/merchant/payouts",
+    Role.MANAGER: {"/merchant", "/merchant/invoices", "/merchant/refunds", "/merchant/payouts",
                    "/merchant/developers", "/merchant/terminals", "/merchant/settings", "/pos"},
-    Role.ACCOUNTANT: {"/merchant", "/merchant/invoices", "/merchant/payouts",
-                      "/merchant/audit"},
+    Role.ACCOUNTANT: {"/merchant", "/merchant/invoices", "/merchant/refunds",
+                      "/merchant/payouts", "/merchant/audit"},
     Role.CASHIER: {"/pos"},
 }
 

@@ -10,12 +10,16 @@ import secrets
 from datetime import UTC, datetime
 from typing import Any
 
+import aiohttp
 import asyncpg
 
 from gateway.chains.facts import Facts
 from gateway.chains.models import DetectedTransfer
 from gateway.lifecycle.service import apply_invoices
 from gateway.payments.eip55 import checksum_hex
+from gateway.rates import RateBook
+from gateway.refunds import service
+from gateway.refunds.states import RateKind, RefundStatus
 from gateway.transfers.sink import TransferSink
 from tests.api.helpers import invoice_body
 from tests.plugins.app import ApiClient
@@ -73,3 +77,19 @@ async def partial_expired_invoice(client: ApiClient, sink: TransferSink,
     await pay(sink, invoice, 2 * 10**15)
     await expire(pool, invoice["id"])
     return invoice
+
+
+async def pending_refund(pool: asyncpg.Pool, base_url: str, merchant_id: str,
+                         api_key: str) -> str:
+    """A refund of 600.00 KZT (stranded, with an address) waiting for approval."""
+    async with aiohttp.ClientSession() as http:
+        client = ApiClient(http, base_url, api_key)
+        invoice = await partial_expired_invoice(client, TransferSink(pool, apply_invoices),
+                                                pool)
+    async with pool.acquire() as conn, conn.transaction():
+        refund = await service.create_refund(
+            conn, RateBook(()), merchant_id=merchant_id, invoice_id=invoice["id"], amount=None,
+            asset_id=None, address=bsc_address(), rate_kind=RateKind.CURRENT, reason=None,
+            auto_approve_max=0)
+    assert refund.status is RefundStatus.PENDING_APPROVAL
+    return refund.id

@@ -3,6 +3,7 @@ every refund with an address waits for approval). Figures: see test_service.py."
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -174,3 +175,38 @@ async def test_refund_created_event_carries_the_refund(
     assert [(r["type"], r["data"]) for r in rows] == [("refund.created", refund)]
     listed = await client.get("/v1/events", params={"type": "refund.created"})
     assert listed.status == 200 and listed.body["data"][0]["data"] == refund
+
+
+async def test_amount_refundable_drops_and_lists_the_refunds(
+        merchant_client: tuple[str, ApiClient], sink: TransferSink,
+        db_pool: asyncpg.Pool) -> None:
+    client = merchant_client[1]
+    invoice = await partial_expired_invoice(client, sink, db_pool)
+    before = (await client.get(f"/v1/invoices/{invoice['id']}")).body
+    assert (before["amount_refundable"], before["refunds"]) == (60_000, [])
+    part = await _created(client, invoice["id"], {"amount": 20_000})
+    after = await client.get(f"/v1/invoices/{invoice['id']}")
+    assert_valid("Invoice", after.body)
+    assert (after.body["amount_refundable"], after.body["refunds"]) == (40_000, [part["id"]])
+    rest = await _created(client, invoice["id"])
+    assert rest["amount"] == 40_000
+    listed = (await client.get("/v1/invoices", params={"limit": "5"})).body["data"]
+    mine = next(i for i in listed if i["id"] == invoice["id"])
+    assert (mine["amount_refundable"], mine["refunds"]) == (0, [part["id"], rest["id"]])
+    await client.post(f"/v1/refunds/{part['id']}/cancel", {})
+    released = (await client.get(f"/v1/invoices/{invoice['id']}")).body
+    assert released["amount_refundable"] == 20_000  # a cancelled refund holds nothing
+
+
+async def test_parallel_refunds_of_everything_one_wins(
+        merchant_client: tuple[str, ApiClient], sink: TransferSink,
+        db_pool: asyncpg.Pool) -> None:
+    client = merchant_client[1]
+    invoice = await partial_expired_invoice(client, sink, db_pool)
+    answers = await asyncio.gather(*(
+        client.post(_refunds(invoice["id"]), {}, idempotency_key=f"par-{n}") for n in range(2)))
+    assert sorted(a.status for a in answers) == [200, 422]
+    refused = next(a for a in answers if a.status == 422)
+    assert refused.error_code == "nothing_refundable"
+    assert await db_pool.fetchval("SELECT count(*) FROM refunds WHERE invoice_id = $1",
+                                  invoice["id"]) == 1

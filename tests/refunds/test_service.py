@@ -278,3 +278,37 @@ async def test_two_parallel_refunds_of_everything_one_wins(
     assert await db_pool.fetchval("SELECT sum(units) FROM refund_sources s JOIN refunds r "
                                   "ON r.id = s.refund_id WHERE r.invoice_id = $1",
                                   invoice["id"]) == 2 * 10**15
+
+
+async def test_a_sale_refund_without_address_is_priced_on_the_claim_page(
+        merchant_client: tuple[str, ApiClient], sink: TransferSink, db_pool: asyncpg.Pool,
+        create: Create, rate_book: RateBook) -> None:
+    invoice = await new_invoice(merchant_client[1])
+    await pay(sink, invoice, 5 * 10**15)  # exactly the 0.005 BNB asked: settled, no excess
+    with pytest.raises(NothingRefundable):  # nothing stranded: the sale needs an amount
+        await create(invoice["id"])
+    refund = await create(invoice["id"], amount=30_000)
+    assert (refund.status, refund.asset_id, refund.amount_units, refund.sale_amount) == \
+        (S.AWAITING_ADDRESS, None, None, 30_000)
+    assert refund.claim_token is not None
+    async with db_pool.acquire() as conn, conn.transaction():
+        assert await service.claim_assets(conn, refund) == ["BNB"]
+        with pytest.raises(ApiError) as other:
+            await service.claim_refund(conn, rate_book, token=refund.claim_token,
+                                       asset_id="SOL", address=bsc_address(),
+                                       auto_approve_max=BIG)
+        assert (other.value.code, other.value.param) == ("unknown_asset", "asset_id")
+    async with db_pool.acquire() as conn, conn.transaction():
+        claimed = await service.claim_refund(conn, rate_book, token=refund.claim_token,
+                                             asset_id="BNB", address=bsc_address(),
+                                             auto_approve_max=10_000)
+    # 300.00 KZT at 300,000 KZT/BNB = 0.001 BNB; above the limit of 100.00 KZT: approval.
+    assert (claimed.status, claimed.asset_id, claimed.rate) == \
+        (S.PENDING_APPROVAL, "BNB", Decimal("300000"))
+    assert claimed.sale_units == claimed.amount_units == 10**15
+    async with db_pool.acquire() as conn, conn.transaction():
+        with pytest.raises(ApiError) as twice:
+            await service.claim_refund(conn, rate_book, token=refund.claim_token,
+                                       asset_id="BNB", address=bsc_address(),
+                                       auto_approve_max=BIG)
+    assert twice.value.code == "refund_already_claimed"

@@ -20,6 +20,8 @@ from settlement import ledger
 from settlement.errors import BookingError
 from settlement.ledger import custody, fx_position, network_fees, refunds_in_transit
 from settlement.money import BSC_BNB, BSC_USDT, KZT
+from settlement.reconciliation.queries import custody_refunds
+from settlement.reconciliation.service import custody_lines
 from settlement.refund_booking import (
     RefundBooking,
     book_final,
@@ -111,3 +113,20 @@ def test_entries_balance_per_currency_and_skip_a_zero_fee() -> None:
         final_postings(refund, -1)
     with pytest.raises(BookingError):
         signed_postings(RefundBooking("r", "m", "i", "bsc:USDT", 0, 100, 0))
+
+
+async def test_reconciliation_expects_what_refunds_moved_in_custody(
+        conn: asyncpg.Connection) -> None:
+    before = await custody_refunds(conn)
+    refund = _refund(uid("shop"))
+    await book_signed(conn, refund)
+    await book_final(conn, refund, FEE_WEI)
+    after = await custody_refunds(conn)
+    # The stranded 2.5 USDT came in and went out; the sale part and the fee left custody.
+    assert {code: after.get(code, 0) - before.get(code, 0)
+            for code in ("custody:bsc:USDT", "custody:bsc:BNB")} == {
+        "custody:bsc:USDT": -SALE_WEI, "custody:bsc:BNB": -FEE_WEI}
+    books, booked = {"bsc:USDT": 10 * SALE_WEI - SALE_WEI}, {"bsc:USDT": 10 * SALE_WEI}
+    assert custody_lines(books, booked, {}, {"bsc:USDT": -SALE_WEI}) == []
+    (line,) = custody_lines(books, booked, {})  # without the refunds: a difference
+    assert line.difference == SALE_WEI

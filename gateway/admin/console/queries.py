@@ -80,3 +80,14 @@ async def select_ledger_entries(conn: Conn, reference: str) -> list[Row]:
     return list(await conn.fetch(SELECT_LEDGER_ENTRIES, reference))
 
 
+# --- refunds (one refund of any merchant; gateway.refunds owns the table and its writes) --
+SELECT_REFUND = """
+SELECT r.*, m.name AS merchant_name
+FROM refunds r JOIN merchants m ON m.id = r.merchant_id
+WHERE r.id = $1
+"""
+
+
+async def select_refund(conn: Conn, refund_id: str) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_REFUND, refund_id)
+    return row

@@ -20,6 +20,7 @@ from gateway.admin.console import (
     routes_exceptions,
     routes_invoices,
     routes_merchants,
+    routes_refunds,
     routes_reports,
     routes_settlement,
 )
@@ -158,6 +159,7 @@ def add_routes(app: web.Application) -> None:
         *routes_exceptions.ROUTES,
         *routes_settlement.ROUTES,
         *routes_approvals.ROUTES,
+        *routes_refunds.ROUTES,
         *routes_account.ROUTES,
         *routes_reports.ROUTES,
     ])

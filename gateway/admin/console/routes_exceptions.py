@@ -48,7 +48,8 @@ async def exception_decide(ctx: Ctx) -> web.StreamResponse:
     with mapped((NotFound, PageNotFound), ((Conflict, InvalidRequest), ActionRefused)):
         async with ctx.pool.acquire() as conn:
             await service.decide(conn, ctx.actor, ctx.request.match_info["key"], action,
-                                 ctx.optional("note"), ctx.optional("invoice_id"))
+                                 ctx.optional("note"), invoice_id=ctx.optional("invoice_id"),
+                                 public_url=ctx.settings.public_url)
     return redirect(ctx.request, f"/admin/exceptions?done={action}")
 
 

@@ -44,7 +44,8 @@ async def invoice_list(ctx: Ctx) -> web.StreamResponse:
 @reader
 async def invoice_detail(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
-        page = await service.invoice_page(conn, ctx.request.match_info["invoice_id"])
+        page = await service.invoice_page(conn, ctx.settings,
+                                          ctx.request.match_info["invoice_id"])
     return ctx.render("invoice.html", page=page)
 
 

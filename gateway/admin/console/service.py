@@ -21,9 +21,11 @@ from gateway.admin import audit
 from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
+from gateway.config import Settings
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
+from gateway.invoices.payments import load_payments
 from gateway.invoices.states import InvoiceStatus
 from gateway.merchants import service as merchants
 from gateway.merchants.errors import MerchantNotFound
@@ -31,6 +33,12 @@ from gateway.portal import service as portal
 from gateway.portal.errors import InvalidForm as PortalInvalidForm
 from gateway.portal.roles import Role
 from gateway.portal.settings import POLICY
+from gateway.rates import RateBook
+from gateway.refunds import service as refunds
+from gateway.refunds.models import Refund
+from gateway.refunds.sending import offline
+from gateway.refunds.sending.errors import NotAwaitingSignature
+from gateway.refunds.states import RateKind, RefundStatus
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
 from settlement.fees import service as fees
@@ -215,22 +223,131 @@ class InvoicePage:
     transfers: list[asyncpg.Record]
     events: list[asyncpg.Record]
     ledger: list[LedgerEntryView]
+    refunds: list[RefundLine]
 
 
-async def invoice_page(conn: Conn, invoice_id: str) -> InvoicePage:
-    """An invoice with its quotes, chain transfers, events (oldest first) and ledger entries."""
+async def invoice_page(conn: Conn, settings: Settings, invoice_id: str) -> InvoicePage:
+    """An invoice with its quotes, chain transfers, events (oldest first), ledger entries and
+    refunds; `amount_refundable` filled in as the API shows it."""
     row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
     if row is None:
         raise PageNotFound(f"No invoice {invoice_id}.")
     options = tuple(PaymentOption.from_row(o)
                     for o in await invoice_queries.select_options(conn, [invoice_id]))
-    invoice = Invoice.from_row(row, options)
+    invoice = (await load_payments(conn, [Invoice.from_row(row, options)]))[0]
     events = await event_queries.list_events(conn, invoice.merchant_id, type=None,
                                              invoice_id=invoice_id, starting_after=None,
                                              limit=MAX_EVENTS)
     ledger = [LedgerEntryView(e, await entry_postings(conn, e["id"]))
               for e in await q.select_ledger_entries(conn, invoice_id)]
+    merchant = await merchants.get_merchant(conn, invoice.merchant_id)
     return InvoicePage(
-        invoice, await merchants.get_merchant(conn, invoice.merchant_id),
-        await transfer_queries.select_invoice_transfers(conn, invoice_id),
-        list(reversed(events)), ledger)
+        invoice, merchant, await transfer_queries.select_invoice_transfers(conn, invoice_id),
+        list(reversed(events)), ledger,
+        await invoice_refunds(conn, settings, invoice, merchant.name))
+
+
+# --- refunds -------------------------------------------------------------------------------
+# The rules are gateway.refunds.service's; here: the zone-wide queue, the audit rows of the
+# administrators' decisions, and the invoice page's "Refund" button (a claim link for the
+# invoice's refundable amount: the shopper names the coin and address).
+REFUND_PAGE = 100
+REFUND_STATUSES = tuple(s.value for s in RefundStatus)
+
+
+@dataclass(frozen=True)
+class RefundLine:
+    refund: Refund
+    merchant_name: str
+    claim_url: str | None
+
+
+def _line(refund: Refund, merchant_name: str, public_url: str) -> RefundLine:
+    return RefundLine(refund, merchant_name, refunds.claim_url(public_url, refund))
+
+
+async def refund_queue(conn: Conn, settings: Settings, *, status: str | None,
+                       after: str | None) -> tuple[list[RefundLine], str | None]:
+    """Every merchant's refunds, newest first, a page at a time; the next page's cursor."""
+    if status is not None and status not in REFUND_STATUSES:
+        raise InvalidForm("status", f"must be one of {', '.join(REFUND_STATUSES)}")
+    found = await refunds.list_all_refunds(
+        conn, status=RefundStatus(status) if status else None, starting_after=after,
+        limit=REFUND_PAGE + 1)
+    names = {m.id: m.name for m in await merchants.list_merchants(conn)}
+    lines = [_line(r, names.get(r.merchant_id, r.merchant_id), settings.public_url)
+             for r in found[:REFUND_PAGE]]
+    return lines, lines[-1].refund.id if len(found) > REFUND_PAGE else None
+
+
+async def refund_line(conn: Conn, settings: Settings, refund_id: str) -> RefundLine:
+    row = await q.select_refund(conn, refund_id)
+    if row is None:
+        raise PageNotFound(f"No refund {refund_id}.")
+    return _line(Refund.from_row(row), row["merchant_name"], settings.public_url)
+
+
+async def invoice_refunds(conn: Conn, settings: Settings,
+                          invoice: Invoice, merchant_name: str) -> list[RefundLine]:
+    found = await refunds.list_refunds(conn, merchant_id=invoice.merchant_id,
+                                       invoice_id=invoice.id, status=None,
+                                       starting_after=None, limit=REFUND_PAGE)
+    return [_line(r, merchant_name, settings.public_url) for r in found]
+
+
+async def decide_refund(conn: Conn, settings: Settings, actor: audit.Actor, refund_id: str,
+                        approve: bool, reason: str | None) -> Refund:
+    """An administrator approves (-> sending) or rejects (-> cancelled) a refund waiting for
+    approval; the decision and its audit row commit together."""
+    async with conn.transaction():
+        before = (await refund_line(conn, settings, refund_id)).refund
+        if approve:
+            after = await refunds.approve_refund(conn, refund_id=refund_id, admin=actor.name)
+        else:
+            after = await refunds.reject_refund(
+                conn, refund_id=refund_id, admin=actor.name,
+                reason=reason or "rejected by the zone administrator")
+        await audit.record(conn, actor, "refund.approve" if approve else "refund.reject",
+                           target_type="refund", target_id=refund_id, before=before,
+                           after=after)
+    return after
+
+
+async def refund_invoice(conn: Conn, settings: Settings, rates: RateBook, actor: audit.Actor,
+                         invoice_id: str, auto_approve_max: int) -> Refund:
+    """The invoice page's button: a refund of everything refundable, to a claim link."""
+    async with conn.transaction():
+        row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
+        if row is None:
+            raise PageNotFound(f"No invoice {invoice_id}.")
+        refund = await refunds.create_refund(
+            conn, rates, merchant_id=row["merchant_id"], invoice_id=invoice_id, amount=None,
+            asset_id=None, address=None, rate_kind=RateKind.CURRENT,
+            reason=f"refund from the zone console by {actor.name}",
+            auto_approve_max=auto_approve_max)
+        await audit.record(conn, actor, "refund.create", target_type="refund",
+                           target_id=refund.id, after=refund)
+    return refund
+
+
+async def signing_handoff(conn: Conn, refund: Refund) -> offline.UnsignedRefund | None:
+    """The unsigned transaction of a refund that waits for its offline signature (the sender
+    built it: REFUND_SIGNER=offline), or None."""
+    if refund.status is not RefundStatus.SENDING:
+        return None
+    try:
+        return await offline.unsigned_transaction(conn, refund.id)
+    except NotAwaitingSignature:
+        return None
+
+
+async def submit_signed(conn: Conn, actor: audit.Actor, refund_id: str,
+                        signed_text: str) -> Refund:
+    """The operator's signed bytes, checked against the built transaction and its signer,
+    stored and booked (gateway.refunds.sending.offline), with the audit row; the sender
+    broadcasts them on its next pass."""
+    async with conn.transaction():
+        signed = await offline.submit_signed(conn, refund_id, signed_text)
+        await audit.record(conn, actor, "refund.signed", target_type="refund",
+                           target_id=refund_id, after={"tx": signed.tx})
+    return signed

@@ -21,15 +21,26 @@ Row = asyncpg.Record
 # acknowledged the same difference, in this run or an earlier one).
 # Floors arrive as two parallel arrays; the cursor is the (seen_at, key) of the last item
 # already shown, so a page never repeats or skips an item however many there are.
+# A payment whose units live refunds (gateway.refunds: not failed, not cancelled) hold in
+# full leaves the queue, and so does an overpaid excess whose units they hold (units paid
+# less the option's amount_units), unless the operator decided on it (then it stays, with
+# its decision); a failed or cancelled refund brings them back.
 SELECT_PAGE = """
 WITH floors AS (
     SELECT * FROM unnest($1::text[], $2::numeric[]) AS f(asset, floor)
+), held AS (
+    SELECT s.transfer_id, sum(s.units) AS units
+      FROM refund_sources s JOIN refunds rf ON rf.id = s.refund_id
+     WHERE rf.status NOT IN ('failed', 'cancelled')
+     GROUP BY s.transfer_id
 ), items AS (
     SELECT 'tr_' || e.id AS key, e.kind, e.chain, e.asset, e.to_address AS address,
            e.amount AS units, e.value_tiyn, e.invoice_id, e.tx_hash, 1::bigint AS transfers,
            e.detected_at AS seen_at, e.decision, e.invoice_status
       FROM exception_payments e LEFT JOIN floors f ON f.asset = e.asset
-     WHERE f.floor IS NULL OR e.amount >= f.floor
+      LEFT JOIN held h ON h.transfer_id = e.id
+     WHERE (f.floor IS NULL OR e.amount >= f.floor)
+       AND (coalesce(h.units, 0) < e.amount OR e.decision IS NOT NULL)
     UNION ALL
     SELECT d.key, 'dust', d.chain, d.asset, d.address, d.units, d.value_tiyn, NULL, NULL,
            d.transfers, d.seen_at, r.action, NULL
@@ -47,6 +58,14 @@ WITH floors AS (
       FROM invoices i
       LEFT JOIN unmatched_payment_resolutions r ON r.transfer_id = 'ov_' || i.id
      WHERE i.status = 'settled' AND i.amount_paid > i.amount
+       AND (r.action IS NOT NULL OR coalesce((SELECT sum(h.units) FROM held h JOIN chain_transfers t
+                      ON t.id = h.transfer_id AND t.disposition = 'credited'
+                     WHERE t.invoice_id = i.id), 0)
+           < coalesce((SELECT sum(t.amount) - max(o.amount_units) FROM chain_transfers t
+                         JOIN invoice_payment_options o
+                           ON o.invoice_id = t.invoice_id AND o.asset = t.asset
+                        WHERE t.invoice_id = i.id AND t.disposition = 'credited'
+                          AND t.status = 'finalized'), 1))
     UNION ALL
     SELECT 'vt_' || v.transfer_id, 'vanished', v.chain, t.asset, t.to_address, t.amount,
            t.value_tiyn, t.invoice_id, t.tx_hash, 1, v.found_at, v.decision, NULL

@@ -65,7 +65,8 @@ async def decide(request: web.Request) -> web.Response:
         raise InvalidRequest("invoice_id must be text", param="invoice_id")
     async with request.app[DB_POOL].acquire() as conn:
         done = await service.decide(conn, caller.actor, request.match_info["key"], action, note,
-                                    invoice_id)
+                                    invoice_id=invoice_id,
+                                    public_url=request.app[SETTINGS].public_url)
     return web.json_response(done)
 
 

@@ -15,8 +15,9 @@ An item is one of:
                       balance, a balance a node could not give): units = the difference
     dust              every payment below its asset's floor to one address, as one line
 
-Decisions (`actions_for` says which an item takes): `refund` sets the payment aside for the
-refunds run to send; `assign` hands a payment no sale took (unmatched, wrong asset, after
+Decisions (`actions_for` says which an item takes): `refund` sets the payment aside and,
+for a payment of an invoice, creates its refund awaiting the shopper's address
+(gateway.refunds); `assign` hands a payment no sale took (unmatched, wrong asset, after
 settlement, unapplied) to an invoice the operator names, and the lifecycle credits it if that
 invoice can still take it (else it stays listed, unapplied, with the decision); `accept`
 books a stranded payment as part of its sale at the locked rate (exception `marked`; only
@@ -25,6 +26,8 @@ records that the operator has seen a vanished transfer, or a reconciliation diff
 and handles it outside the gateway (nothing booked is undone; a vanished transfer stops
 being a reconciliation line, a difference counts as explained in later runs while it stays
 the same). Each decision is audited.
+A payment (or an overpaid excess) whose units live refunds hold leaves the queue unless it
+carries a decision (then it stays, shown with it: being refunded).
 """
 
 from __future__ import annotations
@@ -43,6 +46,7 @@ from gateway.errors import Conflict, InvalidRequest, NotFound
 from gateway.lifecycle.errors import NotAcceptable
 from gateway.lifecycle.service import accept_stranded, apply_invoices
 from gateway.log import get_logger
+from gateway.refunds.service import refund_stranded_payment
 from gateway.transfers.store import reassign
 from settlement.db import Conn
 from settlement.reconciliation.errors import AlreadyResolved, DifferenceNotFound
@@ -247,10 +251,13 @@ async def _assign(conn: Conn, key: str, invoice_id: str | None,
     return {"key": key, **done, "invoice_status": statuses[invoice_id].value}
 
 
-async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
+async def _set_aside(conn: Conn, key: str, note: str | None,
+                     public_url: str) -> dict[str, Any]:
     transfer_id = _transfer_id(key)
+    payment = None
     if transfer_id is not None:
-        if await q.select_payment(conn, transfer_id) is None:
+        payment = await q.select_payment(conn, transfer_id)
+        if payment is None:
             raise NotFound(f"no payment exception {key}", param="key")
         stored = str(transfer_id)  # the id unmatched_payment_resolutions already uses
     elif key.startswith(("ov_", "dust:")):
@@ -261,6 +268,12 @@ async def _set_aside(conn: Conn, key: str, note: str | None) -> dict[str, Any]:
         done = await resolve_unmatched(conn, stored, action="refund", note=note)
     except AlreadyResolved as exc:
         raise Conflict(str(exc), code="already_decided") from exc
+    if payment is not None and payment["invoice_id"] is not None:
+        # The payment of an invoice goes back through a refund awaiting the shopper's address.
+        refund = await refund_stranded_payment(conn, invoice_id=payment["invoice_id"],
+                                               transfer_id=payment["id"], reason=note,
+                                               public_url=public_url)
+        done = {**done, "refund": refund.id if refund else None}
     return {"key": key, **done}
 
 
@@ -325,7 +338,7 @@ def _check_available(key: str, action: str) -> None:
 
 
 async def _apply(conn: Conn, key: str, action: str, note: str | None,
-                 invoice_id: str | None) -> dict[str, Any]:
+                 invoice_id: str | None, public_url: str) -> dict[str, Any]:
     _check_available(key, action)
     if action == "accept":
         return await _accept(conn, key)
@@ -333,20 +346,23 @@ async def _apply(conn: Conn, key: str, action: str, note: str | None,
         return await _assign(conn, key, invoice_id, note)
     if action == "acknowledge":
         return await _acknowledge(conn, key, note)
-    return await _set_aside(conn, key, note)
+    return await _set_aside(conn, key, note, public_url)
 
 
 async def decide(conn: Conn, actor: Actor, key: str, action: str,
-                 note: str | None = None, invoice_id: str | None = None) -> dict[str, Any]:
+                 note: str | None = None, *, invoice_id: str | None = None,
+                 public_url: str = "") -> dict[str, Any]:
     """An operator's decision on one item, audited in the same transaction: `accept` books
     a stranded payment's invoice as settled (`marked`); `assign` hands a payment to
     `invoice_id` (the lifecycle credits it if it can); `refund` sets the item aside for the
-    refunds run (a dust line: every dust transfer to that address so far); `acknowledge`
+    refunds run (a dust line: every dust transfer to that address so far) and, for a payment
+    of an invoice, creates its refund awaiting the shopper's address (`public_url` prefixes
+    its claim_url); `acknowledge`
     closes a vanished transfer or explains a reconciliation difference."""
     if action not in ACTIONS:
         raise InvalidRequest(f"action must be one of {', '.join(ACTIONS)}", param="action")
     async with conn.transaction():
-        done = await _apply(conn, key, action, note, invoice_id)
+        done = await _apply(conn, key, action, note, invoice_id, public_url)
         await audit.record(conn, actor, f"exception.{action}", target_type="exception",
                            target_id=key, after=done)
     log.info("exception_decided", key=key, action=action, actor=actor.name)

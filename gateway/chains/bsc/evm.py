@@ -13,7 +13,7 @@ Anything that does not have the documented shape raises `MalformedResponse`.
 from __future__ import annotations
 
 from collections.abc import Container, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
@@ -31,6 +31,14 @@ class EvmBlock:
     parent_hash: str
     timestamp: datetime
     transactions: tuple[Mapping[str, Any], ...]  # raw, as the node sent them
+    # The transactions' hashes, checked and lower case, read once: the receipt, log and
+    # trace checks all walk them.
+    tx_hashes: tuple[str, ...] = field(default=(), compare=False)
+
+    def __post_init__(self) -> None:
+        if len(self.tx_hashes) != len(self.transactions):
+            object.__setattr__(self, "tx_hashes", tuple(
+                hash32(tx.get("hash"), "transaction hash") for tx in self.transactions))
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,8 +55,7 @@ def check_receipts(block: EvmBlock, answer: Any, tokens: Container[str]) -> Bloc
         by_hash[hash32(receipt.get("transactionHash"), "receipt transactionHash")] = receipt
     succeeded: set[str] = set()
     logs: set[LogKey] = set()
-    for tx in block.transactions:
-        tx_hash = hash32(tx.get("hash"), "transaction hash")
+    for tx_hash in block.tx_hashes:
         receipt = by_hash.get(tx_hash)
         if receipt is None:
             raise IncompleteBlock(f"block {block.number}: no receipt for {tx_hash}")

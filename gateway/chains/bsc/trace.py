@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Container, Iterator, Mapping
 from typing import Any
 
-from gateway.chains.bsc.evm import EvmBlock, NativeTransfer, hash32, quantity
+from gateway.chains.bsc.evm import EvmBlock, NativeTransfer, quantity
 from gateway.chains.errors import IncompleteBlock
 from gateway.chains.models import NATIVE_LOG_INDEX
 
@@ -80,8 +80,7 @@ def internal_transfers(block: EvmBlock, answer: Any, succeeded: Container[str]
         raise IncompleteBlock(f"block {block.number}: the trace answered {answer!r:.60} for "
                               f"{len(block.transactions)} transactions")
     found: list[NativeTransfer] = []
-    for tx, item in zip(block.transactions, answer, strict=True):
-        tx_hash = hash32(tx.get("hash"), "transaction hash")
+    for tx_hash, item in zip(block.tx_hashes, answer, strict=True):
         top = item.get("result") if isinstance(item, dict) else None
         if not isinstance(top, dict) or item.get("txHash", tx_hash).lower() != tx_hash:
             raise IncompleteBlock(f"block {block.number}: no trace for {tx_hash}")

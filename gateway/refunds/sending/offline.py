@@ -8,6 +8,12 @@ hands the signed bytes back (`submit_signed`: `python -m gateway refunds submit 
 signed by the expected key; then they are stored and booked (outcomes.on_signed) in one
 transaction, and the sender broadcasts them on its next pass.
 
+What the operator must know: a BNB Chain transaction holds its nonce from the moment it is
+built, so later refunds from the same wallet queue behind an unsigned one (sign them in
+order). A Solana message carries a recent blockhash and is valid until its
+`last_valid_block_height` (about a minute on mainnet): once that passes unsigned, the sender
+builds a new message and the old one is refused.
+
 Formats: BNB Chain hex (`0x` optional) of the EIP-155 signing payload / the signed raw
 transaction; Solana base64 of the legacy message / the signed transaction (hex accepted).
 """

@@ -1,5 +1,5 @@
 """A fork below finality halts Solana loudly, and `chains resync` brings it back; a watcher
-whose node fails turns Solana `lagging`.
+whose node fails, or is behind what we already treated as final, turns Solana `lagging`.
 
 A private Solana devnet (50 ms slots, finality 8) and the watcher run the way production runs
 it (gateway.pipeline.watch_chain: leader lock, heartbeat, halt). A SOL payment is settled and
@@ -15,13 +15,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import pytest
 import structlog
+from aiohttp import web
 
 from gateway.checkout.render import page_url
 from gateway.config import ChainSettings, Settings
@@ -33,6 +37,7 @@ from gateway.status.service import FAILING
 from tests.plugins.app import ApiClient, RunningApp, running_app, settings_for_tests
 from tests.plugins.devnet import free_port
 from tests.plugins.eventually import eventually
+from tests.plugins.local_server import serve
 from tests.plugins.solana_devnet import rpc_result, start_solana_devnet
 from tests.plugins.watchers import Isolated, create_invoice, entry_count, option
 
@@ -71,12 +76,13 @@ async def watching(settings: Settings, isolated: Isolated) -> AsyncIterator[None
 
 
 async def wait_state(isolated: Isolated, app: RunningApp, state: str,
-                     timeout: float = 20) -> dict[str, Any]:
+                     timeout: float = 20, reason: str | None = None) -> dict[str, Any]:
     async def reached() -> dict[str, Any] | None:
         async with isolated.session.get(f"{app.url}/v1/status") as response:
             assert response.status == 200
             found: dict[str, Any] = (await response.json())["chains"]["solana"]
-        return found if found["state"] == state else None
+        wanted = found["state"] == state and reason in (None, found["reason"])
+        return found if wanted else None
 
     return await eventually(reached, what=f"solana {state}", timeout=timeout)
 
@@ -201,3 +207,62 @@ async def test_a_solana_watcher_whose_node_fails_turns_the_chain_lagging(
     assert "Solana (solana) is lagging" in response.body["error"]["message"]
     assert await isolated.pool.fetchval(
         "SELECT heartbeat_at IS NULL FROM chain_status WHERE chain = 'solana'") is True
+
+
+@dataclass
+class LaggingReplica:
+    """A JSON-RPC proxy in front of the devnet that, while `behind` is set, answers the
+    finalized slot as `behind` (a load-balancer replica far behind): everything else is the
+    devnet's own answer."""
+
+    target: str
+    behind: int | None = None
+    session: aiohttp.ClientSession = field(init=False)
+
+    async def handle(self, request: web.Request) -> web.Response:
+        body = await request.read()
+        ask = json.loads(body)
+        if self.behind is not None and isinstance(ask, dict) and ask.get("method") == "getSlot" \
+                and ask.get("params") == [{"commitment": "finalized"}]:
+            return web.json_response({"jsonrpc": "2.0", "id": ask.get("id"),
+                                      "result": self.behind})
+        async with self.session.post(self.target, data=body,
+                                     headers={"Content-Type": "application/json"}) as resp:
+            return web.Response(body=await resp.read(), status=resp.status,
+                                content_type="application/json")
+
+    @contextlib.asynccontextmanager
+    async def serving(self) -> AsyncIterator[str]:
+        app = web.Application()
+        app.router.add_post("/", self.handle)
+        async with aiohttp.ClientSession() as self.session, serve(app) as url:
+            yield url
+
+
+async def test_a_node_behind_our_finality_turns_solana_lagging_not_halted(
+        isolated: Isolated, tmp_path: Path) -> None:
+    """The node still knows every finalized transaction of ours, but its finalized slot is
+    below one we already treated as final: retried (never halted), lagging after the limit,
+    live again once it catches up."""
+    with start_solana_devnet(tmp_path / "solana") as devnet:
+        replica = LaggingReplica(devnet.rpc_url)
+        async with replica.serving() as proxy_url:
+            settings = solana_settings(isolated, tmp_path, proxy_url, lag_limit="1")
+            async with running_app(settings) as app, watching(settings, isolated):
+                _, iso_client = await isolated.client()
+                client = ApiClient(iso_client.session, app.url, iso_client.key)
+                await wait_state(isolated, app, "live")
+                invoice = await create_invoice(client, AMOUNT, ["SOL"])
+                await pay_uri(option(invoice, "SOL")["uri"], rpc_url=devnet.rpc_url)
+                await eventually(lambda: _is(isolated, invoice["id"], "settled"),
+                                 what="the invoice settled", timeout=30)
+                replica.behind = 1
+                # (A loaded machine may make it briefly lagging for slowness first.)
+                await wait_state(isolated, app, "lagging", reason=FAILING)
+                error = await isolated.pool.fetchval(
+                    "SELECT last_error FROM chain_status WHERE chain = 'solana'")
+                assert "below slot" in error and "already final here" in error
+                replica.behind = None
+                await wait_state(isolated, app, "live")
+    assert await isolated.pool.fetchval(
+        "SELECT halted_reason FROM chain_status WHERE chain = 'solana'") is None
