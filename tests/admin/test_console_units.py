@@ -62,6 +62,8 @@ def test_money_formatting_is_exact() -> None:
     assert amount_in(str(5 * 10**15), "bsc:BNB") == "0.005 BNB"  # reconciliation's text
     assert amount_in(-1_250, "KZT") == "-12.50\u00a0₸"
     assert amount_in("7", "nochain:XYZ") == "7" and amount_in(None, "KZT") == ""
+    assert amount_in("5.1000E+20", "bsc:USDT") == "510 USDT"  # a stored JSON number
+    assert amount_in("1.5", "KZT") == "1.5" and amount_in("n/a", "KZT") == "n/a"
 
 
 def test_audit_snapshot_is_json_safe_and_drops_secrets() -> None:

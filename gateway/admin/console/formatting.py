@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import date, datetime, timedelta, tzinfo
+from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
@@ -87,13 +88,26 @@ def amount_in(value: int | str | None, code: str | None) -> str:
     in the coin's units; without a known currency, the number as it is."""
     if value is None or value == "":
         return ""
+    whole = _whole_number(value)
+    if whole is None:
+        return str(value)
     if code == "KZT":
-        return kzt(int(value))
+        return kzt(whole)
     try:
         currency(code or "")
     except UnknownCurrency:
         return str(value)
-    return units(value, code or "")
+    return units(whole, code or "")
+
+
+def _whole_number(value: int | str) -> int | None:
+    """An integer, or its text in any exact form ("12", "5.1000E+20" as stored JSON numbers
+    come back); None when it is not a whole number."""
+    try:
+        number = Decimal(str(value))
+    except InvalidOperation:
+        return None
+    return int(number) if number.is_finite() and number == number.to_integral_value() else None
 
 
 def money(value: Money) -> str:
