@@ -140,7 +140,8 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
         await monitor.halt(str(exc))
     except asyncio.CancelledError:
         with contextlib.suppress(Exception):
-            await asyncio.wait_for(monitor.stand_down(), timeout=2)
+            async with asyncio.timeout(2):
+                await monitor.stand_down()
         raise
     finally:
         for task in tasks:

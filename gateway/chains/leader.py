@@ -76,7 +76,8 @@ class LeaderLock:
                 conn = self._conn
                 if conn is None or conn.is_closed():
                     raise LeadershipLost(f"{self.name}: lock connection closed")
-                await asyncio.wait_for(conn.fetchval(PING), timeout=self.check_interval * 3)
+                async with asyncio.timeout(self.check_interval * 3):
+                    await conn.fetchval(PING)
             except (OSError, TimeoutError, asyncpg.PostgresError,
                     asyncpg.InterfaceError) as exc:
                 await self._drop()
@@ -86,13 +87,15 @@ class LeaderLock:
         conn, self._conn = self._conn, None
         if conn is not None:
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=2)
+                async with asyncio.timeout(2):
+                    await conn.close()
 
     async def release(self) -> None:
         conn = self._conn
         if conn is not None and not conn.is_closed():
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.fetchval(UNLOCK, self.key), timeout=2)
+                async with asyncio.timeout(2):
+                    await conn.fetchval(UNLOCK, self.key)
         await self._drop()
 
 

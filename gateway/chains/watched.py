@@ -208,7 +208,8 @@ class WatchedSet:
             since_reload = 0.0
             while True:
                 await asyncio.sleep(_KEEPALIVE_S)
-                await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=_KEEPALIVE_S * 2)
+                async with asyncio.timeout(_KEEPALIVE_S * 2):
+                    await conn.fetchval("SELECT 1")
                 since_reload += _KEEPALIVE_S
                 if since_reload >= self.reload_interval:
                     await self.reload()
@@ -216,7 +217,8 @@ class WatchedSet:
         finally:
             self._ready.clear()
             with contextlib.suppress(Exception):
-                await asyncio.wait_for(conn.close(), timeout=2)
+                async with asyncio.timeout(2):
+                    await conn.close()
 
     async def run(self) -> None:
         """Keep the set live until cancelled, reconnecting after failures."""

@@ -213,9 +213,11 @@ class NotifyHub:
     async def _watch(self, conn: asyncpg.Connection) -> None:
         while not self._lost.is_set() and not conn.is_closed():
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._lost.wait(), self.keepalive)
+                async with asyncio.timeout(self.keepalive):
+                    await self._lost.wait()
                 continue
-            await asyncio.wait_for(conn.fetchval("SELECT 1"), timeout=5)
+            async with asyncio.timeout(5):
+                await conn.fetchval("SELECT 1")
         log.warning("live_connection_closed")
 
 
@@ -228,7 +230,8 @@ async def _hub_ctx(app: web.Application) -> AsyncIterator[None]:
     hub = app[HUB]
     task = asyncio.create_task(hub.run(), name="live-hub")
     with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(hub.connected.wait(), CONNECT_WAIT)
+        async with asyncio.timeout(CONNECT_WAIT):
+            await hub.connected.wait()
     yield
     task.cancel()
     with contextlib.suppress(asyncio.CancelledError):

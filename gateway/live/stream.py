@@ -85,7 +85,8 @@ class InvoiceStream:
                       heartbeat: float) -> None:  # float-ok
         while True:
             try:
-                item = await asyncio.wait_for(sub.get(), heartbeat)
+                async with asyncio.timeout(heartbeat):
+                    item = await sub.get()
             except TimeoutError:
                 await stream.comment("heartbeat")
                 continue

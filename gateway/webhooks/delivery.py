@@ -177,7 +177,8 @@ class DeliveryWorker:
         if more_events or (slots >= batch and claimed == slots):
             return  # a full batch: more may be due right now
         with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(self._wake.wait(), self.config.poll_interval)
+            async with asyncio.timeout(self.config.poll_interval):
+                await self._wake.wait()
 
     async def _fan_out(self) -> bool:
         """Write the deliveries of newly committed events; True when a full batch was taken."""
