@@ -5,17 +5,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Collection
 
 import asyncpg
 import pytest
 
 from gateway.config import Settings
 from gateway.devnet.refund_wallets import fund_bsc, fund_solana
+from gateway.refunds.models import Refund
 from gateway.refunds.sending.sender import Sender
 from gateway.refunds.sending.wiring import networks, signers
 from tests.plugins.devnet import Devnets
-from tests.refunds.sending.support import Wallets, new_wallets, sender_settings
+from tests.refunds.sending.support import TEST_REASON, Wallets, new_wallets, sender_settings
 
 
 @pytest.fixture(scope="session")
@@ -36,10 +37,17 @@ def hot_settings(devnets: Devnets, database_url: str, refund_wallets: Wallets) -
 
 
 @contextlib.asynccontextmanager
-async def running_sender(pool: asyncpg.Pool, settings: Settings) -> AsyncIterator[Sender]:
-    """A sender (no leader lock: the test owns the database) running until the block ends."""
+async def running_sender(pool: asyncpg.Pool, settings: Settings,
+                         also: Collection[str] = ()) -> AsyncIterator[Sender]:
+    """A sender (no leader lock) running until the block ends. It takes only the refunds the
+    sending tests inserted (support.insert_refund) and those named in `also`: another test's
+    refund left in `sending` would otherwise be sent, or (offline) hold a nonce before ours."""
     chains = networks(settings)
-    sender = Sender(pool, chains, signers(settings), interval=0.1)
+
+    def ours(refund: Refund) -> bool:
+        return refund.reason == TEST_REASON or refund.id in also
+
+    sender = Sender(pool, chains, signers(settings), interval=0.1, takes=ours)
     task = asyncio.ensure_future(sender.run())
     try:
         yield sender

@@ -22,7 +22,9 @@ from gateway.devnet import bsc as devnet_bsc
 from gateway.merchants.ids import new_id
 from tests.plugins.devnet import Devnets
 
-SOLANA_MINTS: dict[str, str] = {}  # filled from the devnets fixture (symbol -> mint)
+# The reason of every refund `insert_refund` writes: the tests' senders take only these (and
+# the ids they are given), never another test's refund in the shared database.
+TEST_REASON = "refund sending test"
 
 
 @dataclass(frozen=True)
@@ -115,12 +117,12 @@ async def insert_refund(conn: asyncpg.Connection, merchant_id: str, *, asset: st
         await conn.execute(
             "INSERT INTO refunds (id, merchant_id, invoice_id, livemode, status, amount,"
             " stranded_amount, sale_amount, chain, asset, stranded_units, sale_units,"
-            " amount_units, rate_kind, rate, address)"
+            " amount_units, rate_kind, rate, address, reason)"
             " VALUES ($1, $2, $3, $4, 'sending', $5, $6, $7, $8, $9, $10, $11, $12, 'current',"
-            " $13::numeric, $14)",
+            " $13::numeric, $14, $15)",
             refund_id, merchant_id, invoice_id, livemode, stranded_amount + sale_amount,
             stranded_amount, sale_amount, chain, asset, stranded_units, sale_units,
-            stranded_units + sale_units, rate, address)
+            stranded_units + sale_units, rate, address, TEST_REASON)
         if stranded_units:
             transfer_id = await conn.fetchval(
                 "INSERT INTO chain_transfers (chain, tx_hash, log_index, block_number,"

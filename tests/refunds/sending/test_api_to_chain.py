@@ -31,7 +31,7 @@ async def test_an_overpaid_excess_reaches_a_fresh_address_exactly(
     async with db_pool.acquire() as conn, conn.transaction():
         await approve_refund(conn, refund_id=refund["id"], admin="adm_refund_test")
 
-    async with running_sender(db_pool, hot_settings):
+    async with running_sender(db_pool, hot_settings, also={refund["id"]}):
         async def succeeded() -> dict[str, object] | None:
             answer = await client.get(f"/v1/refunds/{refund['id']}")
             assert answer.body["status"] != "failed", answer.body
