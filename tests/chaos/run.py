@@ -81,8 +81,6 @@ class Report:
             "  custody per asset (chain = ledger + exceptions): " + ", ".join(
                 f"{a}={c}={ledger}+{exc}"
                 for a, (c, ledger, exc) in self.verdict.custody.items()),
-            f"  known gaps (xfail-pinned, not failed): {len(self.verdict.known)}",
-            *(f"    {k}" for k in self.verdict.known[:10]),
             f"  problems: {len(self.verdict.problems)}",
             *(f"    {p}" for p in self.verdict.problems[:50]),
         ]
