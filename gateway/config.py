@@ -787,7 +787,8 @@ class Settings:
     invoice_monitoring_window: int = setting(
         API, "INVOICE_MONITORING_WINDOW", str(DAY), Integer(0, 30 * DAY), "Time after expiry "
         "during which payments are still watched; a `processing` invoice not final by then "
-        "becomes `invalid`. Copied onto each invoice.", unit=SECONDS)
+        "becomes `invalid` (also the time a payment reorged out after expiry has to be mined "
+        "again). Copied onto each invoice.", unit=SECONDS)
     invoice_late_accept_window: int = setting(
         API, "INVOICE_LATE_ACCEPT_WINDOW", "0", Integer(0, 30 * DAY), "Time after expiry "
         "during which a full payment is still accepted automatically (exception "

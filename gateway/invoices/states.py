@@ -4,11 +4,22 @@
      │  ▲              │  ▲
      │  └──(reorg)─────┘  │
      ├──► expired ────────┤ (late payment accepted: expired -> processing | settled)
-     │                    └──► invalid (reverted, or not final within the monitoring window)
+     │                    └──► invalid (at the end of the monitoring window: not final,
+     │                                    or reverted after expiry and not mined again)
      └──► cancelled (merchant, before any payment)
 
-`processing -> new` exists because a reorg can remove the only payment that moved an invoice
-to processing: the invoice is then exactly as unpaid as before and may still be paid.
+`processing -> new` exists because a reorg before expiry can remove the only payment that
+moved an invoice to processing: the invoice is then exactly as unpaid as before and may
+still be paid.
+A reorg that removes the payment after expiry moves nothing at once: the invoice stays
+`processing` until `expires_at + monitoring_window`, because the same transaction is usually
+mined again within blocks and, first seen before expiry, still pays it on time (it then
+settles without `paid_late`). Not `new` (it would only expire again), not `expired` (it would
+tell the merchant `invoice.expired` about an invoice paid in time, and one never paid again
+would stay expired instead of becoming invalid), not `invalid` at once (final: the on-time
+payment mined again would be stranded).
+Only when nothing pays it again by the end of the window does it become `invalid`, so the
+reorg case needs no new move (gateway/lifecycle/rules.py has the rules).
 `expired -> processing|settled` is how a late payment is accepted (automatically within the
 late-payment window, or by an admin/merchant decision recorded with the `marked` exception).
 Every code path changing a status calls `transition()` first, and the SQL UPDATE is guarded

@@ -20,11 +20,35 @@ paid; a shopper who pays the quoted, ceil-rounded units is still credited the fu
     expired    seen >= due, on time/accepted -> processing (+ paid_late if late)
                seen >= due, late, not acc.   -> expired + paid_late  (left for a decision)
                more money arrived, partial   -> expired + paid_late / paid_partial
-    processing seen < due (reorg)            -> new before expiry  (invoice.reverted),
-                                                invalid after it     (invoice.invalid)
-               final >= due                  -> settled (booked)
-               now >= expires_at + window    -> invalid (never final)
+    processing paid, final >= due            -> settled (booked)     (invoice.settled)
+               paid, window over             -> invalid (never final) (invoice.invalid)
+               not paid, before expiry       -> new (+ paid_partial if some remains)
+                                                                      (invoice.reverted)
+               not paid, after expiry        -> processing, waiting; no event, amount_paid
+                                                and the exception follow what still counts
+               not paid, window over         -> invalid               (invoice.invalid)
+    (window over: now >= expires_at + monitoring_window)
     after processing, final >= due also settles in the same decision.
+
+"Paid" in processing means seen >= due, completed on time or late within the late window
+(the test `expired -> processing` passed). "Not paid" is a reorg (or a dropped transaction)
+that took back the payment which made the invoice processing, or what is left completes the
+amount only late, beyond the late window.
+
+Why a payment reorged out after expiry does not make the invoice invalid at once: the chain
+very often mines the same transaction again a block or two later, and it is still the payment
+first seen before expiry (`Credit.at` is its first block time, migration 0071), so it counts
+on time. Moving to `new` would expire it again and `expired` is the state of an invoice never
+paid in time; `invalid` is final and would strand an on-time payment. So the invoice waits in
+`processing` (what it was, from the shopper's and merchant's view: paid, not final) for the
+rest of the monitoring window: the same transaction mined again settles it as on time, with
+no `paid_late`; nothing mined again by `expires_at + monitoring_window` makes it `invalid`
+(DESIGN's "reverted by a reorg" rule, delayed to the window's end; the scheduler sweeps
+processing invoices then), and money arriving after that is stranded like any payment to an
+invalid invoice. A different payment made after expiry while it waits is judged like one
+made to an expired invoice: it settles it only when it completes the amount within the late
+window (`paid_late`), otherwise it is left uncounted when the invoice goes invalid. A zero
+monitoring window keeps the old immediate `invalid`.
 
 Dust: a transfer below its asset's configured floor (EXCEPTIONS_DUST_FLOORS, `is_dust`) is
 never credited: it is classified unapplied, so it never changes an invoice's status or
@@ -181,14 +205,29 @@ def _decide_expired(terms: Terms, t: _Totals) -> Decision:
     return Decision((), X.PAID_PARTIAL, t.seen, partial)
 
 
-def _decide_processing(terms: Terms, t: _Totals, now: datetime) -> Decision:
-    keep_late = X.PAID_LATE if terms.exception is X.PAID_LATE else None
-    if t.seen < t.due:
-        # The payment that made it processing was reorged out (or dropped).
-        if now < terms.expires_at:
-            exception = X.PAID_PARTIAL if t.seen > 0 else None
-            return Decision((Step(S.NEW, "invoice.reverted"),), exception, t.seen)
+def _paid_in_processing(terms: Terms, t: _Totals) -> bool:
+    """Whether what counts now still pays a processing invoice: the full amount, completed on
+    time or within the late window (the same test `expired -> processing` passed)."""
+    return t.seen >= t.due and (not _is_late(terms, t) or _accepts_late(terms, t))
+
+
+def _unpaid_processing(terms: Terms, t: _Totals, now: datetime) -> Decision:
+    """The payment that made it processing was reorged out (or dropped): back to `new` before
+    expiry; after it, wait in processing for the same transaction to be mined again until the
+    monitoring window ends, then `invalid` (see the module docstring for why)."""
+    partial = X.PAID_PARTIAL if t.seen > 0 else None
+    if now < terms.expires_at:
+        return Decision((Step(S.NEW, "invoice.reverted"),), partial, t.seen)
+    if now >= terms.expires_at + terms.monitoring_window:
         return Decision((Step(S.INVALID, "invoice.invalid"),), terms.exception, t.seen)
+    keep_late = X.PAID_LATE if terms.exception is X.PAID_LATE or t.any_late else None
+    return Decision((), keep_late or partial, t.seen)
+
+
+def _decide_processing(terms: Terms, t: _Totals, now: datetime) -> Decision:
+    if not _paid_in_processing(terms, t):
+        return _unpaid_processing(terms, t, now)
+    keep_late = X.PAID_LATE if terms.exception is X.PAID_LATE or _is_late(terms, t) else None
     if t.final >= t.due:
         exception = keep_late or (X.PAID_OVER if t.final > terms.amount else None)
         return Decision((Step(S.SETTLED, "invoice.settled"),), exception, t.final)

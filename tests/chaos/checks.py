@@ -58,7 +58,6 @@ class Verdict:
     transfers: Counter[str] = field(default_factory=Counter)  # booked/stranded/... counts
     statuses: Counter[str] = field(default_factory=Counter)
     custody: dict[str, tuple[int, int, int]] = field(default_factory=dict)  # chain/ledger/exc
-    known: list[str] = field(default_factory=list)  # known gateway gaps, pinned by xfail tests
 
     def fail(self, problem: str) -> None:
         self.problems.append(problem)
@@ -269,15 +268,8 @@ def check_on_time(facts: Facts, on_time: list[str], verdict: Verdict) -> None:
         outcome = (invoice["status"], invoice["exception"])
         if outcome == ("settled", None):
             continue
-        problem = (f"{invoice_id} was paid before expiry and its payment mined again after: "
-                   f"{outcome[0]} / {outcome[1]}, not on time")
-        # Known and pinned by an xfail test (tests/lifecycle/test_payments.py): DESIGN.md
-        # moves processing -> invalid when a reorg drops the payment after expiry. Listed,
-        # not failed, until the state machine is decided; any other outcome fails.
-        if outcome[0] == "invalid":
-            verdict.known.append(problem)
-        else:
-            verdict.fail(problem)
+        verdict.fail(f"{invoice_id} was paid before expiry and its payment mined again "
+                     f"after: {outcome[0]} / {outcome[1]}, not on time")
 
 
 async def verdict_of(facts: Facts, pool: asyncpg.Pool, on_time: list[str]) -> Verdict:

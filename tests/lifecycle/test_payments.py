@@ -14,7 +14,6 @@ from decimal import Decimal
 from typing import Any
 
 import asyncpg
-import pytest
 
 from gateway.chains.facts import Facts
 from gateway.chains.models import DetectedTransfer
@@ -207,10 +206,12 @@ async def test_a_token_payment_remined_at_another_log_index_keeps_its_first_time
     assert [(p["index"], p["status"], p["counted"]) for p in body["payments"]] == [
         (0, "reverted", False), (3, "final", True)]
 
-@pytest.mark.xfail(strict=True, reason=(
-    "DESIGN.md: processing -> invalid when a reorg removes the payment after expiry; issue "
-    "11 wants the same transaction mined again to count on time. Needs a decision on the "
-    "state machine (e.g. processing -> expired): found by the chaos run."))
+async def _expire_processing(pool: asyncpg.Pool, invoice_id: str, ago: timedelta) -> None:
+    """Move a processing invoice's expiry `ago` into the past (its payment was on time)."""
+    await pool.execute("UPDATE invoices SET created_at = now() - interval '2 days', "
+                       "expires_at = now() - $2::interval WHERE id = $1", invoice_id, ago)
+
+
 async def test_a_payment_reorged_out_after_expiry_and_mined_again_is_on_time(
         merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
     _, client = merchant_client
@@ -221,15 +222,52 @@ async def test_a_payment_reorged_out_after_expiry_and_mined_again_is_on_time(
     await sink.emit(Facts("bsc", seen=[first]))
     assert (await _fetch(client, invoice["id"]))["status"] == "processing"
     # It expires while processing (mined a minute before expiry), then a reorg drops it.
-    await db_pool.execute("UPDATE invoices SET created_at = now() - interval '1 hour', "
-                          "expires_at = now() - interval '1 minute' WHERE id = $1",
-                          invoice["id"])
+    await _expire_processing(db_pool, invoice["id"], timedelta(minutes=1))
     await sink.emit(Facts("bsc", removed=[first.tx_hash]))
+    waiting = await _fetch(client, invoice["id"])
+    # Waiting for it to be mined again: still processing, nothing counts, no event.
+    assert (waiting["status"], waiting["amount_paid"]) == ("processing", 0)
+    assert (await _event_types(db_pool, invoice["id"]))[-1] == "invoice.processing"
     again = replace(first, block_number=2, block_hash="0xblock2",
                     block_time=datetime.now(UTC))
     await sink.emit(Facts("bsc", seen=[again], final=[again.tx_hash]))
     body = await _fetch(client, invoice["id"])
     assert (body["status"], body["exception"]) == ("settled", None)
+    assert body["amount_refundable"] == 0 and body["payments"][0]["counted"] is True
+    assert (await _event_types(db_pool, invoice["id"]))[-1] == "invoice.settled"
+
+
+async def test_a_payment_reorged_out_after_expiry_and_never_mined_again_is_invalid(
+        merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:
+    """DESIGN's `processing -> invalid` for a reverted payment, delayed to the end of the
+    monitoring window (the scheduler's sweep); money arriving after that is stranded."""
+    _, client = merchant_client
+    invoice = await _invoice(client)
+    option = invoice["payment_options"][0]
+    units, rate = int(option["amount_units"]), option["rate"]
+    sink = TransferSink(db_pool, apply_invoices)
+    first = replace(_pay(invoice, units), block_time=datetime.now(UTC) - timedelta(minutes=2))
+    await sink.emit(Facts("bsc", seen=[first]))
+    await _expire_processing(db_pool, invoice["id"], timedelta(minutes=1))
+    await sink.emit(Facts("bsc", removed=[first.tx_hash]))
+    assert (await _fetch(client, invoice["id"]))["status"] == "processing"
+    # The monitoring window (24 h by default) ends with nothing mined again.
+    await _expire_processing(db_pool, invoice["id"], timedelta(hours=25))
+    async with db_pool.acquire() as conn, conn.transaction():
+        await apply_invoices(conn, [invoice["id"]])
+    invalid = await _fetch(client, invoice["id"])
+    assert (invalid["status"], invalid["amount_paid"]) == ("invalid", 0)
+    assert [p["status"] for p in invalid["payments"]] == ["reverted"]
+    assert (await _event_types(db_pool, invoice["id"]))[-1] == "invoice.invalid"
+    # Mined again only now: listed, not counted, refundable; the invoice stays invalid.
+    again = replace(first, block_number=2, block_hash="0xblock2",
+                    block_time=datetime.now(UTC))
+    await sink.emit(Facts("bsc", seen=[again], final=[again.tx_hash]))
+    stranded = await _fetch(client, invoice["id"])
+    assert stranded["status"] == "invalid"
+    assert [(p["status"], p["counted"]) for p in stranded["payments"]] == [("final", False)]
+    assert stranded["amount_refundable"] == _tiyn(units, rate)
+
 
 async def test_two_watchers_paying_one_invoice_at_once_do_not_deadlock(
         merchant_client: tuple[str, ApiClient], db_pool: asyncpg.Pool) -> None:

@@ -104,12 +104,48 @@ def test_payment_sent_before_expiry_but_seen_after_is_on_time() -> None:
     assert targets(decision) == ["processing"] and decision.exception is None
 
 
-def test_reorged_payment_moves_processing_back_or_invalid() -> None:
+def test_reorged_payment_before_expiry_moves_processing_back_to_new() -> None:
     processing = replace(TERMS, status=S.PROCESSING, amount_paid=150_000)
     back = decide(processing, [], BEFORE)
     assert targets(back) == ["new"] and back.exception is None and back.amount_paid == 0
     assert [step.event for step in back.steps] == ["invoice.reverted"]
-    assert targets(decide(processing, [], LATE)) == ["invalid"]
+    some_left = decide(processing, [Credit(50_000, False, BEFORE)], BEFORE)
+    assert targets(some_left) == ["new"] and some_left.exception is X.PAID_PARTIAL
+
+
+def test_reorged_payment_after_expiry_waits_in_processing_for_the_window() -> None:
+    """Replaces the old immediate `invalid`: the same transaction may be mined again."""
+    processing = replace(TERMS, status=S.PROCESSING, amount_paid=150_000)
+    waiting = decide(processing, [], LATE)
+    assert targets(waiting) == [] and waiting.notices == ()
+    assert waiting.amount_paid == 0 and waiting.exception is None
+    assert waiting.changes(processing)  # amount_paid drops to what still counts
+    window_over = EXPIRES + timedelta(hours=24)
+    assert targets(decide(replace(processing, amount_paid=0), [], window_over)) == ["invalid"]
+    # A zero monitoring window keeps the immediate `invalid`.
+    no_window = replace(processing, monitoring_window=timedelta(0))
+    assert targets(decide(no_window, [], LATE)) == ["invalid"]
+
+
+def test_payment_mined_again_after_expiry_counts_as_first_seen() -> None:
+    waiting = replace(TERMS, status=S.PROCESSING, amount_paid=0)
+    again = [Credit(150_000, False, BEFORE)]  # `at` is its first block time
+    pending = decide(waiting, again, LATE)
+    assert targets(pending) == [] and pending.amount_paid == 150_000
+    assert pending.exception is None
+    final = decide(waiting, [Credit(150_000, True, BEFORE)], LATE)
+    assert targets(final) == ["settled"] and final.exception is None
+
+
+def test_other_late_payment_while_waiting_is_judged_by_the_late_window() -> None:
+    waiting = replace(TERMS, status=S.PROCESSING, amount_paid=0)
+    late = [Credit(150_000, True, LATE)]
+    kept = decide(waiting, late, LATE)  # no late window: not counted as the sale
+    assert targets(kept) == [] and kept.exception is X.PAID_LATE
+    assert targets(decide(waiting, late, EXPIRES + timedelta(hours=24))) == ["invalid"]
+    accepting = replace(waiting, late_accept_window=timedelta(minutes=10))
+    accepted = decide(accepting, late, LATE)
+    assert targets(accepted) == ["settled"] and accepted.exception is X.PAID_LATE
 
 
 def test_never_final_within_the_monitoring_window_is_invalid() -> None:
