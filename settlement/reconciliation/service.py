@@ -31,10 +31,14 @@ with it; a run whose every line is decided is `explained`, never `balanced`.
 Holdings: per address and asset a run also keeps what explains the chain's balance, to the
 base unit (`Holding`): booked (final, credited to a settled invoice) + pending (credited to
 an invoice still open) + stranded + unmatched (every other exceptions-queue payment) +
-refunded (0 until refunds land: the refunds module reports it) - vanished (booked, and gone
-from the chain), against the balance the node reported.
+refunded - vanished (booked, and gone from the chain), against the balance the node reported.
+Refunded: the units of the address's transfers that live refunds (any status but failed or
+cancelled, in flight included) hold, taken out of the bucket the transfer was in. Refunds
+are sent from the refund hot wallets, never from a deposit address, so those units stay on
+the address while they are no longer stranded (nor in the exceptions queue, which leaves out
+a payment live refunds hold in full); a failed or cancelled refund gives them back.
 
-Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
+Per address the chain holds booked + pending + stranded + unmatched + refunded - vanished to
 the base unit: the address line compares the node with the sum of all final transfers, and
 every final transfer that is not booked is one of the two payment lines above, so a run is
 `balanced` only when nothing on any address is left unexplained. The caller hands in every
@@ -96,7 +100,7 @@ class Holding:
     pending: int = 0
     stranded: int = 0
     unmatched: int = 0
-    refunded: int = 0  # filled by the refunds module once refunds land
+    refunded: int = 0  # held by live refunds, sent from the hot wallets: still here
     vanished: int = 0
 
     @property

@@ -44,25 +44,44 @@ SELECT asset, sum(amount) AS units
 # What explains each recipient's balance per asset (settlement.reconciliation.Holding), over
 # the same transfers as SELECT_RECEIVED / SELECT_TREASURY_RECEIVED ($3: final ones only):
 # booked (credited to a settled invoice), stranded and unmatched (the exceptions queue's
-# payments: stranded, or any other kind), pending (credited to an invoice still open) and
-# vanished (booked, then found gone from the chain by a resync). The first four split every
-# transfer once, so booked + pending + stranded + unmatched - vanished is what is expected.
+# payments: stranded, or any other kind), pending (credited to an invoice still open),
+# refunded and vanished (booked, then found gone from the chain by a resync). The first four
+# and refunded split every transfer once, so booked + pending + stranded + unmatched +
+# refunded - vanished is what is expected.
+# Refunded: the units of the transfer that live refunds (gateway.refunds: any status but
+# failed or cancelled, in flight included) hold, as the exceptions queue counts them (a
+# payment they hold in full leaves the queue). Refunds are sent from the refund hot wallets,
+# so those units stay on the address: they move out of the transfer's bucket into refunded.
 SELECT_HOLDINGS = """
+WITH held AS (
+    SELECT s.transfer_id, sum(s.units) AS units
+      FROM refund_sources s JOIN refunds rf ON rf.id = s.refund_id
+     WHERE rf.status NOT IN ('failed', 'cancelled')
+     GROUP BY s.transfer_id
+), split AS (
+    SELECT t.id, t.chain, t.to_address, t.asset, t.amount, t.disposition, t.invoice_id,
+           least(coalesce(h.units, 0), t.amount) AS refunded
+      FROM chain_transfers t LEFT JOIN held h ON h.transfer_id = t.id
+     WHERE t.chain = $1 AND t.status <> 'removed' AND t.block_number <= $2
+       AND (NOT $3 OR t.status = 'finalized')
+)
 SELECT CASE WHEN t.chain = 'bsc' THEN lower(t.to_address) ELSE t.to_address END AS address,
        t.asset,
-       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND t.disposition = 'credited'
-                                        AND i.status = 'settled'), 0) AS booked,
-       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND (t.disposition IS DISTINCT
-                FROM 'credited' OR i.status IS DISTINCT FROM 'settled')), 0) AS pending,
-       coalesce(sum(t.amount) FILTER (WHERE e.kind = 'stranded'), 0) AS stranded,
-       coalesce(sum(t.amount) FILTER (WHERE e.kind <> 'stranded'), 0) AS unmatched,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.id IS NULL
+                AND t.disposition = 'credited' AND i.status = 'settled'), 0) AS booked,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.id IS NULL AND (t.disposition
+                IS DISTINCT FROM 'credited' OR i.status IS DISTINCT FROM 'settled')), 0)
+           AS pending,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.kind = 'stranded'), 0)
+           AS stranded,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.kind <> 'stranded'), 0)
+           AS unmatched,
+       coalesce(sum(t.refunded), 0) AS refunded,
        coalesce(sum(t.amount) FILTER (WHERE v.transfer_id IS NOT NULL), 0) AS vanished
-  FROM chain_transfers t
+  FROM split t
   LEFT JOIN invoices i ON i.id = t.invoice_id
   LEFT JOIN exception_payments e ON e.id = t.id
   LEFT JOIN chain_vanished_transfers v ON v.transfer_id = t.id
- WHERE t.chain = $1 AND t.status <> 'removed' AND t.block_number <= $2
-   AND (NOT $3 OR t.status = 'finalized')
  GROUP BY 1, 2
 """
 

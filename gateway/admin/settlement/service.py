@@ -277,33 +277,25 @@ async def _vanished(conn: Conn) -> list[VanishedTransfer]:
 
 
 HoldingKey = tuple[str, str, str]  # (chain, currency code, address as reconciled)
-AMOUNTS = ("booked", "pending", "stranded", "unmatched", "vanished")
-
-
-async def refunded_units(conn: Conn) -> dict[HoldingKey, int]:
-    """The hook of the refunds module: per (chain, currency code, address) the `refunded`
-    units of the holdings identity (see settlement.reconciliation.Holding). Nothing is
-    refunded yet: empty."""
-    return {}
+AMOUNTS = ("booked", "pending", "stranded", "unmatched", "refunded", "vanished")
 
 
 async def _holdings(conn: Conn, expected: Sequence[AddressExpectation], bsc_block: int | None,
                     treasury: str | None) -> list[Holding]:
     """What explains each expected balance, address by address (the same keys as
-    `expected`; Solana's transfers name the treasury owner as their recipient)."""
+    `expected`; Solana's transfers name the treasury owner as their recipient). Refunded:
+    the units live refunds hold (see queries.SELECT_HOLDINGS)."""
     found: dict[HoldingKey, dict[str, int]] = {}
     for chain, through, final_only in (("bsc", bsc_block, False), ("solana", None, True)):
         top = through if through is not None else 2**62
         for r in await queries.holdings(conn, chain, top, final_only):
             found[(chain, _code(chain, r["asset"]), r["address"])] = {
                 k: int(r[k]) for k in AMOUNTS}
-    refunded = await refunded_units(conn)
     holdings = []
     for e in expected:
         recipient = (treasury or "") if e.chain == "solana" else e.address
         amounts = found.get((e.chain, e.asset, recipient), {})
-        holdings.append(Holding(e.chain, e.asset, e.address, **amounts,
-                                refunded=refunded.get((e.chain, e.asset, e.address), 0)))
+        holdings.append(Holding(e.chain, e.asset, e.address, **amounts))
     return holdings
 
 
