@@ -6,7 +6,7 @@ recorded (gateway migration 0030: `chain_transfers`, `chain_cursors`, view
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -106,6 +106,21 @@ SELECT t.chain, t.asset, sum(t.amount) AS units
  GROUP BY t.chain, t.asset
 """
 
+# What refunds moved out of the refund hot wallet `$2` of chain `$1` since `$3`, per refunded
+# asset: the refunded units of transactions final since then, and the network fees (native
+# units) of transactions final or failed since then (a replaced Solana transaction never
+# landed: it cost nothing). BNB Chain addresses compare without their checksum case.
+SELECT_REFUND_OUTFLOWS = """
+SELECT r.asset,
+       coalesce(sum(r.amount_units) FILTER (WHERE t.status = 'final'), 0) AS units,
+       coalesce(sum(r.network_fee_units), 0) AS fees
+  FROM refund_transactions t JOIN refunds r ON r.id = t.refund_id
+ WHERE t.chain = $1 AND t.status IN ('final', 'failed') AND t.finished_at > $3
+   AND CASE WHEN $1 = 'bsc' THEN lower(t.from_address) = lower($2)
+            ELSE t.from_address = $2 END
+ GROUP BY r.asset
+"""
+
 SELECT_UNMATCHED_ONE = """
 SELECT id, chain, asset, to_address, amount, tx_hash, invoice_id, status, disposition
   FROM unmatched_payments WHERE id = $1
@@ -143,6 +158,13 @@ async def deposit_addresses(conn: Conn, days: int) -> list[str]:
 
 async def booked(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_BOOKED)
+
+
+async def refund_outflows(conn: Conn, chain: str, wallet: str,
+                          since: datetime) -> dict[str, tuple[int, int]]:
+    """Asset id -> (refunded units, network fee units) out of `wallet` since `since`."""
+    rows = await conn.fetch(SELECT_REFUND_OUTFLOWS, chain, wallet, since)
+    return {r["asset"]: (int(r["units"]), int(r["fees"])) for r in rows}
 
 
 async def unmatched_one(conn: Conn, transfer_id: int) -> asyncpg.Record | None:
