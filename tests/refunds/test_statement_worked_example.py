@@ -8,6 +8,9 @@ Hand figures (the test app's BNB rate is 300,000.00 KZT per BNB, locked and curr
   and closing = net sales - 12,345;
 - a partial payment of 0.002 BNB (600.00 KZT) to an invoice that then expired, refunded in
   kind: 2,000,000,000,000,000 wei go back, nothing touches the payable (refunds stays 12,345).
+The zone summary's bsc:BNB row of the day gains, per refund final: one refund, its units and
+its sale part in tiyn (411,500,000,000,000 wei and 12,345 tiyn; then 2,000,000,000,000,000
+wei and 0 tiyn), its invoice figures untouched.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ from gateway.refunds.sending import outcomes
 from gateway.refunds.service import approve_refund
 from gateway.transfers.sink import TransferSink
 from settlement import ledger
-from settlement.reports.service import Statement, statement
+from settlement.batches.calendar import CutoffCalendar
+from settlement.reports.service import Statement, SummaryRow, statement, zone_summary
 from tests.plugins.app import ApiClient
 from tests.refunds.helpers import ASKED_WEI, bsc_address, new_invoice, partial_expired_invoice, pay
 
@@ -42,6 +46,21 @@ async def _statement(pool: asyncpg.Pool, merchant_id: str, start: datetime) -> S
     async with pool.acquire() as conn:
         return await statement(conn, merchant_id, start,
                                datetime.now(UTC) + timedelta(minutes=1))
+
+
+async def _bnb_today(pool: asyncpg.Pool) -> tuple[int, ...]:
+    calendar = CutoffCalendar.create()
+    today = calendar.business_day_of(datetime.now(UTC))
+    async with pool.acquire() as conn:
+        rows = await zone_summary(conn, calendar, today, today)
+    row = next((r for r in rows if (r.chain, r.asset) == ("bsc", "BNB")),
+               SummaryRow(today, "bsc", "BNB", 0, 0, 0, 0, 0))
+    return (row.invoice_count, row.crypto_volume, row.kzt_volume, row.refund_count,
+            row.refunded_units, row.refunds_kzt)
+
+
+def _delta(after: tuple[int, ...], before: tuple[int, ...]) -> tuple[int, ...]:
+    return tuple(a - b for a, b in zip(after, before, strict=True))
 
 
 async def _payable(pool: asyncpg.Pool, merchant_id: str) -> int:
@@ -67,7 +86,10 @@ async def test_sale_and_stranded_refunds_on_the_statement(
     refund = created.body
     assert (refund["amount"], refund["amount_units"], refund["rate"]) == (
         12_345, "411500000000000", "300000"), refund
+    before = await _bnb_today(db_pool)
     await _send(db_pool, refund)
+    assert _delta(await _bnb_today(db_pool), before) == (0, 0, 0, 1, 411_500_000_000_000,
+                                                         12_345)
     after_sale = await _statement(db_pool, merchant_id, start)
     assert (after_sale.refunds, after_sale.closing) == (12_345,
                                                         settled.net_sales - 12_345)
@@ -79,7 +101,9 @@ async def test_sale_and_stranded_refunds_on_the_statement(
     assert created.status == 200, created.body
     assert (created.body["amount"], created.body["amount_units"]) == (
         60_000, "2000000000000000"), created.body
+    before = await _bnb_today(db_pool)
     await _send(db_pool, created.body)
+    assert _delta(await _bnb_today(db_pool), before) == (0, 0, 0, 1, 2 * 10**15, 0)
     after_stranded = await _statement(db_pool, merchant_id, start)
     assert (after_stranded.refunds, after_stranded.closing) == (12_345,
                                                                 after_sale.closing)
