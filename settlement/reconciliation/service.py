@@ -488,7 +488,8 @@ async def get_run(conn: Conn, run_id: str) -> dict[str, Any]:
     out["lines"] = [
         {"seq": r["seq"], "kind": r["kind"], "chain": r["chain"], "asset": r["asset"],
          "address": r["address"],
-         **{k: None if r[k] is None else str(r[k])
+         # int first: a numeric with trailing zero groups decodes as e.g. Decimal('3.8E+16').
+         **{k: None if r[k] is None else str(int(r[k]))
             for k in ("ledger_amount", "chain_amount", "difference")},
          "detail": json.loads(r["detail"])}
         for r in await queries.items(conn, run_id)

@@ -14,10 +14,12 @@ from gateway.chains.facts import Facts
 from gateway.lifecycle.service import apply_invoices
 from gateway.transfers.sink import TransferSink
 from settlement.reconciliation.service import (
+    AddressExpectation,
     Holding,
     Observation,
     Opening,
     RefundWallet,
+    get_run,
     reconcile,
 )
 from tests.admin.exceptions.test_queue import _expire, _invoice, _pay
@@ -80,3 +82,17 @@ async def test_the_run_page_and_api_show_the_refunded_units(
     [api_line] = [ln for ln in shown["lines"] if ln["kind"] == "refund_wallet"]
     assert (api_line["difference"], api_line["detail"]["refunds_out"],
             api_line["detail"]["fees_out"]) == ("5", str(units), "21000")
+
+
+async def test_a_round_difference_is_shown_in_plain_digits(db_pool: asyncpg.Pool) -> None:
+    """A numeric with trailing zero groups decodes as Decimal('-3.8E+16'): the stored run
+    still shows plain base units (the console's amount formatting parses them)."""
+    address = "0x00000000000000000000000000000000000fee02"
+    async with db_pool.acquire() as conn:
+        run = await reconcile(
+            conn, observations=[Observation("bsc", "bsc:BNB", address, 0)], booked={},
+            expected=[AddressExpectation("bsc", "bsc:BNB", address, 38 * 10**15)])
+        shown = await get_run(conn, run.id)
+    [line] = [ln for ln in shown["lines"] if ln["address"] == address]
+    assert (line["ledger_amount"], line["chain_amount"], line["difference"]) == (
+        str(38 * 10**15), "0", str(-38 * 10**15))
