@@ -73,6 +73,8 @@ async def test_sale_and_stranded_refunds_on_the_statement(
         db_pool: asyncpg.Pool) -> None:
     merchant_id, client = merchant_client
     start = datetime.now(UTC) - timedelta(minutes=1)
+    async with db_pool.acquire() as conn:
+        trial = {k: v for k, v in (await ledger.trial_balance(conn)).items() if v}
     sale = await new_invoice(client)
     await pay(sink, sale, ASKED_WEI)
     settled = await _statement(db_pool, merchant_id, start)
@@ -108,3 +110,6 @@ async def test_sale_and_stranded_refunds_on_the_statement(
     assert (after_stranded.refunds, after_stranded.closing) == (12_345,
                                                                 after_sale.closing)
     assert await _payable(db_pool, merchant_id) == after_sale.closing
+    async with db_pool.acquire() as conn:
+        after = {k: v for k, v in (await ledger.trial_balance(conn)).items() if v}
+    assert after == trial  # every refund entry balances per currency
