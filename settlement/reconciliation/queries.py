@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -95,7 +96,20 @@ RETURNING transfer_id, action, invoice_id, note, resolved_at
 """
 
 SELECT_ITEM = """
-SELECT run_id, seq, kind, identity FROM reconciliation_items WHERE run_id = $1 AND seq = $2
+SELECT run_id, seq, kind, chain, asset, address, chain_amount, detail::text AS detail, identity
+  FROM reconciliation_items WHERE run_id = $1 AND seq = $2
+"""
+
+# The latest opening of every refund hot wallet's asset (see 0100_reconciliation_wallet_openings).
+SELECT_WALLET_OPENINGS = """
+SELECT DISTINCT ON (chain, asset, address) chain, asset, address, units, as_of
+  FROM reconciliation_wallet_openings
+ ORDER BY chain, asset, address, as_of DESC
+"""
+INSERT_WALLET_OPENING = """
+INSERT INTO reconciliation_wallet_openings (chain, asset, address, units, as_of, run_id)
+VALUES ($1, $2, $3, $4, $5, $6)
+ON CONFLICT (chain, asset, address, as_of) DO NOTHING
 """
 
 INSERT_DECISION = """
@@ -181,3 +195,12 @@ async def insert_holdings(conn: Conn, run_id: str, columns: Sequence[list[Any]])
 
 async def holdings(conn: Conn, run_id: str) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_HOLDINGS, run_id)
+
+
+async def wallet_openings(conn: Conn) -> list[asyncpg.Record]:
+    return list(await conn.fetch(SELECT_WALLET_OPENINGS))
+
+
+async def insert_wallet_opening(conn: Conn, chain: str, asset: str, address: str, units: int,
+                                as_of: datetime, run_id: str) -> None:
+    await conn.execute(INSERT_WALLET_OPENING, chain, asset, address, units, as_of, run_id)

@@ -31,15 +31,29 @@ with it; a run whose every line is decided is `explained`, never `balanced`.
 Holdings: per address and asset a run also keeps what explains the chain's balance, to the
 base unit (`Holding`): booked (final, credited to a settled invoice) + pending (credited to
 an invoice still open) + stranded + unmatched (every other exceptions-queue payment) +
-refunded (0 until refunds land: the refunds module reports it) - vanished (booked, and gone
-from the chain), against the balance the node reported.
+refunded - vanished (booked, and gone from the chain), against the balance the node reported.
+Refunded: the units of the address's transfers that live refunds (any status but failed or
+cancelled, in flight included) hold, taken out of the bucket the transfer was in. Refunds
+are sent from the refund hot wallets, never from a deposit address, so those units stay on
+the address while they are no longer stranded (nor in the exceptions queue, which leaves out
+a payment live refunds hold in full); a failed or cancelled refund gives them back.
 
-Per address the chain holds booked + stranded + unmatched (+ refunded, when refunds land) to
+Per address the chain holds booked + pending + stranded + unmatched + refunded - vanished to
 the base unit: the address line compares the node with the sum of all final transfers, and
 every final transfer that is not booked is one of the two payment lines above, so a run is
 `balanced` only when nothing on any address is left unexplained. The caller hands in every
 undecided item: nothing is truncated.
 - fetch_error: a balance the node could not give (that address line is then skipped).
+
+Refund hot wallets: refunds leave from hot wallets the operator funds outside the ledger, so
+the books cannot say what a wallet holds. A wallet's asset is expected to hold its opening
+(the balance a run read, stored in reconciliation_wallet_openings) less what refunds and
+their network fees moved out of it since (`RefundWallet`, brought by the caller). Every run
+notes each wallet's figures; a wallet that holds anything else is a `refund_wallet` line
+(`difference` = chain - expected), an item of the exceptions queue like the other
+differences. The first run that reads a wallet's asset records its opening; acknowledging a
+`refund_wallet` difference (a top-up or a withdrawal outside the gateway) makes the balance
+that run read the new opening, so later runs compare from there.
 """
 
 from __future__ import annotations
@@ -96,7 +110,7 @@ class Holding:
     pending: int = 0
     stranded: int = 0
     unmatched: int = 0
-    refunded: int = 0  # filled by the refunds module once refunds land
+    refunded: int = 0  # held by live refunds, sent from the hot wallets: still here
     vanished: int = 0
 
     @property
@@ -156,9 +170,11 @@ class UnmatchedPayment:
 
 
 STRANDED_KINDS = frozenset({"stranded", "dust"})
+REFUND_WALLET = "refund_wallet"
 # Lines an operator acknowledges (payments and vanished transfers are decided as the
 # exceptions-queue items they are).
-DIFFERENCE_KINDS = frozenset({"address", "custody", "trial_balance", "fetch_error"})
+DIFFERENCE_KINDS = frozenset({"address", "custody", "trial_balance", "fetch_error",
+                              REFUND_WALLET})
 BALANCED, EXPLAINED, DIFFERENCES = "balanced", "explained", "differences"
 
 
@@ -172,6 +188,36 @@ class VanishedTransfer:
     address: str
     units: int
     tx: str
+
+
+@dataclass(frozen=True, slots=True)
+class Opening:
+    """A refund hot wallet's balance as a run read it at `as_of`."""
+
+    units: int
+    as_of: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class RefundWallet:
+    """One asset of a refund hot wallet: its opening (None: none recorded yet) and what
+    refunds moved out of it since (`refunds_out`: the refunded units of transactions final
+    since the opening; `fees_out`: network fees, in the native asset, of transactions final
+    or failed since then). `read_at`: when these were read (a new opening's as_of)."""
+
+    chain: str
+    asset: str  # currency code
+    address: str  # where the balance is read (Solana tokens: the wallet's token account)
+    opening: Opening | None
+    read_at: datetime
+    refunds_out: int = 0
+    fees_out: int = 0
+
+    @property
+    def expected(self) -> int | None:
+        if self.opening is None:
+            return None
+        return self.opening.units - self.refunds_out - self.fees_out
 
 
 @dataclass(frozen=True, slots=True)
@@ -195,10 +241,13 @@ class Line:
 
 def identity_of(line: Line, run_id: str) -> str | None:
     """What a difference line is, across runs (None: not a difference line). A fetch error
-    is one run's: acknowledging it says nothing about the next time a node fails."""
+    is one run's: acknowledging it says nothing about the next time a node fails; a refund
+    wallet's difference is its opening's (an acknowledge records a new opening)."""
     if line.kind not in DIFFERENCE_KINDS:
         return None
     amount = run_id if line.kind == "fetch_error" else str(line.difference)
+    if line.kind == REFUND_WALLET:
+        amount = f"{amount}@{line.detail.get('opening_as_of')}"
     return "|".join((line.kind, line.chain or "", line.asset or "", line.address or "",
                      amount))
 
@@ -283,6 +332,64 @@ async def unmatched_lines(conn: Conn, payments: Sequence[UnmatchedPayment]) -> l
             for p in payments if p.transfer_id not in decided]
 
 
+def _wallet_detail(w: RefundWallet) -> dict[str, Any]:
+    opening = w.opening
+    return {"opening": None if opening is None else str(opening.units),
+            "opening_as_of": None if opening is None else opening.as_of.isoformat(),
+            "refunds_out": str(w.refunds_out), "fees_out": str(w.fees_out),
+            "read_at": w.read_at.isoformat()}
+
+
+def wallet_lines(wallets: Sequence[RefundWallet],
+                 observations: Sequence[Observation]) -> list[Line]:
+    """A wallet asset that holds other than its opening less refunds and fees since."""
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    lines = []
+    for w in wallets:
+        observed, expected = seen.get((w.chain, w.asset, w.address)), w.expected
+        if observed is not None and expected is not None and observed != expected:
+            lines.append(Line(REFUND_WALLET, w.chain, w.asset, w.address, expected, observed,
+                              observed - expected, _wallet_detail(w)))
+    return lines
+
+
+def wallet_notes(wallets: Sequence[RefundWallet],
+                 observations: Sequence[Observation]) -> list[str]:
+    """Each refund wallet's figures, balanced or not (base units)."""
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    notes = []
+    for w in wallets:
+        observed = seen.get((w.chain, w.asset, w.address))
+        if observed is None:
+            continue
+        if w.opening is None:
+            notes.append(f"refund wallet {w.chain} {w.asset} {w.address}: opening {observed} "
+                         "recorded")
+            continue
+        notes.append(f"refund wallet {w.chain} {w.asset} {w.address}: chain {observed}, "
+                     f"opening {w.opening.units} at {w.opening.as_of.isoformat()} - refunds "
+                     f"{w.refunds_out} - fees {w.fees_out} = {w.expected}")
+    return notes
+
+
+def new_openings(wallets: Sequence[RefundWallet],
+                 observations: Sequence[Observation]) -> list[tuple[RefundWallet, int]]:
+    """Wallet assets read for the first time, with the balance that becomes their opening."""
+    seen = {(o.chain, o.asset, o.address): o.units for o in observations}
+    found = []
+    for w in wallets:
+        units = seen.get((w.chain, w.asset, w.address))
+        if w.opening is None and units is not None:
+            found.append((w, units))
+    return found
+
+
+async def wallet_openings(conn: Conn) -> dict[tuple[str, str, str], Opening]:
+    """The latest opening per (chain, currency code, address) of the refund hot wallets."""
+    return {(r["chain"], r["asset"], r["address"]): Opening(int(r["units"]), r["as_of"])
+            for r in await queries.wallet_openings(conn)}
+
+
 def vanished_lines(vanished: Sequence[VanishedTransfer]) -> list[Line]:
     return [Line("vanished_transfer", v.chain, v.asset, v.address, v.units, 0, -v.units,
                  {"transfer_id": v.transfer_id, "tx": v.tx, "actions": ["acknowledge"]})
@@ -293,7 +400,7 @@ async def reconcile(
     conn: Conn, *, observations: Sequence[Observation], booked: Mapping[str, int],
     expected: Sequence[AddressExpectation] = (), unmatched: Sequence[UnmatchedPayment] = (),
     vanished: Sequence[VanishedTransfer] = (), holdings: Sequence[Holding] = (),
-    notes: Sequence[str] = (),
+    wallets: Sequence[RefundWallet] = (), notes: Sequence[str] = (),
 ) -> Run:
     """Compare, store and return one run (see the module docstring for its lines)."""
     started = await db_now(conn)
@@ -306,12 +413,14 @@ async def reconcile(
     lines = [*fetch_errors(observations), *address_lines(expected, observations), *custody,
              *[Line("trial_balance", None, cur, None, None, None, net)
                for cur, net in sorted(trial.items()) if net != 0],
-             *await unmatched_lines(conn, unmatched), *vanished_lines(vanished)]
+             *await unmatched_lines(conn, unmatched), *vanished_lines(vanished),
+             *wallet_lines(wallets, observations)]
     run_id = f"rec_{secrets.token_hex(10)}"
     lines = await _with_decisions(conn, lines, run_id)
-    run = Run(run_id, started, run_status(lines), lines, trial, list(notes),
+    run = Run(run_id, started, run_status(lines), lines, trial,
+              [*notes, *wallet_notes(wallets, observations)],
               holding_lines(holdings, observations))
-    await _store(conn, run)
+    await _store(conn, run, new_openings(wallets, observations))
     log.info("reconciliation_run", run_id=run.id, status=run.status, differences=len(lines))
     return run
 
@@ -325,7 +434,8 @@ async def _with_decisions(conn: Conn, lines: list[Line], run_id: str) -> list[Li
             for line, identity in zip(lines, identities, strict=True)]
 
 
-async def _store(conn: Conn, run: Run) -> None:
+async def _store(conn: Conn, run: Run,
+                 openings: Sequence[tuple[RefundWallet, int]] = ()) -> None:
     cols: list[list[Any]] = [[] for _ in range(10)]
     for seq, line in enumerate(run.lines, start=1):
         values = (seq, line.kind, line.chain, line.asset, line.address, line.ledger_amount,
@@ -340,6 +450,9 @@ async def _store(conn: Conn, run: Run) -> None:
             await queries.insert_items(conn, run.id, cols)
         if run.holdings:
             await queries.insert_holdings(conn, run.id, _holding_columns(run.holdings))
+        for wallet, units in openings:
+            await queries.insert_wallet_opening(conn, wallet.chain, wallet.asset,
+                                                wallet.address, units, wallet.read_at, run.id)
 
 
 def _holding_columns(lines: Sequence[HoldingLine]) -> list[list[Any]]:
@@ -398,10 +511,22 @@ async def acknowledge_difference(conn: Conn, run_id: str, seq: int,
     if decided is None:
         raise AlreadyResolved(f"the difference of line {seq} of {run_id} already has a "
                               "decision")
+    if row["kind"] == REFUND_WALLET:
+        await _reopen_wallet(conn, row)
     log.info("reconciliation_difference_acknowledged", run_id=run_id, seq=seq,
              kind=row["kind"])
     return {"run_id": run_id, "seq": seq, "kind": row["kind"], "action": "acknowledge",
             "note": note, "decided_at": decided["decided_at"].isoformat()}
+
+
+async def _reopen_wallet(conn: Conn, row: Any) -> None:
+    """An acknowledged refund wallet difference: the balance that run read is the opening
+    from the moment its facts were read."""
+    read_at = datetime.fromisoformat(json.loads(row["detail"])["read_at"])
+    await queries.insert_wallet_opening(conn, row["chain"], row["asset"], row["address"],
+                                        int(row["chain_amount"]), read_at, row["run_id"])
+    log.info("refund_wallet_reopened", run_id=row["run_id"], chain=row["chain"],
+             asset=row["asset"], units=str(row["chain_amount"]))
 
 
 async def resolve_unmatched(

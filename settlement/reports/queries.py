@@ -93,6 +93,24 @@ SELECT day, asset,
  ORDER BY day, asset
 """
 
+# Refunds per business day and asset, counted when their transaction is final (the
+# `refund:<id>:final` entry of settlement/refund_booking.py, stage "final": a reverted one books
+# only its fee and is no refund): how many, the units that left custody (stranded + sale
+# part) and the tiyn the sale parts took from merchants' payables (booked at signing).
+SELECT_ZONE_REFUNDS = """
+SELECT ((e.created_at AT TIME ZONE $3::text) - $4::interval)::date + 1 AS day,
+       e.metadata->>'currency' AS asset, count(*) AS refund_count,
+       sum((e.metadata->>'stranded_units')::numeric + (e.metadata->>'sale_units')::numeric)
+           AS units,
+       sum((e.metadata->>'sale_amount')::bigint) AS sale_kzt
+  FROM journal_entries e
+ WHERE e.effective_date BETWEEN $5::date AND $6::date
+   AND e.created_at >= $1 AND e.created_at < $2
+   AND e.kind = 'refund' AND e.metadata->>'stage' = 'final'
+ GROUP BY 1, 2
+ ORDER BY 1, 2
+"""
+
 
 async def payable_edges(
     conn: Conn, code: str, start: datetime, end: datetime
@@ -111,4 +129,12 @@ async def zone_summary(
     prune_from: date, prune_to: date,
 ) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_ZONE_SUMMARY, start, end, zone, cutoff, prune_from,
+                            prune_to)
+
+
+async def zone_refunds(
+    conn: Conn, *, start: datetime, end: datetime, zone: str, cutoff: timedelta,
+    prune_from: date, prune_to: date,
+) -> list[asyncpg.Record]:
+    return await conn.fetch(SELECT_ZONE_REFUNDS, start, end, zone, cutoff, prune_from,
                             prune_to)

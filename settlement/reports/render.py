@@ -86,14 +86,17 @@ def statement_table(s: Statement) -> ReportTable:
 def summary_table(rows: Sequence[SummaryRow], title: str) -> ReportTable:
     body: list[tuple[Cell, ...]] = [
         (r.day.isoformat(), r.chain, r.asset, r.invoice_count, str(r.crypto_volume),
-         tiyn(r.kzt_volume), tiyn(r.fees), tiyn(r.fx_result))
+         tiyn(r.kzt_volume), tiyn(r.fees), tiyn(r.fx_result), r.refund_count,
+         str(r.refunded_units), tiyn(r.refunds_kzt))
         for r in rows
     ]
     body.append(("total", "", "", sum(r.invoice_count for r in rows), "",
                  tiyn(sum(r.kzt_volume for r in rows)), tiyn(sum(r.fees for r in rows)),
-                 tiyn(sum(r.fx_result for r in rows))))
+                 tiyn(sum(r.fx_result for r in rows)), sum(r.refund_count for r in rows), "",
+                 tiyn(sum(r.refunds_kzt for r in rows))))
     return ReportTable(title, ("day", "chain", "asset", "invoices", UNITS_COLUMN,
-                               "KZT volume", "fees KZT", "FX result KZT"), body)
+                               "KZT volume", "fees KZT", "FX result KZT", "refunds",
+                               "refunded units", "refunds KZT"), body)
 
 
 def batches_table(batches: Sequence[Batch], title: str) -> ReportTable:

@@ -9,7 +9,7 @@ against the FX position), fees (fee revenue) and the FX result of conversions.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -58,12 +58,18 @@ class SummaryRow:
     kzt_volume: int
     fees: int
     fx_result: int
+    # Refunds final that day in this asset: how many, the base units that left custody and
+    # the tiyn their sale parts took from merchants' payables.
+    refund_count: int = 0
+    refunded_units: int = 0
+    refunds_kzt: int = 0
 
     def as_json(self) -> dict[str, Any]:
         out = asdict(self)
         out["day"] = self.day.isoformat()
         # Crypto base units can exceed 2**53: JSON carries them as strings.
         out["crypto_volume"] = str(self.crypto_volume)
+        out["refunded_units"] = str(self.refunded_units)
         return out
 
 
@@ -109,14 +115,22 @@ async def zone_summary(
     """Business days first_day..last_day (inclusive) of the calendar, by day and asset."""
     start, end = calendar.period(first_day)[0], calendar.period(last_day)[1]
     check_period(start, end)
-    rows = await queries.zone_summary(
-        conn, start=start, end=end, zone=calendar.zone.key, cutoff=calendar.cutoff,
-        prune_from=(start - PRUNE_MARGIN).date(), prune_to=(end + PRUNE_MARGIN).date(),
-    )
-    out: list[SummaryRow] = []
-    for r in rows:
+    prune_from, prune_to = (start - PRUNE_MARGIN).date(), (end + PRUNE_MARGIN).date()
+    found: dict[tuple[date, str], SummaryRow] = {}
+    for r in await queries.zone_summary(conn, start=start, end=end, zone=calendar.zone.key,
+                                        cutoff=calendar.cutoff, prune_from=prune_from,
+                                        prune_to=prune_to):
         chain, _, asset = str(r["asset"]).partition(":")
-        out.append(SummaryRow(r["day"], chain, asset, int(r["invoice_count"]),
-                              int(r["crypto_volume"]), int(r["kzt_volume"]), int(r["fees"]),
-                              int(r["fx_result"])))
-    return out
+        found[(r["day"], r["asset"])] = SummaryRow(
+            r["day"], chain, asset, int(r["invoice_count"]), int(r["crypto_volume"]),
+            int(r["kzt_volume"]), int(r["fees"]), int(r["fx_result"]))
+    for r in await queries.zone_refunds(conn, start=start, end=end, zone=calendar.zone.key,
+                                        cutoff=calendar.cutoff, prune_from=prune_from,
+                                        prune_to=prune_to):
+        chain, _, asset = str(r["asset"]).partition(":")
+        row = found.get((r["day"], r["asset"])) or SummaryRow(r["day"], chain, asset,
+                                                               0, 0, 0, 0, 0)
+        found[(r["day"], r["asset"])] = replace(
+            row, refund_count=int(r["refund_count"]), refunded_units=int(r["units"]),
+            refunds_kzt=int(r["sale_kzt"]))
+    return [found[key] for key in sorted(found)]

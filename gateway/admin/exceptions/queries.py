@@ -17,7 +17,8 @@ Row = asyncpg.Record
 # (one line per transfer), dust below its asset's floor (one line per address, however many
 # transfers), the excess of each overpaid settled invoice, each booked transfer a resync
 # found gone from its chain, and each difference of the latest reconciliation run (chain vs
-# watcher vs ledger; its asset is the ledger currency code; decided when the operator
+# watcher vs ledger, and a refund hot wallet vs its opening less refunds and fees; its asset
+# is the ledger currency code; decided when the operator
 # acknowledged the same difference, in this run or an earlier one).
 # Floors arrive as two parallel arrays; the cursor is the (seen_at, key) of the last item
 # already shown, so a page never repeats or skips an item however many there are.
@@ -77,7 +78,7 @@ WITH floors AS (
       JOIN (SELECT id, started_at FROM reconciliation_runs
              ORDER BY started_at DESC LIMIT 1) r ON r.id = ri.run_id
       LEFT JOIN reconciliation_decisions d ON d.identity = ri.identity
-     WHERE ri.kind IN ('address', 'custody', 'trial_balance', 'fetch_error')
+     WHERE ri.kind IN ('address', 'custody', 'trial_balance', 'fetch_error', 'refund_wallet')
 )
 SELECT *, clock_timestamp() - seen_at AS age FROM items
  WHERE ($3::text IS NULL OR kind = $3)

@@ -12,7 +12,8 @@ An item is one of:
     vanished          a booked transfer its chain no longer has (found by `chains resync`
                       after a fork below finality): booked, and not on chain
     reconciliation    a difference of the latest reconciliation run (address, custody, trial
-                      balance, a balance a node could not give): units = the difference
+                      balance, a refund hot wallet, a balance a node could not give): units =
+                      the difference
     dust              every payment below its asset's floor to one address, as one line
 
 Decisions (`actions_for` says which an item takes): `refund` sets the payment aside and,
@@ -25,7 +26,8 @@ on an expired invoice: an invalid or cancelled one's sale cannot be booked); `ac
 records that the operator has seen a vanished transfer, or a reconciliation difference,
 and handles it outside the gateway (nothing booked is undone; a vanished transfer stops
 being a reconciliation line, a difference counts as explained in later runs while it stays
-the same). Each decision is audited.
+the same; a refund wallet's acknowledged difference, a top-up or a withdrawal outside the
+gateway, makes the balance that run read the wallet's new opening). Each decision is audited.
 A payment (or an overpaid excess) whose units live refunds hold leaves the queue unless it
 carries a decision (then it stays, shown with it: being refunded).
 """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Awaitable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import aiohttp
@@ -39,6 +39,8 @@ class ChainSources:
     solana_rpc_url: str | None
     solana_treasury: str | None
     solana_mints: dict[str, str]  # "solana:USDT" -> mint address
+    # The refund hot wallets (chain -> sending address), read like any other address.
+    refund_wallets: dict[str, str] = field(default_factory=dict)
 
     def checked_assets(self) -> set[str]:
         assets: set[str] = set()

@@ -6,7 +6,7 @@ recorded (gateway migration 0030: `chain_transfers`, `chain_cursors`, view
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import asyncpg
 
@@ -44,25 +44,44 @@ SELECT asset, sum(amount) AS units
 # What explains each recipient's balance per asset (settlement.reconciliation.Holding), over
 # the same transfers as SELECT_RECEIVED / SELECT_TREASURY_RECEIVED ($3: final ones only):
 # booked (credited to a settled invoice), stranded and unmatched (the exceptions queue's
-# payments: stranded, or any other kind), pending (credited to an invoice still open) and
-# vanished (booked, then found gone from the chain by a resync). The first four split every
-# transfer once, so booked + pending + stranded + unmatched - vanished is what is expected.
+# payments: stranded, or any other kind), pending (credited to an invoice still open),
+# refunded and vanished (booked, then found gone from the chain by a resync). The first four
+# and refunded split every transfer once, so booked + pending + stranded + unmatched +
+# refunded - vanished is what is expected.
+# Refunded: the units of the transfer that live refunds (gateway.refunds: any status but
+# failed or cancelled, in flight included) hold, as the exceptions queue counts them (a
+# payment they hold in full leaves the queue). Refunds are sent from the refund hot wallets,
+# so those units stay on the address: they move out of the transfer's bucket into refunded.
 SELECT_HOLDINGS = """
+WITH held AS (
+    SELECT s.transfer_id, sum(s.units) AS units
+      FROM refund_sources s JOIN refunds rf ON rf.id = s.refund_id
+     WHERE rf.status NOT IN ('failed', 'cancelled')
+     GROUP BY s.transfer_id
+), split AS (
+    SELECT t.id, t.chain, t.to_address, t.asset, t.amount, t.disposition, t.invoice_id,
+           least(coalesce(h.units, 0), t.amount) AS refunded
+      FROM chain_transfers t LEFT JOIN held h ON h.transfer_id = t.id
+     WHERE t.chain = $1 AND t.status <> 'removed' AND t.block_number <= $2
+       AND (NOT $3 OR t.status = 'finalized')
+)
 SELECT CASE WHEN t.chain = 'bsc' THEN lower(t.to_address) ELSE t.to_address END AS address,
        t.asset,
-       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND t.disposition = 'credited'
-                                        AND i.status = 'settled'), 0) AS booked,
-       coalesce(sum(t.amount) FILTER (WHERE e.id IS NULL AND (t.disposition IS DISTINCT
-                FROM 'credited' OR i.status IS DISTINCT FROM 'settled')), 0) AS pending,
-       coalesce(sum(t.amount) FILTER (WHERE e.kind = 'stranded'), 0) AS stranded,
-       coalesce(sum(t.amount) FILTER (WHERE e.kind <> 'stranded'), 0) AS unmatched,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.id IS NULL
+                AND t.disposition = 'credited' AND i.status = 'settled'), 0) AS booked,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.id IS NULL AND (t.disposition
+                IS DISTINCT FROM 'credited' OR i.status IS DISTINCT FROM 'settled')), 0)
+           AS pending,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.kind = 'stranded'), 0)
+           AS stranded,
+       coalesce(sum(t.amount - t.refunded) FILTER (WHERE e.kind <> 'stranded'), 0)
+           AS unmatched,
+       coalesce(sum(t.refunded), 0) AS refunded,
        coalesce(sum(t.amount) FILTER (WHERE v.transfer_id IS NOT NULL), 0) AS vanished
-  FROM chain_transfers t
+  FROM split t
   LEFT JOIN invoices i ON i.id = t.invoice_id
   LEFT JOIN exception_payments e ON e.id = t.id
   LEFT JOIN chain_vanished_transfers v ON v.transfer_id = t.id
- WHERE t.chain = $1 AND t.status <> 'removed' AND t.block_number <= $2
-   AND (NOT $3 OR t.status = 'finalized')
  GROUP BY 1, 2
 """
 
@@ -85,6 +104,21 @@ SELECT t.chain, t.asset, sum(t.amount) AS units
   JOIN invoices i ON i.id = t.invoice_id
  WHERE t.status = 'finalized' AND t.disposition = 'credited' AND i.status = 'settled'
  GROUP BY t.chain, t.asset
+"""
+
+# What refunds moved out of the refund hot wallet `$2` of chain `$1` since `$3`, per refunded
+# asset: the refunded units of transactions final since then, and the network fees (native
+# units) of transactions final or failed since then (a replaced Solana transaction never
+# landed: it cost nothing). BNB Chain addresses compare without their checksum case.
+SELECT_REFUND_OUTFLOWS = """
+SELECT r.asset,
+       coalesce(sum(r.amount_units) FILTER (WHERE t.status = 'final'), 0) AS units,
+       coalesce(sum(r.network_fee_units), 0) AS fees
+  FROM refund_transactions t JOIN refunds r ON r.id = t.refund_id
+ WHERE t.chain = $1 AND t.status IN ('final', 'failed') AND t.finished_at > $3
+   AND CASE WHEN $1 = 'bsc' THEN lower(t.from_address) = lower($2)
+            ELSE t.from_address = $2 END
+ GROUP BY r.asset
 """
 
 SELECT_UNMATCHED_ONE = """
@@ -124,6 +158,13 @@ async def deposit_addresses(conn: Conn, days: int) -> list[str]:
 
 async def booked(conn: Conn) -> list[asyncpg.Record]:
     return await conn.fetch(SELECT_BOOKED)
+
+
+async def refund_outflows(conn: Conn, chain: str, wallet: str,
+                          since: datetime) -> dict[str, tuple[int, int]]:
+    """Asset id -> (refunded units, network fee units) out of `wallet` since `since`."""
+    rows = await conn.fetch(SELECT_REFUND_OUTFLOWS, chain, wallet, since)
+    return {r["asset"]: (int(r["units"]), int(r["fees"])) for r in rows}
 
 
 async def unmatched_one(conn: Conn, transfer_id: int) -> asyncpg.Record | None:

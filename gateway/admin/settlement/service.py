@@ -29,6 +29,8 @@ from gateway.invoices.catalog import token_addresses
 from gateway.lifecycle.service import apply_invoices
 from gateway.log import get_logger
 from gateway.merchants import service as merchants
+from gateway.refunds.sending.errors import SignerNotConfigured
+from gateway.refunds.sending.signers import wallet_address
 from gateway.transfers import store as transfers
 from settlement.assets import ASSETS, by_currency_code, native_of
 from settlement.batches import service as batches
@@ -49,6 +51,7 @@ from settlement.reconciliation.errors import UnknownInvoice, UnknownPayment
 from settlement.reconciliation.service import (
     AddressExpectation,
     Holding,
+    RefundWallet,
     Run,
     UnmatchedPayment,
     VanishedTransfer,
@@ -196,6 +199,18 @@ def conversion_json(done: Conversion) -> dict[str, Any]:
             "fx_result": done.fx_result, "created": done.created}
 
 
+def refund_wallets(settings: Settings) -> dict[str, str]:
+    """Chain -> the refund hot wallet's sending address (a chain whose signer has no address
+    configured has no wallet to reconcile)."""
+    found = {}
+    for chain in ("bsc", "solana"):
+        try:
+            found[chain] = wallet_address(chain, settings.refund_sending)
+        except SignerNotConfigured:
+            continue
+    return found
+
+
 def chain_sources(settings: Settings) -> ChainSources:
     configured = [(ASSETS[asset_id], address)
                   for asset_id, address in token_addresses(settings).items() if address]
@@ -206,6 +221,7 @@ def chain_sources(settings: Settings) -> ChainSources:
         solana_treasury=settings.solana_treasury,
         solana_mints={a.currency_code: address for a, address in configured
                       if a.chain == "solana"},
+        refund_wallets=refund_wallets(settings),
     )
 
 
@@ -277,34 +293,61 @@ async def _vanished(conn: Conn) -> list[VanishedTransfer]:
 
 
 HoldingKey = tuple[str, str, str]  # (chain, currency code, address as reconciled)
-AMOUNTS = ("booked", "pending", "stranded", "unmatched", "vanished")
-
-
-async def refunded_units(conn: Conn) -> dict[HoldingKey, int]:
-    """The hook of the refunds module: per (chain, currency code, address) the `refunded`
-    units of the holdings identity (see settlement.reconciliation.Holding). Nothing is
-    refunded yet: empty."""
-    return {}
+AMOUNTS = ("booked", "pending", "stranded", "unmatched", "refunded", "vanished")
 
 
 async def _holdings(conn: Conn, expected: Sequence[AddressExpectation], bsc_block: int | None,
                     treasury: str | None) -> list[Holding]:
     """What explains each expected balance, address by address (the same keys as
-    `expected`; Solana's transfers name the treasury owner as their recipient)."""
+    `expected`; Solana's transfers name the treasury owner as their recipient). Refunded:
+    the units live refunds hold (see queries.SELECT_HOLDINGS)."""
     found: dict[HoldingKey, dict[str, int]] = {}
     for chain, through, final_only in (("bsc", bsc_block, False), ("solana", None, True)):
         top = through if through is not None else 2**62
         for r in await queries.holdings(conn, chain, top, final_only):
             found[(chain, _code(chain, r["asset"]), r["address"])] = {
                 k: int(r[k]) for k in AMOUNTS}
-    refunded = await refunded_units(conn)
     holdings = []
     for e in expected:
         recipient = (treasury or "") if e.chain == "solana" else e.address
         amounts = found.get((e.chain, e.asset, recipient), {})
-        holdings.append(Holding(e.chain, e.asset, e.address, **amounts,
-                                refunded=refunded.get((e.chain, e.asset, e.address), 0)))
+        holdings.append(Holding(e.chain, e.asset, e.address, **amounts))
     return holdings
+
+
+def _wallet_reads(sources: ChainSources) -> list[tuple[str, str, str, str]]:
+    """(chain, currency code, where the balance is read, the wallet) of every refund hot
+    wallet asset on a chain whose node is configured (Solana tokens: the wallet's
+    associated token account)."""
+    reads = []
+    bsc_wallet = sources.refund_wallets.get("bsc")
+    if sources.bsc_rpc_url and bsc_wallet:
+        reads += [("bsc", code, bsc_wallet.lower(), bsc_wallet)
+                  for code in (native_of("bsc").currency_code, *sorted(sources.bsc_tokens))]
+    sol_wallet = sources.refund_wallets.get("solana")
+    if sources.solana_rpc_url and sol_wallet:
+        reads.append(("solana", native_of("solana").currency_code, sol_wallet, sol_wallet))
+        reads += [("solana", code, associated_token_address(sol_wallet, mint), sol_wallet)
+                  for code, mint in sorted(sources.solana_mints.items())]
+    return reads
+
+
+async def _refund_wallets(conn: Conn, sources: ChainSources) -> list[RefundWallet]:
+    """Each refund hot wallet asset with its opening and what refunds moved out since."""
+    read_at = await db_now(conn)
+    openings = await reconciliation.wallet_openings(conn)
+    found = []
+    for chain, code, address, wallet in _wallet_reads(sources):
+        opening = openings.get((chain, code, address))
+        out = await queries.refund_outflows(conn, chain, wallet, opening.as_of) \
+            if opening is not None else {}
+        native = code == native_of(chain).currency_code
+        found.append(RefundWallet(
+            chain, code, address, opening, read_at,
+            refunds_out=sum(units for asset, (units, _) in out.items()
+                            if _code(chain, asset) == code),
+            fees_out=sum(fees for _, fees in out.values()) if native else 0))
+    return found
 
 
 @dataclass(frozen=True)
@@ -315,6 +358,13 @@ class _Facts:
     unmatched: list[UnmatchedPayment]
     vanished: list[VanishedTransfer]
     holdings: list[Holding]
+    wallets: list[RefundWallet]
+
+    @property
+    def reads(self) -> list[AddressExpectation]:
+        """Every balance to read: the deposit addresses' and the refund wallets'."""
+        return [*self.expected, *(AddressExpectation(w.chain, w.asset, w.address, 0)
+                                  for w in self.wallets)]
 
 
 async def _facts(conn: Conn, sources: ChainSources, days: int,
@@ -324,7 +374,8 @@ async def _facts(conn: Conn, sources: ChainSources, days: int,
     expected = [*bsc, *solana]
     return _Facts(expected, block, await _booked(conn), await _unmatched(conn, floors),
                   await _vanished(conn),
-                  await _holdings(conn, expected, block, sources.solana_treasury))
+                  await _holdings(conn, expected, block, sources.solana_treasury),
+                  await _refund_wallets(conn, sources))
 
 
 async def _snapshot(conn: Conn, sources: ChainSources, days: int,
@@ -344,13 +395,14 @@ async def run_reconciliation(
     sources = sources or chain_sources(settings)
     facts = await _snapshot(conn, sources, settings.settlement.address_days,
                             settings.settlement.dust_floors)
-    observations = await observe(sources, facts.expected, settings.settlement.rpc_timeout,
+    observations = await observe(sources, facts.reads, settings.settlement.rpc_timeout,
                                  bsc_block=facts.bsc_block)
     notes = [] if facts.bsc_block is None else [
         f"bsc balances read at finalized block {facts.bsc_block}"]
     run = await reconcile(conn, observations=observations, booked=facts.booked,
                           expected=facts.expected, unmatched=facts.unmatched,
-                          vanished=facts.vanished, holdings=facts.holdings, notes=notes)
+                          vanished=facts.vanished, holdings=facts.holdings,
+                          wallets=facts.wallets, notes=notes)
     await audit.record(conn, actor, "reconciliation.run", target_type="reconciliation_run",
                        target_id=run.id, after={"status": run.status,
                                                 "difference_count": len(run.lines)})
