@@ -2,7 +2,7 @@
 
     .venv/bin/python -m tests.bench.watcher_bench [--open 1000,10000] [--payments 40]
         [--blocks 10000] [--per-block 100] [--span 50] [--poll-ms 100]
-        [--issued 1000,1000000] [--no-trace-run]
+        [--issued 1000,1000000] [--no-trace-run] [--ceiling]
 
 1. Latency: N open invoices (1,000 and 10,000) in a fresh database; a generated chain
    (tests/bench/watcher_fakenode.py, 100 USDT transfers per 0.1 s block, finality 2 blocks
@@ -18,6 +18,11 @@
    only the issued set holds them). Target: >= 20,000 transfers/s with 1,000,000 issued
    addresses, within 20 % of the run with 1,000. `--no-trace-run` adds a 1,000-address run
    with tracing off (the cost of `debug_traceBlockByNumber` through the parsers).
+3. Ceiling (`--ceiling`, with catch-up): the same chain drained through the same transport
+   (RpcClient batches, orjson) as fast as the fake node answers, nothing parsed or stored:
+   what this machine can feed the watcher at all, so a catch-up figure reads as a share of it.
+   Every catch-up row also carries the fake node's CPU seconds and the 1-minute load average
+   before and after (the machine is shared: a ratio means something only within one run).
 
 Uses DATABASE_URL's server when set, else a temporary embedded cluster. Writes
 bench-results/watcher.json. The machine is shared: figures are noisy.
@@ -28,6 +33,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import statistics
 import time
 from collections.abc import AsyncIterator
@@ -169,6 +175,49 @@ async def latency_run(server: str, open_invoices: int, args: argparse.Namespace
             "max_ms": round(max(latencies), 1)}
 
 
+def process_cpu(pid: int | None) -> float:  # float-ok
+    """CPU seconds (user + system) a live process has used so far (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def load_average() -> float:  # float-ok
+    return round(os.getloadavg()[0], 2)
+
+
+async def ceiling_run(args: argparse.Namespace) -> dict[str, Any]:
+    """The replay chain read through the watcher's transport only (see the module doc)."""
+    port = free_port()
+    spec = node.ChainSpec(mode="replay", blocks=args.blocks, per_block=args.per_block,
+                          pay_every=0, payments=0)
+    proc = node.start(spec, port)
+    rpc = RpcClient(f"http://127.0.0.1:{port}", timeout=30)
+    try:
+        await node.wait_ready(f"http://127.0.0.1:{port}")
+        load, transfers = load_average(), 0
+        started, cpu = time.perf_counter(), time.process_time()
+        node_cpu = process_cpu(proc.pid)
+        for lo in range(1, args.blocks + 1, args.span):
+            numbers = [hex(n) for n in range(lo, min(args.blocks, lo + args.span - 1) + 1)]
+            _, _, logs, _ = await asyncio.gather(
+                rpc.batch([("eth_getBlockByNumber", [n, True]) for n in numbers]),
+                rpc.batch([("eth_getBlockReceipts", [n]) for n in numbers]),
+                rpc.call("eth_getLogs", [{"fromBlock": numbers[0], "toBlock": numbers[-1]}]),
+                rpc.batch([("debug_traceBlockByNumber", [n, {}]) for n in numbers]))
+            transfers += len(logs)
+        elapsed = time.perf_counter() - started
+        cpu = time.process_time() - cpu
+        node_cpu = process_cpu(proc.pid) - node_cpu
+    finally:
+        await rpc.close()
+        proc.terminate()
+        proc.join(5)
+    return {"blocks": args.blocks, "transfers": transfers, "seconds": round(elapsed, 2),
+            "transfers_per_s": round(transfers / elapsed), "client_cpu_seconds": round(cpu, 2),
+            "node_cpu_seconds": round(node_cpu, 2), "load_before": load,
+            "load_after": load_average()}
+
+
 async def catchup_run(server: str, args: argparse.Namespace, issued: int, trace: bool = True
                       ) -> dict[str, Any]:
     open_invoices = min(1_000, issued)
@@ -182,6 +231,7 @@ async def catchup_run(server: str, args: argparse.Namespace, issued: int, trace:
         async with watcher(url, f"http://127.0.0.1:{port}", poll=0.05, span=args.span,
                            trace=trace) as (bsc, _):
             await bsc.watched.wait_current()  # the issued set is loaded: time the scan only
+            load, node_cpu = load_average(), process_cpu(proc.pid)
             started, cpu = time.perf_counter(), time.process_time()
             while bsc.stats.blocks < args.blocks:
                 if bsc.stats.errors:
@@ -189,6 +239,7 @@ async def catchup_run(server: str, args: argparse.Namespace, issued: int, trace:
                 await asyncio.sleep(0.05)
             elapsed = time.perf_counter() - started
             cpu = time.process_time() - cpu
+            node_cpu = process_cpu(proc.pid) - node_cpu
             stats, loaded = bsc.stats, len(bsc.watched.issued)
     finally:
         proc.terminate()
@@ -200,14 +251,18 @@ async def catchup_run(server: str, args: argparse.Namespace, issued: int, trace:
             # The watcher's own CPU (this process; not the fake node's nor PostgreSQL's): its
             # capacity, less distorted than wall time when other work shares the cores.
             "cpu_seconds": round(cpu, 2), "transfers_per_cpu_s": round(stats.logs_seen / cpu),
-            "blocks_per_s": round(stats.blocks / elapsed), "span": args.span}
+            "blocks_per_s": round(stats.blocks / elapsed), "span": args.span,
+            "node_cpu_seconds": round(node_cpu, 2), "load_before": load,
+            "load_after": load_average()}
 
 
 def _print_catchup(row: dict[str, Any]) -> None:
     print(f"catch-up issued={row['issued_addresses']:>8} trace={row['trace']!s:>5} "
           f"{row['blocks']} blocks, {row['transfers_matched']} transfers in {row['seconds']} s: "
           f"{row['transfers_per_s']} transfers/s, {row['transfers_per_cpu_s']} per CPU second "
-          f"of the watcher ({row['stored_payments']} payments stored)", flush=True)
+          f"of the watcher ({row['stored_payments']} payments stored; fake node "
+          f"{row['node_cpu_seconds']} CPU s, load {row['load_before']}->{row['load_after']})",
+          flush=True)
 
 
 async def main(args: argparse.Namespace) -> dict[str, Any]:
@@ -223,6 +278,11 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
             if args.no_trace_run:
                 runs.append((runs[0][0], False))
             results["catchup"] = []
+            if args.ceiling:
+                results["ceiling"] = row = await ceiling_run(args)
+                print(f"ceiling  {row['transfers']} transfers read in {row['seconds']} s: "
+                      f"{row['transfers_per_s']} transfers/s (fake node {row['node_cpu_seconds']}"
+                      f" CPU s, load {row['load_before']}->{row['load_after']})", flush=True)
             for issued, trace in runs:
                 row = await catchup_run(server, args, issued, trace)
                 _print_catchup(row)
@@ -242,6 +302,8 @@ def parse() -> argparse.Namespace:
                         help="catch-up runs: BNB Chain addresses ever issued, per run")
     parser.add_argument("--no-trace-run", action="store_true",
                         help="add a catch-up run with call tracing off")
+    parser.add_argument("--ceiling", action="store_true",
+                        help="add a transport-only read of the chain (the machine's ceiling)")
     return parser.parse_args()
 
 

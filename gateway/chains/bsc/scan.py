@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from itertools import pairwise
 
@@ -297,6 +297,16 @@ class BscScanner:
     async def scan(self, lo: int, hi: int, parent: BlockRef | None) -> Scan:
         """Payments to watched addresses in lo..hi, whose parent must be `parent` (None: a
         re-read of blocks already followed, checked by the caller)."""
+        return await self.match(await self.read(lo, hi, parent))
+
+    async def match(self, scan: Scan) -> Scan:
+        """`scan` with its payments to the addresses watched now (a read done earlier is
+        matched against the set as it is at this moment)."""
+        transfers = await self.payments(scan.seen, self.watched.addresses, issued=True)
+        return replace(scan, transfers=tuple(transfers))
+
+    async def read(self, lo: int, hi: int, parent: BlockRef | None) -> Scan:
+        """Blocks lo..hi read, checked complete and parsed, not yet matched (no transfers)."""
         blocks = await self.blocks(lo, hi)
         if not blocks:
             return Scan((), ())
@@ -311,5 +321,4 @@ class BscScanner:
         infos = {b.number: BlockInfo(b.number, b.hash, b.timestamp) for b in blocks}
         seen = (self._seen_tokens(raw_logs, infos) + self._seen_native(blocks, receipts)
                 + self._seen_internal(blocks, receipts, traces))
-        transfers = await self.payments(seen, self.watched.addresses, issued=True)
-        return Scan(tuple(blocks), tuple(transfers), logs_seen=len(raw_logs), seen=tuple(seen))
+        return Scan(tuple(blocks), (), logs_seen=len(raw_logs), seen=tuple(seen))
