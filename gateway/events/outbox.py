@@ -28,7 +28,7 @@ from gateway.merchants.ids import new_id
 from settlement.db import Conn
 
 __all__ = ["API_VERSION", "EVENTS_CHANNEL", "EVENT_TYPES", "FanOut", "PendingEvent",
-           "UnknownEventType", "emit", "fan_out", "pending_event"]
+           "UnknownEventType", "emit", "emit_once", "fan_out", "pending_event"]
 
 EVENT_TYPES: Final = (
     "invoice.created",
@@ -106,6 +106,26 @@ async def emit(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any])
         notice=event.notice,
     )
     return event.id
+
+
+async def emit_once(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any],
+                    once_key: str) -> str | None:
+    """Like `emit`, for an event announced once per fact: `once_key` names the fact, and an
+    event already written under it (by any process, before or concurrently) makes this a
+    no-op. The new event's id, or None when the fact was announced already."""
+    event = pending_event(merchant_id, type, invoice_id_of(data))
+    written = await queries.insert_event_once(
+        conn,
+        event_id=event.id,
+        merchant_id=merchant_id,
+        type=type,
+        api_version=event.api_version,
+        invoice_id=event.invoice_id,
+        data_json=json.dumps(data, separators=(",", ":")),
+        notice=event.notice,
+        once_key=once_key,
+    )
+    return event.id if written else None
 
 
 @dataclass(frozen=True, slots=True)

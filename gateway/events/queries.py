@@ -34,6 +34,21 @@ INSERT_EVENT = "WITH " + EVENT_CTES.format(
 SELECT count(*) FROM notified
 """
 
+# The outbox write of an event keyed by the fact it announces (events.once_key, unique): the
+# second write of the same key inserts nothing and, reading `ev`, notifies no one. A
+# concurrent writer of the same key waits for the first to commit or roll back.
+INSERT_EVENT_ONCE = """
+WITH ev AS (
+    INSERT INTO events (id, merchant_id, type, api_version, invoice_id, data, once_key)
+    VALUES ($1::text, $2::text, $3::text, $4::text, $5::text, $6::text::jsonb, $8::text)
+    ON CONFLICT (once_key) WHERE once_key IS NOT NULL DO NOTHING
+    RETURNING id
+), notified AS (
+    SELECT pg_notify('ccp_events', $7::text) FROM ev
+)
+SELECT count(*) FROM notified
+"""
+
 # Fan-out, in one statement: take a batch of committed events still pending (SKIP LOCKED, so
 # concurrent workers take disjoint batches), clear their mark, and write one pending delivery
 # per enabled endpoint of the merchant subscribed to the type. An event is thereby fanned out
@@ -72,6 +87,18 @@ async def insert_event(
     await conn.execute(
         INSERT_EVENT, event_id, merchant_id, type, api_version, invoice_id, data_json, notice
     )
+
+
+async def insert_event_once(
+    conn: Conn, *, event_id: str, merchant_id: str, type: str, api_version: str,
+    invoice_id: str | None, data_json: str, notice: str, once_key: str,
+) -> bool:
+    """Insert an event unless one with `once_key` exists; whether it was inserted."""
+    written: int = await conn.fetchval(
+        INSERT_EVENT_ONCE, event_id, merchant_id, type, api_version, invoice_id, data_json,
+        notice, once_key,
+    )
+    return written == 1
 
 
 async def fan_out(conn: Conn, limit: int) -> Row:

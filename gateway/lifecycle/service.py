@@ -13,14 +13,14 @@ a crash, a reorg or a repeated call land on the same state exactly once.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from types import MappingProxyType
 
 import asyncpg
 
 from gateway.errors import NotFound
-from gateway.events.outbox import emit
+from gateway.events.outbox import emit, emit_once
 from gateway.invoices import queries as invoice_q
 from gateway.invoices.errors import IllegalTransition, NotCancellable
 from gateway.invoices.models import Invoice, PaymentOption
@@ -59,6 +59,10 @@ class Payment:
     disposition: Disposition | None
     value: int
     at: datetime
+    # What makes it the same payment when a reorg drops it and the chain mines it again,
+    # possibly at another log index: the identity UPSERT_TRANSFERS carries first_block_time
+    # over by (gateway/transfers/queries.py).
+    identity: tuple[str, str, str, str, int]
 
     @classmethod
     def from_row(cls, row: Row) -> Payment:
@@ -69,6 +73,8 @@ class Payment:
             value=row["value_tiyn"] or 0,
             # When it first reached the chain: a re-mining after a reorg does not make it late.
             at=row["first_block_time"] or row["block_time"] or row["detected_at"],
+            identity=(row["chain"], row["tx_hash"], row["to_address"], row["asset"],
+                      int(row["amount"])),
         )
 
     @property
@@ -94,7 +100,7 @@ def _classify_one(p: Payment, status: InvoiceStatus, options: dict[str, PaymentO
         disposition = Disposition.CREDITED
         value = (value_tiyn(units_before + p.units, option.rate, option.decimals)
                  - value_tiyn(units_before, option.rate, option.decimals))
-    return Payment(p.id, p.asset, p.units, p.status, disposition, value, p.at)
+    return replace(p, disposition=disposition, value=value)
 
 
 def _classify_fresh(payments: list[Payment], status: InvoiceStatus,
@@ -207,18 +213,40 @@ class _Carrier:
             await self._step(step, decision, payments, now)
 
 
+def _once_keys(invoice_id: str, payments: Sequence[Payment]) -> dict[int, str]:
+    """A key per live payment naming it across re-minings: its identity, numbered in block
+    order among the invoice's live payments of the same identity (one transaction may pay the
+    same amount to the same address twice; mined again, the copies come back in that order)."""
+    keys: dict[int, str] = {}
+    seen: dict[tuple[str, str, str, str, int], int] = {}
+    for p in payments:
+        if p.status is TransferStatus.REMOVED:
+            continue
+        nth = seen[p.identity] = seen.get(p.identity, 0) + 1
+        keys[p.id] = ":".join(("payment_after_settlement", invoice_id,
+                               *map(str, p.identity), str(nth)))
+    return keys
+
+
 async def _announce_after_settlement(conn: Conn, row: Row, options: dict[str, PaymentOption],
+                                     payments: Sequence[Payment],
                                      fresh: Sequence[Payment]) -> None:
     """One `invoice.payment_after_settlement` per payment that arrived after the sale was
-    booked: it is listed uncounted and refundable, and the status does not move."""
+    booked: it is listed uncounted and refundable, and the status does not move. A payment
+    reorged out and mined again comes back as a fresh row; its event's once-key (unique in
+    `events`) keeps the merchant from hearing of it twice."""
     late = [p for p in fresh if p.disposition is Disposition.UNAPPLIED]
     if not late:
         return
-    log.warning("payment_after_settlement", invoice_id=row["id"],
-                transfer_ids=[p.id for p in late])
+    keys = _once_keys(row["id"], payments)
     carrier = _Carrier(conn, row, options)
-    for _ in late:
-        await carrier._emit("invoice.payment_after_settlement")
+    data = invoice_object(await carrier.invoice(), EVENT_LINKS)
+    announced = [p.id for p in late
+                 if await emit_once(conn, merchant_id=row["merchant_id"],
+                                    type="invoice.payment_after_settlement", data=data,
+                                    once_key=keys[p.id]) is not None]
+    log.warning("payment_after_settlement", invoice_id=row["id"],
+                transfer_ids=[p.id for p in late], announced=announced)
 
 
 async def apply_invoice(conn: Conn, invoice_id: str, now: datetime,
@@ -232,7 +260,7 @@ async def apply_invoice(conn: Conn, invoice_id: str, now: datetime,
     payments, fresh = await _classified(conn, row, options, floors)
     terms = _terms(row)
     if terms.status is InvoiceStatus.SETTLED:
-        await _announce_after_settlement(conn, row, options, fresh)
+        await _announce_after_settlement(conn, row, options, payments, fresh)
     credits = [Credit(p.value, p.status is TransferStatus.FINALIZED, p.at)
                for p in payments if p.counts]
     decision = decide(terms, credits, now)

@@ -12,7 +12,7 @@ import asyncpg
 import pytest
 
 from gateway.events.errors import UnknownEventType
-from gateway.events.outbox import EVENT_TYPES, emit, fan_out
+from gateway.events.outbox import EVENT_TYPES, emit, emit_once, fan_out
 
 
 def _invoice(invoice_id: str) -> dict[str, Any]:
@@ -124,3 +124,34 @@ async def test_non_invoice_data_and_unknown_type(conn: asyncpg.Connection) -> No
     assert await conn.fetchval("SELECT invoice_id FROM events WHERE id = $1", event_id) is None
     with pytest.raises(UnknownEventType):
         await emit(conn, merchant_id="m", type="invoice.exploded", data={})
+
+
+async def test_emit_once_writes_one_event_per_key_even_at_once(
+    db_pool: asyncpg.Pool
+) -> None:
+    """Two transactions announcing the same fact together: the unique once-key makes the
+    second wait for the first and then write nothing (no event, no notification)."""
+    merchant_id = "mer_" + secrets.token_hex(6)
+    invoice_id = "inv_" + secrets.token_hex(6)
+    key = f"test:{invoice_id}"
+    both_in = asyncio.Barrier(2)
+
+    async def announce() -> str | None:
+        async with db_pool.acquire() as conn, conn.transaction():
+            await both_in.wait()
+            event_id = await emit_once(conn, merchant_id=merchant_id,
+                                       type="invoice.payment_after_settlement",
+                                       data=_invoice(invoice_id), once_key=key)
+            await asyncio.sleep(0.05)  # hold the row uncommitted while the other tries
+            return event_id
+
+    written = await asyncio.wait_for(asyncio.gather(announce(), announce()), timeout=20)
+    assert sorted(w is None for w in written) == [False, True]
+    async with db_pool.acquire() as conn:
+        again = await emit_once(conn, merchant_id=merchant_id,
+                                type="invoice.payment_after_settlement",
+                                data=_invoice(invoice_id), once_key=key)
+    assert again is None
+    ids = [r["id"] for r in await db_pool.fetch(
+        "SELECT id FROM events WHERE invoice_id = $1", invoice_id)]
+    assert ids == [w for w in written if w is not None]
