@@ -311,6 +311,12 @@ class BscWatcher:
                     self._read_ahead(last, head)
                 await self._commit(cursor, scan)
                 cursor = Cursor(CHAIN, last, cursor.finalized_number, None)
+            else:
+                # The node names a head above a block it does not serve (a lagging replica):
+                # no progress this round, and the chain turns lagging if it lasts. Said
+                # aloud, because a chaos run once stalled here without a line.
+                log.warning("bsc_block_missing", chain=CHAIN, block=cursor.block.number + 1,
+                            head=head)
         await self._finalize(cursor, head)
         self.health.progressed(cursor.block.number, self.stats.finalized)
         return more
