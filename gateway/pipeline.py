@@ -26,6 +26,7 @@ from typing import Protocol
 import asyncpg
 from aiohttp import web
 
+from gateway.aio import cancel_and_wait
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.chains.bsc.scan import BscScanner
 from gateway.chains.bsc.watcher import BscConfig, BscWatcher
@@ -145,10 +146,7 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
         raise
     finally:
         for task in tasks:
-            task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            await cancel_and_wait(task)
         await watcher.close()
 
 

@@ -19,6 +19,7 @@ from collections.abc import Awaitable, Callable
 
 import asyncpg
 
+from gateway.aio import cancel_and_wait
 from gateway.chains.errors import LeadershipLost
 from gateway.log import get_logger
 
@@ -99,12 +100,6 @@ class LeaderLock:
         await self._drop()
 
 
-async def _cancel(task: asyncio.Task[None]) -> None:
-    task.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await task
-
-
 async def lead(lock: LeaderLock, work: Callable[[], Awaitable[None]]) -> None:
     """Run `work` whenever this process is the leader; until cancelled."""
     try:
@@ -118,11 +113,11 @@ async def lead(lock: LeaderLock, work: Callable[[], Awaitable[None]]) -> None:
             except asyncio.CancelledError:
                 # Cancelled from outside (shutdown): asyncio.wait leaves both tasks running,
                 # and a worker outliving its lock would keep writing as a second leader.
-                await _cancel(worker)
-                await _cancel(holder)
+                await cancel_and_wait(worker)
+                await cancel_and_wait(holder)
                 raise
-            await _cancel(worker)
-            await _cancel(holder)
+            await cancel_and_wait(worker)
+            await cancel_and_wait(holder)
             if holder in done and isinstance(holder.exception(), LeadershipLost):
                 log.warning("leader_lost", lock=lock.name, error=str(holder.exception()))
                 continue
