@@ -14,11 +14,15 @@ from typing import Any
 
 
 async def cancel_and_wait(task: asyncio.Future[Any]) -> None:
-    """Cancel `task` and wait for it to end; re-raise if the caller was cancelled meanwhile."""
+    """Cancel `task` and wait for it to end; re-raise if the caller was cancelled meanwhile.
+
+    Only a cancel that arrives while waiting counts: one the caller was already handling
+    (stopping its helpers in a `finally`) stays the caller's to re-raise when it is done."""
+    current = asyncio.current_task()
+    before = current.cancelling() if current is not None else 0
     task.cancel()
     try:
         await task
     except asyncio.CancelledError:
-        current = asyncio.current_task()
-        if current is not None and current.cancelling():
+        if current is not None and current.cancelling() > before:
             raise  # our own cancellation, not (only) the task's

@@ -146,6 +146,8 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
         raise
     finally:
         for task in tasks:
+            task.cancel()  # all of them first: a cancel arriving below leaves none running
+        for task in tasks:
             await cancel_and_wait(task)
         await watcher.close()
 

@@ -53,3 +53,27 @@ async def test_cancel_and_wait_returns_when_only_the_child_was_cancelled() -> No
     child = asyncio.ensure_future(asyncio.sleep(3600))
     await cancel_and_wait(child)
     assert child.cancelled()
+
+
+async def test_a_cancel_already_being_handled_lets_every_helper_stop() -> None:
+    """Stopping two helpers in the `finally` of a cancelled task: both end (the first's wait
+    does not re-raise the cancel the task is already handling), then the cancel goes on."""
+    helpers: list[asyncio.Future[None]] = []
+    started = asyncio.Event()
+
+    async def owner() -> None:
+        helpers.extend([asyncio.ensure_future(asyncio.sleep(3600)) for _ in range(2)])
+        try:
+            started.set()
+            await asyncio.sleep(3600)
+        finally:
+            for helper in helpers:
+                await cancel_and_wait(helper)
+
+    task = asyncio.ensure_future(owner())
+    await started.wait()
+    task.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await task
+    assert task.cancelled()
+    assert all(helper.cancelled() for helper in helpers)
