@@ -19,13 +19,6 @@ that entered the watched set since the last one are looked up there and recorded
 that ring is refilled from the `recent` blocks up to a stored cursor and checked against the
 whole set, for a predecessor that stopped between scanning a payment and hearing of its
 invoice (a first start, with no cursor yet, has nothing to look back at).
-Catching up, the next range is read ahead: once a range is matched, the read of the one after
-it (blocks, receipts, logs, traces, parsed and checked) starts while this one is committed and
-finality is read, so the node's work and ours overlap with the database's. Only the read runs
-ahead: the next step uses it only if its cursor is the block the read was chained to (anything
-else, a failed commit or a reorg, throws it away), matches it against the watched set after
-the late-notice check, and commits it like any other, so ranges still commit in order and a
-range is never committed without every receipt.
 RPC faults raise out of a step; `run` backs off and repeats it from the stored cursor, so a
 fault only delays detection and nothing is skipped.
 """
@@ -69,21 +62,6 @@ class BscConfig:
     recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
 
 
-@dataclass(frozen=True)
-class ReadAhead:
-    """The read of the range after `parent`, started before `parent` was committed."""
-
-    parent: BlockRef
-    task: asyncio.Task[Scan]
-
-    def discard(self) -> None:
-        if self.task.done():
-            if not self.task.cancelled():
-                self.task.exception()  # read here, so asyncio does not log it as lost
-        else:
-            self.task.cancel()
-
-
 @dataclass
 class WatcherStats:
     blocks: int = 0
@@ -108,7 +86,6 @@ class BscWatcher:
         self.recent: RecentTransfers[Seen] = RecentTransfers(config.recent)
         self._warmed = False
         self._pending: dict[str, str] = {}  # keys entered, not yet checked against the ring
-        self._ahead: ReadAhead | None = None
         scanner.watched.track_new_keys()
 
     @property
@@ -136,7 +113,7 @@ class BscWatcher:
         while True:
             hi = min(head, cursor.block.number + self.span.current)
             try:
-                scan = await self.scanner.read(cursor.block.number + 1, hi, cursor.block)
+                scan = await self.scanner.scan(cursor.block.number + 1, hi, cursor.block)
             except RangeRefused as exc:
                 self.span.refused()
                 log.info("bsc_log_range_halved", chain=CHAIN, span=self.span.current,
@@ -144,26 +121,6 @@ class BscWatcher:
                 continue
             self.span.succeeded()
             return scan
-
-    async def _read(self, cursor: Cursor, head: int) -> Scan:
-        """The range after the cursor, read (not matched): the read started ahead when it
-        continues this cursor, else a new one."""
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            if ahead.parent == cursor.block:
-                return await ahead.task
-            ahead.discard()
-        return await self._scan(cursor, head)
-
-    def _read_ahead(self, parent: BlockRef, head: int) -> None:
-        """Start reading the range after `parent` (not yet committed) in the background."""
-        after = Cursor(CHAIN, parent, -1, None)
-        self._ahead = ReadAhead(parent, asyncio.ensure_future(self._scan(after, head)))
-
-    def _stop_reading_ahead(self) -> None:
-        ahead, self._ahead = self._ahead, None
-        if ahead is not None:
-            ahead.discard()
 
     async def _commit(self, cursor: Cursor, scan: Scan) -> None:
         links = [BlockLink(b.number, b.hash, b.parent_hash) for b in scan.blocks]
@@ -299,18 +256,15 @@ class BscWatcher:
         await self._late(cursor)
         more = False
         if head > cursor.block.number:
-            scan = await self._read(cursor, head)
+            scan = await self._scan(cursor, head)
             if scan.fork:
                 await self._reorg(cursor)
                 return True
             if scan.blocks:
-                scan = await self.scanner.match(scan)  # after _late: no new key slips by
-                last = BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash)
-                more = last.number < head
-                if more:
-                    self._read_ahead(last, head)
                 await self._commit(cursor, scan)
-                cursor = Cursor(CHAIN, last, cursor.finalized_number, None)
+                more = scan.blocks[-1].number < head
+                cursor = Cursor(CHAIN, BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash),
+                                cursor.finalized_number, None)
             else:
                 # The node names a head above a block it does not serve (a lagging replica):
                 # no progress this round, and the chain turns lagging if it lasts. Said
@@ -323,12 +277,6 @@ class BscWatcher:
 
     async def run(self) -> None:
         """Step until cancelled; transient faults back off and retry from the cursor."""
-        try:
-            await self._run()
-        finally:
-            self._stop_reading_ahead()
-
-    async def _run(self) -> None:
         delay = self.config.backoff
         while True:
             try:
