@@ -23,7 +23,7 @@ from tests.refunds.sending.support import TEST_REASON, Wallets, new_wallets, sen
 async def refund_wallets(devnets: Devnets) -> Wallets:
     """Fresh refund hot wallets, funded on the devnets the way `make run` funds its own."""
     if devnets.solana_rpc_url is None:
-        pytest.skip("the Solana devnet module is not installed")
+        pytest.fail("the Solana devnet did not start (see docs/devnets.md)")
     wallets = new_wallets()
     await fund_bsc(devnets.bsc_rpc_url, wallets.bsc.address)
     await fund_solana(devnets.solana_rpc_url, str(wallets.solana.pubkey()),
