@@ -440,6 +440,12 @@ class ChainSettings:
         "Solana watcher", "SOLANA_FIRST_START_SIGNATURES", "1000", Integer(1, 1_000),
         "On the very first start (no cursor yet), how many of each followed account's newest "
         "signatures are read back; later starts resume from the stored cursors.")
+    solana_finality_check_interval: Decimal = setting(
+        "Solana watcher", "SOLANA_FINALITY_CHECK_INTERVAL", "10", seconds("0.05", "3600"),
+        "How often, at the longest, the watcher asks the node whether the transactions it "
+        "treated as final are still there (one getSignatureStatuses); a fork below finality "
+        "halts the chain. It also asks whenever the node's finalized slot goes backwards.",
+        unit=SECONDS)
 
 
 @dataclass(frozen=True)

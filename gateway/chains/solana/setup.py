@@ -81,6 +81,7 @@ def options_for(settings: Settings) -> SolanaWatchOptions:
         tx_batch=chains.solana_tx_batch,
         first_start=chains.solana_first_start, backoff=float(chains.backoff),  # float-ok
         backoff_cap=float(chains.backoff_cap),  # float-ok
+        finality_check_interval=float(chains.solana_finality_check_interval),  # float-ok
     )
 
 

@@ -17,14 +17,18 @@ then a sweep over transfers still `detected` in slots that are already final: fi
 (missed by 2, e.g. a slot shared with the confirmed cursor) are finalized; ones the cluster no
 longer knows long after their slot (a dropped fork) are removed, and the lifecycle reverts.
 
-Finality is checked before each round (`_check_finality`): on the watcher's first round, and
-whenever the node's finalized slot is below the highest one it reported before, the
+Finality is checked before a round (`_check_finality`): on the watcher's first round,
+whenever the node's finalized slot is below the highest one it reported before, and at least
+every `finality_check_interval` seconds (SOLANA_FINALITY_CHECK_INTERVAL) in any case, the
 signatures the finalized cursors stand on (the newest transaction of each followed account
 that we treated as final) are looked up. One the node no longer knows means a fork below
 finality: `ReorgTooDeep` halts the chain (gateway.status) until `chains resync`, because
-booked money is never undone by guesswork. If the node still knows them all but its
-finalized slot is below a cursor's, it is just behind (a lagging replica): `NodeBehind`,
-retried like any fault, and the chain turns `lagging` if it lasts.
+booked money is never undone by guesswork. The periodic check is what catches a fork the
+node's finalized slot has already climbed past again by the time we ask (a node, or this
+process, stalled for a while after the fork). If the node's finalized slot is below a
+cursor's, it is just behind (a lagging replica, which may not have our transactions yet):
+`NodeBehind`, retried like any fault, the chain turns `lagging` if it lasts, and the
+signatures are looked up once it has caught up.
 
 Cost grows with the treasury's traffic, whatever the number of open invoices: an idle round
 is one getSignaturesForAddress per followed account (the finalized pass and the sweep ask
@@ -39,6 +43,7 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
@@ -80,6 +85,7 @@ class SolanaWatchOptions:
     first_start: int = 1_000        # signatures per account read back on the very first start
     backoff: float = 0.2            # float-ok; seconds after a failed round, doubling ...
     backoff_cap: float = 10.0       # float-ok; ... up to this
+    finality_check_interval: float = 10.0  # float-ok; seconds between finality checks
 
 
 class SolanaWatcher:
@@ -94,6 +100,7 @@ class SolanaWatcher:
         self.health = Health()  # read by the status heartbeat (gateway.status)
         self._found = 0  # transfers detected in this round
         self._final_high: int | None = None  # the highest finalized slot the node reported
+        self._finality_checked_at = 0.0  # float-ok; time.monotonic() of the last check
 
     # -- running -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -139,13 +146,22 @@ class SolanaWatcher:
     # -- finality ------------------------------------------------------------------------
     async def _check_finality(self, final_slot: int) -> None:
         """Halt on a finalized transaction of ours the node no longer has (see the module
-        docstring); cheap unless the node's finalized slot went backwards."""
-        if self._final_high is not None and final_slot >= self._final_high:
+        docstring); one getSignatureStatuses when due or when the finalized slot went
+        backwards, nothing otherwise."""
+        due = time.monotonic() - self._finality_checked_at >= self.options.finality_check_interval
+        if self._final_high is not None and final_slot >= self._final_high and not due:
             self._final_high = final_slot
             return
+        self._finality_checked_at = time.monotonic()
         names = [follow.cursor_name(a.address, FINALIZED) for a in self.treasury.accounts]
         cursors = [c for c in [await self._cursor(n) for n in names] if c is not None]
         if cursors:
+            # A node behind our cursors may simply not have our transactions yet: retried,
+            # and asked again once it has caught up (its slot stays below _final_high).
+            newest = max(c.number for c in cursors)
+            if final_slot < newest:
+                raise NodeBehind(f"{CHAIN}: the node's finalized slot {final_slot} is below "
+                                 f"slot {newest}, already final here")
             statuses = await self.rpc.get_signature_statuses([c.hash for c in cursors])
             gone = [c for c, status in zip(cursors, statuses, strict=True) if status is None]
             if gone:
@@ -153,10 +169,6 @@ class SolanaWatcher:
                     f"{CHAIN}: finalized transaction {gone[0].hash} (slot {gone[0].number}) "
                     f"is gone from the node, whose finalized slot is now {final_slot}: a fork "
                     "below finality")
-            newest = max(c.number for c in cursors)
-            if final_slot < newest:
-                raise NodeBehind(f"{CHAIN}: the node's finalized slot {final_slot} is below "
-                                 f"slot {newest}, already final here")
         high = self._final_high
         self._final_high = final_slot if high is None else max(high, final_slot)
 

@@ -57,7 +57,8 @@ def solana_settings(isolated: Isolated, data_dir: Path, rpc_url: str,
     chains = ChainSettings(watch_chains=("solana",), solana_poll_interval=Decimal("0.05"),
                            leader_poll=Decimal("0.2"), backoff=Decimal("0.05"),
                            backoff_cap=Decimal("0.5"), rpc_timeout=Decimal(2), rpc_retries=1,
-                           status_heartbeat=Decimal("0.2"), lag_limit=Decimal(lag_limit))
+                           status_heartbeat=Decimal("0.2"), lag_limit=Decimal(lag_limit),
+                           solana_finality_check_interval=Decimal("0.5"))
     return settings_for_tests(
         isolated.database_url, data_dir, solana_rpc_url=rpc_url,
         solana_treasury=sol.TREASURY_PUBKEY, solana_usdt_mint=sol.USDT_MINT,
