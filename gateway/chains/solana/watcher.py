@@ -21,7 +21,10 @@ Finality is checked before a round (`_check_finality`): on the watcher's first r
 whenever the node's finalized slot is below the highest one it reported before, and at least
 every `finality_check_interval` seconds (SOLANA_FINALITY_CHECK_INTERVAL) in any case, the
 signatures the finalized cursors stand on (the newest transaction of each followed account
-that we treated as final) are looked up. One the node no longer knows means a fork below
+that we treated as final), and the newest transaction the sweep finalized in this process
+while no cursor has passed it yet (the sweep settles some one round before `_finalize` moves a
+cursor over them; kept in memory only: a restart inside that one round and a fork inside it
+too would go unnoticed), are looked up. One the node no longer knows means a fork below
 finality: `ReorgTooDeep` halts the chain (gateway.status) until `chains resync`, because
 booked money is never undone by guesswork. The periodic check is what catches a fork the
 node's finalized slot has already climbed past again by the time we ask (a node, or this
@@ -101,6 +104,9 @@ class SolanaWatcher:
         self._found = 0  # transfers detected in this round
         self._final_high: int | None = None  # the highest finalized slot the node reported
         self._finality_checked_at = 0.0  # float-ok; time.monotonic() of the last check
+        # The newest transaction the sweep finalized: it can settle a payment one round
+        # before `_finalize` moves a cursor over it, so the finality check looks at it too.
+        self._swept_final: BlockRef | None = None
 
     # -- running -------------------------------------------------------------------------
     async def run(self) -> None:
@@ -153,8 +159,7 @@ class SolanaWatcher:
             self._final_high = final_slot
             return
         self._finality_checked_at = time.monotonic()
-        names = [follow.cursor_name(a.address, FINALIZED) for a in self.treasury.accounts]
-        cursors = [c for c in [await self._cursor(n) for n in names] if c is not None]
+        cursors = await self._final_positions()
         if cursors:
             # A node behind our cursors may simply not have our transactions yet: retried,
             # and asked again once it has caught up (its slot stays below _final_high).
@@ -171,6 +176,16 @@ class SolanaWatcher:
                     "below finality")
         high = self._final_high
         self._final_high = final_slot if high is None else max(high, final_slot)
+
+    async def _final_positions(self) -> list[BlockRef]:
+        """What we treated as final: the finalized cursors' signatures, and the newest
+        transaction the sweep finalized while no cursor stands at or above its slot yet."""
+        names = [follow.cursor_name(a.address, FINALIZED) for a in self.treasury.accounts]
+        positions = [c for c in [await self._cursor(n) for n in names] if c is not None]
+        swept = self._swept_final
+        if swept is not None and all(p.number < swept.number for p in positions):
+            positions.append(swept)
+        return positions
 
     # -- detection (confirmed) -----------------------------------------------------------
     async def _cursor(self, name: str) -> BlockRef | None:
@@ -283,4 +298,8 @@ class SolanaWatcher:
         if not final and not gone:
             return
         await self.sink.emit(Facts(CHAIN, removed=gone, final=final))
+        slots = dict(open_)
+        for signature in final:
+            if self._swept_final is None or slots[signature] > self._swept_final.number:
+                self._swept_final = BlockRef(slots[signature], signature)
         self.log.info("solana_sweep", finalized=final, removed=gone)
