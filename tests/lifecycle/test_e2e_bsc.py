@@ -37,9 +37,9 @@ async def test_pay_settle_and_book(asset: str, bsc_watch: WatchHandle, devnets: 
     await bsc_watch.wait_watched(chosen["address"])
 
     await pay(devnets, chosen["uri"])
-    processing = await bsc_watch.wait_status(invoice["id"], "processing", timeout=10)
-    assert processing["amount_paid"] == AMOUNT
-    settled = await bsc_watch.wait_status(invoice["id"], "settled", timeout=15)
+    # Processing is proven by its event, not by polling for it: a watcher slowed down by a
+    # loaded machine may see the payment and its finality in one step (one decision).
+    settled = await bsc_watch.wait_status(invoice["id"], "settled", timeout=25)
     assert settled["amount_paid"] == AMOUNT and settled["exception"] is None
 
     assert await bsc_watch.events(invoice["id"]) == [
