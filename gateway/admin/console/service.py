@@ -23,6 +23,7 @@ from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.config import Settings
+from gateway.errors import ChainError
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
@@ -342,6 +343,9 @@ async def signing_handoff(conn: Conn, refund: Refund,
         return await offline.unsigned_transaction(conn, refund.id, networks=networks)
     except (NotAwaitingSignature, BlockhashExpired):
         return None
+    except ChainError:
+        # The node cannot say whether it expired: show it; a submission is checked again.
+        return await offline.built_transaction(conn, refund.id)
 
 
 async def submit_signed(conn: Conn, actor: audit.Actor, refund_id: str,

@@ -68,10 +68,7 @@ def handle_unsigned(args: argparse.Namespace, settings: Settings) -> int:
         found = asyncio.run(_unsigned(settings, args.refund_id))
     except ApiError as exc:
         return _refused(exc)
-    print(json.dumps({"refund": found.refund_id, "chain": found.chain, "signer": found.signer,
-                      "nonce": found.nonce,
-                      "last_valid_block_height": found.last_valid_block_height,
-                      "fields": found.fields(), "unsigned": found.text}, indent=2))
+    print(json.dumps(found.as_json(), indent=2))
     return 0
 
 

@@ -57,6 +57,12 @@ class UnsignedRefund:
             return "0x" + self.unsigned.hex()
         return base64.b64encode(self.unsigned).decode()
 
+    def as_json(self) -> dict[str, Any]:
+        """What the CLI prints and the admin API answers."""
+        return {"refund": self.refund_id, "chain": self.chain, "signer": self.signer,
+                "nonce": self.nonce, "last_valid_block_height": self.last_valid_block_height,
+                "fields": self.fields(), "unsigned": self.text}
+
     def fields(self) -> dict[str, Any]:
         """The BNB Chain transaction's fields (for wallets that sign fields, not bytes)."""
         if self.chain != bsc.CHAIN:
@@ -124,6 +130,17 @@ async def _not_of_a_replaced_one(conn: Conn, tx: RefundTransaction, signed: byte
             f"blockhash): fetch it again and sign that")
 
 
+def _handoff(tx: RefundTransaction) -> UnsignedRefund:
+    return UnsignedRefund(tx.refund_id, tx.chain, tx.from_address, tx.unsigned_tx, tx.nonce,
+                          tx.last_valid_block_height)
+
+
+async def built_transaction(conn: Conn, refund_id: str) -> UnsignedRefund:
+    """The built transaction waiting for `refund_id`'s signature, unchecked against the
+    chain (NotAwaitingSignature when there is none)."""
+    return _handoff(await _awaiting(conn, refund_id))
+
+
 async def unsigned_transaction(conn: Conn, refund_id: str, *,
                                networks: Mapping[str, Network]) -> UnsignedRefund:
     """The transaction the operator is to sign for `refund_id` (NotAwaitingSignature when the
@@ -131,8 +148,7 @@ async def unsigned_transaction(conn: Conn, refund_id: str, *,
     and waits to be rebuilt)."""
     tx = await _awaiting(conn, refund_id)
     await _fresh(tx, networks)
-    return UnsignedRefund(refund_id, tx.chain, tx.from_address, tx.unsigned_tx, tx.nonce,
-                          tx.last_valid_block_height)
+    return _handoff(tx)
 
 
 async def submit_signed(conn: Conn, refund_id: str, signed_text: str, *,

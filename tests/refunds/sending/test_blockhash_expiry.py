@@ -7,23 +7,29 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
+from pathlib import Path
 
+import aiohttp
 import asyncpg
 import pytest
 from solders.keypair import Keypair
 from solders.message import Message
 from solders.transaction import Transaction
 
-from gateway.config import Settings
+from gateway.admin import auth
+from gateway.config import Settings, WebhookSettings
 from gateway.refunds.sending import offline, outcomes
 from gateway.refunds.sending.errors import BlockhashExpired, NotAwaitingSignature
 from gateway.refunds.sending.network import Network
 from gateway.refunds.sending.sender import Sender
 from gateway.refunds.sending.solana import sign_message
 from gateway.refunds.sending.wiring import networks, signers
+from tests.admin.test_api_access import bearer, make_user, token_of
+from tests.plugins.app import running_app, settings_for_tests
 from tests.plugins.devnet import Devnets
 from tests.plugins.eventually import eventually
 from tests.refunds.sending.conftest import running_sender
@@ -112,11 +118,25 @@ async def _to_sign(pool: asyncpg.Pool, refund_id: str, networks: Mapping[str, Ne
     return await eventually(check, what=f"{refund_id} built", timeout=90)
 
 
+@contextlib.asynccontextmanager
+async def _admin_api(pool: asyncpg.Pool, devnets: Devnets, database_url: str,
+                     data_dir: Path) -> AsyncIterator[tuple[str, dict[str, str]]]:
+    """An app reading the session's devnets (the shared one has no chains) and an
+    administrator's token: (the admin API's refunds URL, its headers)."""
+    settings = settings_for_tests(database_url, data_dir, bsc_rpc_url=devnets.bsc_rpc_url,
+                                  solana_rpc_url=devnets.solana_rpc_url or "",
+                                  webhooks=WebhookSettings(worker=False))
+    name = await make_user(pool, auth.Role.ADMIN)
+    headers = bearer((await token_of(pool, name)).secret)
+    async with running_app(settings) as app:
+        yield f"{app.url}/admin/api/refunds", headers
+
+
 async def test_offline_bytes_signed_too_late_are_refused_and_the_refund_is_rebuilt(
         db_pool: asyncpg.Pool, devnets: Devnets, database_url: str, refund_wallets: Wallets,
-        merchant: Callable[[], Awaitable[str]]) -> None:
-    """The operator signs a message whose blockhash then expires: the API (here the offline
-    module the console and admin API call) and the CLI answer `blockhash_expired` and store
+        merchant: Callable[[], Awaitable[str]], tmp_path: Path) -> None:
+    """The operator signs a message whose blockhash then expires: the offline module (what
+    the console calls), the admin JSON API and the CLI answer `blockhash_expired` and store
     nothing; the sender builds a new message (only once the old one can never land), which
     signed goes out. One transfer on chain, the late signature unknown to the cluster."""
     solana_url = devnets.solana_rpc_url or ""
@@ -143,6 +163,19 @@ async def test_offline_bytes_signed_too_late_are_refused_and_the_refund_is_rebui
         assert (error.status, error.body()["error"]["code"], error.param) == (
             422, "blockhash_expired", "signed")
         assert f"valid up to block height {first.last_valid_block_height}" in error.message
+        async with _admin_api(db_pool, devnets, database_url, tmp_path) as (base, headers), \
+                aiohttp.ClientSession() as http:
+            async with http.post(f"{base}/{refund_id}/signed", json={"signed": late},
+                                 headers=headers) as answer:
+                body = await answer.json()
+                assert answer.status == 422, body
+            assert (body["error"]["code"], body["error"]["param"]) == (
+                "blockhash_expired", "signed")
+            async with http.get(f"{base}/{refund_id}/unsigned", headers=headers) as shown:
+                # Until the sender rebuilt it: the same answer (afterwards: the new one).
+                assert shown.status in (200, 422)
+                if shown.status == 422:
+                    assert (await shown.json())["error"]["code"] == "blockhash_expired"
         cli = await asyncio.to_thread(subprocess.run, [
             sys.executable, "-m", "gateway", "refunds", "submit", refund_id, late],
             env=env, capture_output=True, text=True, timeout=60, check=False)
