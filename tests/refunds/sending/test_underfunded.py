@@ -17,7 +17,9 @@ import structlog
 from solders.keypair import Keypair
 
 from gateway.chains.rpc import RetryPolicy
-from gateway.devnet.refund_wallets import fund_bsc, fund_solana
+from gateway.devnet import bsc as devnet_bsc
+from gateway.devnet.bsc_wallet import pay_uri
+from gateway.devnet.refund_wallets import BSC_TOKEN_WALLET, fund_bsc, fund_solana
 from gateway.refunds import queries
 from gateway.refunds.models import Refund, refund_object
 from gateway.refunds.states import LIVE
@@ -25,6 +27,7 @@ from tests.plugins.devnet import Devnets, fresh_bsc_address
 from tests.plugins.eventually import eventually
 from tests.refunds.sending.conftest import running_sender
 from tests.refunds.sending.support import (
+    bep20_balance,
     bnb_balance,
     bsc_nonce,
     insert_refund,
@@ -158,3 +161,26 @@ async def test_an_underfunded_refund_fails_after_the_configured_time(
         held = await queries.held_units(conn, row["invoice_id"], [str(s) for s in LIVE])
     assert types == ["refund.failed"]
     assert held == []
+
+
+async def test_a_bep20_refund_waits_for_bnb_to_pay_its_fee(
+        db_pool: asyncpg.Pool, devnets: Devnets, database_url: str,
+        merchant: Callable[[], Awaitable[str]]) -> None:
+    """The wallet holds the token but no BNB for the fee: insufficient_funds on BNB."""
+    wallets = new_wallets()
+    units = 3 * 10**18
+    await pay_uri(f"ethereum:{devnet_bsc.USDT_ADDRESS}@56/transfer?address="
+                  f"{wallets.bsc.address}&uint256={units}", rpc_url=devnets.bsc_rpc_url,
+                  wallet=BSC_TOKEN_WALLET)
+    settings = sender_settings(devnets, database_url, wallets)
+    address = fresh_bsc_address()
+    async with db_pool.acquire() as conn:
+        refund_id = await insert_refund(conn, await merchant(), asset="USDT_BSC",
+                                        address=address, stranded_units=units)
+    async with running_sender(db_pool, settings, funds_recheck=RECHECK):
+        await _waits_for_funds(db_pool, refund_id, "BNB")
+        await rpc(devnets.bsc_rpc_url, "anvil_setBalance", [wallets.bsc.address, hex(10**18)])
+        await _row_where(db_pool, refund_id, lambda r: r["status"] == "succeeded",
+                         f"{refund_id} succeeded")
+    assert await bep20_balance(devnets, devnet_bsc.USDT_ADDRESS, address) == units
+    assert await bsc_nonce(devnets, wallets.bsc.address) == 1
