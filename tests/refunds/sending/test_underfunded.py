@@ -16,6 +16,7 @@ import asyncpg
 import structlog
 from solders.keypair import Keypair
 
+from gateway.admin import auth
 from gateway.chains.rpc import RetryPolicy
 from gateway.devnet import bsc as devnet_bsc
 from gateway.devnet.bsc_wallet import pay_uri
@@ -23,6 +24,9 @@ from gateway.devnet.refund_wallets import BSC_TOKEN_WALLET, fund_bsc, fund_solan
 from gateway.refunds import queries
 from gateway.refunds.models import Refund, refund_object
 from gateway.refunds.states import LIVE
+from tests.admin.test_console_http import client as console_client
+from tests.admin.test_console_http import make_user, sign_in
+from tests.plugins.app import RunningApp
 from tests.plugins.devnet import Devnets, fresh_bsc_address
 from tests.plugins.eventually import eventually
 from tests.refunds.sending.conftest import running_sender
@@ -87,8 +91,31 @@ async def _waits_for_funds(pool: asyncpg.Pool, refund_id: str, asset: str) -> as
     return later
 
 
+async def _operator_sees_it(app: RunningApp, pool: asyncpg.Pool, refund_id: str) -> None:
+    """The console's Refunds page and the refund's page say why; /metrics counts it."""
+    async with console_client() as http:
+        await sign_in(http, app.url, await make_user(pool, auth.Role.OPERATOR))
+        async with http.get(f"{app.url}/admin/refunds?status=sending") as listed:
+            queue = await listed.text()
+        async with http.get(f"{app.url}/admin/refunds/{refund_id}") as page:
+            detail = await page.text()
+
+        async def counted() -> bool:  # a scrape is cached for a few seconds
+            async with http.get(f"{app.url}/metrics") as metrics:
+                scraped = await metrics.text()
+            [waiting] = [line for line in scraped.splitlines()
+                         if line.startswith('ccp_refunds_waiting_for_funds{chain="bsc"}')]
+            return float(waiting.split()[-1]) >= 1  # float-ok: the exposition format's
+
+        await eventually(counted, what="the metric counting it", timeout=20)
+    row = queue[queue.index(f'data-refund="{refund_id}"'):]
+    assert "waiting: insufficient_funds" in row[:row.index("</tr>")]
+    assert "insufficient_funds since" in detail
+    assert "the refund wallet holds 0 base units of BNB, needs" in detail
+
+
 async def test_a_bnb_refund_waits_for_an_empty_wallet_then_goes_out_once(
-        db_pool: asyncpg.Pool, devnets: Devnets, database_url: str,
+        db_pool: asyncpg.Pool, devnets: Devnets, database_url: str, app_server: RunningApp,
         merchant: Callable[[], Awaitable[str]]) -> None:
     wallets = new_wallets()  # nothing funded
     settings = sender_settings(devnets, database_url, wallets)
@@ -99,6 +126,7 @@ async def test_a_bnb_refund_waits_for_an_empty_wallet_then_goes_out_once(
     with structlog.testing.capture_logs() as logs:
         async with running_sender(db_pool, settings, funds_recheck=RECHECK):
             await _waits_for_funds(db_pool, refund_id, "BNB")
+            await _operator_sees_it(app_server, db_pool, refund_id)
             await fund_bsc(devnets.bsc_rpc_url, wallets.bsc.address)
             row = await _row_where(db_pool, refund_id, lambda r: r["status"] == "succeeded",
                                    f"{refund_id} succeeded")
