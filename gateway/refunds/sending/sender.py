@@ -153,8 +153,10 @@ class Sender:
         if refund.pending_reason is not None:
             async with self.pool.acquire() as conn:
                 cleared = await outcomes.on_funded(conn, refund_id=refund.id)
-            if cleared is not None:  # `refund` is this pass's copy: said once
-                log.info("refund_wallet_funded", refund=refund.id, chain=network.chain,
+            # Once (`refund` is this pass's copy), at the level of the warning it ends, so
+            # that whoever watches warnings sees the wait end too.
+            if cleared is not None:
+                log.warning("refund_wallet_funded", refund=refund.id, chain=network.chain,
                          wallet=wallet, short_since=refund.pending_since)
         return True
 
