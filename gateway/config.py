@@ -466,6 +466,15 @@ class RefundSendingSettings:
     interval: Decimal = setting(
         S, "REFUND_SENDER_INTERVAL", "1", seconds("0.05", "600"),
         "Pause between the sender's passes over the refunds being sent.", unit=SECONDS)
+    funds_recheck_cap: Decimal = setting(
+        S, "REFUND_FUNDS_RECHECK_CAP", "60", seconds("0.05", "3600"), "A refund whose hot "
+        "wallet is short (`pending_reason: insufficient_funds`) is checked again after "
+        "REFUND_SENDER_INTERVAL, doubling per check up to this.", unit=SECONDS)
+    underfunded_fail_after: Decimal = setting(
+        S, "REFUND_UNDERFUNDED_FAIL_AFTER", "0", seconds("0", "2592000"), "A refund that "
+        "nothing was signed for yet and whose wallet stayed short this long fails "
+        "(`refund.failed`, its money refundable again); 0: it waits until the wallet is "
+        "funded.", unit=SECONDS)
     bsc_key: str | None = setting(
         S, "REFUND_BSC_KEY", "", optional, dev=DEV_REFUND_BSC_KEY, public=DEV_REFUND_BSC_KEY,
         shown="unset", doc="Hot wallet private key on BNB Chain (hex); or REFUND_BSC_KEY_FILE.")

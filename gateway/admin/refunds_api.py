@@ -3,6 +3,9 @@
     GET  /admin/api/refunds[?status=...&after=<refund id>&limit=1..100]   any role
     POST /admin/api/refunds/{id}/approve     pending_approval -> sending   the `admin` role
     POST /admin/api/refunds/{id}/reject      {"reason": "..."} -> cancelled the `admin` role
+    GET  /admin/api/refunds/{id}/unsigned    offline signing: the transaction to sign   any role
+    POST /admin/api/refunds/{id}/signed      {"signed": "..."}: the operator's signed bytes
+                                             (gateway.refunds.sending.offline)     the `admin` role
 
 Money leaves custody on an approval, so deciding needs an administrator (as four-eyes
 approvals do); each decision is one audit log line in the decision's transaction.
@@ -24,6 +27,8 @@ from gateway.http.json import read_json_object
 from gateway.refunds import service
 from gateway.refunds.models import Refund, refund_object
 from gateway.refunds.routes import parse_status, refund_id_param
+from gateway.refunds.sending import offline
+from gateway.refunds.sending.wiring import open_networks
 
 routes = web.RouteTableDef()
 PREFIX = "/admin/api/refunds"
@@ -97,6 +102,36 @@ async def reject(request: web.Request) -> web.Response:
         raise InvalidRequest(f"reason is required (1..{MAX_REASON} characters)",
                              param="reason")
     return await _decide(request, caller, "refund.reject", reason.strip())
+
+
+@routes.get(PREFIX + "/{id}/unsigned")
+async def unsigned(request: web.Request) -> web.Response:
+    """409 not_awaiting_signature when nothing waits for a signature; 422 blockhash_expired
+    while an expired Solana message waits to be rebuilt."""
+    await api_caller(request, change=False)
+    refund_id = refund_id_param(request)
+    async with request.app[DB_POOL].acquire() as conn, \
+            open_networks(request.app[SETTINGS]) as chains:
+        found = await offline.unsigned_transaction(conn, refund_id, networks=chains)
+    return web.json_response(found.as_json())
+
+
+@routes.post(PREFIX + "/{id}/signed")
+async def signed(request: web.Request) -> web.Response:
+    """422 signature_refused (not exactly the built transaction signed by the refund wallet)
+    or blockhash_expired (signed too late: nothing stored, the refund is rebuilt)."""
+    caller = await admin_caller(request)
+    body = await read_json_object(request, max_bytes=request.app[SETTINGS].max_body_bytes)
+    text = body.get("signed")
+    if not isinstance(text, str) or not text.strip():
+        raise InvalidRequest("signed is required: the signed transaction", param="signed")
+    refund_id = refund_id_param(request)
+    async with request.app[DB_POOL].acquire() as conn, \
+            open_networks(request.app[SETTINGS]) as chains, conn.transaction():
+        done = await offline.submit_signed(conn, refund_id, text, networks=chains)
+        await audit.record(conn, caller.actor, "refund.signed", target_type="refund",
+                           target_id=refund_id, after={"tx": done.tx})
+    return web.json_response(admin_object(done, request.app[SETTINGS].public_url))
 
 
 def add_routes(app: web.Application) -> None:

@@ -27,6 +27,13 @@ SELECT_STRANDED = """
 SELECT asset, sum(amount) AS units FROM unmatched_payments GROUP BY asset
 """
 
+# Refunds the sender holds back because the refund wallet cannot pay them (docs/refunds.md).
+SELECT_REFUNDS_WAITING_FOR_FUNDS = """
+SELECT chain, count(*) AS n FROM refunds
+ WHERE status IN ('sending', 'sent') AND pending_reason = 'insufficient_funds'
+ GROUP BY chain
+"""
+
 
 async def chain_counters(conn: Conn) -> list[Row]:
     return list(await conn.fetch(SELECT_CHAIN_COUNTERS))
@@ -44,3 +51,7 @@ async def webhook_queue(conn: Conn) -> Row:
 
 async def stranded(conn: Conn) -> list[Row]:
     return list(await conn.fetch(SELECT_STRANDED))
+
+
+async def refunds_waiting_for_funds(conn: Conn) -> list[Row]:
+    return list(await conn.fetch(SELECT_REFUNDS_WAITING_FOR_FUNDS))

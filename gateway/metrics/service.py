@@ -5,7 +5,8 @@ the async reads happen first, in `refresh`).
 Per chain (from chain_status, the same rules as GET /v1/status): state (one series per state,
 1 for the current one), head, scanned and finalized heights, lag seconds, and the transfers,
 reorgs and errors the watchers counted; open invoices by status; the webhook queue's depth
-and oldest due delivery; stranded (unmatched, unapplied, wrong-asset) base units by asset.
+and oldest due delivery; stranded (unmatched, unapplied, wrong-asset) base units by asset;
+refunds waiting for their refund wallet to be funded, by chain.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class Snapshot:
     queue_depth: int = 0
     queue_oldest_due_s: int = 0
     stranded: dict[str, int] = field(default_factory=dict)
+    refunds_waiting_for_funds: dict[str, int] = field(default_factory=dict)
 
 
 def _gauge(name: str, doc: str, labels: Sequence[str]) -> GaugeMetricFamily:
@@ -59,6 +61,8 @@ class DatabaseCollector(Collector):
             open_invoices={r["status"]: r["n"] for r in await q.open_invoices(conn)},
             queue_depth=queue["depth"], queue_oldest_due_s=max(0, queue["oldest_due_s"]),
             stranded={r["asset"]: int(r["units"]) for r in await q.stranded(conn)},
+            refunds_waiting_for_funds={r["chain"]: r["n"] for r in
+                                       await q.refunds_waiting_for_funds(conn)},
         )
         self._read_at = now
 
@@ -80,6 +84,12 @@ class DatabaseCollector(Collector):
         for asset, units in sorted(snap.stranded.items()):
             stranded.add_metric([asset], units)
         yield stranded
+        waiting = _gauge("ccp_refunds_waiting_for_funds", "Refunds held back because the "
+                         "chain's refund wallet cannot pay them (pending_reason "
+                         "insufficient_funds): fund the wallet.", ["chain"])
+        for chain in self.chains:
+            waiting.add_metric([chain], snap.refunds_waiting_for_funds.get(chain, 0))
+        yield waiting
 
     def _chains(self) -> Iterator[Metric]:
         snap = self.snapshot

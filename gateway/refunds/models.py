@@ -41,6 +41,12 @@ class Refund:
     decided_at: datetime | None
     created_at: datetime
     status_changed_at: datetime
+    # Why a refund in `sending` is not moving (the sender's last check), else None.
+    pending_reason: str | None = None
+    pending_detail: str | None = None
+    pending_since: datetime | None = None
+    pending_checks: int = 0
+    next_check_at: datetime | None = None
 
     @classmethod
     def from_row(cls, row: asyncpg.Record) -> Refund:
@@ -59,6 +65,9 @@ class Refund:
             network_fee_units=units("network_fee_units"), decided_by=row["decided_by"],
             decided_at=row["decided_at"], created_at=row["created_at"],
             status_changed_at=row["status_changed_at"],
+            pending_reason=row.get("pending_reason"), pending_detail=row.get("pending_detail"),
+            pending_since=row.get("pending_since"), pending_checks=row.get("pending_checks", 0),
+            next_check_at=row.get("next_check_at"),
         )
 
 
@@ -81,6 +90,7 @@ def refund_object(refund: Refund, claim_url: str | None) -> dict[str, Any]:
         "status": str(refund.status),
         "tx": refund.tx,
         "failure_reason": refund.failure_reason,
+        "pending_reason": refund.pending_reason,
         "reason": refund.reason,
         "created_at": timestamp(refund.created_at),
     }

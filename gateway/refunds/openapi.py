@@ -20,7 +20,7 @@ REFUND: dict[str, Any] = {
                    "only, a merchant-funded return priced at `rate`.",
     "required": ["id", "object", "livemode", "invoice", "amount", "asset_id", "chain",
                  "amount_units", "rate", "rate_kind", "address", "claim_url", "status", "tx",
-                 "failure_reason", "reason", "created_at"],
+                 "failure_reason", "pending_reason", "reason", "created_at"],
     "additionalProperties": False,
     "properties": {
         "id": {"type": "string", "pattern": "^rfd_[A-Za-z0-9]{8,64}$"},
@@ -44,6 +44,11 @@ REFUND: dict[str, Any] = {
         "status": {"type": "string", "enum": [s.value for s in RefundStatus]},
         "tx": {**_NULLABLE_TEXT, "description": "The refund's transaction hash or signature"},
         "failure_reason": _NULLABLE_TEXT,
+        "pending_reason": {"enum": ["insufficient_funds", None],
+                           "description": "Why a `sending` refund is not moving yet: "
+                                          "`insufficient_funds`: the operator's refund wallet "
+                                          "cannot pay it (the coin or its network fee) until "
+                                          "it is funded; null otherwise"},
         "reason": _NULLABLE_TEXT,
         "created_at": _TIME,
     },

@@ -74,6 +74,7 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/reconciliation/runs", OPERATOR, {}),
     ("/admin/api/refunds/{refund_id}/approve", ADMIN, {}),
     ("/admin/api/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
+    ("/admin/api/refunds/{refund_id}/signed", ADMIN, {"signed": "0x02f8"}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
 ]

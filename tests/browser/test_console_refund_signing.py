@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import secrets
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -19,6 +19,7 @@ from playwright.async_api import Browser, Page, expect
 from gateway.admin import auth
 from gateway.refunds.sending import offline
 from gateway.refunds.sending.errors import NotAwaitingSignature
+from gateway.refunds.sending.network import Network
 from tests.plugins.app import RunningApp
 from tests.plugins.devnet import Devnets, fresh_bsc_address
 from tests.plugins.eventually import eventually
@@ -45,11 +46,12 @@ def sign(fields: dict[str, Any], key: str) -> str:
     return "0x" + bytes(Account.sign_transaction(tx, key).raw_transaction).hex()
 
 
-async def built(pool: asyncpg.Pool, refund_id: str) -> offline.UnsignedRefund:
+async def built(pool: asyncpg.Pool, refund_id: str,
+                networks: Mapping[str, Network]) -> offline.UnsignedRefund:
     async def check() -> offline.UnsignedRefund | None:
         async with pool.acquire() as conn:
             try:
-                return await offline.unsigned_transaction(conn, refund_id)
+                return await offline.unsigned_transaction(conn, refund_id, networks=networks)
             except NotAwaitingSignature:
                 return None
 
@@ -67,8 +69,8 @@ async def test_offline_signing_hand_off_in_the_console(
         refund_id = await insert_refund(conn, await make_merchant(), asset="BNB",
                                         address=address, stranded_units=units)
     settings = sender_settings(devnets, database_url, refund_wallets, signer="offline")
-    async with running_sender(db_pool, settings):
-        await built(db_pool, refund_id)
+    async with running_sender(db_pool, settings) as sender:
+        await built(db_pool, refund_id, sender.networks)
         await page.goto(f"{app_server.url}/admin/refunds/{refund_id}")
         await page.fill("input[name=username]", admin)
         await page.fill("input[name=password]", PASSWORD)

@@ -47,5 +47,6 @@ async def test_metrics_in_the_prometheus_format_with_bounded_route_labels(
                   for state in ("live", "lagging", "halted")}
         assert sum(states.values()) == 1
         assert ("ccp_chain_transfers_total", (("chain", chain),)) in found
+        assert ("ccp_refunds_waiting_for_funds", (("chain", chain),)) in found
     assert ("ccp_open_invoices", (("status", "new"),)) in found
     assert ("ccp_webhook_queue_depth", ()) in found

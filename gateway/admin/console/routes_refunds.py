@@ -22,6 +22,7 @@ from gateway.admin.errors import ActionRefused, InvalidForm, PageNotFound
 from gateway.errors import ApiError, NotFound
 from gateway.rates import RATE_BOOK
 from gateway.refunds.errors import RefundError
+from gateway.refunds.sending.wiring import open_networks
 
 REFUSALS: Final = ((NotFound, PageNotFound), ((ApiError, RefundError), ActionRefused))
 NOTICES: Final = {"approved": "Approved: the refund is being sent.",
@@ -47,7 +48,8 @@ async def refund_list(ctx: Ctx) -> web.StreamResponse:
 async def refund_detail(ctx: Ctx) -> web.StreamResponse:
     async with ctx.pool.acquire() as conn:
         line = await service.refund_line(conn, ctx.settings, ctx.request.match_info["refund_id"])
-        handoff = await service.signing_handoff(conn, line.refund)
+        async with open_networks(ctx.settings) as chains:
+            handoff = await service.signing_handoff(conn, line.refund, chains)
     return ctx.render("refund.html", line=line, handoff=handoff,
                       notice=NOTICES.get(ctx.query("done") or ""))
 
@@ -78,8 +80,8 @@ async def refund_signed(ctx: Ctx) -> web.StreamResponse:
     if not signed:
         raise InvalidForm("signed", "paste the signed transaction")
     with mapped(*REFUSALS):
-        async with ctx.pool.acquire() as conn:
-            await service.submit_signed(conn, ctx.actor, refund_id, signed)
+        async with ctx.pool.acquire() as conn, open_networks(ctx.settings) as chains:
+            await service.submit_signed(conn, ctx.actor, refund_id, signed, chains)
     return redirect(ctx.request, f"/admin/refunds/{refund_id}?done=signed")
 
 

@@ -11,6 +11,7 @@ were in effect stay as they were, so past fees remain reproducible.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -22,6 +23,7 @@ from gateway.admin.approvals import service as approvals
 from gateway.admin.console import queries as q
 from gateway.admin.errors import InvalidForm, PageNotFound
 from gateway.config import Settings
+from gateway.errors import ChainError
 from gateway.events import queries as event_queries
 from gateway.invoices import queries as invoice_queries
 from gateway.invoices.models import Invoice, PaymentOption
@@ -37,7 +39,8 @@ from gateway.rates import RateBook
 from gateway.refunds import service as refunds
 from gateway.refunds.models import Refund
 from gateway.refunds.sending import offline
-from gateway.refunds.sending.errors import NotAwaitingSignature
+from gateway.refunds.sending.errors import BlockhashExpired, NotAwaitingSignature
+from gateway.refunds.sending.network import Network
 from gateway.refunds.states import RateKind, RefundStatus
 from gateway.transfers import queries as transfer_queries
 from settlement.db import Conn
@@ -330,24 +333,28 @@ async def refund_invoice(conn: Conn, settings: Settings, rates: RateBook, actor:
     return refund
 
 
-async def signing_handoff(conn: Conn, refund: Refund) -> offline.UnsignedRefund | None:
+async def signing_handoff(conn: Conn, refund: Refund,
+                          networks: Mapping[str, Network]) -> offline.UnsignedRefund | None:
     """The unsigned transaction of a refund that waits for its offline signature (the sender
-    built it: REFUND_SIGNER=offline), or None."""
+    built it: REFUND_SIGNER=offline), or None (also while an expired one is rebuilt)."""
     if refund.status is not RefundStatus.SENDING:
         return None
     try:
-        return await offline.unsigned_transaction(conn, refund.id)
-    except NotAwaitingSignature:
+        return await offline.unsigned_transaction(conn, refund.id, networks=networks)
+    except (NotAwaitingSignature, BlockhashExpired):
         return None
+    except ChainError:
+        # The node cannot say whether it expired: show it; a submission is checked again.
+        return await offline.built_transaction(conn, refund.id)
 
 
 async def submit_signed(conn: Conn, actor: audit.Actor, refund_id: str,
-                        signed_text: str) -> Refund:
+                        signed_text: str, networks: Mapping[str, Network]) -> Refund:
     """The operator's signed bytes, checked against the built transaction and its signer,
     stored and booked (gateway.refunds.sending.offline), with the audit row; the sender
     broadcasts them on its next pass."""
     async with conn.transaction():
-        signed = await offline.submit_signed(conn, refund_id, signed_text)
+        signed = await offline.submit_signed(conn, refund_id, signed_text, networks=networks)
         await audit.record(conn, actor, "refund.signed", target_type="refund",
                            target_id=refund_id, after={"tx": signed.tx})
     return signed

@@ -27,14 +27,15 @@ from gateway.chains.rpc import RpcClient
 from gateway.log import get_logger
 from gateway.refunds.models import Refund
 from gateway.refunds.sending.errors import SendingError, SignatureRefused
-from gateway.refunds.sending.network import Built, Outcome, Status
+from gateway.refunds.sending.network import Built, Outcome, Shortfall, Status
 from gateway.refunds.sending.queries import RefundTransaction
-from settlement.assets import ASSETS
+from settlement.assets import ASSETS, native_of
 
 log = get_logger(__name__)
 
 CHAIN = "bsc"
 TRANSFER_SELECTOR = keccak(text="transfer(address,uint256)")[:4]
+BALANCE_OF = keccak(text="balanceOf(address)")[:4]
 NATIVE_GAS = 21_000
 # Headroom over the node's estimate: a token's storage may warm differently when mined.
 GAS_HEADROOM_PERCENT = 20
@@ -133,17 +134,42 @@ class BscNetwork:
         return (to_checksum_address(contract), 0,
                 transfer_data(refund.address, refund.amount_units))
 
+    async def _gas(self, from_address: str, to: str, data: bytes) -> int:
+        if not data:
+            return NATIVE_GAS
+        estimate = int(await self.rpc.call("eth_estimateGas", [
+            {"from": from_address, "to": to, "data": "0x" + data.hex()}]), 16)
+        return estimate * (100 + GAS_HEADROOM_PERCENT) // 100
+
+    async def _token_units(self, token: str, owner: str) -> int:
+        data = BALANCE_OF + abi_encode(["address"], [owner])
+        return int(await self.rpc.call("eth_call", [
+            {"to": token, "data": "0x" + data.hex()}, "latest"]), 16)
+
+    async def shortfall(self, refund: Refund, from_address: str,
+                        tx: RefundTransaction | None) -> Shortfall | None:
+        to, value, data = self._call(refund)
+        if data:  # a token first: the gas estimate of a transfer it cannot pay reverts
+            held = await self._token_units(to, from_address)
+            if held < (refund.amount_units or 0):
+                assert refund.asset_id is not None  # checked by _call
+                return Shortfall(refund.asset_id, refund.amount_units or 0, held)
+        if tx is not None:
+            fields = decode_unsigned(tx.unsigned_tx)
+            gas, gas_price = fields["gas"], fields["gasPrice"]
+        else:
+            gas = await self._gas(from_address, to, data)
+            gas_price = int(await self.rpc.call("eth_gasPrice"), 16)
+        needed = value + gas * gas_price
+        held = int(await self.rpc.call("eth_getBalance", [from_address, "latest"]), 16)
+        return Shortfall(native_of(CHAIN).id, needed, held) if held < needed else None
+
     async def build(self, refund: Refund, from_address: str, nonce: int | None) -> Built:
         if nonce is None:
             raise SendingError("a BNB Chain transaction needs a nonce")
         to, value, data = self._call(refund)
         gas_price = int(await self.rpc.call("eth_gasPrice"), 16)
-        if data:
-            estimate = int(await self.rpc.call("eth_estimateGas", [
-                {"from": from_address, "to": to, "data": "0x" + data.hex()}]), 16)
-            gas = estimate * (100 + GAS_HEADROOM_PERCENT) // 100
-        else:
-            gas = NATIVE_GAS
+        gas = await self._gas(from_address, to, data)
         fields = {"nonce": nonce, "gasPrice": gas_price, "gas": gas, "to": to, "value": value,
                   "data": data, "chainId": await self.rpc.chain_id()}
         return Built(encode_unsigned(fields), nonce=nonce)
@@ -192,6 +218,9 @@ class BscNetwork:
 
     async def expired(self, tx: RefundTransaction) -> bool:
         return False
+
+    async def stale_height(self, tx: RefundTransaction) -> int | None:
+        return None
 
 
 __all__ = ["BscNetwork", "decode_unsigned", "sign_unsigned", "verify_signed"]

@@ -12,14 +12,16 @@ import argparse
 import asyncio
 import json
 import signal
+import sys
 
 import asyncpg
 
 from gateway.config import Settings
 from gateway.db.pool import create_pool, database_url
+from gateway.errors import ApiError
 from gateway.log import get_logger
 from gateway.refunds.sending import offline
-from gateway.refunds.sending.wiring import CHAINS, run_sender, signers
+from gateway.refunds.sending.wiring import CHAINS, open_networks, run_sender, signers
 
 log = get_logger(__name__)
 
@@ -48,33 +50,43 @@ async def _pool(settings: Settings) -> asyncpg.Pool:
 async def _unsigned(settings: Settings, refund_id: str) -> offline.UnsignedRefund:
     pool = await _pool(settings)
     try:
-        async with pool.acquire() as conn:
-            return await offline.unsigned_transaction(conn, refund_id)
+        async with pool.acquire() as conn, open_networks(settings) as chains:
+            return await offline.unsigned_transaction(conn, refund_id, networks=chains)
     finally:
         await pool.close()
 
 
+def _refused(exc: ApiError) -> int:
+    """The API's refusal on stderr with its code (`blockhash_expired`, `signature_refused`,
+    `not_awaiting_signature`), for scripts as much as for people."""
+    print(f"error: {exc.code}: {exc.message}", file=sys.stderr)
+    return 1
+
+
 def handle_unsigned(args: argparse.Namespace, settings: Settings) -> int:
-    found = asyncio.run(_unsigned(settings, args.refund_id))
-    print(json.dumps({"refund": found.refund_id, "chain": found.chain, "signer": found.signer,
-                      "nonce": found.nonce,
-                      "last_valid_block_height": found.last_valid_block_height,
-                      "fields": found.fields(), "unsigned": found.text}, indent=2))
+    try:
+        found = asyncio.run(_unsigned(settings, args.refund_id))
+    except ApiError as exc:
+        return _refused(exc)
+    print(json.dumps(found.as_json(), indent=2))
     return 0
 
 
 async def _submit(settings: Settings, refund_id: str, signed: str) -> str:
     pool = await _pool(settings)
     try:
-        async with pool.acquire() as conn:
-            refund = await offline.submit_signed(conn, refund_id, signed)
+        async with pool.acquire() as conn, open_networks(settings) as chains:
+            refund = await offline.submit_signed(conn, refund_id, signed, networks=chains)
     finally:
         await pool.close()
     return refund.tx or ""
 
 
 def handle_submit(args: argparse.Namespace, settings: Settings) -> int:
-    tx = asyncio.run(_submit(settings, args.refund_id, args.signed))
+    try:
+        tx = asyncio.run(_submit(settings, args.refund_id, args.signed))
+    except ApiError as exc:
+        return _refused(exc)
     print(f"accepted: {args.refund_id} will be broadcast as {tx}")
     return 0
 

@@ -7,8 +7,10 @@
     ├── Conflict
     │   └── NotAwaitingSignature  409 not_awaiting_signature (nothing unsigned to sign)
     └── Unprocessable
-        └── SignatureRefused      422 signature_refused (param: signed): not exactly the built
-                                  transaction signed by the expected key
+        ├── SignatureRefused      422 signature_refused (param: signed): not exactly the built
+        │                         transaction signed by the expected key
+        └── BlockhashExpired      422 blockhash_expired (param: signed): the built Solana
+                                  transaction's blockhash expired; the sender builds a new one
 """
 
 from __future__ import annotations
@@ -31,6 +33,13 @@ class NotAwaitingSignature(Conflict):
 
 class SignatureRefused(Unprocessable):
     default_code = "signature_refused"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message, param="signed")
+
+
+class BlockhashExpired(Unprocessable):
+    default_code = "blockhash_expired"
 
     def __init__(self, message: str) -> None:
         super().__init__(message, param="signed")

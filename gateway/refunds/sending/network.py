@@ -36,6 +36,21 @@ class Built:
     last_valid_block_height: int | None = None  # Solana
 
 
+@dataclass(frozen=True, slots=True)
+class Shortfall:
+    """The refund wallet cannot pay a refund: it holds `held` base units of `asset_id` where
+    the refund needs `needed` (the refunded units, or the native coin for the network fee)."""
+
+    asset_id: str
+    needed: int
+    held: int
+
+    @property
+    def detail(self) -> str:
+        return (f"the refund wallet holds {self.held} base units of {self.asset_id}, "
+                f"needs {self.needed}")
+
+
 class Network(Protocol):
     chain: str
 
@@ -44,6 +59,13 @@ class Network(Protocol):
         ...
 
     async def build(self, refund: Refund, from_address: str, nonce: int | None) -> Built: ...
+
+    async def shortfall(self, refund: Refund, from_address: str,
+                        tx: RefundTransaction | None) -> Shortfall | None:
+        """What `from_address` lacks to pay `refund` (the token, or the native coin for the
+        value and fee): of the stored transaction `tx`, else of the one it would build now;
+        None when it can pay."""
+        ...
 
     def verify(self, unsigned: bytes, signed: bytes, expected_signer: str) -> str:
         """The transaction hash when `signed` is exactly `unsigned` signed by
@@ -59,6 +81,12 @@ class Network(Protocol):
     async def expired(self, tx: RefundTransaction) -> bool:
         """Whether the transaction can never land any more (a Solana blockhash past its
         last valid block height); never for a BNB Chain nonce."""
+        ...
+
+    async def stale_height(self, tx: RefundTransaction) -> int | None:
+        """The cluster's block height when `tx` can no longer be accepted (a Solana
+        blockhash past its last valid block height at `confirmed`), else None: signed bytes
+        of it are refused before anything is stored. Never on BNB Chain."""
         ...
 
     async def close(self) -> None: ...

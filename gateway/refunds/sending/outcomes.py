@@ -39,6 +39,7 @@ from settlement.db import Conn
 from settlement.refund_booking import RefundBooking
 
 FAILURE_REASON_MAX = 500
+INSUFFICIENT_FUNDS = "insufficient_funds"
 
 
 async def refunds_to_send(conn: Conn, *, limit: int) -> list[Refund]:
@@ -139,3 +140,18 @@ async def on_failed(conn: Conn, *, refund_id: str, reason: str, fee_units: int =
     await emit(conn, merchant_id=refund.merchant_id, type="refund.failed",
                data=refund_object(refund, None))
     return refund
+
+
+async def on_underfunded(conn: Conn, *, refund_id: str, detail: str,
+                         recheck_seconds: float) -> Refund | None:  # float-ok
+    """The refund wallet cannot pay the refund now: `pending_reason` insufficient_funds with
+    `detail`, checked again in `recheck_seconds`. Status stays; None when it moved on."""
+    row = await queries.mark_underfunded(conn, refund_id, detail[:FAILURE_REASON_MAX],
+                                         recheck_seconds)
+    return None if row is None else Refund.from_row(row)
+
+
+async def on_funded(conn: Conn, *, refund_id: str) -> Refund | None:
+    """The wallet can pay it again: `pending_reason` cleared (None when it was not set)."""
+    row = await queries.clear_pending(conn, refund_id)
+    return None if row is None else Refund.from_row(row)

@@ -11,6 +11,7 @@ from settlement.db import Conn
 
 REFUNDS_TO_SEND = """
 SELECT * FROM refunds WHERE status IN ('sending', 'sent')
+   AND (next_check_at IS NULL OR next_check_at <= now())
  ORDER BY status_changed_at, id LIMIT $1
 """
 REFUND_FOR_UPDATE = "SELECT * FROM refunds WHERE id = $1 FOR UPDATE"
@@ -19,14 +20,32 @@ SET_REFUND_TX_HASH = "UPDATE refunds SET tx_hash = $2 WHERE id = $1 RETURNING *"
 MOVE_REFUND = """
 UPDATE refunds SET status = $3,
        failure_reason = COALESCE($4, failure_reason),
-       network_fee_units = COALESCE($5, network_fee_units)
+       network_fee_units = COALESCE($5, network_fee_units),
+       pending_reason = NULL, pending_detail = NULL, pending_since = NULL,
+       pending_checks = 0, next_check_at = NULL
  WHERE id = $1 AND status = $2
+RETURNING *
+"""
+MARK_UNDERFUNDED = """
+UPDATE refunds SET pending_reason = 'insufficient_funds', pending_detail = $2,
+       pending_since = COALESCE(pending_since, now()), pending_checks = pending_checks + 1,
+       next_check_at = now() + make_interval(secs => $3)
+ WHERE id = $1 AND status IN ('sending', 'sent')
+RETURNING *
+"""
+CLEAR_PENDING = """
+UPDATE refunds SET pending_reason = NULL, pending_detail = NULL, pending_since = NULL,
+       pending_checks = 0, next_check_at = NULL
+ WHERE id = $1 AND pending_reason IS NOT NULL
 RETURNING *
 """
 
 LIVE_TRANSACTION = """
 SELECT * FROM refund_transactions
  WHERE refund_id = $1 AND status IN ('built', 'signed', 'broadcast', 'final')
+"""
+REPLACED_TRANSACTIONS = """
+SELECT * FROM refund_transactions WHERE refund_id = $1 AND status = 'replaced' ORDER BY id
 """
 INSERT_TRANSACTION = """
 INSERT INTO refund_transactions
@@ -115,8 +134,22 @@ async def move_refund(conn: Conn, refund_id: str, expected: str, target: str, *,
                                network_fee_units)
 
 
+async def mark_underfunded(conn: Conn, refund_id: str, detail: str,
+                           recheck_seconds: float) -> asyncpg.Record | None:  # float-ok
+    return await conn.fetchrow(MARK_UNDERFUNDED, refund_id, detail, recheck_seconds)
+
+
+async def clear_pending(conn: Conn, refund_id: str) -> asyncpg.Record | None:
+    return await conn.fetchrow(CLEAR_PENDING, refund_id)
+
+
 async def live_transaction(conn: Conn, refund_id: str) -> RefundTransaction | None:
     return _tx(await conn.fetchrow(LIVE_TRANSACTION, refund_id))
+
+
+async def replaced_transactions(conn: Conn, refund_id: str) -> list[RefundTransaction]:
+    return [RefundTransaction.from_row(r)
+            for r in await conn.fetch(REPLACED_TRANSACTIONS, refund_id)]
 
 
 async def insert_transaction(conn: Conn, *, refund_id: str, chain: str, from_address: str,

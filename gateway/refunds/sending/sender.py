@@ -14,6 +14,12 @@ refund_transactions row (migration 0095):
                  the same bytes again, or, for an expired Solana blockhash whose signature the
                  cluster does not know, a re-signed transaction (on_resigned)
 
+Before building (no row) and before broadcasting (signed) the wallet's funds are checked
+(Network.shortfall): a wallet that cannot pay leaves the refund where it is with
+`pending_reason` insufficient_funds, checked again with backoff (REFUND_FUNDS_RECHECK_CAP);
+nothing is signed for it meanwhile, so once funded it goes out as one transaction
+(docs/refunds.md, "When the refund wallet cannot pay").
+
 Nothing is ever broadcast that is not committed first, and a restart (or a crash anywhere,
 see sending.crash) resumes from the rows: the same bytes go out again, never a second
 transaction. One sender is active across processes (leader lock `refund-sender`).
@@ -23,9 +29,11 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 
+from gateway.chains.rpc import RetryPolicy
 from gateway.errors import ChainError
 from gateway.log import get_logger
 from gateway.refunds.errors import RefundError
@@ -33,7 +41,7 @@ from gateway.refunds.models import Refund
 from gateway.refunds.sending import outcomes, queries
 from gateway.refunds.sending.crash import crash_point
 from gateway.refunds.sending.errors import SendingError
-from gateway.refunds.sending.network import Network, Outcome, Status
+from gateway.refunds.sending.network import Network, Outcome, Shortfall, Status
 from gateway.refunds.sending.queries import RefundTransaction
 from gateway.refunds.sending.signers import Signer
 from gateway.refunds.states import RefundStatus
@@ -42,6 +50,8 @@ from settlement.db import Conn
 log = get_logger(__name__)
 
 PASS_LIMIT = 100
+FUNDS_RECHECK_CAP = 60.0  # float-ok: seconds, REFUND_FUNDS_RECHECK_CAP's default
+MAX_BACKOFF_ATTEMPT = 32
 
 
 async def allocate_nonce(conn: Conn, chain: str, address: str, chain_next: int) -> int:
@@ -59,16 +69,27 @@ def every_refund(refund: Refund) -> bool:
 
 class Sender:
     """`takes` says which refunds this sender works on: all of them, except in tests that
-    share one database and must leave other tests' refunds alone."""
+    share one database and must leave other tests' refunds alone.
+
+    Before it signs (or broadcasts) a refund it checks that the wallet can pay it; a wallet
+    that cannot leaves the refund `sending` with `pending_reason` insufficient_funds, looked
+    at again after `funds_recheck`'s backoff (the attempt is the refund's pending_checks).
+    `fail_underfunded_after` (None: never) fails a refund nothing was signed for yet once its
+    wallet stayed short that long."""
 
     def __init__(self, pool: asyncpg.Pool, networks: Mapping[str, Network],
                  signers: Mapping[str, Signer], *, interval: float,  # float-ok
-                 takes: Callable[[Refund], bool] = every_refund) -> None:
+                 takes: Callable[[Refund], bool] = every_refund,
+                 funds_recheck: RetryPolicy | None = None,
+                 fail_underfunded_after: timedelta | None = None) -> None:
         self.pool = pool
         self.networks = dict(networks)
         self.signers = dict(signers)
         self.interval = interval
         self.takes = takes
+        self.funds_recheck = funds_recheck or RetryPolicy(
+            base_delay=interval, max_delay=max(interval, FUNDS_RECHECK_CAP))
+        self.fail_underfunded_after = fail_underfunded_after
 
     async def run(self) -> None:
         while True:
@@ -99,6 +120,8 @@ class Sender:
         async with self.pool.acquire() as conn:
             tx = await queries.live_transaction(conn, refund.id)
         if tx is None:
+            if not await self._funded(refund, network, None):
+                return
             tx = await self.prepare(refund, network)
             if tx is None:
                 return
@@ -107,11 +130,64 @@ class Sender:
             await self._replace_if_expired(refund, tx, network)
             return
         if tx.status == "signed":
+            if not await self._funded(refund, network, tx):
+                return
             tx = await self._broadcast(refund, tx, network)
             if tx is None:
                 return
         if tx.status == "broadcast":
             await self._settle(refund, tx, network)
+
+    # -- the wallet's funds --------------------------------------------------------------
+    async def _funded(self, refund: Refund, network: Network,
+                      tx: RefundTransaction | None) -> bool:
+        """Whether the wallet can pay `refund` (of `tx` when stored); records why not."""
+        wallet = self.signers[network.chain].address
+        try:
+            short = await network.shortfall(refund, wallet, tx)
+        except SendingError:
+            return True  # a refund that cannot be built: prepare fails it, with the reason
+        if short is not None:
+            await self._underfunded(refund, network, tx, short)
+            return False
+        if refund.pending_reason is not None:
+            async with self.pool.acquire() as conn:
+                cleared = await outcomes.on_funded(conn, refund_id=refund.id)
+            # Once (`refund` is this pass's copy), at the level of the warning it ends, so
+            # that whoever watches warnings sees the wait end too.
+            if cleared is not None:
+                log.warning("refund_wallet_funded", refund=refund.id, chain=network.chain,
+                         wallet=wallet, short_since=refund.pending_since)
+        return True
+
+    async def _underfunded(self, refund: Refund, network: Network,
+                           tx: RefundTransaction | None, short: Shortfall) -> None:
+        wallet = self.signers[network.chain].address
+        bound = log.bind(refund=refund.id, chain=network.chain, wallet=wallet,
+                         asset=short.asset_id, needed=short.needed, held=short.held)
+        # The attempt is capped: the delay stops growing long before, and 2.0 ** n overflows.
+        delay = self.funds_recheck.delay(min(refund.pending_checks + 1, MAX_BACKOFF_ATTEMPT))
+        async with self.pool.acquire() as conn, conn.transaction():
+            marked = await outcomes.on_underfunded(conn, refund_id=refund.id,
+                                                   detail=short.detail, recheck_seconds=delay)
+            if marked is None:
+                return
+            if tx is None and self._gave_up(marked):
+                await outcomes.on_failed(conn, refund_id=refund.id,
+                                         reason=f"{outcomes.INSUFFICIENT_FUNDS}: {short.detail}")
+                bound.warning("refund_failed_underfunded", since=marked.pending_since)
+                return
+        # Once per change of state, not per check: the check repeats with backoff.
+        if refund.pending_reason is None:
+            bound.warning("refund_wallet_underfunded")
+        else:
+            bound.debug("refund_wallet_still_underfunded", checks=marked.pending_checks)
+
+    def _gave_up(self, refund: Refund) -> bool:
+        """Nothing signed yet, and the wallet stayed short for `fail_underfunded_after`."""
+        if self.fail_underfunded_after is None or refund.pending_since is None:
+            return False
+        return datetime.now(UTC) - refund.pending_since >= self.fail_underfunded_after
 
     # -- building and signing ------------------------------------------------------------
     async def prepare(self, refund: Refund, network: Network) -> RefundTransaction | None:

@@ -36,13 +36,16 @@ from gateway.chains.solana.rpc import CONFIRMED, FINALIZED, SolanaRpc
 from gateway.log import get_logger
 from gateway.refunds.models import Refund
 from gateway.refunds.sending.errors import SendingError, SignatureRefused
-from gateway.refunds.sending.network import Built, Outcome, Status
+from gateway.refunds.sending.network import Built, Outcome, Shortfall, Status
 from gateway.refunds.sending.queries import RefundTransaction
-from settlement.assets import ASSETS
+from settlement.assets import ASSETS, native_of
 
 log = get_logger(__name__)
 
 CHAIN = "solana"
+# The base fee per signature; refunds set no priority fee.
+LAMPORTS_PER_SIGNATURE = 5_000
+TOKEN_ACCOUNT_SIZE = 165
 
 
 def sign_message(unsigned: bytes, keypair: Keypair) -> bytes:
@@ -129,6 +132,44 @@ class SolanaNetwork:
             program_id=program, source=source, mint=mint, dest=destination, owner=payer,
             amount=refund.amount_units, decimals=decimals))]
 
+    async def _rent_exempt(self, size: int) -> int:
+        return int(await self.rpc.call("getMinimumBalanceForRentExemption", [size]))
+
+    async def _token_units(self, account: Pubkey) -> int:
+        found = await self.rpc.get_parsed_account(str(account))
+        data = found.get("data") if found else None
+        parsed = data.get("parsed") if isinstance(data, dict) else None
+        info = parsed.get("info") if isinstance(parsed, dict) else None
+        amount = info.get("tokenAmount") if isinstance(info, dict) else None
+        return int(amount["amount"]) if isinstance(amount, dict) else 0
+
+    async def shortfall(self, refund: Refund, from_address: str,
+                        tx: RefundTransaction | None) -> Shortfall | None:
+        """The fee payer must pay the fee, the SOL refunded or the rent of a token account
+        it creates, and stay rent-exempt itself (conservative: it could also drop to 0)."""
+        payer = _pubkey(from_address, "refund wallet")
+        if tx is None:
+            message = Message(await self._instructions(refund, payer), payer)
+        else:
+            message = Message.from_bytes(tx.unsigned_tx)
+        assert refund.asset_id is not None  # checked by _instructions
+        native = ASSETS[refund.asset_id].native
+        if not native:
+            mint = _pubkey(self.mints[refund.asset_id], "mint")
+            program, _ = await self._mint_facts(mint)
+            held = await self._token_units(get_associated_token_address(payer, mint, program))
+            if held < (refund.amount_units or 0):
+                return Shortfall(refund.asset_id, refund.amount_units or 0, held)
+        needed = (LAMPORTS_PER_SIGNATURE * message.header.num_required_signatures
+                  + await self._rent_exempt(0))
+        if native:
+            needed += refund.amount_units or 0
+        elif len(message.instructions) > 1:  # CreateIdempotent of the recipient's account
+            needed += await self._rent_exempt(TOKEN_ACCOUNT_SIZE)
+        answer = await self.rpc.call("getBalance", [str(payer), {"commitment": CONFIRMED}])
+        held = int(answer["value"])
+        return Shortfall(native_of(CHAIN).id, needed, held) if held < needed else None
+
     async def build(self, refund: Refund, from_address: str, nonce: int | None) -> Built:
         payer = _pubkey(from_address, "refund wallet")
         instructions = await self._instructions(refund, payer)
@@ -189,6 +230,12 @@ class SolanaNetwork:
         if meta.get("err") is not None:
             return Outcome(Status.FAILED, fee, f"transaction {tx.tx_hash} failed: {meta['err']}")
         return Outcome(Status.FINAL, fee)
+
+    async def stale_height(self, tx: RefundTransaction) -> int | None:
+        if tx.last_valid_block_height is None:
+            return None
+        height = int(await self.rpc.call("getBlockHeight", [{"commitment": CONFIRMED}]))
+        return height if height > tx.last_valid_block_height else None
 
     async def expired(self, tx: RefundTransaction) -> bool:
         if tx.last_valid_block_height is None:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator
+from datetime import timedelta
 
 import asyncpg
 from aiohttp import web
@@ -65,15 +66,33 @@ def networks(settings: Settings) -> dict[str, Network]:
     }
 
 
+@contextlib.asynccontextmanager
+async def open_networks(settings: Settings) -> AsyncIterator[dict[str, Network]]:
+    """The chains' clients for one piece of work (the offline hand-off), closed after it."""
+    chains = networks(settings)
+    try:
+        yield chains
+    finally:
+        for network in chains.values():
+            with contextlib.suppress(Exception):
+                await network.close()
+
+
 async def run_sender(settings: Settings, pool: asyncpg.Pool) -> None:
     """Lead-or-stand-by as the refund sender until cancelled."""
     keys = signers(settings)
-    interval = float(settings.refund_sending.interval)  # float-ok
+    sending = settings.refund_sending
+    interval = float(sending.interval)  # float-ok
+    recheck = RetryPolicy(base_delay=interval,
+                          max_delay=max(interval, float(sending.funds_recheck_cap)))  # float-ok
+    fail_after = (timedelta(seconds=int(sending.underfunded_fail_after))
+                  if sending.underfunded_fail_after > 0 else None)
 
     async def work() -> None:
         chains = networks(settings)
         try:
-            await Sender(pool, chains, keys, interval=interval).run()
+            await Sender(pool, chains, keys, interval=interval, funds_recheck=recheck,
+                         fail_underfunded_after=fail_after).run()
         finally:
             for network in chains.values():
                 with contextlib.suppress(Exception):

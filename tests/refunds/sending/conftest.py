@@ -6,10 +6,12 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Collection
+from datetime import timedelta
 
 import asyncpg
 import pytest
 
+from gateway.chains.rpc import RetryPolicy
 from gateway.config import Settings
 from gateway.devnet.refund_wallets import fund_bsc, fund_solana
 from gateway.refunds.models import Refund
@@ -38,7 +40,9 @@ def hot_settings(devnets: Devnets, database_url: str, refund_wallets: Wallets) -
 
 @contextlib.asynccontextmanager
 async def running_sender(pool: asyncpg.Pool, settings: Settings,
-                         also: Collection[str] = ()) -> AsyncIterator[Sender]:
+                         also: Collection[str] = (), *, funds_recheck: RetryPolicy | None = None,
+                         fail_underfunded_after: timedelta | None = None,
+                         ) -> AsyncIterator[Sender]:
     """A sender (no leader lock) running until the block ends. It takes only the refunds the
     sending tests inserted (support.insert_refund) and those named in `also`: another test's
     refund left in `sending` would otherwise be sent, or (offline) hold a nonce before ours."""
@@ -47,7 +51,8 @@ async def running_sender(pool: asyncpg.Pool, settings: Settings,
     def ours(refund: Refund) -> bool:
         return refund.reason == TEST_REASON or refund.id in also
 
-    sender = Sender(pool, chains, signers(settings), interval=0.1, takes=ours)
+    sender = Sender(pool, chains, signers(settings), interval=0.1, takes=ours,
+                    funds_recheck=funds_recheck, fail_underfunded_after=fail_underfunded_after)
     task = asyncio.ensure_future(sender.run())
     try:
         yield sender
@@ -57,6 +62,18 @@ async def running_sender(pool: asyncpg.Pool, settings: Settings,
             await task
         for network in chains.values():
             await network.close()
+
+
+@contextlib.asynccontextmanager
+async def running_sender_task(sender: Sender) -> AsyncIterator[None]:
+    """`sender` running until the block ends (its networks are the caller's to close)."""
+    task = asyncio.ensure_future(sender.run())
+    try:
+        yield
+    finally:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
 
 
 @pytest.fixture

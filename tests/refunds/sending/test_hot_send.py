@@ -174,6 +174,49 @@ async def test_spl_refund_creates_the_missing_token_account(
     assert int(row["network_fee_units"]) == 5_000
 
 
+async def test_spl_refund_with_a_sale_part_books_per_currency(
+        db_pool: asyncpg.Pool, devnets: Devnets, hot_settings: Settings,
+        merchant: Callable[[], Awaitable[str]]) -> None:
+    """The Solana twin of the BEP-20 case: 1.5 USDT stranded (750.00 KZT) + 100.00 KZT of the
+    sale at 500 KZT/USDT = 0.2 USDT: 1,700,000 base units (6 decimals) leave; the hand-checked
+    changes: custody:solana:USDT -200,000 (1,500,000 booked in, 1,700,000 out),
+    fx_position:solana:USDT -200,000, fx_position:KZT +10,000 tiyn, the merchant's payable
+    -10,000 tiyn, in transit 0, and the SOL fee (signature and the new token account's rent)
+    out of custody:solana:SOL into network_fees:solana:SOL."""
+    owner, merchant_id = str(Keypair().pubkey()), await merchant()
+    codes = ["custody:solana:USDT", "fx_position:solana:USDT", "fx_position:KZT",
+             "refunds_in_transit:solana:USDT", "custody:solana:SOL",
+             "network_fees:solana:SOL"]
+
+    async def balances(conn: asyncpg.Connection) -> dict[str, int]:
+        return {code: await _balance(conn, code) for code in codes}
+
+    async with db_pool.acquire() as conn:
+        before = await balances(conn)
+        refund_id = await insert_refund(
+            conn, merchant_id, asset="USDT_SOL", address=owner, stranded_units=1_500_000,
+            stranded_amount=75_000, sale_amount=10_000, sale_units=200_000, rate="500")
+    async with running_sender(db_pool, hot_settings):
+        row = await _succeeded(db_pool, refund_id, "solana USDT with a sale part")
+    assert await spl_units(devnets, owner, devnets.solana_mints["USDT"]) == 1_700_000
+    fee = int(row["network_fee_units"])
+    rent = int(await rpc(devnets.solana_rpc_url or "", "getMinimumBalanceForRentExemption",
+                         [165]))
+    assert fee == 5_000 + rent
+    async with db_pool.acquire() as conn:
+        after = await balances(conn)
+        payable = (await ledger.balance(conn, f"merchant_payable:{merchant_id}")).amount
+    assert {code: after[code] - before[code] for code in codes} == {
+        "custody:solana:USDT": -200_000,
+        "fx_position:solana:USDT": -200_000,
+        "fx_position:KZT": 10_000,
+        "refunds_in_transit:solana:USDT": 0,
+        "custody:solana:SOL": -fee,
+        "network_fees:solana:SOL": fee,
+    }
+    assert payable == -10_000
+
+
 async def test_an_address_without_its_eip55_checksum_fails_before_anything_is_signed(
         db_pool: asyncpg.Pool, hot_settings: Settings,
         merchant: Callable[[], Awaitable[str]]) -> None:

@@ -9,7 +9,7 @@ import base64
 import json
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 import asyncpg
@@ -22,6 +22,7 @@ from solders.transaction import Transaction
 
 from gateway.refunds.sending import offline
 from gateway.refunds.sending.errors import NotAwaitingSignature, SignatureRefused
+from gateway.refunds.sending.network import Network
 from tests.plugins.devnet import Devnets, fresh_bsc_address
 from tests.plugins.eventually import eventually
 from tests.refunds.sending.conftest import running_sender
@@ -41,11 +42,12 @@ def _cli(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
                           capture_output=True, text=True, timeout=60, check=False)
 
 
-async def _built(pool: asyncpg.Pool, refund_id: str) -> offline.UnsignedRefund:
+async def _built(pool: asyncpg.Pool, refund_id: str,
+                 networks: Mapping[str, Network]) -> offline.UnsignedRefund:
     async def check() -> offline.UnsignedRefund | None:
         async with pool.acquire() as conn:
             try:
-                return await offline.unsigned_transaction(conn, refund_id)
+                return await offline.unsigned_transaction(conn, refund_id, networks=networks)
             except NotAwaitingSignature:
                 return None
 
@@ -75,8 +77,8 @@ async def test_bnb_chain_offline_round_trip_through_the_cli(
     async with db_pool.acquire() as conn:
         refund_id = await insert_refund(conn, await merchant(), asset="BNB", address=address,
                                         stranded_units=units)
-    async with running_sender(db_pool, settings):
-        await _built(db_pool, refund_id)
+    async with running_sender(db_pool, settings) as sender:
+        await _built(db_pool, refund_id, sender.networks)
         shown = await asyncio.to_thread(_cli, env, "unsigned", refund_id)
         assert shown.returncode == 0, shown.stderr
         printed = json.loads(shown.stdout)
@@ -108,8 +110,8 @@ async def test_solana_offline_round_trip(
     async with db_pool.acquire() as conn:
         refund_id = await insert_refund(conn, await merchant(), asset="SOL",
                                         address=str(recipient), stranded_units=units)
-    async with running_sender(db_pool, settings):
-        built = await _built(db_pool, refund_id)
+    async with running_sender(db_pool, settings) as sender:
+        built = await _built(db_pool, refund_id, sender.networks)
         assert built.signer == str(refund_wallets.solana.pubkey())
         unsigned = base64.b64decode(built.text)
         message = Message.from_bytes(unsigned)
@@ -126,12 +128,15 @@ async def test_solana_offline_round_trip(
             for bad in (signed(message, Keypair()), signed(other, refund_wallets.solana),
                         "not base64!"):
                 with pytest.raises(SignatureRefused):
-                    await offline.submit_signed(conn, refund_id, bad)
+                    await offline.submit_signed(conn, refund_id, bad,
+                                                networks=sender.networks)
             refund = await offline.submit_signed(conn, refund_id,
-                                                 signed(message, refund_wallets.solana))
+                                                 signed(message, refund_wallets.solana),
+                                                 networks=sender.networks)
             with pytest.raises(NotAwaitingSignature):
                 await offline.submit_signed(conn, refund_id,
-                                            signed(message, refund_wallets.solana))
+                                            signed(message, refund_wallets.solana),
+                                            networks=sender.networks)
         row = await _status(db_pool, refund_id, "succeeded")
     assert row["tx_hash"] == refund.tx
     assert await lamports(devnets, str(recipient)) == units
