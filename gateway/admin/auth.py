@@ -32,10 +32,8 @@ lockout after repeated failures, and the two roles.
 
 from __future__ import annotations
 
-import hashlib
 import hmac
 import re
-import secrets
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -56,6 +54,7 @@ from gateway.admin.errors import (
 )
 from gateway.auth import passwords
 from gateway.auth.passwords import MAX_PASSWORD, MIN_PASSWORD, verify_password
+from gateway.auth.tokens import new_token, token_hash
 from gateway.config import AdminSettings
 from gateway.log import get_logger
 from gateway.merchants.ids import new_id
@@ -63,7 +62,6 @@ from settlement.db import Conn
 
 log = get_logger(__name__)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-TOKEN_BYTES = 32
 BAD_LOGIN = ("Wrong username or password, or the account is locked after too many failed "
              "sign-ins.")
 
@@ -179,21 +177,6 @@ def parse_role(raw: str) -> Role:
 async def hash_password(password: str) -> str:
     check_password_rules(password)
     return await passwords.hash_password(password)
-
-
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def tokens_match(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison; an absent or short token never matches."""
-    if not expected or not given or len(expected) < TOKEN_BYTES:
-        return False
-    return hmac.compare_digest(expected.encode(), given.encode())
 
 
 def require_admin(who: Principal) -> None:

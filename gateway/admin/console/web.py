@@ -40,6 +40,7 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.auth.tokens import tokens_match
 from gateway.config import Settings
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
@@ -235,8 +236,8 @@ def writer(handler: Handler, *, any_role: bool = False, operators: bool = False)
             session = await current_session(request)
             form = await request.post()
             given = form.get(CSRF_FIELD)
-            if not auth.tokens_match(session.csrf_token, given if isinstance(given, str)
-                                     else None):
+            if not tokens_match(session.csrf_token, given if isinstance(given, str)
+                                else None):
                 log.warning("admin_csrf_rejected", user=session.username, path=request.path)
                 raise CsrfRejected("The form's security token is missing or wrong. "
                                    "Reload the page and try again.")
