@@ -1,0 +1,60 @@
+"""What the console (/admin) and the merchant portal (/merchant, /pos) send a browser
+besides the page: the strict security headers and the session cookies. Each hands in its own
+`BrowserPolicy` (its CSP, its cookie path); the rules are the same:
+
+- headers: a CSP of its own, no sniffing, no framing, same-origin referrer and opener, no
+  camera/microphone/geolocation/payment, `Cache-Control: no-store` unless the handler set
+  one, HSTS behind https;
+- cookies: HttpOnly, SameSite=Strict, Secure behind https, scoped to the policy's path; the
+  value is a random token (gateway.auth.tokens), never anything readable.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aiohttp import web
+
+from gateway.appkeys import SETTINGS
+from gateway.http.security import HSTS
+
+
+@dataclass(frozen=True)
+class BrowserPolicy:
+    csp: str
+    cookie_path: str
+    # Also send `Cross-Origin-Resource-Policy: same-origin` (the console always has; the
+    # portal never has, and this keeps it so)
+    same_origin_resources: bool = False
+
+
+def https(request: web.Request) -> bool:
+    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
+
+
+def secure_headers(request: web.Request, response: web.StreamResponse,
+                   policy: BrowserPolicy) -> None:
+    h = response.headers
+    h["Content-Security-Policy"] = policy.csp
+    h["X-Content-Type-Options"] = "nosniff"
+    h["X-Frame-Options"] = "DENY"
+    h["Referrer-Policy"] = "same-origin"
+    h["Cross-Origin-Opener-Policy"] = "same-origin"
+    if policy.same_origin_resources:
+        h["Cross-Origin-Resource-Policy"] = "same-origin"
+    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+    h.setdefault("Cache-Control", "no-store")
+    if https(request):
+        h["Strict-Transport-Security"] = HSTS
+
+
+def set_cookie(request: web.Request, response: web.StreamResponse, policy: BrowserPolicy,
+               name: str, value: str, max_age: int | None = None) -> None:
+    response.set_cookie(name, value, path=policy.cookie_path, httponly=True,
+                        samesite="Strict", secure=https(request), max_age=max_age)
+
+
+def clear_cookie(request: web.Request, response: web.StreamResponse, policy: BrowserPolicy,
+                 name: str) -> None:
+    response.del_cookie(name, path=policy.cookie_path, secure=https(request), httponly=True,
+                        samesite="Strict")
