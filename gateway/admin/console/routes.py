@@ -41,7 +41,8 @@ from gateway.admin.console.web import (
 )
 from gateway.admin.errors import CsrfRejected, LoginFailed, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.auth.tokens import new_token, tokens_match
+from gateway.auth.tokens import new_token
+from gateway.http.csrf import login_token_ok
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -80,7 +81,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     next_url = _safe_next(str(form.get("next", "")))
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    if not tokens_match(request.cookies.get(LOGIN_COOKIE), str(form.get("csrf_token", ""))):
+    if not login_token_ok(request, form, LOGIN_COOKIE):
         return error_page(request, CsrfRejected(
             "The sign-in form expired or was not sent by this console. Reload and try again."),
             None)

@@ -40,8 +40,10 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.auth.tokens import tokens_match
 from gateway.config import Settings
+from gateway.http import browser
+from gateway.http.browser import BrowserPolicy
+from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
 from settlement.reports.render import readable_rows
@@ -51,12 +53,12 @@ log = get_logger(__name__)
 SESSION_COOKIE: Final = "ccp_admin"
 LOGIN_COOKIE: Final = "ccp_admin_login"  # double-submit token of the sign-in form
 COOKIE_PATH: Final = "/admin"
-CSRF_FIELD: Final = "csrf_token"
 HERE: Final = Path(__file__).parent
 STATIC_DIR: Final = HERE / "static"
 CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
               "object-src 'none'; base-uri 'none'; form-action 'self'; "
               "frame-ancestors 'none'")
+BROWSER: Final = BrowserPolicy(CSP, COOKIE_PATH, same_origin_resources=True)
 
 
 def _static_version(name: str) -> str:
@@ -85,33 +87,17 @@ ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}
 ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
 
 
-def https(request: web.Request) -> bool:
-    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
-
-
 def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    h = response.headers
-    h["Content-Security-Policy"] = CSP
-    h["X-Content-Type-Options"] = "nosniff"
-    h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "same-origin"
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    h["Cross-Origin-Resource-Policy"] = "same-origin"
-    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    h.setdefault("Cache-Control", "no-store")
-    if https(request):
-        h["Strict-Transport-Security"] = "max-age=31536000"
+    browser.secure_headers(request, response, BROWSER)
 
 
 def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
                max_age: int | None = None) -> None:
-    response.set_cookie(name, value, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                        secure=https(request), max_age=max_age)
+    browser.set_cookie(request, response, BROWSER, name, value, max_age)
 
 
 def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
-    response.del_cookie(name, path=COOKIE_PATH, secure=https(request), httponly=True,
-                        samesite="Strict")
+    browser.clear_cookie(request, response, BROWSER, name)
 
 
 def render(request: web.Request, template: str, *, status: int = 200,
@@ -235,9 +221,7 @@ def writer(handler: Handler, *, any_role: bool = False, operators: bool = False)
         try:
             session = await current_session(request)
             form = await request.post()
-            given = form.get(CSRF_FIELD)
-            if not tokens_match(session.csrf_token, given if isinstance(given, str)
-                                else None):
+            if not session_token_ok(request, form, session.csrf_token):
                 log.warning("admin_csrf_rejected", user=session.username, path=request.path)
                 raise CsrfRejected("The form's security token is missing or wrong. "
                                    "Reload the page and try again.")
