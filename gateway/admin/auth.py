@@ -258,7 +258,8 @@ def _lockout(settings: AdminSettings, actor: audit.Actor) -> Lockout:
         if not _USERNAME.match(name):
             return None
         row = await q.reserve_attempt(conn, name, settings.lockout_attempts, settings.lockout)
-        return None if row is None else Attempt(row, row["password_hash"], row["locks"])
+        return None if row is None else Attempt(row, row["password_hash"],
+                                                row["failed_attempts"], row["locks"])
 
     async def confirm(conn: Conn, attempt: Attempt) -> bool:
         own_lock = attempt.user["locked_until"] if attempt.locked else None
@@ -267,7 +268,7 @@ def _lockout(settings: AdminSettings, actor: audit.Actor) -> Lockout:
     async def record(conn: Conn, attempt: Attempt, action: str) -> None:
         await audit.record(conn, actor, action, target_type="admin_user",
                            target_id=attempt.user["id"],
-                           after={"failed_attempts": attempt.user["failed_attempts"],
+                           after={"failed_attempts": attempt.failed_attempts,
                                   "locked_until": attempt.user["locked_until"]})
 
     return Lockout(reserve, confirm, record, lambda: LoginFailed(BAD_LOGIN))

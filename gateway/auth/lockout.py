@@ -42,6 +42,7 @@ class Attempt:
 
     user: asyncpg.Record  # the account's row as the store read it
     password_hash: str
+    failed_attempts: int  # the count after this attempt's reservation
     locked: bool  # the account is locked now (by this attempt or before it)
     checkable: bool = True  # False: locked before this attempt; refuse it unchecked
 

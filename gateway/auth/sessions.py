@@ -44,11 +44,6 @@ class Lifetime:
     idle: timedelta
     absolute: timedelta
 
-    def capped(self, absolute: timedelta) -> Lifetime:
-        """This lifetime, ending at `absolute` at the latest (idle never exceeds it)."""
-        end = min(self.absolute, absolute)
-        return Lifetime(min(self.idle, end), end)
-
 
 @dataclass(frozen=True)
 class SessionRow:

@@ -42,7 +42,7 @@ class Account:
             self.failed += 1
             self.locked = self.failed > self.limit
         row: Any = {"id": "mus_1"}
-        return Attempt(row, "hash", locked=self.locked, checkable=not was_locked)
+        return Attempt(row, "hash", self.failed, locked=self.locked, checkable=not was_locked)
 
     async def confirm(self, conn: Any, attempt: Attempt) -> bool:
         if self.locked:

@@ -62,9 +62,3 @@ async def test_a_session_is_found_by_its_token_only_and_ends_on_sign_out() -> No
     assert await sessions.touch_session(CONN, table, None, LIFETIME.idle) is None
     await sessions.end_session(CONN, table, opened.token)
     assert await sessions.touch_session(CONN, table, opened.token, LIFETIME.idle) is None
-
-
-def test_a_capped_lifetime_never_outlives_its_cap() -> None:
-    pending = LIFETIME.capped(timedelta(minutes=5))
-    assert pending == Lifetime(timedelta(minutes=5), timedelta(minutes=5))
-    assert LIFETIME.capped(timedelta(days=1)) == LIFETIME
