@@ -7,16 +7,25 @@ besides the page: the strict security headers and the session cookies. Each hand
   one, HSTS behind https;
 - cookies: HttpOnly, SameSite=Strict, Secure behind https, scoped to the policy's path; the
   value is a random token (gateway.auth.tokens), never anything readable.
+`PageContext` is what a signed-in page or form handler of either gets besides the request
+(each subclasses it with its own session type, actor and form rules).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any, Final, Generic, TypeVar
 
+import asyncpg
 from aiohttp import web
+from multidict import MultiDict, MultiDictProxy
 
-from gateway.appkeys import SETTINGS
+from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.config import Settings
 from gateway.http.security import HSTS
+
+SessionT = TypeVar("SessionT")
+EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
 @dataclass(frozen=True)
@@ -58,3 +67,31 @@ def clear_cookie(request: web.Request, response: web.StreamResponse, policy: Bro
                  name: str) -> None:
     response.del_cookie(name, path=policy.cookie_path, secure=https(request), httponly=True,
                         samesite="Strict")
+
+
+def redirect(request: web.Request, location: str, policy: BrowserPolicy) -> web.Response:
+    """303 See Other (after a POST, the browser GETs `location`)."""
+    response = web.Response(status=303, headers={"Location": location})
+    secure_headers(request, response, policy)
+    return response
+
+
+@dataclass(frozen=True)
+class PageContext(Generic[SessionT]):
+    """A signed-in request: the request, its session, its form (empty for a GET)."""
+
+    request: web.Request
+    session: SessionT
+    form: MultiDictProxy[Any]
+
+    @property
+    def pool(self) -> asyncpg.Pool:
+        return self.request.app[DB_POOL]
+
+    @property
+    def settings(self) -> Settings:
+        return self.request.app[SETTINGS]
+
+    def query(self, name: str) -> str | None:
+        """A query parameter, stripped; None when absent or blank."""
+        return self.request.query.get(name, "").strip() or None

@@ -14,24 +14,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-import asyncpg
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
-from multidict import MultiDict, MultiDictProxy
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.checkout.formatting import format_kzt, format_rate
 from gateway.checkout.i18n import choose_language
-from gateway.config import Settings
 from gateway.http import browser
-from gateway.http.browser import BrowserPolicy
+from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.log import get_logger
 from gateway.payments.amounts import format_units
@@ -151,26 +147,11 @@ def render(request: web.Request, template: str, *, status: int = 200,
 
 
 def redirect(request: web.Request, location: str) -> web.Response:
-    response = web.Response(status=303, headers={"Location": location})
-    secure_headers(request, response)
-    return response
+    return browser.redirect(request, location, BROWSER)
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(PageContext[service.Session]):
     """What a portal handler gets besides the request."""
-
-    request: web.Request
-    session: service.Session
-    form: MultiDictProxy[Any]
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self.request.app[DB_POOL]
-
-    @property
-    def settings(self) -> Settings:
-        return self.request.app[SETTINGS]
 
     @property
     def policy(self) -> PortalPolicy:
@@ -191,13 +172,9 @@ class Ctx:
         value = self.form.get(name)
         return value.strip() if isinstance(value, str) else ""
 
-    def query(self, name: str) -> str | None:
-        return self.request.query.get(name, "").strip() or None
-
 
 Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
 RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
 async def current_session(request: web.Request, *, pending_ok: bool = False

@@ -16,18 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
-from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
 from gateway.admin.console.formatting import (
@@ -40,9 +37,8 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.config import Settings
 from gateway.http import browser
-from gateway.http.browser import BrowserPolicy
+from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
@@ -114,9 +110,7 @@ def render(request: web.Request, template: str, *, status: int = 200,
 
 
 def redirect(request: web.Request, location: str) -> web.Response:
-    response = web.Response(status=303, headers={"Location": location})
-    secure_headers(request, response)
-    return response
+    return browser.redirect(request, location, BROWSER)
 
 
 def attachment(request: web.Request, body: bytes, content_type: str,
@@ -127,21 +121,8 @@ def attachment(request: web.Request, body: bytes, content_type: str,
     return response
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(PageContext[auth.Session]):
     """What a console handler gets besides the request."""
-
-    request: web.Request
-    session: auth.Session
-    form: MultiDictProxy[Any]
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self.request.app[DB_POOL]
-
-    @property
-    def settings(self) -> Settings:
-        return self.request.app[SETTINGS]
 
     @property
     def actor(self) -> audit.Actor:
@@ -160,14 +141,9 @@ class Ctx:
     def optional(self, name: str) -> str | None:
         return self.field(name, required=False) or None
 
-    def query(self, name: str) -> str | None:
-        value = self.request.query.get(name, "").strip()
-        return value or None
-
 
 Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
 RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
 async def current_session(request: web.Request) -> auth.Session:
