@@ -28,52 +28,49 @@ SessionT = TypeVar("SessionT")
 EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
+def https(request: web.Request) -> bool:
+    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
+
+
 @dataclass(frozen=True)
 class BrowserPolicy:
+    """One browser-facing app's headers and cookies (its methods are its web layer's)."""
+
     csp: str
     cookie_path: str
     # Also send `Cross-Origin-Resource-Policy: same-origin` (the console always has; the
     # portal never has, and this keeps it so)
     same_origin_resources: bool = False
 
+    def secure_headers(self, request: web.Request, response: web.StreamResponse) -> None:
+        h = response.headers
+        h["Content-Security-Policy"] = self.csp
+        h["X-Content-Type-Options"] = "nosniff"
+        h["X-Frame-Options"] = "DENY"
+        h["Referrer-Policy"] = "same-origin"
+        h["Cross-Origin-Opener-Policy"] = "same-origin"
+        if self.same_origin_resources:
+            h["Cross-Origin-Resource-Policy"] = "same-origin"
+        h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
+        h.setdefault("Cache-Control", "no-store")
+        if https(request):
+            h["Strict-Transport-Security"] = HSTS
 
-def https(request: web.Request) -> bool:
-    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
+    def set_cookie(self, request: web.Request, response: web.StreamResponse, name: str,
+                   value: str, max_age: int | None = None) -> None:
+        response.set_cookie(name, value, path=self.cookie_path, httponly=True,
+                            samesite="Strict", secure=https(request), max_age=max_age)
 
+    def clear_cookie(self, request: web.Request, response: web.StreamResponse,
+                     name: str) -> None:
+        response.del_cookie(name, path=self.cookie_path, secure=https(request),
+                            httponly=True, samesite="Strict")
 
-def secure_headers(request: web.Request, response: web.StreamResponse,
-                   policy: BrowserPolicy) -> None:
-    h = response.headers
-    h["Content-Security-Policy"] = policy.csp
-    h["X-Content-Type-Options"] = "nosniff"
-    h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "same-origin"
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    if policy.same_origin_resources:
-        h["Cross-Origin-Resource-Policy"] = "same-origin"
-    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    h.setdefault("Cache-Control", "no-store")
-    if https(request):
-        h["Strict-Transport-Security"] = HSTS
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, policy: BrowserPolicy,
-               name: str, value: str, max_age: int | None = None) -> None:
-    response.set_cookie(name, value, path=policy.cookie_path, httponly=True,
-                        samesite="Strict", secure=https(request), max_age=max_age)
-
-
-def clear_cookie(request: web.Request, response: web.StreamResponse, policy: BrowserPolicy,
-                 name: str) -> None:
-    response.del_cookie(name, path=policy.cookie_path, secure=https(request), httponly=True,
-                        samesite="Strict")
-
-
-def redirect(request: web.Request, location: str, policy: BrowserPolicy) -> web.Response:
-    """303 See Other (after a POST, the browser GETs `location`)."""
-    response = web.Response(status=303, headers={"Location": location})
-    secure_headers(request, response, policy)
-    return response
+    def redirect(self, request: web.Request, location: str) -> web.Response:
+        """303 See Other (after a POST, the browser GETs `location`)."""
+        response = web.Response(status=303, headers={"Location": location})
+        self.secure_headers(request, response)
+        return response
 
 
 @dataclass(frozen=True)

@@ -26,7 +26,6 @@ from markupsafe import Markup
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.checkout.formatting import format_kzt, format_rate
 from gateway.checkout.i18n import choose_language
-from gateway.http import browser
 from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.log import get_logger
@@ -107,17 +106,10 @@ def words(request: web.Request) -> Words:
     return Words(choose_language(chosen, request.headers.get("Accept-Language"), default))
 
 
-def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    browser.secure_headers(request, response, BROWSER)
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
-    browser.set_cookie(request, response, BROWSER, name, value, max_age)
-
-
-def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
-    browser.clear_cookie(request, response, BROWSER, name)
+secure_headers: Final = BROWSER.secure_headers
+set_cookie: Final = BROWSER.set_cookie
+clear_cookie: Final = BROWSER.clear_cookie
+redirect: Final = BROWSER.redirect
 
 
 def _remember_language(request: web.Request, response: web.StreamResponse, lang: str) -> None:
@@ -144,10 +136,6 @@ def render(request: web.Request, template: str, *, status: int = 200,
     secure_headers(request, response)
     _remember_language(request, response, t.lang)
     return response
-
-
-def redirect(request: web.Request, location: str) -> web.Response:
-    return browser.redirect(request, location, BROWSER)
 
 
 class Ctx(PageContext[service.Session]):

@@ -37,7 +37,6 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.http import browser
 from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.http.download import content_disposition
@@ -83,17 +82,10 @@ ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}
 ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
 
 
-def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    browser.secure_headers(request, response, BROWSER)
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
-    browser.set_cookie(request, response, BROWSER, name, value, max_age)
-
-
-def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
-    browser.clear_cookie(request, response, BROWSER, name)
+secure_headers: Final = BROWSER.secure_headers
+set_cookie: Final = BROWSER.set_cookie
+clear_cookie: Final = BROWSER.clear_cookie
+redirect: Final = BROWSER.redirect
 
 
 def render(request: web.Request, template: str, *, status: int = 200,
@@ -107,10 +99,6 @@ def render(request: web.Request, template: str, *, status: int = 200,
     response = web.Response(text=html, status=status, content_type="text/html")
     secure_headers(request, response)
     return response
-
-
-def redirect(request: web.Request, location: str) -> web.Response:
-    return browser.redirect(request, location, BROWSER)
 
 
 def attachment(request: web.Request, body: bytes, content_type: str,
