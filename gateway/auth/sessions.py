@@ -8,7 +8,8 @@ The rules:
   own CSRF token and two expiries.
 - Lifetime: `idle` slides forward on every request that loads the session (one UPDATE that
   reads and slides at once); `absolute` is fixed at opening and never moves. A session
-  is dead at whichever comes first; a disabled user's sessions die at once (the table's
+  is dead at whichever comes first (an idle time longer than the absolute one is cut to
+  it); a disabled user's sessions die at once (the table's
   TOUCH query joins the user).
 - Rotation: every sign-in opens a NEW session with a new token and a new CSRF token; a token
   from before the sign-in (a pending second-factor session, or one planted in the
@@ -43,6 +44,10 @@ class Lifetime:
 
     idle: timedelta
     absolute: timedelta
+
+    def bounded(self) -> Lifetime:
+        """The idle time never reaches past the absolute end (the tables' CHECK)."""
+        return Lifetime(min(self.idle, self.absolute), self.absolute)
 
 
 @dataclass(frozen=True)
@@ -83,8 +88,9 @@ async def open_session(conn: Conn, table: SessionTable, user_id: str, lifetime: 
     Run it inside the sign-in's transaction."""
     token, csrf = new_token(), new_token()
     await table.delete_expired(conn)
-    expires = await table.insert(conn, SessionRow(token_hash(token), user_id, csrf, lifetime,
-                                                  client_ip, user_agent, mfa_pending))
+    expires = await table.insert(conn, SessionRow(token_hash(token), user_id, csrf,
+                                                  lifetime.bounded(), client_ip, user_agent,
+                                                  mfa_pending))
     return Opened(token, csrf, expires)
 
 

@@ -204,7 +204,7 @@ async def _open_session(conn: Conn, policy: PortalPolicy, user: asyncpg.Record, 
                         user_agent: str | None) -> NewSession:
     absolute = policy.mfa_window if mfa_pending else policy.session_max
     opened = await sessions.open_session(
-        conn, SESSIONS, user["id"], Lifetime(min(policy.session_idle, absolute), absolute),
+        conn, SESSIONS, user["id"], Lifetime(policy.session_idle, absolute),
         client_ip=client_ip, user_agent=user_agent, mfa_pending=mfa_pending)
     return NewSession(opened.token,
                       _session(user, mfa_pending, opened.csrf_token, opened.expires_at))

@@ -62,3 +62,12 @@ async def test_a_session_is_found_by_its_token_only_and_ends_on_sign_out() -> No
     assert await sessions.touch_session(CONN, table, None, LIFETIME.idle) is None
     await sessions.end_session(CONN, table, opened.token)
     assert await sessions.touch_session(CONN, table, opened.token, LIFETIME.idle) is None
+
+
+async def test_an_idle_time_longer_than_the_absolute_one_is_cut_to_it() -> None:
+    memory = MemoryTable()
+    await sessions.open_session(CONN, memory.table(), "u1",
+                                Lifetime(timedelta(days=1), timedelta(minutes=5)),
+                                client_ip=None, user_agent=None)
+    (row,) = memory.rows.values()
+    assert row.lifetime == Lifetime(timedelta(minutes=5), timedelta(minutes=5))
