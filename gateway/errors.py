@@ -4,6 +4,8 @@
     ├── ConfigError            a bad environment variable; the message names it
     ├── DatabaseError          embedded cluster control and migrations
     │   └── MigrationError     a changed applied migration, a failing file
+    ├── IllegalStateTransition a status move its lifecycle's table does not list (names
+    │                          `current` and `target`; each domain derives its own)
     ├── ChainError             talking to a chain node
     │   ├── RpcError           the node answered with a JSON-RPC error, HTTP error or garbage
     │   └── RpcTimeout         the node did not answer in time
@@ -41,6 +43,19 @@ class DatabaseError(GatewayError):
 
 class MigrationError(DatabaseError):
     """A migration failed or an applied migration file was changed."""
+
+
+class IllegalStateTransition(GatewayError):
+    """A status move that its lifecycle's table (gateway.states.Transitions) does not list.
+
+    `current` and `target` are the two statuses as given (None when the error is raised for
+    another reason, such as a concurrent change found by a guarded UPDATE)."""
+
+    def __init__(self, message: str, *, current: str | None = None,
+                 target: str | None = None) -> None:
+        super().__init__(message)
+        self.current = current
+        self.target = target
 
 
 class ChainError(GatewayError):

@@ -21,6 +21,7 @@ from gateway.admin import audit, auth
 from gateway.admin.console.web import SESSION_COOKIE
 from gateway.admin.errors import RoleForbidden
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.auth.tokens import tokens_match
 from gateway.errors import Forbidden, Unauthorized, UnsupportedMediaType
 from gateway.log import get_logger
 
@@ -61,8 +62,8 @@ async def _session_caller(request: web.Request) -> auth.Session:
     if session is None:
         raise Unauthorized("Sign in to the console or send an admin API token.",
                            code="invalid_admin_token")
-    if request.method not in SAFE_METHODS and not auth.tokens_match(session.csrf_token,
-                                                          request.headers.get(CSRF_HEADER)):
+    if request.method not in SAFE_METHODS and not tokens_match(session.csrf_token,
+                                                               request.headers.get(CSRF_HEADER)):
         log.warning("admin_api_csrf_rejected", user=session.username, path=request.path)
         raise Forbidden(f"A session-authenticated change needs the {CSRF_HEADER} header.",
                         code="csrf_rejected")

@@ -7,7 +7,10 @@ lockout after repeated failures, and the two roles.
   does not tell which usernames exist.
 - A session is a random 256-bit token in a cookie; the database keeps only its SHA-256 with
   the user, a per-session CSRF token and two expiries (idle, sliding; absolute, fixed).
-- Lockout: `lockout_attempts` consecutive failures lock the account for `lockout_seconds`.
+  The rules are gateway.auth.sessions' (shared with the merchant portal); the table is
+  admin_sessions, the lifetimes ADMIN_SESSION_IDLE / ADMIN_SESSION_MAX.
+- Lockout (the flow is gateway.auth.lockout's, shared with the portal; admin_users' SQL
+  counts): `lockout_attempts` consecutive failures lock the account for `lockout_seconds`.
   Each attempt is reserved (counted as a failure, the lock decided) in one UPDATE before the
   slow password check and undone by a success, so parallel guesses beyond the limit are
   refused unchecked, and a right password whose check ends after another attempt locked
@@ -32,18 +35,13 @@ lockout after repeated failures, and the two roles.
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import re
-import secrets
-import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 
 import asyncpg
-import pyotp
 
 from gateway.admin import audit
 from gateway.admin import queries as q
@@ -54,8 +52,12 @@ from gateway.admin.errors import (
     LoginThrottled,
     RoleForbidden,
 )
-from gateway.auth import passwords
+from gateway.auth import passwords, sessions
+from gateway.auth.lockout import Attempt, Lockout
 from gateway.auth.passwords import MAX_PASSWORD, MIN_PASSWORD, verify_password
+from gateway.auth.sessions import Lifetime, SessionTable
+from gateway.auth.tokens import new_token, token_hash
+from gateway.auth.totp import new_secret, provisioning_uri, totp_step
 from gateway.config import AdminSettings
 from gateway.log import get_logger
 from gateway.merchants.ids import new_id
@@ -63,7 +65,6 @@ from settlement.db import Conn
 
 log = get_logger(__name__)
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
-TOKEN_BYTES = 32
 BAD_LOGIN = ("Wrong username or password, or the account is locked after too many failed "
              "sign-ins.")
 
@@ -181,21 +182,6 @@ async def hash_password(password: str) -> str:
     return await passwords.hash_password(password)
 
 
-def token_hash(token: str) -> bytes:
-    return hashlib.sha256(token.encode()).digest()
-
-
-def new_token() -> str:
-    return secrets.token_urlsafe(TOKEN_BYTES)
-
-
-def tokens_match(expected: str | None, given: str | None) -> bool:
-    """Constant-time comparison; an absent or short token never matches."""
-    if not expected or not given or len(expected) < TOKEN_BYTES:
-        return False
-    return hmac.compare_digest(expected.encode(), given.encode())
-
-
 def require_admin(who: Principal) -> None:
     if not who.role.can_change:
         raise RoleForbidden(f"{who.username} is an {who.role.value}: this needs an admin.")
@@ -259,13 +245,33 @@ async def _reserve_address(conn: Conn, client_ip: str | None, limit: AddressLimi
             f"{row['window_ends_at'].strftime('%H:%M')} UTC.")
 
 
-async def _refuse(conn: Conn, attempt: asyncpg.Record, actor: audit.Actor) -> LoginFailed:
-    """Audit a wrong password (already counted by the reservation) and say what to answer."""
-    action = "auth.locked" if attempt["locks"] else "auth.login_failed"
-    await audit.record(conn, actor, action, target_type="admin_user", target_id=attempt["id"],
-                       after={"failed_attempts": attempt["failed_attempts"],
-                              "locked_until": attempt["locked_until"]})
-    return LoginFailed(BAD_LOGIN)
+# The console's sessions live in admin_sessions (gateway.auth.sessions has the rules).
+SESSIONS = SessionTable(q.insert_session, q.touch_session, q.delete_session,
+                        q.delete_expired_sessions)
+
+
+def _lockout(settings: AdminSettings, actor: audit.Actor) -> Lockout:
+    """admin_users' side of the lockout flow (gateway.auth.lockout has the rules): a locked
+    account's attempts find no row; the attempt that locks may lift its own lock."""
+
+    async def reserve(conn: Conn, name: str) -> Attempt | None:
+        if not _USERNAME.match(name):
+            return None
+        row = await q.reserve_attempt(conn, name, settings.lockout_attempts, settings.lockout)
+        return None if row is None else Attempt(row, row["password_hash"],
+                                                row["failed_attempts"], row["locks"])
+
+    async def confirm(conn: Conn, attempt: Attempt) -> bool:
+        own_lock = attempt.user["locked_until"] if attempt.locked else None
+        return await q.record_success(conn, attempt.user["id"], own_lock)
+
+    async def record(conn: Conn, attempt: Attempt, action: str) -> None:
+        await audit.record(conn, actor, action, target_type="admin_user",
+                           target_id=attempt.user["id"],
+                           after={"failed_attempts": attempt.failed_attempts,
+                                  "locked_until": attempt.user["locked_until"]})
+
+    return Lockout(reserve, confirm, record, lambda: LoginFailed(BAD_LOGIN))
 
 
 async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: str, *,
@@ -276,51 +282,40 @@ async def sign_in(conn: Conn, settings: AdminSettings, username: str, password: 
     name = username.strip().lower()
     actor = audit.Actor(None, name[:100] or "-", client_ip)
     await _reserve_address(conn, client_ip, address_limit)
-    attempt = (await q.reserve_attempt(conn, name, settings.lockout_attempts, settings.lockout)
-               if _USERNAME.match(name) else None)
-    if attempt is None:  # unknown, disabled or locked: the same answer after the same work
-        await verify_password(None, password)
-        raise LoginFailed(BAD_LOGIN)
-    if not await verify_password(attempt["password_hash"], password):
-        raise await _refuse(conn, attempt, actor)
+    guard = _lockout(settings, actor)
+    attempt = await guard.check_password(conn, name, password)
     step = None
-    if attempt["totp_secret"] is not None:
-        step = totp_step(attempt["totp_secret"], otp)
+    if attempt.user["totp_secret"] is not None:
+        step = totp_step(attempt.user["totp_secret"], otp)
         if step is None:
-            raise await _refuse(conn, attempt, actor)
-    return await _open_session(conn, settings, attempt, password, actor, user_agent, step)
+            raise await guard.refuse(conn, attempt)
+    return await _open_session(conn, settings, guard, attempt, password, actor, user_agent,
+                               step)
 
 
-async def _open_session(conn: Conn, settings: AdminSettings, user: asyncpg.Record,
+async def _open_session(conn: Conn, settings: AdminSettings, guard: Lockout, attempt: Attempt,
                         password: str, actor: audit.Actor, user_agent: str | None,
                         totp_step_used: int | None) -> NewSession:
+    user = attempt.user
     rehash = (await hash_password(password)
               if passwords.needs_rehash(user["password_hash"]) else None)
-    token, csrf = new_token(), new_token()
     async with conn.transaction():
-        own_lock = user["locked_until"] if user["locks"] else None
-        if not await q.record_success(conn, user["id"], own_lock):
-            # Another attempt locked the account while this password was being checked.
-            raise LoginFailed(BAD_LOGIN)
+        await guard.confirm_unlocked(conn, attempt)
         if totp_step_used is not None and not await q.use_totp_step(conn, user["id"],
                                                                     totp_step_used):
             raise LoginFailed(BAD_LOGIN)  # this code already signed in once
         if actor.client_ip is not None:
             await q.release_address_attempt(conn, actor.client_ip[:100])
-        await q.delete_expired_sessions(conn)
         if rehash is not None:
             await q.update_password(conn, user["id"], rehash)
-        expires = await q.insert_session(conn, token_hash(token), user["id"], csrf,
-                                         settings.session_idle, settings.session_max,
-                                         actor.client_ip, user_agent)
+        opened = await sessions.open_session(
+            conn, SESSIONS, user["id"], Lifetime(settings.session_idle, settings.session_max),
+            client_ip=actor.client_ip, user_agent=user_agent)
         await audit.record(conn, audit.Actor(user["id"], user["username"], actor.client_ip),
                            "auth.login", target_type="admin_user", target_id=user["id"])
-    session = Session(user["id"], user["username"], Role(user["role"]), csrf, expires)
-    return NewSession(token, session)
-
-
-TOTP_ISSUER = "CryptoCity Pay"
-TOTP_DIGITS = 6
+    session = Session(user["id"], user["username"], Role(user["role"]), opened.csrf_token,
+                      opened.expires_at)
+    return NewSession(opened.token, session)
 
 
 @dataclass(frozen=True)
@@ -329,29 +324,12 @@ class TotpEnrolment:
     uri: str  # otpauth://totp/...: what authenticator apps scan
 
 
-def totp_step(secret: str, code: str | None,
-              at: float | None = None) -> int | None:  # float-ok: a unix time
-    """The time step `code` is valid for (now, or one 30 s step either side for clock
-    drift); None when it matches none."""
-    digits = (code or "").replace(" ", "")
-    if len(digits) != TOTP_DIGITS or not digits.isdigit():
-        return None
-    totp = pyotp.TOTP(secret, digits=TOTP_DIGITS)
-    now = time.time() if at is None else at  # float-ok: seconds since the epoch
-    for drift in (0, -1, 1):
-        instant = now + drift * totp.interval
-        if hmac.compare_digest(totp.at(instant), digits):
-            return int(instant // totp.interval)
-    return None
-
-
 async def start_totp(conn: Conn, who: Principal) -> TotpEnrolment:
     """A new secret for `who`, pending until `confirm_totp` sees a first code from it."""
-    secret = pyotp.random_base32(32)
+    secret = new_secret()
     if not await q.set_totp_pending(conn, who.user_id, secret):
         raise InvalidForm("username", "no active administrator")
-    uri = pyotp.TOTP(secret).provisioning_uri(name=who.username, issuer_name=TOTP_ISSUER)
-    return TotpEnrolment(secret, uri)
+    return TotpEnrolment(secret, provisioning_uri(secret, who.username))
 
 
 async def totp_enabled(conn: Conn, user_id: str) -> bool:
@@ -388,9 +366,7 @@ async def reset_totp(conn: Conn, username: str, actor: audit.Actor = audit.CLI_A
 
 async def load_session(conn: Conn, settings: AdminSettings, token: str | None) -> Session | None:
     """The live session of a cookie value (sliding its idle expiry), or None."""
-    if not token or len(token) > 100:
-        return None
-    row = await q.touch_session(conn, token_hash(token), settings.session_idle)
+    row = await sessions.touch_session(conn, SESSIONS, token, settings.session_idle)
     if row is None:
         return None
     return Session(row["user_id"], row["username"], Role(row["role"]), row["csrf_token"],
@@ -399,7 +375,7 @@ async def load_session(conn: Conn, settings: AdminSettings, token: str | None) -
 
 async def sign_out(conn: Conn, token: str, actor: audit.Actor) -> None:
     async with conn.transaction():
-        await q.delete_session(conn, token_hash(token))
+        await sessions.end_session(conn, SESSIONS, token)
         await audit.record(conn, actor, "auth.logout", target_type="admin_user",
                            target_id=actor.id)
 

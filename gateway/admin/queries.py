@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from gateway.auth.sessions import SessionRow
 from settlement.db import Conn
 
 Row = asyncpg.Record
@@ -192,11 +193,12 @@ async def update_password(conn: Conn, user_id: str, password_hash: str) -> Row |
     return row
 
 
-async def insert_session(conn: Conn, token_hash: bytes, user_id: str, csrf_token: str,
-                         idle: timedelta, maximum: timedelta, client_ip: str | None,
-                         user_agent: str | None) -> datetime:
-    expires: datetime = await conn.fetchval(INSERT_SESSION, token_hash, user_id, csrf_token,
-                                            idle, maximum, client_ip, user_agent)
+async def insert_session(conn: Conn, row: SessionRow) -> datetime:
+    # The console signs in in one step: it never opens a session pending a second factor.
+    assert not row.mfa_pending
+    expires: datetime = await conn.fetchval(
+        INSERT_SESSION, row.token_hash, row.user_id, row.csrf_token, row.lifetime.idle,
+        row.lifetime.absolute, row.client_ip, row.user_agent)
     return expires
 
 

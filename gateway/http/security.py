@@ -1,7 +1,7 @@
 """Transport security for every response: behind https (GATEWAY_PUBLIC_URL is https, as
 production requires), browsers are told to use https only (HSTS), for the API, the checkout
-pages and the console alike. The console's cookies are `Secure` on the same condition
-(gateway.admin.console.web)."""
+pages and the console alike. The console's and the portal's cookies are `Secure` on the same
+condition (gateway.http.browser)."""
 
 from __future__ import annotations
 

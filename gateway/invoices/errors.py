@@ -2,7 +2,8 @@
 
     GatewayError
     ├── InvoiceError               invoice rules outside HTTP
-    │   └── IllegalTransition      a status move not in states.ALLOWED
+    │   └── IllegalTransition      a status move not in states.ALLOWED (also an
+    │                              IllegalStateTransition: names `current`, `target`)
     └── ApiError
         ├── InvalidRequest
         │   └── UnknownAsset       400 unknown_asset (param: assets)
@@ -20,6 +21,7 @@ from gateway.errors import (
     Conflict,
     Forbidden,
     GatewayError,
+    IllegalStateTransition,
     InvalidRequest,
 )
 
@@ -28,7 +30,7 @@ class InvoiceError(GatewayError):
     """An invoice rule was broken outside an HTTP request."""
 
 
-class IllegalTransition(InvoiceError):
+class IllegalTransition(InvoiceError, IllegalStateTransition):
     """The requested status change is not one of `states.ALLOWED`."""
 
 

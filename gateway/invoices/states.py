@@ -31,6 +31,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from gateway.invoices.errors import IllegalTransition
+from gateway.states import Transitions
 
 
 class InvoiceStatus(StrEnum):
@@ -67,16 +68,14 @@ ALLOWED: frozenset[tuple[InvoiceStatus, InvoiceStatus]] = frozenset({
 FINAL: frozenset[InvoiceStatus] = frozenset({S.SETTLED, S.INVALID, S.CANCELLED})
 
 
+MOVES: Transitions[InvoiceStatus] = Transitions("invoice", InvoiceStatus, ALLOWED,
+                                               IllegalTransition)
+
+
 def can_transition(current: InvoiceStatus, target: InvoiceStatus) -> bool:
-    return (current, target) in ALLOWED
+    return MOVES.allows(current, target)
 
 
 def transition(current: InvoiceStatus | str, target: InvoiceStatus | str) -> InvoiceStatus:
     """The target status when `current -> target` is legal; raises `IllegalTransition`."""
-    try:
-        cur, tgt = InvoiceStatus(current), InvoiceStatus(target)
-    except ValueError as exc:
-        raise IllegalTransition(f"unknown invoice status in {current!r} -> {target!r}") from exc
-    if (cur, tgt) not in ALLOWED:
-        raise IllegalTransition(f"invoice cannot move from {cur} to {tgt}")
-    return tgt
+    return MOVES.check(current, target)

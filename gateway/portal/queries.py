@@ -9,6 +9,7 @@ from typing import Any
 
 import asyncpg
 
+from gateway.auth.sessions import SessionRow
 from settlement.db import Conn
 
 Row = asyncpg.Record
@@ -356,11 +357,10 @@ async def list_open_invites(conn: Conn, merchant_id: str) -> list[Row]:
     return await _rows(conn, LIST_OPEN_INVITES, merchant_id)
 
 
-async def insert_session(conn: Conn, token_hash: bytes, user_id: str, csrf: str,
-                         mfa_pending: bool, idle: timedelta, absolute: timedelta,
-                         client_ip: str | None, user_agent: str | None) -> datetime:
-    row = await _inserted(conn, INSERT_SESSION, token_hash, user_id, csrf, mfa_pending, idle,
-                          absolute, client_ip, user_agent)
+async def insert_session(conn: Conn, s: SessionRow) -> datetime:
+    row = await _inserted(conn, INSERT_SESSION, s.token_hash, s.user_id, s.csrf_token,
+                          s.mfa_pending, s.lifetime.idle, s.lifetime.absolute, s.client_ip,
+                          s.user_agent)
     expires: datetime = row["expires_at"]
     return expires
 

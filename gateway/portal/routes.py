@@ -17,13 +17,13 @@ from typing import Any, Final
 from aiohttp import web
 
 from gateway.appkeys import DB_POOL
-from gateway.auth.tokens import new_token, tokens_match
+from gateway.auth.tokens import new_token
+from gateway.http.csrf import login_token_ok
 from gateway.portal import service
 from gateway.portal.errors import CsrfRejected, InvalidForm, PortalError, SignInFailed
 from gateway.portal.roles import Perm, Role, home_path
 from gateway.portal.settings import POLICY
 from gateway.portal.web import (
-    CSRF_FIELD,
     LOGIN_COOKIE,
     PORTAL_POLICY,
     SESSION_COOKIE,
@@ -63,9 +63,7 @@ def _login_form(request: web.Request, template: str, *, status: int = 200,
 
 async def _login_csrf(request: web.Request) -> dict[str, str]:
     form = await request.post()
-    given = form.get(CSRF_FIELD)
-    if not tokens_match(request.cookies.get(LOGIN_COOKIE), given if isinstance(given, str)
-                        else None):
+    if not login_token_ok(request, form, LOGIN_COOKIE):
         raise CsrfRejected("The form's security token is missing or wrong. Reload the page.")
     return {k: v for k, v in form.items() if isinstance(v, str)}
 

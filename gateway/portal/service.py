@@ -11,11 +11,12 @@ Sign-in (the lockout holds under parallel attempts):
 Unknown, disabled and locked accounts get the SAME answer and the same argon2 cost as a
 wrong password. With TOTP, the password opens a pending session that only the code (counted
 the same way, each time step accepted once) turns into a real one, under a new token.
+The flow and its rules are gateway.auth.lockout's and the sessions' gateway.auth.sessions'
+(shared with the console); merchant_users' SQL counts, merchant_sessions keeps the sessions.
 """
 
 from __future__ import annotations
 
-import hmac
 import re
 import time
 from dataclasses import dataclass
@@ -23,17 +24,19 @@ from datetime import datetime
 from typing import Any, Final
 
 import asyncpg
-import pyotp
 
+from gateway.auth import sessions
+from gateway.auth.lockout import Attempt, Lockout
 from gateway.auth.passwords import (
     MAX_PASSWORD,
     MIN_PASSWORD,
     acceptable,
     hash_password,
     needs_rehash,
-    verify_password,
 )
+from gateway.auth.sessions import Lifetime, SessionTable
 from gateway.auth.tokens import new_token, token_hash
+from gateway.auth.totp import new_secret, provisioning_uri, totp_step
 from gateway.log import get_logger
 from gateway.merchants.ids import new_id
 from gateway.merchants.service import get_merchant
@@ -55,7 +58,6 @@ log = get_logger(__name__)
 _EMAIL: Final = re.compile(r"^[^@\s]{1,64}@[^@\s.]+(\.[^@\s.]+)+$")
 BAD_SIGN_IN: Final = "Sign-in failed: wrong email, password or code, or the account is " \
                      "locked for a while after too many attempts."
-TOTP_STEP_SECONDS: Final = 30
 AUDIT_PAGE: Final = 100
 
 
@@ -187,6 +189,11 @@ async def accept_invite(conn: Conn, url_token: str, password: str,
 
 # --- sign-in -------------------------------------------------------------------------------
 
+# The portal's sessions live in merchant_sessions (gateway.auth.sessions has the rules).
+SESSIONS: Final = SessionTable(q.insert_session, q.touch_session, q.delete_session,
+                               q.delete_expired_sessions)
+
+
 def _session(row: asyncpg.Record, mfa_pending: bool, csrf: str, expires: datetime) -> Session:
     return Session(row["id"], row["email"], Role(row["role"]), row["merchant_id"], "", True,
                    csrf, mfa_pending, expires)
@@ -195,52 +202,64 @@ def _session(row: asyncpg.Record, mfa_pending: bool, csrf: str, expires: datetim
 async def _open_session(conn: Conn, policy: PortalPolicy, user: asyncpg.Record, *,
                         mfa_pending: bool, client_ip: str | None,
                         user_agent: str | None) -> NewSession:
-    token, csrf = new_token(), new_token()
     absolute = policy.mfa_window if mfa_pending else policy.session_max
-    idle = min(policy.session_idle, absolute)
-    await q.delete_expired_sessions(conn)
-    expires = await q.insert_session(conn, token_hash(token), user["id"], csrf, mfa_pending,
-                                     idle, absolute, client_ip, user_agent)
-    return NewSession(token, _session(user, mfa_pending, csrf, expires))
+    opened = await sessions.open_session(
+        conn, SESSIONS, user["id"], Lifetime(policy.session_idle, absolute),
+        client_ip=client_ip, user_agent=user_agent, mfa_pending=mfa_pending)
+    return NewSession(opened.token,
+                      _session(user, mfa_pending, opened.csrf_token, opened.expires_at))
 
 
-async def _failed(conn: Conn, user: asyncpg.Record, actor: Actor, attempt: asyncpg.Record,
-                  action: str = "auth.login_failed") -> SignInFailed:
-    await record(conn, user["merchant_id"], actor,
-                 "auth.locked" if attempt["locked"] else action, target_type="user",
-                 target_id=user["id"], after={"attempts": attempt["failed_attempts"]})
-    return SignInFailed(BAD_SIGN_IN)
+async def _reserve(conn: Conn, policy: PortalPolicy, user: asyncpg.Record) -> Attempt:
+    """Count an attempt on `user` (merchant_users' RESERVE_ATTEMPT); an account locked
+    by it or before it is refused unchecked."""
+    row = await q.reserve_attempt(conn, user["id"], policy.lockout_attempts, policy.lockout)
+    return Attempt(user, user["password_hash"], row["failed_attempts"], row["locked"],
+                   checkable=not row["locked"])
+
+
+def _lockout(policy: PortalPolicy, client_ip: str | None) -> Lockout:
+    """merchant_users' side of the lockout flow (gateway.auth.lockout has the rules)."""
+
+    async def reserve(conn: Conn, email: str) -> Attempt | None:
+        user = await q.select_user_by_email(conn, email) if _EMAIL.match(email) else None
+        if user is None or user["disabled"]:
+            return None
+        return await _reserve(conn, policy, user)
+
+    async def confirm(conn: Conn, attempt: Attempt) -> bool:
+        return await q.confirm_success(conn, attempt.user["id"])
+
+    async def audit(conn: Conn, attempt: Attempt, action: str) -> None:
+        user = attempt.user
+        await record(conn, user["merchant_id"], Actor(None, user["email"], client_ip), action,
+                     target_type="user", target_id=user["id"],
+                     after={"attempts": attempt.failed_attempts})
+
+    return Lockout(reserve, confirm, audit, lambda: SignInFailed(BAD_SIGN_IN))
 
 
 async def sign_in(conn: Conn, policy: PortalPolicy, email: str, password: str, *,
                   client_ip: str | None, user_agent: str | None) -> NewSession:
     """Check the password and open a session (pending the TOTP code when the user has one)."""
-    address = email.strip().lower()
-    user = await q.select_user_by_email(conn, address) if _EMAIL.match(address) else None
-    if user is None or user["disabled"]:
-        await verify_password(None, password)
-        raise SignInFailed(BAD_SIGN_IN)
-    actor = Actor(None, address, client_ip)
-    attempt = await q.reserve_attempt(conn, user["id"], policy.lockout_attempts, policy.lockout)
-    if attempt["locked"]:
-        await verify_password(None, password)
-        raise await _failed(conn, user, actor, attempt)
-    if not await verify_password(user["password_hash"], password):
-        raise await _failed(conn, user, actor, attempt)
+    guard = _lockout(policy, client_ip)
+    attempt = await guard.check_password(conn, email.strip().lower(), password)
+    user = attempt.user
     async with conn.transaction():
         if user["totp_secret"] is not None:
             if not await q.still_unlocked(conn, user["id"]):
                 raise SignInFailed(BAD_SIGN_IN)
             return await _open_session(conn, policy, user, mfa_pending=True,
                                        client_ip=client_ip, user_agent=user_agent)
-        return await _finish(conn, policy, user, password, client_ip, user_agent)
+        return await _finish(conn, policy, guard, attempt, password, client_ip, user_agent)
 
 
-async def _finish(conn: Conn, policy: PortalPolicy, user: asyncpg.Record, password: str | None,
-                  client_ip: str | None, user_agent: str | None) -> NewSession:
+async def _finish(conn: Conn, policy: PortalPolicy, guard: Lockout, attempt: Attempt,
+                  password: str | None, client_ip: str | None,
+                  user_agent: str | None) -> NewSession:
     """The last step of a sign-in (inside its transaction): still unlocked -> a session."""
-    if not await q.confirm_success(conn, user["id"]):
-        raise SignInFailed(BAD_SIGN_IN)
+    user = attempt.user
+    await guard.confirm_unlocked(conn, attempt)
     if password is not None and needs_rehash(user["password_hash"]):
         log.info("merchant_password_rehash_due", user_id=user["id"])
     new = await _open_session(conn, policy, user, mfa_pending=False, client_ip=client_ip,
@@ -250,38 +269,27 @@ async def _finish(conn: Conn, policy: PortalPolicy, user: asyncpg.Record, passwo
     return new
 
 
-def totp_step(secret: str, code: str, at: float) -> int | None:  # float-ok: unix time
-    """The time step (±1 for clock drift) whose code is `code`, or None."""
-    totp = pyotp.TOTP(secret)
-    now_step = int(at) // TOTP_STEP_SECONDS
-    for step in (now_step - 1, now_step, now_step + 1):
-        if hmac.compare_digest(totp.at(step * TOTP_STEP_SECONDS), code.strip()):
-            return step
-    return None
-
-
 async def verify_code(conn: Conn, policy: PortalPolicy, pending: Session, pending_token: str,
                       code: str, *, client_ip: str | None,
                       user_agent: str | None) -> NewSession:
-    """The TOTP step of a sign-in: a right, fresh code turns the pending session into one."""
+    """The TOTP step of a sign-in: a right, fresh code turns the pending session into one
+    (under a new token: the pending one is deleted)."""
     user = await q.select_user(conn, pending.user_id, pending.merchant_id)
     if user is None or user["totp_secret"] is None or not pending.mfa_pending:
         raise SignInFailed(BAD_SIGN_IN)
-    actor = Actor(None, user["email"], client_ip)
-    attempt = await q.reserve_attempt(conn, user["id"], policy.lockout_attempts, policy.lockout)
-    step = None if attempt["locked"] else totp_step(user["totp_secret"], code, time.time())
+    guard = _lockout(policy, client_ip)
+    attempt = await _reserve(conn, policy, user)
+    step = None if attempt.locked else totp_step(user["totp_secret"], code, time.time())
     if step is None or not await q.use_totp_step(conn, user["id"], step):
-        raise await _failed(conn, user, actor, attempt, "auth.code_failed")
+        raise await guard.refuse(conn, attempt, "auth.code_failed")
     async with conn.transaction():
-        await q.delete_session(conn, token_hash(pending_token))
-        return await _finish(conn, policy, user, None, client_ip, user_agent)
+        await sessions.end_session(conn, SESSIONS, pending_token)
+        return await _finish(conn, policy, guard, attempt, None, client_ip, user_agent)
 
 
 async def load_session(conn: Conn, policy: PortalPolicy, token: str | None) -> Session | None:
     """The live session of a cookie value (sliding its idle expiry), or None."""
-    if not token or len(token) > 100:
-        return None
-    row = await q.touch_session(conn, token_hash(token), policy.session_idle)
+    row = await sessions.touch_session(conn, SESSIONS, token, policy.session_idle)
     if row is None:
         return None
     return Session(row["user_id"], row["email"], Role(row["role"]), row["merchant_id"],
@@ -291,7 +299,7 @@ async def load_session(conn: Conn, policy: PortalPolicy, token: str | None) -> S
 
 async def sign_out(conn: Conn, token: str, session: Session, client_ip: str | None) -> None:
     async with conn.transaction():
-        await q.delete_session(conn, token_hash(token))
+        await sessions.end_session(conn, SESSIONS, token)
         await record(conn, session.merchant_id, session.actor(client_ip), "auth.logout",
                      target_type="user", target_id=session.user_id)
 
@@ -299,11 +307,11 @@ async def sign_out(conn: Conn, token: str, session: Session, client_ip: str | No
 # --- own account: TOTP ---------------------------------------------------------------------
 
 def new_totp_secret() -> str:
-    return pyotp.random_base32()
+    return new_secret()
 
 
 def totp_uri(secret: str, email: str) -> str:
-    return pyotp.TOTP(secret).provisioning_uri(name=email, issuer_name="CryptoCity Pay")
+    return provisioning_uri(secret, email)
 
 
 async def enable_totp(conn: Conn, session: Session, secret: str, code: str,

@@ -14,23 +14,20 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 
-import asyncpg
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
-from multidict import MultiDict, MultiDictProxy
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.auth.tokens import tokens_match
 from gateway.checkout.formatting import format_kzt, format_rate
 from gateway.checkout.i18n import choose_language
-from gateway.config import Settings
+from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
+from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.log import get_logger
 from gateway.payments.amounts import format_units
 from gateway.portal import service
@@ -46,7 +43,6 @@ log = get_logger(__name__)
 SESSION_COOKIE: Final = "ccp_merchant"
 LOGIN_COOKIE: Final = "ccp_merchant_login"  # double-submit token of the sign-in forms
 LANG_COOKIE: Final = "ccp_lang"
-CSRF_FIELD: Final = "csrf_token"
 CSRF_HEADER: Final = "X-CSRF-Token"
 HERE: Final = Path(__file__).parent
 STATIC_DIR: Final = HERE / "static"
@@ -54,6 +50,7 @@ STATIC_FILES: Final = ("portal.css", "portal.js", "pos.js")
 CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
               "connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; "
               "frame-ancestors 'none'")
+BROWSER: Final = BrowserPolicy(CSP, cookie_path="/")
 NAV: Final = (("/merchant", "nav_today", Perm.VIEW_SALES),
               ("/merchant/invoices", "nav_invoices", Perm.VIEW_SALES),
               ("/merchant/refunds", "nav_refunds", Perm.VIEW_SALES),
@@ -109,31 +106,10 @@ def words(request: web.Request) -> Words:
     return Words(choose_language(chosen, request.headers.get("Accept-Language"), default))
 
 
-def https(request: web.Request) -> bool:
-    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
-
-
-def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    h = response.headers
-    h["Content-Security-Policy"] = CSP
-    h["X-Content-Type-Options"] = "nosniff"
-    h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "same-origin"
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    h.setdefault("Cache-Control", "no-store")
-    if https(request):
-        h["Strict-Transport-Security"] = "max-age=31536000"
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
-    response.set_cookie(name, value, path="/", httponly=True, samesite="Strict",
-                        secure=https(request), max_age=max_age)
-
-
-def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
-    response.del_cookie(name, path="/", secure=https(request), httponly=True, samesite="Strict")
+secure_headers: Final = BROWSER.secure_headers
+set_cookie: Final = BROWSER.set_cookie
+clear_cookie: Final = BROWSER.clear_cookie
+redirect: Final = BROWSER.redirect
 
 
 def _remember_language(request: web.Request, response: web.StreamResponse, lang: str) -> None:
@@ -162,27 +138,8 @@ def render(request: web.Request, template: str, *, status: int = 200,
     return response
 
 
-def redirect(request: web.Request, location: str) -> web.Response:
-    response = web.Response(status=303, headers={"Location": location})
-    secure_headers(request, response)
-    return response
-
-
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(PageContext[service.Session]):
     """What a portal handler gets besides the request."""
-
-    request: web.Request
-    session: service.Session
-    form: MultiDictProxy[Any]
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self.request.app[DB_POOL]
-
-    @property
-    def settings(self) -> Settings:
-        return self.request.app[SETTINGS]
 
     @property
     def policy(self) -> PortalPolicy:
@@ -203,13 +160,9 @@ class Ctx:
         value = self.form.get(name)
         return value.strip() if isinstance(value, str) else ""
 
-    def query(self, name: str) -> str | None:
-        return self.request.query.get(name, "").strip() or None
-
 
 Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
 RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
 async def current_session(request: web.Request, *, pending_ok: bool = False
@@ -252,11 +205,6 @@ def page(perm: Perm | None) -> Callable[[Handler], RawHandler]:
     return wrap
 
 
-def csrf_ok(request: web.Request, form: MultiDictProxy[Any], expected: str) -> bool:
-    given = form.get(CSRF_FIELD) or request.headers.get(CSRF_HEADER)
-    return tokens_match(expected, given if isinstance(given, str) else None)
-
-
 def action(perm: Perm | None) -> Callable[[Handler], RawHandler]:
     """A POST handler; `perm` None: any signed-in role (own account, sign-out)."""
     def wrap(handler: Handler) -> RawHandler:
@@ -265,7 +213,8 @@ def action(perm: Perm | None) -> Callable[[Handler], RawHandler]:
             try:
                 session = await current_session(request)
                 form = await request.post()
-                if not csrf_ok(request, form, session.csrf_token):
+                if not session_token_ok(request, form, session.csrf_token,
+                                        header=CSRF_HEADER):
                     log.warning("portal_csrf_rejected", user=session.email, path=request.path)
                     raise CsrfRejected("The form's security token is missing or wrong. "
                                        "Reload the page and try again.")

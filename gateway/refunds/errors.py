@@ -2,7 +2,8 @@
 
     GatewayError
     ├── RefundError                refund rules outside HTTP
-    │   └── IllegalRefundTransition a status move not in states.ALLOWED
+    │   └── IllegalRefundTransition a status move not in states.ALLOWED (also an
+    │                               IllegalStateTransition: names `current`, `target`)
     └── ApiError
         ├── Conflict
         │   └── RefundNotCancellable  409 refund_not_cancellable
@@ -14,14 +15,14 @@
 
 from __future__ import annotations
 
-from gateway.errors import Conflict, GatewayError, Unprocessable
+from gateway.errors import Conflict, GatewayError, IllegalStateTransition, Unprocessable
 
 
 class RefundError(GatewayError):
     """A refund rule was broken outside an HTTP request."""
 
 
-class IllegalRefundTransition(RefundError):
+class IllegalRefundTransition(RefundError, IllegalStateTransition):
     """A refund status move that states.ALLOWED does not list."""
 
 

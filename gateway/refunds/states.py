@@ -24,6 +24,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from gateway.refunds.errors import IllegalRefundTransition
+from gateway.states import Transitions
 
 
 class RefundStatus(StrEnum):
@@ -63,13 +64,10 @@ CANCELLABLE: frozenset[RefundStatus] = frozenset({S.AWAITING_ADDRESS, S.PENDING_
 FINAL: frozenset[RefundStatus] = frozenset({S.SUCCEEDED, S.FAILED, S.CANCELLED})
 
 
+MOVES: Transitions[RefundStatus] = Transitions("refund", RefundStatus, ALLOWED,
+                                              IllegalRefundTransition)
+
+
 def transition(current: RefundStatus | str, target: RefundStatus | str) -> RefundStatus:
     """The target status when `current -> target` is legal; raises IllegalRefundTransition."""
-    try:
-        cur, tgt = RefundStatus(current), RefundStatus(target)
-    except ValueError as exc:
-        raise IllegalRefundTransition(
-            f"unknown refund status in {current!r} -> {target!r}") from exc
-    if (cur, tgt) not in ALLOWED:
-        raise IllegalRefundTransition(f"refund cannot move from {cur} to {tgt}")
-    return tgt
+    return MOVES.check(current, target)

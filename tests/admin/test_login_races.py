@@ -12,6 +12,7 @@ import pytest
 
 from gateway.admin import auth
 from gateway.admin.errors import LoginFailed, LoginThrottled
+from gateway.auth import lockout  # where the password check of a sign-in runs
 from gateway.config import AdminSettings
 
 # Real argon2 checks, dozens of them in parallel: `make test` only, not the fast lane.
@@ -58,14 +59,14 @@ async def test_fifty_parallel_wrong_passwords_then_the_right_one_is_locked(
         db_pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
     name = await make_admin(db_pool)
     checked: list[str] = []
-    real_verify = auth.verify_password
+    real_verify = lockout.verify_password
 
     async def counting_verify(password_hash: str | None, password: str) -> bool:
         if password_hash is not None:
             checked.append(password)
         return await real_verify(password_hash, password)
 
-    monkeypatch.setattr(auth, "verify_password", counting_verify)
+    monkeypatch.setattr(lockout, "verify_password", counting_verify)
     results = await asyncio.gather(*(
         attempt(db_pool, name, f"wrong guess {i:02d}", client_ip=random_address())
         for i in range(50)))
@@ -86,7 +87,7 @@ async def test_a_right_password_in_flight_when_the_lock_falls_does_not_sign_in(
         db_pool: asyncpg.Pool, monkeypatch: pytest.MonkeyPatch) -> None:
     name = await make_admin(db_pool)
     release = asyncio.Event()
-    real_verify = auth.verify_password
+    real_verify = lockout.verify_password
 
     async def slow_right_password(password_hash: str | None, password: str) -> bool:
         ok = await real_verify(password_hash, password)
@@ -94,7 +95,7 @@ async def test_a_right_password_in_flight_when_the_lock_falls_does_not_sign_in(
             await release.wait()  # the check of the right password is still running ...
         return ok
 
-    monkeypatch.setattr(auth, "verify_password", slow_right_password)
+    monkeypatch.setattr(lockout, "verify_password", slow_right_password)
     right = asyncio.create_task(attempt(db_pool, name, PASSWORD, client_ip=random_address()))
     async with db_pool.acquire() as conn:  # ... when its reservation is taken
         for _ in range(100):

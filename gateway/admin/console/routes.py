@@ -41,6 +41,8 @@ from gateway.admin.console.web import (
 )
 from gateway.admin.errors import CsrfRejected, LoginFailed, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.auth.tokens import new_token
+from gateway.http.csrf import login_token_ok
 from gateway.log import get_logger
 
 log = get_logger(__name__)
@@ -59,7 +61,7 @@ def _safe_next(raw: str | None) -> str:
 
 def _login_page(request: web.Request, *, next_url: str, username: str = "",
                 error: str | None = None, status: int = 200) -> web.Response:
-    token = auth.new_token()
+    token = new_token()
     response = render(request, "login.html", status=status, login_token=token,
                       next=next_url, username=username, error=error)
     set_cookie(request, response, LOGIN_COOKIE, token)
@@ -79,7 +81,7 @@ async def login_submit(request: web.Request) -> web.StreamResponse:
     form = await request.post()
     next_url = _safe_next(str(form.get("next", "")))
     username, password = str(form.get("username", "")), str(form.get("password", ""))
-    if not auth.tokens_match(request.cookies.get(LOGIN_COOKIE), str(form.get("csrf_token", ""))):
+    if not login_token_ok(request, form, LOGIN_COOKIE):
         return error_page(request, CsrfRejected(
             "The sign-in form expired or was not sent by this console. Reload and try again."),
             None)

@@ -16,18 +16,15 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
-import asyncpg
 import jinja2
 from aiohttp import web
 from markupsafe import Markup
-from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
 from gateway.admin.console.formatting import (
@@ -40,7 +37,8 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.config import Settings
+from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
+from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
 from settlement.reports.render import readable_rows
@@ -50,12 +48,12 @@ log = get_logger(__name__)
 SESSION_COOKIE: Final = "ccp_admin"
 LOGIN_COOKIE: Final = "ccp_admin_login"  # double-submit token of the sign-in form
 COOKIE_PATH: Final = "/admin"
-CSRF_FIELD: Final = "csrf_token"
 HERE: Final = Path(__file__).parent
 STATIC_DIR: Final = HERE / "static"
 CSP: Final = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
               "object-src 'none'; base-uri 'none'; form-action 'self'; "
               "frame-ancestors 'none'")
+BROWSER: Final = BrowserPolicy(CSP, COOKIE_PATH, same_origin_resources=True)
 
 
 def _static_version(name: str) -> str:
@@ -84,33 +82,10 @@ ENV.globals["js_url"] = f"/admin/static/admin.js?v={_static_version('admin.js')}
 ENV.globals["icon_url"] = f"/admin/static/favicon.svg?v={_static_version('favicon.svg')}"
 
 
-def https(request: web.Request) -> bool:
-    return request.secure or request.app[SETTINGS].public_url.startswith("https://")
-
-
-def secure_headers(request: web.Request, response: web.StreamResponse) -> None:
-    h = response.headers
-    h["Content-Security-Policy"] = CSP
-    h["X-Content-Type-Options"] = "nosniff"
-    h["X-Frame-Options"] = "DENY"
-    h["Referrer-Policy"] = "same-origin"
-    h["Cross-Origin-Opener-Policy"] = "same-origin"
-    h["Cross-Origin-Resource-Policy"] = "same-origin"
-    h["Permissions-Policy"] = "camera=(), microphone=(), geolocation=(), payment=()"
-    h.setdefault("Cache-Control", "no-store")
-    if https(request):
-        h["Strict-Transport-Security"] = "max-age=31536000"
-
-
-def set_cookie(request: web.Request, response: web.StreamResponse, name: str, value: str,
-               max_age: int | None = None) -> None:
-    response.set_cookie(name, value, path=COOKIE_PATH, httponly=True, samesite="Strict",
-                        secure=https(request), max_age=max_age)
-
-
-def clear_cookie(request: web.Request, response: web.StreamResponse, name: str) -> None:
-    response.del_cookie(name, path=COOKIE_PATH, secure=https(request), httponly=True,
-                        samesite="Strict")
+secure_headers: Final = BROWSER.secure_headers
+set_cookie: Final = BROWSER.set_cookie
+clear_cookie: Final = BROWSER.clear_cookie
+redirect: Final = BROWSER.redirect
 
 
 def render(request: web.Request, template: str, *, status: int = 200,
@@ -126,12 +101,6 @@ def render(request: web.Request, template: str, *, status: int = 200,
     return response
 
 
-def redirect(request: web.Request, location: str) -> web.Response:
-    response = web.Response(status=303, headers={"Location": location})
-    secure_headers(request, response)
-    return response
-
-
 def attachment(request: web.Request, body: bytes, content_type: str,
                filename: str) -> web.Response:
     response = web.Response(body=body, content_type=content_type, headers={
@@ -140,21 +109,8 @@ def attachment(request: web.Request, body: bytes, content_type: str,
     return response
 
 
-@dataclass(frozen=True)
-class Ctx:
+class Ctx(PageContext[auth.Session]):
     """What a console handler gets besides the request."""
-
-    request: web.Request
-    session: auth.Session
-    form: MultiDictProxy[Any]
-
-    @property
-    def pool(self) -> asyncpg.Pool:
-        return self.request.app[DB_POOL]
-
-    @property
-    def settings(self) -> Settings:
-        return self.request.app[SETTINGS]
 
     @property
     def actor(self) -> audit.Actor:
@@ -173,14 +129,9 @@ class Ctx:
     def optional(self, name: str) -> str | None:
         return self.field(name, required=False) or None
 
-    def query(self, name: str) -> str | None:
-        value = self.request.query.get(name, "").strip()
-        return value or None
-
 
 Handler = Callable[[Ctx], Awaitable[web.StreamResponse]]
 RawHandler = Callable[[web.Request], Awaitable[web.StreamResponse]]
-EMPTY_FORM: Final[MultiDictProxy[Any]] = MultiDictProxy(MultiDict())
 
 
 async def current_session(request: web.Request) -> auth.Session:
@@ -234,9 +185,7 @@ def writer(handler: Handler, *, any_role: bool = False, operators: bool = False)
         try:
             session = await current_session(request)
             form = await request.post()
-            given = form.get(CSRF_FIELD)
-            if not auth.tokens_match(session.csrf_token, given if isinstance(given, str)
-                                     else None):
+            if not session_token_ok(request, form, session.csrf_token):
                 log.warning("admin_csrf_rejected", user=session.username, path=request.path)
                 raise CsrfRejected("The form's security token is missing or wrong. "
                                    "Reload the page and try again.")
