@@ -28,3 +28,13 @@ async def test_method_not_allowed_lists_the_allowed_methods(
     response = await client.request(method, path)
     assert_error(response, 405, "method_not_allowed")
     assert {m.strip() for m in response.headers["Allow"].split(",")} == allowed
+
+
+@pytest.mark.parametrize("body", [{"enabled_events": ["*"]},
+                                  {"url": "", "enabled_events": ["*"]},
+                                  {"url": "  ", "enabled_events": ["*"]}])
+async def test_webhook_endpoint_without_url_is_the_documented_missing_parameter(
+        client: ApiClient, body: dict[str, object]) -> None:
+    """docs/api.md names `missing_parameter`; this answer said `parameter_missing`."""
+    assert_error(await client.post("/v1/webhook_endpoints", body), 400, "missing_parameter",
+                 "url")
