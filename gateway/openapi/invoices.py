@@ -176,6 +176,9 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+# A bound beyond the years a timestamp holds counts as the earliest / latest one.
+_UNIX_OR_RFC3339 = {"anyOf": [{"type": "string", "pattern": "^[0-9]+$", "maxLength": 20},
+                              _TIME]}
 
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/invoices": {
@@ -197,9 +200,9 @@ PATHS: dict[str, dict[str, Any]] = {
                 _query("status", {"type": "string", "enum": [s.value for s in InvoiceStatus]},
                        "Only this status"),
                 _query("order_id", {"type": "string"}, "Only this order id"),
-                _query("created[gte]", {"type": "string"},
+                _query("created[gte]", _UNIX_OR_RFC3339,
                        "Created at or after (unix seconds or RFC 3339)"),
-                _query("created[lte]", {"type": "string"},
+                _query("created[lte]", _UNIX_OR_RFC3339,
                        "Created at or before (unix seconds or RFC 3339)"),
             ],
             "responses": _ok("InvoiceList", "A page of invoices"),

@@ -38,3 +38,22 @@ async def test_webhook_endpoint_without_url_is_the_documented_missing_parameter(
     """docs/api.md names `missing_parameter`; this answer said `parameter_missing`."""
     assert_error(await client.post("/v1/webhook_endpoints", body), 400, "missing_parameter",
                  "url")
+
+
+@pytest.mark.parametrize("bound", [
+    "0001-01-01T00:00:00+01:00",  # year 0 in UTC: was a 500
+    "9999-12-31T23:59:59-01:00",  # year 10000 in UTC: was a 500
+    "2026-01-01t00:00:00z",  # RFC 3339 allows lower case: was a 400
+    "253402300800",  # past 9999-12-31 in unix seconds: was a 400
+    "0",
+])
+async def test_any_documented_created_bound_is_accepted(client: ApiClient, bound: str) -> None:
+    for name in ("created[gte]", "created[lte]"):
+        response = await client.get("/v1/invoices", params={name: bound})
+        assert response.status == 200, (name, bound, response.body)
+
+
+async def test_created_bound_that_is_no_time_is_400(client: ApiClient) -> None:
+    for bound in ("", "yesterday", "2026-01-01T00:00:00", "1" * 5000):
+        assert_error(await client.get("/v1/invoices", params={"created[gte]": bound}), 400,
+                     "invalid_type", "created[gte]")
