@@ -17,7 +17,7 @@ from aiohttp import web
 
 from gateway.appkeys import SETTINGS
 from gateway.errors import GatewayError
-from gateway.openapi.common import COMMON_SCHEMAS, ERROR_RESPONSES, IDEMPOTENCY_HEADER
+from gateway.openapi.common import COMMON_SCHEMAS, ERROR_RESPONSES, IDEMPOTENCY_HEADER, NO_NUL
 from gateway.openapi.invoices import PATHS, SCHEMAS
 from gateway.status.openapi import PATHS as STATUS_PATHS
 from gateway.status.openapi import SCHEMAS as STATUS_SCHEMAS
@@ -66,6 +66,35 @@ def _operation(method: str, operation: dict[str, Any], public: bool) -> dict[str
     return op
 
 
+def _no_nul(schema: dict[str, Any]) -> None:
+    """Say on every free text schema what every request check refuses: a NUL (PostgreSQL
+    cannot store it). Free text: a string with no pattern, enum, const or format of its own."""
+    types = schema.get("type")
+    is_text = types == "string" or (isinstance(types, list) and "string" in types)
+    if is_text and not {"pattern", "enum", "const", "format"} & schema.keys():
+        schema["pattern"] = NO_NUL
+    if isinstance(schema.get("propertyNames"), dict):
+        schema["propertyNames"].setdefault("pattern", NO_NUL)
+    children = [*schema.get("properties", {}).values(), *schema.get("anyOf", []),
+                *schema.get("oneOf", []), *schema.get("allOf", []),
+                *(schema[key] for key in ("items", "additionalProperties")
+                  if isinstance(schema.get(key), dict))]
+    for child in children:
+        _no_nul(child)
+
+
+def _request_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas of every parameter and request body (a body's $ref: its component)."""
+    found = []
+    for item in paths.values():
+        for op in item.values():
+            found += [p["schema"] for p in op.get("parameters", []) if "schema" in p]
+            for media in op.get("requestBody", {}).get("content", {}).values():
+                ref = media["schema"].get("$ref")
+                found.append(schemas[ref.rsplit("/", 1)[1]] if ref else media["schema"])
+    return found
+
+
 def build_document(public_url: str) -> dict[str, Any]:
     paths = {
         path: {
@@ -74,6 +103,9 @@ def build_document(public_url: str) -> dict[str, Any]:
         }
         for path, item in sorted(_PATHS.items())
     }
+    schemas = {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)}
+    for schema in _request_schemas(paths, schemas):
+        _no_nul(schema)
     return {
         "openapi": OPENAPI_VERSION,
         "info": {
@@ -91,7 +123,7 @@ def build_document(public_url: str) -> dict[str, Any]:
                                               "(`ccp_test_…`: test mode)"},
             },
             "parameters": {"IdempotencyKey": IDEMPOTENCY_HEADER},
-            "schemas": {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)},
+            "schemas": schemas,
         },
     }
 

@@ -25,6 +25,9 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
+# No NUL anywhere (gateway.http.validation refuses it in every request string).
+NO_NUL = "^[^\\u0000]*$"
+
 COMMON_SCHEMAS: dict[str, dict[str, Any]] = {"Error": ERROR_SCHEMA}
 
 _ERRORS = {
