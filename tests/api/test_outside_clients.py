@@ -3,14 +3,16 @@
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 
 from tests.api.helpers import assert_error
-from tests.plugins.app import ApiClient
+from tests.plugins.app import ApiClient, RunningApp
 
 
 @pytest.fixture
@@ -59,6 +61,36 @@ async def test_created_bound_that_is_no_time_is_400(client: ApiClient) -> None:
     for bound in ("", "yesterday", "2026-01-01T00:00:00", "1" * 5000):
         assert_error(await client.get("/v1/invoices", params={"created[gte]": bound}), 400,
                      "invalid_type", "created[gte]")
+
+
+async def _post_raw(server: RunningApp, path: str, headers: bytes, body: bytes) -> bytes:
+    """A POST with header bytes aiohttp's client would not send as they are."""
+    url = urlsplit(server.url)
+    reader, writer = await asyncio.open_connection(url.hostname, url.port)
+    writer.write(b"POST " + path.encode() + b" HTTP/1.1\r\nHost: t\r\nConnection: close\r\n"
+                 + headers + b"Content-Length: %d\r\n\r\n" % len(body) + body)
+    await writer.drain()
+    answer = await reader.read()
+    writer.close()
+    return answer
+
+
+@pytest.mark.parametrize("key", ["ключ-1".encode(), "caf\u00e9".encode("latin-1"), b"a\tb"])
+async def test_idempotency_key_is_printable_ascii_as_documented(
+        app_server: RunningApp, make_api_key: Callable[..., Awaitable[str]], key: bytes) -> None:
+    """The document said "printable" and the check let non-ASCII through, which clients send
+    in different encodings; a fuzzer's Latin-1 key was refused as not printable."""
+    headers = (b"Authorization: Bearer " + (await make_api_key()).encode() + b"\r\n"
+               b"Idempotency-Key: " + key + b"\r\nContent-Type: application/json\r\n")
+    answer = await _post_raw(app_server, "/v1/invoices", headers, b'{"amount": 100}')
+    assert answer.startswith(b"HTTP/1.1 400 "), answer
+    assert b'"invalid_idempotency_key"' in answer or b'"invalid_string"' in answer, answer
+
+
+async def test_idempotency_key_of_printable_ascii_is_accepted(client: ApiClient) -> None:
+    key = "".join(chr(c) for c in range(0x21, 0x7F))
+    response = await client.post("/v1/invoices", {"amount": 100}, headers={"Idempotency-Key": key})
+    assert response.status == 200, response.body
 
 
 def _strings(schema: dict[str, Any], where: str) -> Iterator[tuple[str, dict[str, Any]]]:
