@@ -23,7 +23,7 @@ from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
-from gateway.invoices.params import Limits, parse_create, reject_unknown
+from gateway.invoices.params import MAX_UNIX_DIGITS, Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
 from gateway.invoices.redirects import check_redirect_url
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
@@ -86,6 +86,8 @@ _LATEST_SECONDS = (_LATEST - datetime.fromtimestamp(0, UTC)) // timedelta(second
 
 def _unix_or_rfc3339(raw: str) -> datetime:
     if raw.isascii() and raw.isdigit():
+        if len(raw) > MAX_UNIX_DIGITS:
+            raise ValueError(f"more than {MAX_UNIX_DIGITS} digits")
         seconds = int(raw)
         return _LATEST if seconds > _LATEST_SECONDS else datetime.fromtimestamp(seconds, UTC)
     # RFC 3339 allows a lower-case "t" and "z".

@@ -7,6 +7,7 @@ from typing import Any
 from gateway.invoices.params import (
     MAX_DESCRIPTION,
     MAX_ORDER_ID,
+    MAX_UNIX_DIGITS,
     MAX_URL,
     METADATA_MAX_KEY,
     METADATA_MAX_KEYS,
@@ -177,7 +178,8 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
 # A bound beyond the years a timestamp holds counts as the earliest / latest one.
-_UNIX_OR_RFC3339 = {"anyOf": [{"type": "string", "pattern": "^[0-9]+$", "maxLength": 20},
+_UNIX_OR_RFC3339 = {"anyOf": [{"type": "string", "pattern": "^[0-9]+$",
+                               "maxLength": MAX_UNIX_DIGITS},
                               _TIME]}
 
 PATHS: dict[str, dict[str, Any]] = {
