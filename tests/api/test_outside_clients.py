@@ -129,3 +129,18 @@ async def test_document_says_request_text_may_not_hold_a_nul(client: ApiClient) 
     for where, schema in free:
         assert "pattern" in schema, where
         assert re.search(schema["pattern"], "a\u0000b") is None, where
+
+
+async def test_document_says_a_webhook_url_is_an_http_url(client: ApiClient) -> None:
+    """The document allowed any string ("" or "/v1/events"), which the API refuses."""
+    document = (await client.get("/v1/openapi.json")).body
+    url = document["components"]["schemas"]["CreateWebhookEndpointRequest"]["properties"]["url"]
+    for refused in ("", "/v1/events", "ftp://example.com/hook", "https:/x"):
+        assert re.search(url["pattern"], refused) is None, refused
+        response = await client.post("/v1/webhook_endpoints",
+                                     {"url": refused, "enabled_events": ["*"]})
+        assert response.status == 400, (refused, response.body)
+    assert re.search(url["pattern"], "HTTPS://example.com/hook")
+    created = await client.post("/v1/webhook_endpoints", {"url": "HTTP://127.0.0.1:9/hook",
+                                                          "enabled_events": ["*"]})
+    assert created.status == 200, created.body
