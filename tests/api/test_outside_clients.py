@@ -144,3 +144,13 @@ async def test_document_says_a_webhook_url_is_an_http_url(client: ApiClient) -> 
     created = await client.post("/v1/webhook_endpoints", {"url": "HTTP://127.0.0.1:9/hook",
                                                           "enabled_events": ["*"]})
     assert created.status == 200, created.body
+
+
+@pytest.mark.parametrize("host", ["\u00ee\U0010b2a0L~\u000f", "a\u0096b.example", "a..b",
+                                  "x" * 64 + ".example"])
+async def test_webhook_url_whose_host_is_no_domain_name_is_400(client: ApiClient,
+                                                                host: str) -> None:
+    """The resolver's IDNA encoding raised UnicodeError: a 500."""
+    response = await client.post("/v1/webhook_endpoints", {"url": f"http://{host}/hook",
+                                                           "enabled_events": ["*"]})
+    assert_error(response, 400, "url_not_allowed", "url")
