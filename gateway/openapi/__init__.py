@@ -83,16 +83,33 @@ def _no_nul(schema: dict[str, Any]) -> None:
         _no_nul(child)
 
 
-def _request_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
-    """The schemas of every parameter and request body (a body's $ref: its component)."""
+def _null_is_absent(body: dict[str, Any]) -> None:
+    """An optional body field sent as null is read as left out (`body.get(name) is None`)."""
+    for name, schema in body.get("properties", {}).items():
+        if name in body.get("required", ()) or "type" not in schema:
+            continue
+        types = schema["type"] if isinstance(schema["type"], list) else [schema["type"]]
+        schema["type"] = list(dict.fromkeys([*types, "null"]))
+        if "enum" in schema:
+            schema["enum"] = list(dict.fromkeys([*schema["enum"], None]))
+
+
+def _request_bodies(paths: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schema of every request body (a $ref: its component)."""
     found = []
     for item in paths.values():
         for op in item.values():
-            found += [p["schema"] for p in op.get("parameters", []) if "schema" in p]
             for media in op.get("requestBody", {}).get("content", {}).values():
                 ref = media["schema"].get("$ref")
                 found.append(schemas[ref.rsplit("/", 1)[1]] if ref else media["schema"])
     return found
+
+
+def _request_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> list[dict[str, Any]]:
+    """The schemas of every parameter and request body."""
+    parameters = [p["schema"] for item in paths.values() for op in item.values()
+                  for p in op.get("parameters", []) if "schema" in p]
+    return [*parameters, *_request_bodies(paths, schemas)]
 
 
 def build_document(public_url: str) -> dict[str, Any]:
@@ -104,6 +121,8 @@ def build_document(public_url: str) -> dict[str, Any]:
         for path, item in sorted(_PATHS.items())
     }
     schemas = {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)}
+    for body in _request_bodies(paths, schemas):
+        _null_is_absent(body)
     for schema in _request_schemas(paths, schemas):
         _no_nul(schema)
     return {
