@@ -175,3 +175,12 @@ async def test_optional_body_field_sent_as_null_is_left_out_as_documented(
     created = await client.post("/v1/webhook_endpoints", {
         "url": "http://127.0.0.1:9/hook", "enabled_events": ["*"], "description": None})
     assert created.status == 200, created.body
+
+
+@pytest.mark.parametrize("path", ["/v1/events", "/v1/webhook_endpoints", "/v1/invoices",
+                                  "/v1/refunds"])
+async def test_every_list_refuses_an_unknown_query_parameter(client: ApiClient,
+                                                             path: str) -> None:
+    """The event and endpoint lists ignored one, so `?invoce=inv_…` answered every event."""
+    assert_error(await client.get(path, params={"invoce": "inv_x"}), 400, "unknown_parameter",
+                 "invoce")
