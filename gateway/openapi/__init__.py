@@ -11,6 +11,7 @@ responses in the one error shape (`#/components/schemas/Error`) for 400/401/404/
 from __future__ import annotations
 
 import copy
+from collections.abc import Mapping
 from typing import Any
 
 from aiohttp import web
@@ -112,7 +113,16 @@ def _request_schemas(paths: dict[str, Any], schemas: dict[str, Any]) -> list[dic
     return [*parameters, *_request_bodies(paths, schemas)]
 
 
-def build_document(public_url: str) -> dict[str, Any]:
+def _set_maxima(schemas: dict[str, Any], maxima: Mapping[str, Mapping[str, int]]) -> None:
+    for name, properties in maxima.items():
+        for prop, top in properties.items():
+            schemas[name]["properties"][prop]["maximum"] = top
+
+
+def build_document(public_url: str,
+                   maxima: Mapping[str, Mapping[str, int]] | None = None) -> dict[str, Any]:
+    """The document; `maxima` (schema -> property -> maximum) adds the bounds that are
+    settings, not constants."""
     paths = {
         path: {
             method: _operation(method, op, op.get("x-public", False))
@@ -121,6 +131,7 @@ def build_document(public_url: str) -> dict[str, Any]:
         for path, item in sorted(_PATHS.items())
     }
     schemas = {**copy.deepcopy(COMMON_SCHEMAS), **copy.deepcopy(_SCHEMAS)}
+    _set_maxima(schemas, maxima or {})
     for body in _request_bodies(paths, schemas):
         _null_is_absent(body)
     for schema in _request_schemas(paths, schemas):
@@ -148,7 +159,10 @@ def build_document(public_url: str) -> dict[str, Any]:
 
 
 async def openapi_json(request: web.Request) -> web.Response:
-    return web.json_response(build_document(request.app[SETTINGS].public_url))
+    settings = request.app[SETTINGS]
+    return web.json_response(build_document(settings.public_url, maxima={
+        "CreateInvoiceRequest": {"amount": settings.invoice_max_amount,
+                                 "expires_in": settings.invoice_max_expires_in}}))
 
 
 def setup(app: web.Application) -> None:

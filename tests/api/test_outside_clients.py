@@ -184,3 +184,19 @@ async def test_every_list_refuses_an_unknown_query_parameter(client: ApiClient,
     """The event and endpoint lists ignored one, so `?invoce=inv_…` answered every event."""
     assert_error(await client.get(path, params={"invoce": "inv_x"}), 400, "unknown_parameter",
                  "invoce")
+
+
+async def test_document_bounds_amount_and_expiry_by_the_settings(
+        client: ApiClient, app_server: RunningApp) -> None:
+    """No maximum was given, so a fuzzer's valid example above INVOICE_MAX_AMOUNT or
+    INVOICE_MAX_EXPIRES_IN was refused."""
+    document = (await client.get("/v1/openapi.json")).body
+    create = document["components"]["schemas"]["CreateInvoiceRequest"]["properties"]
+    settings = app_server.settings
+    assert create["amount"]["maximum"] == settings.invoice_max_amount
+    assert create["expires_in"]["maximum"] == settings.invoice_max_expires_in
+    for name, top in (("amount", settings.invoice_max_amount),
+                      ("expires_in", settings.invoice_max_expires_in)):
+        body = {"amount": 100, "assets": ["USDT_SOL"], name: top + 1}
+        assert_error(await client.post("/v1/invoices", body), 400, "parameter_out_of_range",
+                     name)
