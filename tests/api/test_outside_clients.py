@@ -200,3 +200,16 @@ async def test_document_bounds_amount_and_expiry_by_the_settings(
         body = {"amount": 100, "assets": ["USDT_SOL"], name: top + 1}
         assert_error(await client.post("/v1/invoices", body), 400, "parameter_out_of_range",
                      name)
+
+
+async def test_a_form_body_is_refused_not_read_as_empty(client: ApiClient) -> None:
+    """`curl -d amount=100` sends a form: it was read as `{}` (a refund's amount=100 would
+    have refunded everything)."""
+    form = {"Content-Type": "application/x-www-form-urlencoded"}
+    for path in ("/v1/invoices", "/v1/invoices/inv_x/refunds", "/v1/webhook_endpoints"):
+        response = await client.request("POST", path, data="amount=100", headers=form)
+        assert_error(response, 400, "invalid_json")
+    invoice = (await client.post("/v1/invoices", {"amount": 100})).body
+    empty = await client.request("POST", f"/v1/invoices/{invoice['id']}/cancel", data="",
+                                 headers=form)
+    assert empty.status == 200, empty.body
