@@ -10,6 +10,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+import zxingcpp
+from PIL import Image, ImageDraw
 
 from tests.api.helpers import assert_error
 from tests.plugins.app import ApiClient, RunningApp
@@ -213,3 +215,32 @@ async def test_a_form_body_is_refused_not_read_as_empty(client: ApiClient) -> No
     empty = await client.request("POST", f"/v1/invoices/{invoice['id']}/cancel", data="",
                                  headers=form)
     assert empty.status == 200, empty.body
+
+
+_MODULE = re.compile(r"M([0-9.]+),([0-9.]+)H([0-9.]+)V([0-9.]+)H[0-9.]+z")
+
+
+def _rasterized(svg: str, scale: int = 8) -> Image.Image:
+    """The QR SVG (one path of unit squares) drawn as a bitmap, as a scanner would see it."""
+    width, height = (int(v) for v in re.findall(r'viewBox="0 0 (\d+) (\d+)"', svg)[0])
+    image = Image.new("L", (width * scale, height * scale), 255)
+    draw = ImageDraw.Draw(image)
+    for x0, y0, x1, y1 in _MODULE.findall(svg):
+        draw.rectangle([float(x0) * scale, float(y0) * scale, float(x1) * scale - 1,
+                        float(y1) * scale - 1], fill=0)
+    return image
+
+
+async def test_every_served_qr_svg_decodes_to_its_uri(
+        client: ApiClient, api_client: Callable[..., ApiClient]) -> None:
+    """A QR decoder reads the SVG image (only the PNG was decoded before) as the exact URI, for
+    every asset and a message with percent-encoded UTF-8."""
+    invoice = (await client.post("/v1/invoices", {
+        "amount": 150000, "description": "2 flat whites & a 'croissant' 100% \u00fc/?="})).body
+    public = api_client(None)
+    assert len(invoice["payment_options"]) >= 2
+    for option in invoice["payment_options"]:
+        path = option["qr_svg_url"].split("://", 1)[1].partition("/")[2]
+        svg = (await public.get("/" + path)).raw.decode()
+        decoded = zxingcpp.read_barcodes(_rasterized(svg))
+        assert [d.text for d in decoded] == [option["uri"]], option["asset_id"]
