@@ -826,6 +826,11 @@ class Settings:
     solana_treasury: str | None = setting(
         API, "SOLANA_TREASURY", "", optional, "Recipient of every Solana Pay request.",
         public=DEVNET_SOLANA_TREASURY, shown="devnet treasury (dev)")
+    bsc_chain_id: int = setting(
+        API, "BSC_CHAIN_ID", "56", Integer(1, 2**53 - 1),
+        "Chain id written into the EIP-681 payment URIs (`@<id>`), so a wallet pays on the "
+        "chain the watchers follow: 56 for BNB Chain mainnet and the local devnet, 97 for "
+        "BSC testnet; must be the chain id of `BSC_RPC_URL`.")
     bsc_usdt_contract: str | None = setting(
         API, "BSC_USDT_CONTRACT", "", optional, "USDT BEP-20 contract (EIP-55 checked).",
         shown="devnet token (dev)")

@@ -134,8 +134,10 @@ def _key(request: web.Request) -> str | None:
     key = request.headers.get(HEADER)
     if key is None:
         return None
-    if not 1 <= len(key) <= MAX_KEY_LENGTH or not key.isprintable():
-        raise InvalidRequest(f"{HEADER} must be 1..{MAX_KEY_LENGTH} printable characters.",
+    # ASCII only: clients send other characters in different encodings (Latin-1, UTF-8), so
+    # one key could arrive as two strings; the document says the same (IDEMPOTENCY_HEADER).
+    if not 1 <= len(key) <= MAX_KEY_LENGTH or not (key.isascii() and key.isprintable()):
+        raise InvalidRequest(f"{HEADER} must be 1..{MAX_KEY_LENGTH} printable ASCII characters.",
                              code="invalid_idempotency_key", param=HEADER)
     return key
 

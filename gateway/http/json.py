@@ -12,11 +12,13 @@ from typing import Any
 from aiohttp import web
 
 from gateway.errors import InvalidRequest, PayloadTooLarge
-from gateway.http.validation import check_json
+from gateway.http.validation import FORM_TYPES, check_json
 
 
 async def read_json_object(request: web.Request, *, max_bytes: int) -> dict[str, Any]:
     """The request body as a JSON object; empty body means `{}`."""
+    if request.content_type in FORM_TYPES:
+        return await _empty_form(request)
     if request.content_length is not None and request.content_length > max_bytes:
         raise PayloadTooLarge(f"The request body exceeds {max_bytes} bytes.")
     raw = await request.content.read(max_bytes + 1)
@@ -32,6 +34,15 @@ async def read_json_object(request: web.Request, *, max_bytes: int) -> dict[str,
         raise InvalidRequest("The body must be a JSON object.", code="invalid_json")
     check_json(body)
     return body
+
+
+async def _empty_form(request: web.Request) -> dict[str, Any]:
+    # input_middleware has read (and checked) the form, so the stream is spent: a form with
+    # fields would read as `{}`, and a partial refund's amount=100 become a full refund.
+    if await request.post():
+        raise InvalidRequest("The body must be a JSON object (Content-Type: application/json), "
+                             "not a form.", code="invalid_json")
+    return {}
 
 
 class FloatInBody(str):

@@ -46,7 +46,9 @@ def _from_http_exception(exc: web.HTTPException) -> ApiError:
     if isinstance(exc, web.HTTPNotFound):
         return NotFound("No such resource.", code="resource_missing")
     if isinstance(exc, web.HTTPMethodNotAllowed):
-        return MethodNotAllowed(f"Method {exc.method} is not allowed here.")
+        # RFC 9110 15.5.6: a 405 lists the methods the resource does support.
+        return MethodNotAllowed(f"Method {exc.method} is not allowed here.",
+                                headers={"Allow": exc.headers["Allow"]})
     if isinstance(exc, web.HTTPRequestEntityTooLarge):
         return PayloadTooLarge("The request body is larger than the limit.")
     error = InvalidRequest(exc.reason or "Bad request.", code="http_error")

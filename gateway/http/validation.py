@@ -22,7 +22,7 @@ from gateway.errors import InvalidRequest
 from gateway.http.middleware import Handler
 
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
-_FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
+FORM_TYPES = frozenset({"application/x-www-form-urlencoded", "multipart/form-data"})
 
 # Every request header a handler or middleware reads (lower-cased names).
 READ_HEADERS = (
@@ -80,7 +80,7 @@ def check_request(request: web.Request) -> None:
 async def input_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
     """Refuse unstorable text in any part of the request before a handler sees it."""
     check_request(request)
-    if request.method == "POST" and request.content_type in _FORM_TYPES:
+    if request.method == "POST" and request.content_type in FORM_TYPES:
         try:
             form = await request.post()
         except ValueError as exc:  # aiohttp's answer to a broken multipart body

@@ -46,6 +46,7 @@ class Catalog:
     assets: dict[str, OfferedAsset]
     xpub: str
     treasury: str | None
+    bsc_chain_id: int
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -84,4 +85,4 @@ def build_catalog(settings: Settings) -> Catalog:
     treasury = None
     if any(a.spec.chain == "solana" for a in assets.values()):
         treasury = _checked("solana", _setting(settings, TREASURY_SETTING), TREASURY_SETTING[1])
-    return Catalog(assets, settings.bsc_account_xpub, treasury)
+    return Catalog(assets, settings.bsc_account_xpub, treasury, settings.bsc_chain_id)

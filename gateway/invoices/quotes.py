@@ -101,7 +101,7 @@ class UriTemplates:
         self._solana: dict[str, SolanaPayTemplate] = {}
         for asset_id, asset in catalog.assets.items():
             if asset.spec.chain == "bsc":
-                self._bsc[asset_id] = Eip681Template(asset.token)
+                self._bsc[asset_id] = Eip681Template(asset.token, catalog.bsc_chain_id)
             else:
                 assert catalog.treasury is not None  # build_catalog sets it for Solana assets
                 self._solana[asset_id] = SolanaPayTemplate(catalog.treasury, asset.token,

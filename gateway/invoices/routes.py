@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from aiohttp import web
 
@@ -23,7 +23,7 @@ from gateway.http.pagination import envelope, parse_page
 from gateway.invoices import service
 from gateway.invoices.catalog import Catalog, build_catalog
 from gateway.invoices.models import Invoice
-from gateway.invoices.params import Limits, parse_create, reject_unknown
+from gateway.invoices.params import MAX_UNIX_DIGITS, Limits, parse_create, reject_unknown
 from gateway.invoices.quotes import UriTemplates
 from gateway.invoices.redirects import check_redirect_url
 from gateway.invoices.serializers import dumps, invoice_json, invoice_object
@@ -79,21 +79,43 @@ async def retrieve(request: web.Request) -> web.Response:
     return _json(request, invoice)
 
 
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
+_LATEST = datetime.max.replace(tzinfo=UTC)
+_LATEST_SECONDS = (_LATEST - datetime.fromtimestamp(0, UTC)) // timedelta(seconds=1)
+
+
+def _unix_or_rfc3339(raw: str) -> datetime:
+    if raw.isascii() and raw.isdigit():
+        if len(raw) > MAX_UNIX_DIGITS:
+            raise ValueError(f"more than {MAX_UNIX_DIGITS} digits")
+        seconds = int(raw)
+        return _LATEST if seconds > _LATEST_SECONDS else datetime.fromtimestamp(seconds, UTC)
+    # RFC 3339 allows a lower-case "t" and "z".
+    return datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
+
+
+def _clamped_utc(moment: datetime) -> datetime:
+    # A bound beyond what a datetime holds (year 1 at +01:00 is year 0 in UTC) selects all or
+    # nothing, as the nearest instant it can hold does: not an error, and never a 500.
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:
+        return _EARLIEST if moment.year == datetime.min.year else _LATEST
+
+
 def _time(query: Mapping[str, str], name: str) -> datetime | None:
     raw = query.get(name)
     if raw is None:
         return None
     try:
-        if raw.isascii() and raw.isdigit():
-            return datetime.fromtimestamp(int(raw), UTC)
-        parsed = datetime.fromisoformat(raw.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError) as exc:
+        parsed = _unix_or_rfc3339(raw)
+    except ValueError as exc:
         raise InvalidRequest(f"{name} must be unix seconds or an RFC 3339 time.",
                              code="invalid_type", param=name) from exc
     if parsed.tzinfo is None:
         raise InvalidRequest(f"{name} must carry a time zone (e.g. Z).", code="invalid_type",
                              param=name)
-    return parsed
+    return _clamped_utc(parsed)
 
 
 def _status(query: Mapping[str, str]) -> InvoiceStatus | None:

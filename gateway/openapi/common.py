@@ -25,6 +25,9 @@ ERROR_SCHEMA: dict[str, Any] = {
     },
 }
 
+# No NUL anywhere (gateway.http.validation refuses it in every request string).
+NO_NUL = "^[^\\u0000]*$"
+
 COMMON_SCHEMAS: dict[str, dict[str, Any]] = {"Error": ERROR_SCHEMA}
 
 _ERRORS = {
@@ -55,10 +58,11 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
     "in": "header",
     "required": False,
     "description": (
-        "Any unique string (1..255 printable characters), e.g. a UUID. The first successful "
+        "Any unique string (1..255 printable ASCII characters), e.g. a UUID. The first successful "
         "response is saved for 24 h and replayed for the same key and body with "
         "`Idempotent-Replayed: true`; a different body gets 422 idempotency_key_reused and a "
         "concurrent duplicate 409 idempotency_key_in_use."
     ),
-    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255,
+               "pattern": "^[\\x20-\\x7e]+$"},
 }

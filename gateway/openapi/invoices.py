@@ -7,6 +7,7 @@ from typing import Any
 from gateway.invoices.params import (
     MAX_DESCRIPTION,
     MAX_ORDER_ID,
+    MAX_UNIX_DIGITS,
     MAX_URL,
     METADATA_MAX_KEY,
     METADATA_MAX_KEYS,
@@ -176,6 +177,10 @@ def _query(name: str, schema: dict[str, Any], description: str) -> dict[str, Any
 
 
 _ID = {"name": "id", "in": "path", "required": True, "schema": {"type": "string"}}
+# A bound beyond the years a timestamp holds counts as the earliest / latest one.
+_UNIX_OR_RFC3339 = {"anyOf": [{"type": "string", "pattern": "^[0-9]+$",
+                               "maxLength": MAX_UNIX_DIGITS},
+                              _TIME]}
 
 PATHS: dict[str, dict[str, Any]] = {
     "/v1/invoices": {
@@ -197,9 +202,9 @@ PATHS: dict[str, dict[str, Any]] = {
                 _query("status", {"type": "string", "enum": [s.value for s in InvoiceStatus]},
                        "Only this status"),
                 _query("order_id", {"type": "string"}, "Only this order id"),
-                _query("created[gte]", {"type": "string"},
+                _query("created[gte]", _UNIX_OR_RFC3339,
                        "Created at or after (unix seconds or RFC 3339)"),
-                _query("created[lte]", {"type": "string"},
+                _query("created[lte]", _UNIX_OR_RFC3339,
                        "Created at or before (unix seconds or RFC 3339)"),
             ],
             "responses": _ok("InvoiceList", "A page of invoices"),

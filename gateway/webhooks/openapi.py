@@ -47,6 +47,7 @@ CREATE_ENDPOINT: dict[str, Any] = {
     "required": ["url", "enabled_events"],
     "properties": {
         "url": {"type": "string", "maxLength": MAX_URL_LENGTH,
+                "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\u0000]+$",
                 "description": "https outside dev; must not resolve to a private address"},
         "enabled_events": {**_EVENT_FILTER, "description": "Event types, or [\"*\"] for all"},
         "description": {"type": "string", "maxLength": MAX_DESCRIPTION},

@@ -17,6 +17,7 @@ from gateway.errors import InvalidRequest
 from gateway.http.auth import principal
 from gateway.http.idempotency import json_body, save_instead, tx_conn
 from gateway.http.pagination import list_object, parse_page
+from gateway.invoices.params import reject_unknown
 from gateway.webhooks import service
 from gateway.webhooks.urlguard import UrlPolicy
 
@@ -44,8 +45,15 @@ async def create_endpoint(request: web.Request) -> web.Response:
     return web.json_response(endpoint)
 
 
+# A misspelt filter is 400 unknown_parameter, as on the invoice and refund lists, instead of
+# silently answering the unfiltered list.
+ENDPOINT_LIST_PARAMS = frozenset({"limit", "starting_after"})
+EVENT_LIST_PARAMS = frozenset({"limit", "starting_after", "type", "invoice"})
+
+
 @routes.get("/v1/webhook_endpoints")
 async def list_endpoints(request: web.Request) -> web.Response:
+    reject_unknown(dict(request.query), ENDPOINT_LIST_PARAMS)
     page = parse_page(request.query)
     async with request.app[DB_POOL].acquire() as conn:
         items, has_more = await service.list_endpoints(conn, _merchant(request),
@@ -70,6 +78,7 @@ async def delete_endpoint(request: web.Request) -> web.Response:
 
 @routes.get("/v1/events")
 async def list_events(request: web.Request) -> web.Response:
+    reject_unknown(dict(request.query), EVENT_LIST_PARAMS)
     page = parse_page(request.query)
     type_filter = service.parse_event_type_filter(request.query.get("type"))
     async with request.app[DB_POOL].acquire() as conn:

@@ -89,7 +89,7 @@ def parse_description(raw: Any) -> str:
 
 def parse_url_field(raw: Any) -> str:
     if not isinstance(raw, str) or not raw.strip():
-        raise InvalidRequest("url is required.", code="parameter_missing", param="url")
+        raise InvalidRequest("url is required.", code="missing_parameter", param="url")
     return raw.strip()
 
 

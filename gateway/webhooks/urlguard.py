@@ -110,6 +110,15 @@ class ParsedUrl:
     literal: IPAddress | None
 
 
+def _check_domain_name(host: str) -> None:
+    # The resolver encodes the name with IDNA and raises UnicodeError (a 500) where it cannot:
+    # a control character, an empty or over-long label.
+    try:
+        host.encode("idna")
+    except UnicodeError as exc:
+        raise UrlNotAllowed(f"the URL's host is not a valid domain name: {exc}") from exc
+
+
 def parse_url(url: str, policy: UrlPolicy) -> ParsedUrl:
     """Syntax and scheme checks; raises `UrlNotAllowed`."""
     if len(url) > MAX_URL_LENGTH:
@@ -128,6 +137,7 @@ def parse_url(url: str, policy: UrlPolicy) -> ParsedUrl:
         literal: IPAddress | None = ipaddress.ip_address(host)
     except ValueError:
         literal = None
+        _check_domain_name(host)
     default_port = 443 if parts.scheme == "https" else 80
     return ParsedUrl(url=url, host=host, port=port or default_port, literal=literal)
 

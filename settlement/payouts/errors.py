@@ -5,7 +5,8 @@
         ├── InvalidIban           not a KZ IBAN: country, length, characters or mod-97
         ├── InvalidBin            not a 12-digit IIN/BIN or its control digit is wrong
         ├── InvalidPayee          other payee/debtor data unusable in a file (name, BIC)
-        └── PayoutFileInvalid     the built document does not validate against the XSD
+        ├── PayoutFileInvalid     the built document does not validate against the XSD
+        └── PayoutFileNotFound    no payout file has that id
 """
 
 from __future__ import annotations
@@ -31,3 +32,7 @@ class InvalidPayee(PayoutError):
 
 class PayoutFileInvalid(PayoutError):
     """A generated pain.001 document failed XSD validation; nothing was written."""
+
+
+class PayoutFileNotFound(PayoutError):
+    """No payout file has the asked id."""

@@ -26,7 +26,7 @@ from settlement.batches.models import Batch
 from settlement.batches.states import BatchStatus, check_transition
 from settlement.db import Conn
 from settlement.payouts import queries
-from settlement.payouts.errors import InvalidPayee, PayoutError
+from settlement.payouts.errors import InvalidPayee, PayoutError, PayoutFileNotFound
 from settlement.payouts.pain001 import (
     CreditTransfer,
     Party,
@@ -135,5 +135,5 @@ def _payout_file(row: asyncpg.Record, batch_ids: tuple[str, ...], document: byte
 async def get_payout_file(conn: Conn, file_id: str) -> PayoutFile:
     row = await queries.payout_file(conn, file_id)
     if row is None:
-        raise PayoutError(f"no payout file {file_id}")
+        raise PayoutFileNotFound(f"no payout file {file_id}")
     return _payout_file(row, (), bytes(row["document"]))

@@ -4,6 +4,7 @@ explicit and validated addresses in prod."""
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import cast
 
 import pytest
 
@@ -13,6 +14,9 @@ from gateway.devnet.settings import with_devnet
 from gateway.devnet.solana import constants as sol
 from gateway.errors import ConfigError
 from gateway.invoices.catalog import build_catalog
+from gateway.invoices.quotes import LockedQuote, Targets, UriTemplates
+from gateway.payments.uri import parse_eip681
+from gateway.rates import Quote
 
 
 def test_dev_defaults_are_the_devnet_constants() -> None:
@@ -59,3 +63,24 @@ def test_prod_requires_pepper_and_xpub() -> None:
     with pytest.raises(ConfigError, match="API_KEY_PEPPER"):
         Settings.from_env({"GATEWAY_ENV": "prod", "GATEWAY_PUBLIC_URL": "https://pay.example",
                            "BSC_ACCOUNT_XPUB": Settings().bsc_account_xpub})
+
+
+@pytest.mark.parametrize(("chain_id", "at"), [(None, "@56"), (97, "@97"), (31337, "@31337")])
+def test_bnb_chain_uris_carry_the_configured_chain_id(chain_id: int | None, at: str) -> None:
+    """EIP-681 URIs said @56 whatever chain the gateway watched: on BSC testnet (97) a wallet
+    would have paid on mainnet, where nobody looks."""
+    settings = with_devnet(Settings() if chain_id is None else Settings(bsc_chain_id=chain_id))
+    catalog = build_catalog(settings)
+    targets = Targets(bsc_address=bsc.USDT_ADDRESS, solana_recipient=None,
+                      solana_reference=None, label="Shop", message=None)
+    uris = UriTemplates(catalog)
+    for asset_id in ("BNB", "USDT_BSC"):
+        locked = LockedQuote(catalog.assets[asset_id], cast(Quote, None), 10**18)
+        request = parse_eip681(uris.uri(locked, targets, ""))
+        assert (request.chain_id, request.amount) == (int(at[1:]), 10**18)
+
+
+def test_chain_id_setting_is_validated() -> None:
+    assert Settings.from_env({"BSC_CHAIN_ID": "97"}).bsc_chain_id == 97
+    with pytest.raises(ConfigError, match="BSC_CHAIN_ID"):
+        Settings.from_env({"BSC_CHAIN_ID": "0"})

@@ -177,7 +177,8 @@ def _body_string_fields(document: dict[str, Any]) -> list[tuple[str, str, str]]:
         if "$ref" in schema:
             schema = schemas[schema["$ref"].rsplit("/", 1)[1]]
         for field, spec in schema.get("properties", {}).items():
-            if spec.get("type") == "string":
+            # An optional field is ["string", "null"]: null reads as left out.
+            if spec.get("type") in ("string", ["string", "null"]):
                 found.append((path, field, f"x{NUL}"))
     return found
 

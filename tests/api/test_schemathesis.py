@@ -28,6 +28,7 @@ from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
     content_type_conformance,
+    negative_data_rejection,
     response_headers_conformance,
     response_schema_conformance,
     status_code_conformance,
@@ -43,8 +44,13 @@ from tests.refunds.helpers import partial_expired_invoice
 pytestmark = pytest.mark.slow
 
 MAX_EXAMPLES = 25
+# negative_data_rejection: a request the document calls invalid must be refused (4xx): the
+# API laxer than its document (`schemathesis run --checks all` found an unknown query
+# parameter ignored by two lists, over-long created[gte] and "order_id": null accepted).
+# positive_data_acceptance is left out: its refusals of valid requests were mostly state (an
+# Idempotency-Key reused by the generator, nothing refundable) or DNS, not the document.
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance,
-          response_headers_conformance, response_schema_conformance]
+          response_headers_conformance, response_schema_conformance, negative_data_rejection]
 
 
 STREAM = "/v1/invoices/{id}/events"

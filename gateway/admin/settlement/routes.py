@@ -37,6 +37,7 @@ from settlement.batches import service as batches
 from settlement.batches.errors import BatchNotFound, BusinessDayNotOver, IllegalBatchTransition
 from settlement.batches.states import BatchStatus
 from settlement.errors import LedgerError, MoneyError, SettlementError
+from settlement.payouts.errors import PayoutFileNotFound
 from settlement.payouts.service import ExportRequest
 from settlement.reconciliation.errors import (
     AlreadyResolved,
@@ -57,7 +58,7 @@ def _mapped() -> Iterator[None]:
     try:
         yield
     except (BatchNotFound, RunNotFound, UnknownPayment, UnknownInvoice,
-            MerchantNotFound) as exc:
+            MerchantNotFound, PayoutFileNotFound) as exc:
         raise NotFound(str(exc)) from exc
     except (IllegalBatchTransition, AlreadyResolved, BusinessDayNotOver) as exc:
         raise Conflict(str(exc)) from exc

@@ -159,6 +159,10 @@ async def test_admin_api_export_reports_and_auth(
             file_id = (await r.json())["result"]["file_id"]
         async with http.get(f"{base}/payout-files/{file_id}", headers=auth) as r:
             assert b"<EndToEndId>" + batch.id.encode() in await r.read()
+        # An unknown file is 404 like every missing object (it was 422 unprocessable).
+        async with http.get(f"{base}/payout-files/{file_id}x", headers=auth) as r:
+            assert r.status == 404
+            assert (await r.json())["error"]["code"] == "resource_missing"
         async with http.post(f"{base}/batches/{batch.id}/paid",
                              json={"bank_reference": "HSBK-1"}, headers=auth) as r:
             assert r.status == 202
