@@ -1,4 +1,5 @@
-"""How amounts and times read on the checkout page (pure text, no HTML).
+"""How amounts and times read to people (pure text, no HTML): the one module of figures of
+the checkout page, the merchant portal and point of sale, and the zone console's filters.
 
 Tenge: thin-space (U+2009) thousands groups and always two decimals, e.g. "12 345,00" in
 kk/ru and "12 345.00" in en. Integers only: tiyn are split with divmod, never a float.
@@ -7,11 +8,17 @@ The browser script formats live updates the same way (static/checkout.js `format
 
 from __future__ import annotations
 
+from datetime import datetime
 from decimal import Decimal
 from typing import Final
+from zoneinfo import ZoneInfo
+
+from gateway.payments.amounts import format_units
+from settlement.assets import ASSETS
 
 THIN_SPACE: Final = "\u2009"
 KZT_SIGN: Final = "₸"
+ALMATY: Final = ZoneInfo("Asia/Almaty")  # the zone's business time (SETTLEMENT_TIMEZONE default)
 
 
 def group_thousands(digits: str) -> str:
@@ -46,3 +53,22 @@ def format_countdown(seconds: int) -> str:
     if hours:
         return f"{hours}:{minutes:02d}:{secs:02d}"
     return f"{minutes}:{secs:02d}"
+
+
+def almaty(value: datetime | None) -> str:
+    """A time as Almaty wall-clock text (the zone is named once per page, not per cell)."""
+    return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
+
+
+def asset_amount(units: int, asset_id: str) -> str:
+    """Base units in the asset's own units with its symbol: "0.005 BNB"."""
+    asset = ASSETS.get(asset_id)
+    if asset is None:
+        return str(units)
+    return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
+
+
+def asset_label(asset_id: str) -> str:
+    """An asset id as people name it: "USDT_BSC" -> "USDT · bsc" (unknown ids as they are)."""
+    asset = ASSETS.get(asset_id)
+    return asset_id if asset is None else f"{asset.symbol} · {asset.chain}"

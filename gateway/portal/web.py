@@ -15,7 +15,6 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -28,7 +27,13 @@ from multidict import MultiDict, MultiDictProxy
 
 from gateway.appkeys import DB_POOL, SETTINGS
 from gateway.auth.tokens import tokens_match
-from gateway.checkout.formatting import format_kzt, format_rate
+from gateway.checkout.formatting import (
+    almaty,
+    asset_amount,
+    asset_label,
+    format_kzt,
+    format_rate,
+)
 from gateway.checkout.i18n import choose_language
 from gateway.config import Settings
 from gateway.log import get_logger
@@ -37,9 +42,7 @@ from gateway.portal import service
 from gateway.portal.errors import CsrfRejected, NotSignedIn, PortalError, RoleForbidden
 from gateway.portal.i18n import LANGUAGES, NATIVE_NAMES, Words
 from gateway.portal.roles import Perm, allows
-from gateway.portal.sales import ALMATY
 from gateway.portal.settings import PortalPolicy
-from settlement.assets import ASSETS
 
 log = get_logger(__name__)
 
@@ -69,25 +72,6 @@ PORTAL_POLICY: Final = web.AppKey("portal_policy", PortalPolicy)
 
 def _version(name: str) -> str:
     return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
-
-
-def almaty(value: datetime | None) -> str:
-    """A time as Almaty wall-clock text (the zone is named once per page, not per cell)."""
-    return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
-
-
-def asset_amount(units: int, asset_id: str) -> str:
-    """Base units in the asset's own units with its symbol: "0.005 BNB"."""
-    asset = ASSETS.get(asset_id)
-    if asset is None:
-        return str(units)
-    return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
-
-
-def asset_label(asset_id: str) -> str:
-    """An asset id as people name it: "USDT_BSC" -> "USDT · bsc" (unknown ids as they are)."""
-    asset = ASSETS.get(asset_id)
-    return asset_id if asset is None else f"{asset.symbol} · {asset.chain}"
 
 
 ENV: Final = jinja2.Environment(

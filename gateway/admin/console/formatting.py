@@ -13,20 +13,11 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from gateway.checkout.formatting import format_rate
+from gateway.checkout.formatting import ALMATY, format_rate, group_thousands
 from gateway.payments.amounts import format_units
 from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
 from settlement.money import Money, currency
-
-THIN_SPACE: Final = "\u2009"
-ALMATY: Final = ZoneInfo("Asia/Almaty")  # the zone's business time (SETTLEMENT_TIMEZONE default)
-
-
-def group_thousands(digits: str) -> str:
-    head = len(digits) % 3 or 3
-    return THIN_SPACE.join([digits[:head], *(digits[i:i + 3]
-                                             for i in range(head, len(digits), 3))])
 
 
 def kzt(tiyn: int | None) -> str:

@@ -31,7 +31,6 @@ from multidict import MultiDict, MultiDictProxy
 
 from gateway.admin import audit, auth
 from gateway.admin.console.formatting import (
-    ALMATY,
     FILTERS,
     kzt,
     timestamp,
@@ -40,6 +39,7 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.checkout.formatting import ALMATY
 from gateway.config import Settings
 from gateway.http.download import content_disposition
 from gateway.log import get_logger
