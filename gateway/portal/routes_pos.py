@@ -29,7 +29,7 @@ from gateway.invoices.routes import INVOICE_DEPS, LIMITS
 from gateway.merchants.ids import random_token
 from gateway.portal import pos, solana_pay
 from gateway.portal.errors import InvalidForm, PortalError
-from gateway.portal.roles import Perm
+from gateway.portal.roles import Perm, allows
 from gateway.portal.sales import today_almaty
 from gateway.portal.web import (
     Ctx,
@@ -52,7 +52,8 @@ async def choose(ctx: Ctx) -> web.StreamResponse:
         rows = await pos.terminals(conn, ctx.merchant_id)
     if len(rows) == 1:
         return redirect(ctx.request, f"/pos/t/{rows[0]['id']}")
-    return ctx.render("pos_terminals.html", terminals=rows)
+    return ctx.render("pos_terminals.html", terminals=rows,
+                      can_manage=allows(ctx.session.role, Perm.SETTINGS))
 
 
 @routes.get("/pos/t/{terminal}")
