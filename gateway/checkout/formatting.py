@@ -95,6 +95,12 @@ def asset_amount(units: int, asset: str, chain: str | None = None) -> str:
     return f"{format_crypto(int(units), found.decimals)} {found.symbol}"
 
 
+def network(chain: str) -> str:
+    """A chain id as people name the network: "bsc" -> "BNB Chain" (unknown ids as they are)."""
+    found = CHAINS.get(chain)
+    return chain if found is None else found.name
+
+
 def asset_label(asset: str, chain: str | None = None) -> str:
     """An asset as people name it, its symbol and network: "USDT_BSC" -> "USDT · BNB Chain"
     (unknown assets as they are)."""

@@ -13,6 +13,10 @@ from gateway.checkout.i18n import LANGUAGES as LANGUAGES
 from gateway.checkout.i18n import NATIVE_NAMES as NATIVE_NAMES
 
 EN: Final[dict[str, str]] = {
+    "amount_format": "Type the amount in tenge, e.g. 1500 or 1500.50.",
+    "amount_zero": "The amount must be more than zero.",
+    "amount_or_items": "Type an amount or choose items.",
+    "no_sales_today": "No paid charges on this day yet.",
     "no_terminals_manage": "No terminals yet: add the first on the Terminals page.",
     "no_terminals_ask": "No terminals yet: ask the shop's owner or a manager to add one.",
     "no_terminals": "No terminals yet: name one above (\"Till 1\", \"Terrace\").",
@@ -102,6 +106,10 @@ EN: Final[dict[str, str]] = {
 }
 
 RU: Final[dict[str, str]] = {
+    "amount_format": "Введите сумму в тенге, например 1500 или 1500,50.",
+    "amount_zero": "Сумма должна быть больше нуля.",
+    "amount_or_items": "Введите сумму или выберите товары.",
+    "no_sales_today": "За этот день оплаченных продаж пока нет.",
     "no_terminals_manage": "Терминалов пока нет: добавьте первый на странице «Терминалы».",
     "no_terminals_ask": "Терминалов пока нет: попросите владельца или менеджера добавить.",
     "no_terminals": "Терминалов пока нет: назовите первый выше («Касса 1», «Терраса»).",
@@ -201,6 +209,10 @@ RU: Final[dict[str, str]] = {
 }
 
 KK: Final[dict[str, str]] = {
+    "amount_format": "Соманы теңгемен енгізіңіз, мысалы 1500 немесе 1500,50.",
+    "amount_zero": "Сома нөлден үлкен болуы керек.",
+    "amount_or_items": "Соманы енгізіңіз немесе тауарларды таңдаңыз.",
+    "no_sales_today": "Бұл күні төленген сатылым әлі жоқ.",
     "no_terminals_manage": "Терминалдар әлі жоқ: біріншісін «Терминалдар» бетінде қосыңыз.",
     "no_terminals_ask": "Терминалдар әлі жоқ: иесінен немесе менеджерден қосуды сұраңыз.",
     "no_terminals": "Терминалдар әлі жоқ: біріншісін жоғарыда атаңыз («Касса 1», «Терраса»).",

@@ -33,6 +33,7 @@ from gateway.checkout.formatting import (
     asset_label,
     format_kzt,
     format_rate,
+    network,
 )
 from gateway.checkout.i18n import choose_language
 from gateway.config import Settings
@@ -82,6 +83,7 @@ ENV.filters["almaty"] = almaty
 ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
 ENV.filters["asset_amount"] = asset_amount
 ENV.filters["asset_label"] = asset_label
+ENV.filters["network"] = network
 ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
                          for name in STATIC_FILES}
 ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
