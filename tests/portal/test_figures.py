@@ -122,7 +122,7 @@ async def test_main_pages_show_no_raw_figures(
         for path in ("/admin/merchants", f"/admin/merchants/{merchant_id}", "/admin/invoices",
                      f"/admin/invoices/{token_invoice['id']}", f"/admin/invoices/{paid_id}",
                      "/admin/refunds", f"/admin/refunds/{refund_id}", "/admin/batches",
-                     "/admin/reports", "/admin/audit"):
+                     "/admin/reports", "/admin/audit", "/admin/exceptions"):
             async with http.get(base + path) as response:
                 assert response.status == 200, path
                 found[path] = problems(visible_text(await response.text()))
