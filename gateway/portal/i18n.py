@@ -13,6 +13,8 @@ from gateway.checkout.i18n import LANGUAGES as LANGUAGES
 from gateway.checkout.i18n import NATIVE_NAMES as NATIVE_NAMES
 
 EN: Final[dict[str, str]] = {
+    "page_not_found": "Not found: this shop has no such page.",
+    "backspace": "Delete the last digit",
     "amount_format": "Type the amount in tenge, e.g. 1500 or 1500.50.",
     "amount_zero": "The amount must be more than zero.",
     "amount_or_items": "Type an amount or choose items.",
@@ -106,6 +108,8 @@ EN: Final[dict[str, str]] = {
 }
 
 RU: Final[dict[str, str]] = {
+    "page_not_found": "Не найдено: в этом магазине такой страницы нет.",
+    "backspace": "Удалить последнюю цифру",
     "amount_format": "Введите сумму в тенге, например 1500 или 1500,50.",
     "amount_zero": "Сумма должна быть больше нуля.",
     "amount_or_items": "Введите сумму или выберите товары.",
@@ -209,6 +213,8 @@ RU: Final[dict[str, str]] = {
 }
 
 KK: Final[dict[str, str]] = {
+    "page_not_found": "Табылмады: бұл дүкенде мұндай бет жоқ.",
+    "backspace": "Соңғы цифрды өшіру",
     "amount_format": "Соманы теңгемен енгізіңіз, мысалы 1500 немесе 1500,50.",
     "amount_zero": "Сома нөлден үлкен болуы керек.",
     "amount_or_items": "Соманы енгізіңіз немесе тауарларды таңдаңыз.",

@@ -40,7 +40,14 @@ from gateway.config import Settings
 from gateway.log import get_logger
 from gateway.payments.amounts import format_units
 from gateway.portal import service
-from gateway.portal.errors import CsrfRejected, NotSignedIn, PortalError, RoleForbidden
+from gateway.portal.errors import (
+    CsrfRejected,
+    InvalidForm,
+    NotSignedIn,
+    PageNotFound,
+    PortalError,
+    RoleForbidden,
+)
 from gateway.portal.i18n import LANGUAGES, NATIVE_NAMES, Words
 from gateway.portal.roles import Perm, allows
 from gateway.portal.settings import PortalPolicy
@@ -213,8 +220,19 @@ def error_page(request: web.Request, exc: PortalError,
     if isinstance(exc, NotSignedIn):
         target = request.path_qs if request.method == "GET" else "/merchant"
         return redirect(request, f"/merchant/login?next={quote(target, safe='')}")
-    message = words(request)("forbidden") if isinstance(exc, RoleForbidden) else str(exc)
-    return render(request, "error.html", status=exc.status, session=session, message=message)
+    return render(request, "error.html", status=exc.status, session=session,
+                  message=_said(words(request), exc))
+
+
+def _said(t: Words, exc: PortalError) -> str:
+    """What went wrong in the reader's language where the portal has words for it."""
+    if isinstance(exc, RoleForbidden):
+        return t("forbidden")
+    if isinstance(exc, PageNotFound):
+        return t("page_not_found")
+    if isinstance(exc, InvalidForm) and exc.word:
+        return t(exc.word)
+    return str(exc)
 
 
 def require(session: service.Session, perm: Perm) -> None:

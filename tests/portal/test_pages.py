@@ -130,3 +130,13 @@ async def test_a_refused_charge_shows_the_keypad_again_with_what_was_wrong(
     async with db_pool.acquire() as conn:
         assert await conn.fetchval("SELECT count(*) FROM invoices WHERE merchant_id = $1",
                                    merchant_id) == 0
+
+
+async def test_not_found_pages_speak_the_readers_language(
+        shop: tuple[str, Browserless, str]) -> None:
+    _, owner, _ = shop
+    for path in ("/merchant/invoices/inv_doesnotexist000", "/pos/receipt/inv_doesnotexist000",
+                 "/pos/t/trm_doesnotexist000"):
+        status, page = await owner.get(f"{path}?lang=kk")
+        assert status == 404, path
+        assert "Табылмады: бұл дүкенде мұндай бет жоқ." in page, path
