@@ -42,13 +42,15 @@ class RoleForbidden(PortalError):
 
 
 class InvalidForm(PortalError):
-    """A bad form field; `field` names it."""
+    """A bad form field; `field` names it; `word`, when set, is the key of the portal's words
+    (gateway.portal.i18n) that says it to people in their language."""
 
     status = 400
 
-    def __init__(self, field: str, message: str) -> None:
+    def __init__(self, field: str, message: str, word: str | None = None) -> None:
         super().__init__(f"{field}: {message}")
         self.field = field
+        self.word = word
 
 
 class InviteInvalid(PortalError):

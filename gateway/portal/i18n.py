@@ -13,6 +13,18 @@ from gateway.checkout.i18n import LANGUAGES as LANGUAGES
 from gateway.checkout.i18n import NATIVE_NAMES as NATIVE_NAMES
 
 EN: Final[dict[str, str]] = {
+    "page_not_found": "Not found: this shop has no such page.",
+    "backspace": "Delete the last digit",
+    "amount_format": "Type the amount in tenge, e.g. 1500 or 1500.50.",
+    "amount_zero": "The amount must be more than zero.",
+    "amount_or_items": "Type an amount or choose items.",
+    "no_sales_today": "No paid charges on this day yet.",
+    "no_terminals_manage": "No terminals yet: add the first on the Terminals page.",
+    "no_terminals_ask": "No terminals yet: ask the shop's owner or a manager to add one.",
+    "no_terminals": "No terminals yet: name one above (\"Till 1\", \"Terrace\").",
+    "no_items": "No items yet: the keypad works without them; an item is a one-tap button "
+                "with its price.",
+    "no_keys": "No API keys yet.",
     "brand": "CryptoCity Pay for business",
     "language": "Language",
     "sign_in": "Sign in", "sign_out": "Sign out", "email": "Email", "password": "Password",
@@ -96,6 +108,18 @@ EN: Final[dict[str, str]] = {
 }
 
 RU: Final[dict[str, str]] = {
+    "page_not_found": "Не найдено: в этом магазине такой страницы нет.",
+    "backspace": "Удалить последнюю цифру",
+    "amount_format": "Введите сумму в тенге, например 1500 или 1500,50.",
+    "amount_zero": "Сумма должна быть больше нуля.",
+    "amount_or_items": "Введите сумму или выберите товары.",
+    "no_sales_today": "За этот день оплаченных продаж пока нет.",
+    "no_terminals_manage": "Терминалов пока нет: добавьте первый на странице «Терминалы».",
+    "no_terminals_ask": "Терминалов пока нет: попросите владельца или менеджера добавить.",
+    "no_terminals": "Терминалов пока нет: назовите первый выше («Касса 1», «Терраса»).",
+    "no_items": "Товаров пока нет: клавиатура работает и без них; товар — кнопка с ценой "
+                "в одно касание.",
+    "no_keys": "API-ключей пока нет.",
     "brand": "CryptoCity Pay для бизнеса",
     "language": "Язык",
     "sign_in": "Войти", "sign_out": "Выйти", "email": "Эл. почта", "password": "Пароль",
@@ -189,6 +213,18 @@ RU: Final[dict[str, str]] = {
 }
 
 KK: Final[dict[str, str]] = {
+    "page_not_found": "Табылмады: бұл дүкенде мұндай бет жоқ.",
+    "backspace": "Соңғы цифрды өшіру",
+    "amount_format": "Соманы теңгемен енгізіңіз, мысалы 1500 немесе 1500,50.",
+    "amount_zero": "Сома нөлден үлкен болуы керек.",
+    "amount_or_items": "Соманы енгізіңіз немесе тауарларды таңдаңыз.",
+    "no_sales_today": "Бұл күні төленген сатылым әлі жоқ.",
+    "no_terminals_manage": "Терминалдар әлі жоқ: біріншісін «Терминалдар» бетінде қосыңыз.",
+    "no_terminals_ask": "Терминалдар әлі жоқ: иесінен немесе менеджерден қосуды сұраңыз.",
+    "no_terminals": "Терминалдар әлі жоқ: біріншісін жоғарыда атаңыз («Касса 1», «Терраса»).",
+    "no_items": "Тауарлар әлі жоқ: пернетақта оларсыз да жұмыс істейді; тауар — бағасы бар "
+                "бір басу түймесі.",
+    "no_keys": "API кілттері әлі жоқ.",
     "brand": "CryptoCity Pay бизнеске",
     "language": "Тіл",
     "sign_in": "Кіру", "sign_out": "Шығу", "email": "Эл. пошта", "password": "Құпиясөз",
@@ -284,6 +320,83 @@ KK: Final[dict[str, str]] = {
 
 CATALOGS: Final = {"en": EN, "ru": RU, "kk": KK}
 
+# Stored values people read (statuses, the statement's lines), per kind: what the database
+# and the API say -> words. A value missing here reads as it is stored.
+StateWords = dict[str, dict[str, str]]
+EN_STATES: Final[StateWords] = {
+    "invoice": {"new": "Waiting for payment", "processing": "Payment seen, confirming",
+                "settled": "Paid", "expired": "Expired", "invalid": "Payment failed",
+                "cancelled": "Cancelled"},
+    "exception": {"paid_partial": "part paid", "paid_over": "overpaid",
+                  "paid_late": "paid late", "marked": "marked by the operator"},
+    "refund": {"awaiting_address": "Waiting for the shopper's address",
+               "pending_approval": "Waiting for the operator's approval",
+               "sending": "Sending", "sent": "Sent, confirming", "succeeded": "Refunded",
+               "failed": "Failed", "cancelled": "Cancelled"},
+    "batch": {"open": "Open", "closed": "Closed, payout next",
+              "carried_forward": "Carried forward", "exported": "Sent to the bank",
+              "paid": "Paid out", "failed": "Payout failed"},
+    "transfer": {"detected": "Seen, confirming", "finalized": "Final",
+                 "removed": "Dropped by the network"},
+    "delivery": {"pending": "Waiting", "delivered": "Delivered", "failed": "Failed",
+                 "cancelled": "Cancelled"},
+    "statement": {"line": "Line", "count": "Count", "KZT": "₸",
+                  "opening payable": "Owed to you at the start",
+                  "settled invoices (gross)": "Paid invoices (gross)", "fees": "Fees",
+                  "refunds": "Refunds", "adjustments": "Adjustments", "payouts": "Payouts",
+                  "payouts returned": "Payouts returned",
+                  "closing payable": "Owed to you at the end"},
+}
+RU_STATES: Final[StateWords] = {
+    "invoice": {"new": "Ожидает оплаты", "processing": "Платёж получен, подтверждаем",
+                "settled": "Оплачен", "expired": "Срок истёк", "invalid": "Платёж не прошёл",
+                "cancelled": "Отменён"},
+    "exception": {"paid_partial": "оплачен частично", "paid_over": "переплата",
+                  "paid_late": "оплачен с опозданием", "marked": "отмечен оператором"},
+    "refund": {"awaiting_address": "Ждём адрес покупателя",
+               "pending_approval": "Ждёт подтверждения оператора",
+               "sending": "Отправляется", "sent": "Отправлен, подтверждаем",
+               "succeeded": "Возвращён", "failed": "Не удался", "cancelled": "Отменён"},
+    "batch": {"open": "Открыт", "closed": "Закрыт, ждёт выплаты",
+              "carried_forward": "Перенесён", "exported": "Передан в банк",
+              "paid": "Выплачен", "failed": "Выплата не прошла"},
+    "transfer": {"detected": "Получен, подтверждается", "finalized": "Окончательный",
+                 "removed": "Отменён сетью"},
+    "delivery": {"pending": "Ожидает", "delivered": "Доставлен", "failed": "Не доставлен",
+                 "cancelled": "Отменён"},
+    "statement": {"line": "Строка", "count": "Кол-во", "KZT": "₸",
+                  "opening payable": "К выплате на начало",
+                  "settled invoices (gross)": "Оплаченные счета (брутто)",
+                  "fees": "Комиссии", "refunds": "Возвраты", "adjustments": "Корректировки",
+                  "payouts": "Выплаты", "payouts returned": "Возвращённые выплаты",
+                  "closing payable": "К выплате на конец"},
+}
+KK_STATES: Final[StateWords] = {
+    "invoice": {"new": "Төлем күтілуде", "processing": "Төлем келді, расталуда",
+                "settled": "Төленді", "expired": "Мерзімі өтті", "invalid": "Төлем өтпеді",
+                "cancelled": "Бас тартылды"},
+    "exception": {"paid_partial": "ішінара төленді", "paid_over": "артық төленді",
+                  "paid_late": "кеш төленді", "marked": "оператор белгіледі"},
+    "refund": {"awaiting_address": "Сатып алушының мекенжайы күтілуде",
+               "pending_approval": "Оператордың растауы күтілуде",
+               "sending": "Жіберілуде", "sent": "Жіберілді, расталуда",
+               "succeeded": "Қайтарылды", "failed": "Сәтсіз", "cancelled": "Бас тартылды"},
+    "batch": {"open": "Ашық", "closed": "Жабылды, төлем келесі",
+              "carried_forward": "Келесі күнге ауыстырылды", "exported": "Банкке жіберілді",
+              "paid": "Төленді", "failed": "Төлем өтпеді"},
+    "transfer": {"detected": "Көрінді, расталуда", "finalized": "Түпкілікті",
+                 "removed": "Желі алып тастады"},
+    "delivery": {"pending": "Күтуде", "delivered": "Жеткізілді", "failed": "Жеткізілмеді",
+                 "cancelled": "Бас тартылды"},
+    "statement": {"line": "Жол", "count": "Саны", "KZT": "₸",
+                  "opening payable": "Кезең басында төленетін сома",
+                  "settled invoices (gross)": "Төленген шоттар (жалпы)",
+                  "fees": "Комиссиялар", "refunds": "Қайтарымдар", "adjustments": "Түзетулер",
+                  "payouts": "Төлемдер", "payouts returned": "Қайтарылған төлемдер",
+                  "closing payable": "Кезең соңында төленетін сома"},
+}
+STATES: Final = {"en": EN_STATES, "ru": RU_STATES, "kk": KK_STATES}
+
 
 class Words:
     """`t(key, **fields)` in one language; a missing key falls back to English."""
@@ -295,6 +408,12 @@ class Words:
     def __call__(self, key: str, **fields: object) -> str:
         text = self._catalog.get(key) or EN[key]
         return text.format(**fields) if fields else text
+
+    def state(self, kind: str, value: object) -> str:
+        """A stored value of `kind` ("invoice", "refund", "batch"...) in words: a status
+        enum or its text; unknown values as they are."""
+        text = str(getattr(value, "value", value))
+        return STATES[self.lang][kind].get(text) or EN_STATES[kind].get(text) or text
 
     @property
     def decimal_separator(self) -> str:

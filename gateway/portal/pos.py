@@ -136,10 +136,11 @@ def parse_amount(raw: str, *, optional: bool = False) -> int:
         return 0
     match = re.fullmatch(r"(\d{1,12})(?:\.(\d{1,2}))?", text)
     if match is None:
-        raise InvalidForm("amount", "must be an amount in tenge, e.g. 1500 or 1500.50")
+        raise InvalidForm("amount", "must be an amount in tenge, e.g. 1500 or 1500.50",
+                          word="amount_format")
     tiyn = int(match.group(1)) * 100 + int((match.group(2) or "0").ljust(2, "0"))
     if tiyn <= 0:
-        raise InvalidForm("amount", "must be more than zero")
+        raise InvalidForm("amount", "must be more than zero", word="amount_zero")
     return tiyn
 
 
@@ -151,7 +152,7 @@ async def charge(conn: Conn, deps: invoices.InvoiceDeps, limits: Limits, session
     till = await terminal(conn, session.merchant_id, req.terminal_id)
     amount, item_line = await _priced(conn, session.merchant_id, req)
     if amount <= 0:
-        raise InvalidForm("amount", "type an amount or choose items")
+        raise InvalidForm("amount", "type an amount or choose items", word="amount_or_items")
     description = "; ".join(p for p in (item_line, req.note) if p) or str(till["name"])
     body = {"amount": amount, "currency": "KZT", "description": description,
             "metadata": {"terminal": req.terminal_id, "charge": req.charge_id}}

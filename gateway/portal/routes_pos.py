@@ -29,7 +29,7 @@ from gateway.invoices.routes import INVOICE_DEPS, LIMITS
 from gateway.merchants.ids import random_token
 from gateway.portal import pos, solana_pay
 from gateway.portal.errors import InvalidForm, PortalError
-from gateway.portal.roles import Perm
+from gateway.portal.roles import Perm, allows
 from gateway.portal.sales import today_almaty
 from gateway.portal.web import (
     Ctx,
@@ -39,6 +39,7 @@ from gateway.portal.web import (
     redirect,
     render,
     secure_headers,
+    words,
 )
 
 routes = web.RouteTableDef()
@@ -52,22 +53,42 @@ async def choose(ctx: Ctx) -> web.StreamResponse:
         rows = await pos.terminals(conn, ctx.merchant_id)
     if len(rows) == 1:
         return redirect(ctx.request, f"/pos/t/{rows[0]['id']}")
-    return ctx.render("pos_terminals.html", terminals=rows)
+    return ctx.render("pos_terminals.html", terminals=rows,
+                      can_manage=allows(ctx.session.role, Perm.SETTINGS))
 
 
 @routes.get("/pos/t/{terminal}")
 @page(Perm.CHARGE)
 async def keypad(ctx: Ctx) -> web.StreamResponse:
+    return await _keypad(ctx, random_token(CHARGE_ID_CHARS))
+
+
+async def _keypad(ctx: Ctx, charge_id: str, *, error: str | None = None) -> web.Response:
+    """The keypad; after a refused charge, again with what was wrong (nothing was created,
+    so the same charge id stays safe to send)."""
     async with ctx.pool.acquire() as conn:
         till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
         on_sale = await pos.items(conn, ctx.merchant_id)
-    return ctx.render("pos_keypad.html", terminal=till, items=on_sale,
-                      charge_id=random_token(CHARGE_ID_CHARS))
+    return ctx.render("pos_keypad.html", status=200 if error is None else 400, error=error,
+                      terminal=till, items=on_sale, charge_id=charge_id)
 
 
 @routes.post("/pos/t/{terminal}/charge")
 @action(Perm.CHARGE)
 async def charge(ctx: Ctx) -> web.StreamResponse:
+    try:
+        invoice_id = await _charge(ctx)
+    except InvalidForm as exc:
+        if exc.field != "amount":
+            raise
+        sent = ctx.field("charge_id")
+        kept = sent if pos.CHARGE_ID.match(sent) else random_token(CHARGE_ID_CHARS)
+        return await _keypad(ctx, kept,
+                             error=words(ctx.request)(exc.word) if exc.word else str(exc))
+    return redirect(ctx.request, f"/pos/charge/{invoice_id}")
+
+
+async def _charge(ctx: Ctx) -> str:
     req = pos.ChargeRequest(terminal_id=ctx.request.match_info["terminal"],
                             charge_id=ctx.field("charge_id"),
                             amount=pos.parse_amount(ctx.field("amount"), optional=True),
@@ -78,11 +99,9 @@ async def charge(ctx: Ctx) -> web.StreamResponse:
     app = ctx.request.app
     try:
         async with ctx.pool.acquire() as conn:
-            invoice_id = await pos.charge(conn, app[INVOICE_DEPS], app[LIMITS], ctx.session,
-                                          req)
+            return await pos.charge(conn, app[INVOICE_DEPS], app[LIMITS], ctx.session, req)
     except ApiError as exc:  # the invoice service's own refusal (amount, stale rate, ...)
         raise InvalidForm("amount", str(exc)) from exc
-    return redirect(ctx.request, f"/pos/charge/{invoice_id}")
 
 
 @routes.get("/pos/charge/{invoice}")

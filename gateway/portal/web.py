@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from pathlib import Path
 from typing import Any, Final
 from urllib.parse import quote
@@ -24,19 +23,31 @@ from aiohttp import web
 from markupsafe import Markup
 
 from gateway.appkeys import DB_POOL, SETTINGS
-from gateway.checkout.formatting import format_kzt, format_rate
+from gateway.checkout.formatting import (
+    almaty,
+    asset_amount,
+    asset_label,
+    format_kzt,
+    format_rate,
+    network,
+)
 from gateway.checkout.i18n import choose_language
 from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.log import get_logger
 from gateway.payments.amounts import format_units
 from gateway.portal import service
-from gateway.portal.errors import CsrfRejected, NotSignedIn, PortalError, RoleForbidden
+from gateway.portal.errors import (
+    CsrfRejected,
+    InvalidForm,
+    NotSignedIn,
+    PageNotFound,
+    PortalError,
+    RoleForbidden,
+)
 from gateway.portal.i18n import LANGUAGES, NATIVE_NAMES, Words
 from gateway.portal.roles import Perm, allows
-from gateway.portal.sales import ALMATY
 from gateway.portal.settings import PortalPolicy
-from settlement.assets import ASSETS
 
 log = get_logger(__name__)
 
@@ -68,25 +79,6 @@ def _version(name: str) -> str:
     return hashlib.sha256((STATIC_DIR / name).read_bytes()).hexdigest()[:12]
 
 
-def almaty(value: datetime | None) -> str:
-    """A time as Almaty wall-clock text (the zone is named once per page, not per cell)."""
-    return "" if value is None else value.astimezone(ALMATY).strftime("%Y-%m-%d %H:%M")
-
-
-def asset_amount(units: int, asset_id: str) -> str:
-    """Base units in the asset's own units with its symbol: "0.005 BNB"."""
-    asset = ASSETS.get(asset_id)
-    if asset is None:
-        return str(units)
-    return f"{format_units(int(units), asset.decimals)} {asset.symbol}"
-
-
-def asset_label(asset_id: str) -> str:
-    """An asset id as people name it: "USDT_BSC" -> "USDT · bsc" (unknown ids as they are)."""
-    asset = ASSETS.get(asset_id)
-    return asset_id if asset is None else f"{asset.symbol} · {asset.chain}"
-
-
 ENV: Final = jinja2.Environment(
     loader=jinja2.FileSystemLoader(HERE / "templates"), autoescape=True,
     undefined=jinja2.StrictUndefined, trim_blocks=True, lstrip_blocks=True,
@@ -95,6 +87,7 @@ ENV.filters["almaty"] = almaty
 ENV.filters["units"] = lambda units, decimals: format_units(int(units), int(decimals))
 ENV.filters["asset_amount"] = asset_amount
 ENV.filters["asset_label"] = asset_label
+ENV.filters["network"] = network
 ENV.globals["static"] = {name: f"/merchant/static/{name}?v={_version(name)}"
                          for name in STATIC_FILES}
 ENV.globals["languages"] = [(lang, NATIVE_NAMES[lang]) for lang in LANGUAGES]
@@ -180,8 +173,19 @@ def error_page(request: web.Request, exc: PortalError,
     if isinstance(exc, NotSignedIn):
         target = request.path_qs if request.method == "GET" else "/merchant"
         return redirect(request, f"/merchant/login?next={quote(target, safe='')}")
-    message = words(request)("forbidden") if isinstance(exc, RoleForbidden) else str(exc)
-    return render(request, "error.html", status=exc.status, session=session, message=message)
+    return render(request, "error.html", status=exc.status, session=session,
+                  message=_said(words(request), exc))
+
+
+def _said(t: Words, exc: PortalError) -> str:
+    """What went wrong in the reader's language where the portal has words for it."""
+    if isinstance(exc, RoleForbidden):
+        return t("forbidden")
+    if isinstance(exc, PageNotFound):
+        return t("page_not_found")
+    if isinstance(exc, InvalidForm) and exc.word:
+        return t(exc.word)
+    return str(exc)
 
 
 def require(session: service.Session, perm: Perm) -> None:

@@ -35,6 +35,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _PLAIN_NUMBER = re.compile(r"^-?[0-9]+(\.[0-9]+)?$")
 _KZT_COLUMN = re.compile(r"\bKZT\b")
 UNITS_COLUMN = "crypto units"
+REFUNDED_UNITS_COLUMN = "refunded units"
 
 
 def pdf_text(text: str) -> str:
@@ -96,7 +97,7 @@ def summary_table(rows: Sequence[SummaryRow], title: str) -> ReportTable:
                  tiyn(sum(r.refunds_kzt for r in rows))))
     return ReportTable(title, ("day", "chain", "asset", "invoices", UNITS_COLUMN,
                                "KZT volume", "fees KZT", "FX result KZT", "refunds",
-                               "refunded units", "refunds KZT"), body)
+                               REFUNDED_UNITS_COLUMN, "refunds KZT"), body)
 
 
 def batches_table(batches: Sequence[Batch], title: str) -> ReportTable:
@@ -123,16 +124,18 @@ def readable_rows(table: ReportTable, kzt: Callable[[int], str],
     """The rows as a page shows them to people; CSV and PDF keep the plain figures.
 
     Tenge columns (their name has "KZT") go through `kzt` (given tiyn); the crypto units
-    column through `units` (given base units and the row's "chain:asset"), when given.
+    columns (volume, refunded) through `units` (given base units and the row's
+    "chain:asset"), when given.
     """
     money = {i for i, c in enumerate(table.columns) if _KZT_COLUMN.search(c)}
-    crypto = table.columns.index(UNITS_COLUMN) if UNITS_COLUMN in table.columns else None
+    crypto = {i for i, c in enumerate(table.columns)
+              if c in (UNITS_COLUMN, REFUNDED_UNITS_COLUMN)}
 
     def cell(i: int, value: Cell, row: tuple[Cell, ...]) -> str:
         text = str(value)
         if i in money and _PLAIN_NUMBER.match(text):
             return kzt(tiyn_of(text))
-        if i == crypto and units is not None and text.isdigit():
+        if i in crypto and units is not None and text.isdigit():
             chain, asset = (row[table.columns.index(c)] for c in ("chain", "asset"))
             return units(int(text), f"{chain}:{asset}")
         return text

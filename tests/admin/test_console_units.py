@@ -58,7 +58,8 @@ def test_money_formatting_is_exact() -> None:
     assert kzt(123_456_789) == "1\u2009234\u2009567.89\u00a0₸"
     assert kzt(-5) == "-0.05\u00a0₸"
     assert units(1_500_000, "USDT_SOL") == "1.5 USDT"
-    assert units(10**18 + 1, "bsc:BNB") == "1.000000000000000001 BNB"
+    assert units(10**18 + 1, "bsc:BNB") == "1.000\u2009000\u2009000\u2009000\u2009000\u2009001 BNB"
+    assert units(1_234_567 * 10**18, "bsc:USDT") == "1\u2009234\u2009567 USDT"
     assert amount_in(str(5 * 10**15), "bsc:BNB") == "0.005 BNB"  # reconciliation's text
     assert amount_in(-1_250, "KZT") == "-12.50\u00a0₸"
     assert amount_in("7", "nochain:XYZ") == "7" and amount_in(None, "KZT") == ""

@@ -1,8 +1,9 @@
 """A zone administrator invites a merchant's owner from the console's merchant page: the
 one-time link is shown once, works once (the owner makes an account with it), and the invite
 is in the admin audit log and the merchant's own; a bad email or an unknown merchant changes
-nothing; the form needs the session's CSRF token. (Auditors and operators are refused in
-tests/admin/test_roles.py, with every admin route.)"""
+nothing; the form needs the session's CSRF token. The admin JSON API makes the same invite
+(`POST /admin/api/merchants/<id>/owner-invites`), audited alike. (Auditors and operators are
+refused in tests/admin/test_roles.py, with every admin route.)"""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ import asyncpg
 import pytest
 
 from gateway.admin import auth
+from tests.admin.test_api_access import bearer, token_of
 from tests.admin.test_console_http import client, make_user, page_csrf, sign_in
 from tests.plugins.app import RunningApp
 
@@ -110,3 +112,40 @@ async def test_bad_email_and_unknown_merchant_change_nothing(
                               {"email": "owner@coffee.kz"})
     assert status == 403  # no CSRF token
     assert await _invites(db_pool, merchant_id) == []
+
+
+async def test_the_admin_api_invites_the_owner_once_and_audits_it(
+        app_server: RunningApp, db_pool: asyncpg.Pool, make_merchant: MakeMerchant) -> None:
+    name = await make_user(db_pool, auth.Role.ADMIN)
+    token = await token_of(db_pool, name)
+    merchant_id = await make_merchant()
+    url = f"{app_server.url}/admin/api/merchants/{merchant_id}/owner-invites"
+    async with aiohttp.ClientSession(headers=bearer(token.secret)) as http:
+        async with http.post(url, json={"email": "not an email"}) as bad:
+            assert bad.status == 400
+            assert (await bad.json())["error"]["param"] == "email"
+        async with http.post(url.replace(merchant_id, "mch_doesnotexist"),
+                             json={"email": "owner@coffee.kz"}) as unknown:
+            assert unknown.status == 404
+        assert await _invites(db_pool, merchant_id) == []
+        async with http.post(url, json={"email": " Owner@Coffee.KZ "}) as made:
+            assert made.status == 201
+            invite = await made.json()
+    assert invite["object"] == "merchant_invite" and invite["merchant_id"] == merchant_id
+    assert (invite["email"], invite["role"]) == ("owner@coffee.kz", "owner")
+    assert invite["url"].startswith(f"{app_server.url}/merchant/invite/")
+    assert await _invites(db_pool, merchant_id) == [("owner@coffee.kz", "owner")]
+    secret = invite["url"].rsplit("/", 1)[1]
+    async with db_pool.acquire() as conn:
+        admin_rows = await conn.fetch(
+            "SELECT action, target_id, after FROM admin_audit_log WHERE actor = $1 "
+            "AND action NOT LIKE 'auth.%'", name)
+        merchant_rows = await conn.fetch(
+            "SELECT actor, action FROM merchant_audit_log WHERE merchant_id = $1", merchant_id)
+    assert [(r["action"], r["target_id"]) for r in admin_rows] == [
+        ("merchant.owner_invite", merchant_id)]
+    assert secret not in str(admin_rows[0]["after"])  # the link is written nowhere
+    assert [(r["actor"], r["action"]) for r in merchant_rows] == [
+        (f"zone-admin:{name}", "invite.create")]
+    async with client() as owner, owner.get(invite["url"]) as form:
+        assert form.status == 200  # the link opens the owner's account form

@@ -75,6 +75,7 @@ API_ROUTES: list[tuple[str, auth.Role, dict[str, Any]]] = [
     ("/admin/api/refunds/{refund_id}/approve", ADMIN, {}),
     ("/admin/api/refunds/{refund_id}/reject", ADMIN, {"reason": "no"}),
     ("/admin/api/refunds/{refund_id}/signed", ADMIN, {"signed": "0x02f8"}),
+    ("/admin/api/merchants/{merchant_id}/owner-invites", ADMIN, {"email": "owner@refused.kz"}),
     ("/admin/api/treasury/conversions", OPERATOR, {"asset": "bsc:USDT", "units": "1",
                                                    "kzt": "1", "reference": "refused"}),
 ]

@@ -220,7 +220,7 @@ async def test_admin_runs_the_zone(console: Console, page: Page, db_pool: asyncp
     await page.click("[data-testid=invoice-search] button")
     await page.click(f"text={invoice_id}")
     await expect(page.locator("h1")).to_contain_text("settled")
-    await expect(page.locator("[data-testid=transfers]")).to_contain_text("USDT_BSC")
+    await expect(page.locator("[data-testid=transfers]")).to_contain_text("USDT · BNB Chain")
     await expect(page.locator("[data-testid=events]")).to_contain_text("invoice.settled")
     await expect(page.locator("[data-testid=ledger-entry]")).to_contain_text(
         f"merchant_payable:{merchant_id}")

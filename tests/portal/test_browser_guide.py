@@ -1,5 +1,6 @@
 """The portal's pages with a shop's day in them, in Chromium, in Kazakh, Russian and English:
-the pictures of docs/merchant-guide.md (written there with SCREENSHOTS_TO_DOCS=1), and what
+the pictures of docs/merchant-guide.md (written there with SCREENSHOTS_TO_DOCS=1: the invoice
+with its payment and refund button, the refund form and the refunds page included), and what
 they must show people: tenge with the ₸ sign and thin-space groups, crypto in the coin's
 units, times in Asia/Almaty with the zone named, no sideways scrolling on a 360 px phone, no
 page error."""
@@ -11,17 +12,21 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 from pathlib import Path
 
+import aiohttp
 import asyncpg
 from playwright.async_api import Browser, Page, expect
 
 from gateway.invoices.states import InvoiceStatus
+from gateway.lifecycle.service import apply_invoices
 from gateway.portal.roles import Role
+from gateway.transfers.sink import TransferSink
 from settlement.batches import service as batches
 from settlement.payouts.bin import make_bin
 from tests.browser.support import advance, create_invoice
 from tests.plugins.app import ApiClient, RunningApp
 from tests.plugins.browser import watch_errors
 from tests.portal.support import PASSWORD, client, make_user
+from tests.refunds.helpers import overpaid_invoice
 from tests.settlement_flow.helpers import db_now, settle_invoice
 
 MakeMerchant = Callable[..., Awaitable[str]]
@@ -78,6 +83,37 @@ async def _shop_with_a_day(db_pool: asyncpg.Pool, make_merchant: MakeMerchant,
     return merchant_id, owner_email, terminal_id, paid[0]
 
 
+async def _invoice_and_refund(page: Page, base: str, merchant_id: str,
+                              make_api_key: Callable[..., Awaitable[str]],
+                              db_pool: asyncpg.Pool, screenshot_dir: Path) -> None:
+    """The invoice page with a payment on chain and the refund button (portal-invoice.png),
+    its refund form (portal-refund.png) and the refunds page after it (portal-refunds.png).
+    Last: the overpaid sale it pays would change the payouts page's figures."""
+    async with aiohttp.ClientSession() as http:
+        invoice = await overpaid_invoice(ApiClient(http, base, await make_api_key(merchant_id)),
+                                         TransferSink(db_pool, apply_invoices))
+    await page.goto(f"{base}/merchant/invoices/{invoice['id']}")
+    main = page.locator("main")
+    await expect(main).to_contain_text("BNB · BNB Chain")
+    await expect(main).to_contain_text("0.0055 BNB")  # the payment, in the coin's units
+    await expect(page.locator("[data-testid=refundable]")).to_have_text(f"150.00{NBSP}₸")
+    await expect(page.locator("#refund-box summary")).to_be_visible()
+    await page.screenshot(path=str(screenshot_dir / "portal-invoice.png"), full_page=True,
+                          scale="css")
+    await page.locator("#refund-box summary").click()
+    await expect(page.locator("#refund-form")).to_be_visible()
+    await page.locator("#refund-box").screenshot(
+        path=str(screenshot_dir / "portal-refund.png"), scale="css")
+    await page.get_by_label("Reason (optional)").fill("overpaid at the till")
+    await page.locator("#refund-submit").click()
+    await expect(page.locator(".notice")).to_have_text("Refund created.")
+    await page.goto(f"{base}/merchant/refunds")
+    await expect(page.locator("[data-testid=refund-status]")).to_have_text(
+        "Waiting for the shopper's address")
+    await page.screenshot(path=str(screenshot_dir / "portal-refunds.png"), full_page=True,
+                          scale="css")
+
+
 async def _fits_phone(page: Page) -> None:
     width = await page.evaluate("document.documentElement.scrollWidth")
     assert width <= 360, f"{page.url} scrolls sideways on a phone ({width} px)"
@@ -88,7 +124,7 @@ async def test_the_guides_pages_in_three_languages(
         make_merchant: MakeMerchant, make_api_key: Callable[..., Awaitable[str]],
         api_client: Callable[..., ApiClient], screenshot_dir: Path) -> None:
     base = app_server.url
-    _, owner_email, terminal_id, paid_id = await _shop_with_a_day(
+    merchant_id, owner_email, terminal_id, paid_id = await _shop_with_a_day(
         db_pool, make_merchant, make_api_key, api_client, base)
 
     phone = phone_page
@@ -127,8 +163,6 @@ async def test_the_guides_pages_in_three_languages(
     await expect(page.locator("main")).not_to_contain_text("000000000000")  # no base units
     await expect(page.locator("main")).to_contain_text(f"1 BNB = 300{THIN}000{NBSP}₸")
     await expect(page.locator("main")).not_to_contain_text("E+")  # no exponent in a rate
-    await page.screenshot(path=str(screenshot_dir / "portal-invoice.png"), full_page=True,
-                          scale="css")
     await page.goto(f"{base}/merchant/payouts")
     await expect(page.locator("main")).to_contain_text(f"12{THIN}375.00{NBSP}₸")  # net
     await expect(page.locator("#statement")).to_contain_text(f"12{THIN}500.00{NBSP}₸")
@@ -142,5 +176,6 @@ async def test_the_guides_pages_in_three_languages(
     await page.goto(f"{base}/merchant/terminals/{terminal_id}/sticker")
     await page.locator("main").screenshot(path=str(screenshot_dir / "pos-sticker.png"),
                                           scale="css")
+    await _invoice_and_refund(page, base, merchant_id, make_api_key, db_pool, screenshot_dir)
     assert errors.messages == []
     await desktop.close()

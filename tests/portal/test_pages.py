@@ -108,3 +108,35 @@ async def test_pages_carry_strict_headers(app_server: RunningApp,
         assert "HttpOnly" in cookie and "SameSite=Strict" in cookie
     status, _, _ = await owner.post("/merchant/login?next=//evil.example", {})
     assert status in (401, 403)
+
+
+async def test_a_refused_charge_shows_the_keypad_again_with_what_was_wrong(
+        shop: tuple[str, Browserless, str], db_pool: asyncpg.Pool) -> None:
+    """No amount, or a bad one: the cashier stays on the keypad (not an error page), told in
+    their language what to fix; nothing is created, the same charge id stays in the form."""
+    merchant_id, owner, terminal_id = shop
+    _, keypad = await owner.get(f"/pos/t/{terminal_id}?lang=ru")
+    charge_id = re.search(r'name="charge_id" value="([^"]+)"', keypad)
+    assert charge_id is not None
+    for amount, said in (("", "Введите сумму или выберите товары."),
+                         ("12abc", "Введите сумму в тенге, например 1500 или 1500,50.")):
+        status, _, page = await owner.post(f"/pos/t/{terminal_id}/charge", {
+            "charge_id": charge_id.group(1), "amount": amount, "note": ""})
+        assert status == 400
+        assert f'<p class="error" role="alert">{said}</p>' in page
+        assert 'id="charge-form"' in page and charge_id.group(1) in page
+    _, report = await owner.get(f"/pos/t/{terminal_id}/report?lang=en")
+    assert 'id="no-sales">No paid charges on this day yet.' in report
+    async with db_pool.acquire() as conn:
+        assert await conn.fetchval("SELECT count(*) FROM invoices WHERE merchant_id = $1",
+                                   merchant_id) == 0
+
+
+async def test_not_found_pages_speak_the_readers_language(
+        shop: tuple[str, Browserless, str]) -> None:
+    _, owner, _ = shop
+    for path in ("/merchant/invoices/inv_doesnotexist000", "/pos/receipt/inv_doesnotexist000",
+                 "/pos/t/trm_doesnotexist000"):
+        status, page = await owner.get(f"{path}?lang=kk")
+        assert status == 404, path
+        assert "Табылмады: бұл дүкенде мұндай бет жоқ." in page, path

@@ -90,8 +90,9 @@ async def test_manager_refunds_to_a_claim_link(
         await expect(page.locator(".notice")).to_have_text("Refund created.")
         row = page.locator("[data-testid=refunds] tbody tr")
         await expect(row).to_have_count(1)
-        await expect(row.locator("[data-testid=refund-status]")).to_have_text(
-            "awaiting_address")
+        status = row.locator("[data-testid=refund-status]")
+        await expect(status).to_have_text("Waiting for the shopper's address")  # in words
+        await expect(status).to_have_attribute("data-status", "awaiting_address")
         link = await row.locator("[data-testid=claim-url]").get_attribute("href")
         assert link is not None and link.startswith(f"{app_server.url}/refunds/claim/")
         width = await page.evaluate("document.documentElement.scrollWidth")

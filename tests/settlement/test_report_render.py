@@ -63,7 +63,7 @@ def test_readable_rows_show_tenge_and_coins_as_people_read_them() -> None:
     shown = readable_rows(table, kzt=lambda t: f"<{t}>",
                           units=lambda n, code: f"[{n} {code}]")
     assert shown == [("2026-03-09", "bsc", "USDT", "2", f"[{500 * 10**18} bsc:USDT]",
-                      "<25000000>", "<375000>", "<-1205>", "0", "0", "<0>"),
+                      "<25000000>", "<375000>", "<-1205>", "0", "[0 bsc:USDT]", "<0>"),
                      ("total", "", "", "2", "", "<25000000>", "<375000>", "<-1205>", "0", "",
                       "<0>")]
     assert to_csv(table).splitlines()[1].endswith(",250000.00,3750.00,-12.05,0,0,0.00")

@@ -19,7 +19,8 @@ from typing import Final
 
 from markupsafe import Markup
 
-from gateway.admin.console.formatting import group_thousands, kzt
+from gateway.admin.console.formatting import kzt
+from gateway.checkout.formatting import group_thousands
 from settlement.reports.service import SummaryRow
 
 WIDTH: Final = 960              # viewBox width; CSS scales it to the panel

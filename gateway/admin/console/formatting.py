@@ -13,20 +13,16 @@ from decimal import Decimal, InvalidOperation
 from typing import Any, Final
 from zoneinfo import ZoneInfo
 
-from gateway.checkout.formatting import format_rate
-from gateway.payments.amounts import format_units
+from gateway.checkout.formatting import (
+    ALMATY,
+    asset_label,
+    format_crypto,
+    format_rate,
+    group_thousands,
+)
 from settlement.assets import ASSETS
 from settlement.errors import UnknownCurrency
 from settlement.money import Money, currency
-
-THIN_SPACE: Final = "\u2009"
-ALMATY: Final = ZoneInfo("Asia/Almaty")  # the zone's business time (SETTLEMENT_TIMEZONE default)
-
-
-def group_thousands(digits: str) -> str:
-    head = len(digits) % 3 or 3
-    return THIN_SPACE.join([digits[:head], *(digits[i:i + 3]
-                                             for i in range(head, len(digits), 3))])
 
 
 def kzt(tiyn: int | None) -> str:
@@ -79,8 +75,7 @@ def units(amount: Any, asset: str, chain: str | None = None) -> str:
         cur = currency(code)
     except UnknownCurrency:
         return f"{value} base units {asset}"
-    text = format_units(abs(value), cur.decimals)
-    return f"{'-' if value < 0 else ''}{text} {code.partition(':')[2] or code}"
+    return f"{format_crypto(value, cur.decimals)} {code.partition(':')[2] or code}"
 
 
 def amount_in(value: int | str | None, code: str | None) -> str:
@@ -114,8 +109,7 @@ def money(value: Money) -> str:
     """A ledger amount in its own currency, exact."""
     if value.currency.code == "KZT":
         return kzt(value.amount)
-    sign = "-" if value.amount < 0 else ""
-    return f"{sign}{format_units(abs(value.amount), value.currency.decimals)} {value.currency}"
+    return f"{format_crypto(value.amount, value.currency.decimals)} {value.currency}"
 
 
 def bps(value: int) -> str:
@@ -145,6 +139,6 @@ def _short(value: Any) -> str:
 
 FILTERS: Final[dict[str, Callable[..., Any]]] = {
     "kzt": kzt, "ts": timestamp, "units": units, "money": money, "bps": bps, "rate": format_rate,
-    "amount_in": amount_in,
+    "amount_in": amount_in, "asset_label": asset_label,
     "json": pretty_json, "changes": changes,
 }

@@ -28,7 +28,6 @@ from markupsafe import Markup
 
 from gateway.admin import audit, auth
 from gateway.admin.console.formatting import (
-    ALMATY,
     FILTERS,
     kzt,
     timestamp,
@@ -37,6 +36,7 @@ from gateway.admin.console.formatting import (
 )
 from gateway.admin.errors import AdminError, CsrfRejected, InvalidForm, NotSignedIn
 from gateway.appkeys import DB_POOL, SETTINGS
+from gateway.checkout.formatting import ALMATY
 from gateway.http.browser import EMPTY_FORM, BrowserPolicy, PageContext
 from gateway.http.csrf import CSRF_FIELD, session_token_ok
 from gateway.http.download import content_disposition
