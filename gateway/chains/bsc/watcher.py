@@ -35,7 +35,7 @@ from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.facts import BlockLink, Cursor, Facts, FactSink
 from gateway.chains.health import Health
-from gateway.chains.models import BlockRef
+from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.chains.recent import RecentTransfers
 from gateway.chains.watched import WatchedSet
 from gateway.errors import RpcError, RpcTimeout
@@ -163,7 +163,8 @@ class BscWatcher:
         self._pending.update(self.watched.take_new_keys())
         if not self._pending:
             return
-        transfers = await self.scanner.payments(self.recent.find(self._pending), self._pending)
+        transfers = await self._on_our_chain(
+            await self.scanner.payments(self.recent.find(self._pending), self._pending))
         if transfers:
             touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
                                                  seen=transfers))
@@ -172,6 +173,23 @@ class BscWatcher:
                 log.info("bsc_late_match", chain=CHAIN, invoices=sorted(touched),
                          blocks=sorted({t.block_number for t in transfers}))
         self._pending.clear()
+
+    async def _on_our_chain(self, transfers: list[DetectedTransfer]) -> list[DetectedTransfer]:
+        """The transfers whose block is the one stored at its height: the ring must never
+        bring back a transfer of a block a reorg replaced (it would be live beside the same
+        transaction mined again, below any later fork point, and become final)."""
+        if not transfers:
+            return transfers
+        numbers = [t.block_number for t in transfers]
+        stored = await self.sink.block_hashes(CHAIN, min(numbers), max(numbers))
+        kept = [t for t in transfers if stored.get(t.block_number, t.block_hash) == t.block_hash]
+        if len(kept) < len(transfers):
+            log.warning("bsc_late_stale_block", chain=CHAIN, dropped=len(transfers) - len(kept),
+                        blocks=sorted({t.block_number for t in transfers} -
+                                      {t.block_number for t in kept}))
+            self.recent.clear()  # it held another fork: refill it from the node
+            self._warmed = False
+        return kept
 
     # -- reorgs --------------------------------------------------------------------------
     async def _fork_point(self, cursor: Cursor) -> BlockRef:
