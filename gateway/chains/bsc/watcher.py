@@ -69,6 +69,7 @@ class BscConfig:
     backoff: float = 0.2  # float-ok
     backoff_cap: float = 10.0  # float-ok
     recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
+    stall_warning: float = 30.0  # float-ok; seconds waiting for the watched set per warning
 
 
 @dataclass(frozen=True)
@@ -113,6 +114,7 @@ class BscWatcher:
         self._warmed = False
         self._pending: dict[str, str] = {}  # keys entered, not yet checked against the ring
         self._ahead: ReadAhead | None = None
+        self._behind = False  # the node's head is below our cursor on our chain (said once)
         scanner.watched.track_new_keys()
 
     @property
@@ -331,14 +333,39 @@ class BscWatcher:
             if ahead is not None:
                 ahead.discard()  # unused (or used: then done, and this is a no-op)
 
+    async def _wait_watched(self) -> None:
+        """Wait until the watched set is live and current, saying so while it is not (its
+        LISTEN connection or first load failing would otherwise stall the chain unheard)."""
+        current = asyncio.ensure_future(self.watched.wait_current())
+        try:
+            waited = 0.0  # float-ok
+            while not (await asyncio.wait({current}, timeout=self.config.stall_warning))[0]:
+                waited += self.config.stall_warning
+                log.warning("bsc_watched_set_waiting", chain=CHAIN, waited_s=round(waited, 1))
+            current.result()
+        finally:
+            current.cancel()
+
+    def _node_behind(self, cursor: Cursor, head: int) -> None:
+        """Note whether the node's head is below our cursor while our blocks are still its
+        own (a replica restarted from an older copy, a revert): no progress until it passes
+        the cursor again; said once per episode, not once per poll."""
+        behind = head < cursor.block.number
+        if behind and not self._behind:
+            log.warning("bsc_node_behind", chain=CHAIN, block=cursor.block.number, head=head)
+        elif self._behind and not behind:
+            log.info("bsc_node_caught_up", chain=CHAIN, block=cursor.block.number, head=head)
+        self._behind = behind
+
     async def _step(self, ahead: ReadAhead | None) -> bool:
-        await self.watched.wait_current()
+        await self._wait_watched()
         head = await self.scanner.head()
         self.health.observed(head)
         cursor = await self._cursor(head)
         if head < cursor.block.number and not await self._canonical_at(cursor, head, head):
             await self._reorg(cursor)  # the chain went back and forked: do not wait silently
             return True
+        self._node_behind(cursor, head)
         if not self._warmed:
             self._warmed = await self._warm(cursor)
         await self._late(cursor)
