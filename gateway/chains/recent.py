@@ -62,25 +62,30 @@ class RecentTransfers(Generic[T]):
         for key, item in kept:
             self._by_key.setdefault(key, []).append((block, item))
         while len(self._blocks) > self.capacity:
-            self._drop(*self._blocks.popleft())
+            self._drop(*self._blocks.popleft(), oldest=True)
 
     def forget_above(self, block: int) -> None:
         """Drop every block above `block` (they were reorged out)."""
         while self._blocks and self._blocks[-1][0] > block:
-            self._drop(*self._blocks.pop())
+            self._drop(*self._blocks.pop(), oldest=False)
 
     def clear(self) -> None:
         self._blocks.clear()
         self._by_key.clear()
 
-    def _drop(self, block: int, items: list[tuple[str, T]]) -> None:
-        for key in {key for key, _ in items}:
-            left = [(number, item) for number, item in self._by_key.get(key, ())
-                    if number != block]
-            if left:
-                self._by_key[key] = left
+    def _drop(self, block: int, items: list[tuple[str, T]], *, oldest: bool) -> None:
+        """Unindex one block's items. A key's entries are in block order and only the oldest
+        or the newest block is ever dropped, so each item's entry is at one end of its key's
+        list: one item, one step (this runs for every transfer seen while catching up)."""
+        by_key = self._by_key
+        for key, _ in items:
+            entries = by_key[key]
+            if oldest:
+                del entries[0]
             else:
-                self._by_key.pop(key, None)
+                entries.pop()
+            if not entries:
+                del by_key[key]
 
     def find(self, keys: Iterable[str] | Mapping[str, object]) -> list[T]:
         """Every held transfer whose key is one of `keys`, oldest block first."""

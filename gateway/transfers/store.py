@@ -60,6 +60,21 @@ async def claim_cursor(conn: Conn, chain: str, expected: BlockRef | None) -> Non
         raise StaleCursor(f"{chain}: cursor is at {found}, expected {expected}")
 
 
+def check_chained(chain: str, cursor: BlockRef, links: Sequence[BlockLink]) -> None:
+    """The followed blocks continue the locked cursor, each the parent of the next.
+
+    Checked under the cursor's lock, so a range read earlier (a read-ahead, a read that a reorg
+    overtook) is never stored on top of a block that is not its parent: it fails with
+    StaleCursor and the watcher reads again from the stored cursor.
+    """
+    parent = cursor
+    for link in links:
+        if link.number != parent.number + 1 or link.parent_hash != parent.hash:
+            raise StaleCursor(f"{chain}: block {link.number} (parent {link.parent_hash}) does "
+                              f"not follow block {parent.number} ({parent.hash})")
+        parent = BlockRef(link.number, link.hash)
+
+
 async def advance(conn: Conn, chain: str, links: Sequence[BlockLink], *,
                   position: str | None = None) -> None:
     """Remember the followed blocks and move the cursor to the last one."""
@@ -151,6 +166,8 @@ async def store_facts(conn: Conn, facts: Facts) -> set[str]:
         touched |= await remove_transactions(conn, chain, facts.removed)
         return touched | await finalize_transactions(conn, chain, facts.final)
     await claim_cursor(conn, cursor, facts.expected)
+    if facts.expected is not None and facts.followed:
+        check_chained(cursor, facts.expected, facts.followed)
     touched = set()
     if facts.rolled_back_to is not None:
         touched |= await rollback_to(conn, chain, cursor, facts.rolled_back_to,

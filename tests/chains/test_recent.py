@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import random
+
 import asyncpg
 
 from gateway.chains.recent import RecentTransfers
@@ -47,3 +49,25 @@ def test_watched_set_reports_keys_that_entered(db_pool: asyncpg.Pool) -> None:
     assert watched.take_new_keys() == {}
     watched.add_rows([_row("inv_3", None, "Ref3")])
     assert watched.take_new_keys() == {"Ref3": "inv_3"}
+
+
+def test_the_index_follows_the_blocks_held_whichever_end_they_leave_by() -> None:
+    """Keys repeat within and across blocks; blocks leave as the oldest (capacity) and as the
+    newest (reorgs): `find` always answers exactly what the held blocks hold."""
+    rng = random.Random(11)
+    ring: RecentTransfers[str] = RecentTransfers(capacity=6)
+    held: list[tuple[int, list[tuple[str, str]]]] = []
+    block = 0
+    for _ in range(400):
+        if held and rng.random() < 0.15:
+            fork = max(0, block - rng.randint(1, 4))
+            ring.forget_above(fork)
+            held = [(n, items) for n, items in held if n <= fork]
+            block = fork
+        block += 1
+        items = [(f"k{rng.randint(0, 5)}", f"{block}.{j}") for j in range(rng.randint(0, 4))]
+        ring.remember(block, items)
+        held = [*held, (block, items)][-6:]
+        for key in (f"k{n}" for n in range(6)):
+            assert ring.find([key]) == [v for _, items in held for k, v in items if k == key]
+    assert len(ring) == sum(len(items) for _, items in held)

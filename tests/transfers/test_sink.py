@@ -74,6 +74,27 @@ async def test_a_batch_from_a_moved_cursor_stores_nothing(db_pool: asyncpg.Pool)
     assert len(applied.calls) == 1
 
 
+async def test_a_range_that_does_not_continue_the_cursor_stores_nothing(
+        db_pool: asyncpg.Pool) -> None:
+    """A range read before a reorg names its parent: committed after it, onto a cursor that is
+    no longer that parent, it is refused in the cursor's transaction (the read-ahead's
+    double booking: a transaction live in two blocks)."""
+    sink = TransferSink(db_pool, Applied())
+    cursor = f"{CHAIN}-{secrets.token_hex(4)}"
+    tx = f"tx{secrets.token_hex(8)}"
+    await sink.emit(Facts(CHAIN, cursor=cursor, expected=None,
+                          followed=[BlockLink(10, "h10", "h9")]))
+    for links in ([BlockLink(11, "h11", "old10")],  # parent is another block 10
+                  [BlockLink(12, "h12", "h10")],  # a gap
+                  [BlockLink(11, "h11", "h10"), BlockLink(12, "h12", "old11")]):
+        with pytest.raises(StaleCursor):
+            await sink.emit(Facts(CHAIN, cursor=cursor, expected=BlockRef(10, "h10"),
+                                  seen=[_transfer(tx, links[-1].number)], followed=links))
+    assert await _statuses(db_pool, [tx]) == {}
+    stored = await sink.cursor(cursor)
+    assert stored is not None and stored.block == BlockRef(10, "h10")
+
+
 async def test_block_facts_without_their_cursor_are_refused(db_pool: asyncpg.Pool) -> None:
     sink = TransferSink(db_pool, Applied())
     with pytest.raises(MalformedFacts):

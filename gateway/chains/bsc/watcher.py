@@ -19,6 +19,15 @@ that entered the watched set since the last one are looked up there and recorded
 that ring is refilled from the `recent` blocks up to a stored cursor and checked against the
 whole set, for a predecessor that stopped between scanning a payment and hearing of its
 invoice (a first start, with no cursor yet, has nothing to look back at).
+Catching up, the next range is read ahead: once a range is matched, the read of the one after
+it (blocks, receipts, logs, traces, parsed and checked) starts while this one is committed and
+finality is read, so the node's work and ours overlap with the database's. Only the read runs
+ahead, and only into the step right after: that step uses it when its cursor is the block the
+read was chained to, no reorg was handled since the read started, and the node still has the
+read's last block (so the whole range, by its hashes); anything else throws it away and reads
+again. It is matched after the late-notice check and committed like any other range: in the
+cursor's transaction the store checks that its first block's parent is the cursor block, so a
+range read before a reorg is never stored after it on a block that is not its parent.
 RPC faults raise out of a step; `run` backs off and repeats it from the stored cursor, so a
 fault only delays detection and nothing is skipped.
 """
@@ -35,7 +44,7 @@ from gateway.chains.bsc.scan import CHAIN, BscScanner, Scan, Seen, Span
 from gateway.chains.errors import NodeError, RangeRefused, ReorgTooDeep, StaleCursor
 from gateway.chains.facts import BlockLink, Cursor, Facts, FactSink
 from gateway.chains.health import Health
-from gateway.chains.models import BlockRef
+from gateway.chains.models import BlockRef, DetectedTransfer
 from gateway.chains.recent import RecentTransfers
 from gateway.chains.watched import WatchedSet
 from gateway.errors import RpcError, RpcTimeout
@@ -60,6 +69,24 @@ class BscConfig:
     backoff: float = 0.2  # float-ok
     backoff_cap: float = 10.0  # float-ok
     recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
+    stall_warning: float = 30.0  # float-ok; seconds waiting for the watched set per warning
+
+
+@dataclass(frozen=True)
+class ReadAhead:
+    """The read of the range after `parent`, started before `parent` was committed, when the
+    watcher had handled `reorgs` reorgs."""
+
+    parent: BlockRef
+    reorgs: int
+    task: asyncio.Task[Scan]
+
+    def discard(self) -> None:
+        if self.task.done():
+            if not self.task.cancelled():
+                self.task.exception()  # read here, so asyncio does not log it as lost
+        else:
+            self.task.cancel()
 
 
 @dataclass
@@ -86,6 +113,8 @@ class BscWatcher:
         self.recent: RecentTransfers[Seen] = RecentTransfers(config.recent)
         self._warmed = False
         self._pending: dict[str, str] = {}  # keys entered, not yet checked against the ring
+        self._ahead: ReadAhead | None = None
+        self._behind = False  # the node's head is below our cursor on our chain (said once)
         scanner.watched.track_new_keys()
 
     @property
@@ -113,7 +142,7 @@ class BscWatcher:
         while True:
             hi = min(head, cursor.block.number + self.span.current)
             try:
-                scan = await self.scanner.scan(cursor.block.number + 1, hi, cursor.block)
+                scan = await self.scanner.read(cursor.block.number + 1, hi, cursor.block)
             except RangeRefused as exc:
                 self.span.refused()
                 log.info("bsc_log_range_halved", chain=CHAIN, span=self.span.current,
@@ -121,6 +150,41 @@ class BscWatcher:
                 continue
             self.span.succeeded()
             return scan
+
+    async def _read(self, cursor: Cursor, head: int, ahead: ReadAhead | None) -> Scan:
+        """The range after the cursor, read (not matched): the read started ahead when it
+        still continues this cursor on the node's chain, else a new one."""
+        if ahead is not None:
+            if ahead.parent == cursor.block and ahead.reorgs == self.stats.reorgs:
+                scan = await ahead.task
+                if await self._still_served(scan, head):
+                    return scan
+                log.info("bsc_read_ahead_stale", chain=CHAIN, block=cursor.block.number + 1)
+            else:
+                ahead.discard()
+        return await self._scan(cursor, head)
+
+    async def _still_served(self, scan: Scan, head: int) -> bool:
+        """The node still serves the read's last block with its hash (hence, by the parent
+        hashes, every block of it): no reorg overtook the read since it was made."""
+        if scan.fork or not scan.blocks:
+            return True  # nothing to store from it: the step handles the fork or the gap
+        last = scan.blocks[-1]
+        if last.number > head:
+            return False  # the node went back below what was read
+        ref = await self.scanner.block_ref(last.number)
+        return ref is not None and ref.hash == last.hash
+
+    def _read_ahead(self, parent: BlockRef, head: int) -> None:
+        """Start reading the range after `parent` (not yet committed) in the background."""
+        after = Cursor(CHAIN, parent, -1, None)
+        self._ahead = ReadAhead(parent, self.stats.reorgs,
+                                asyncio.ensure_future(self._scan(after, head)))
+
+    def _stop_reading_ahead(self) -> None:
+        ahead, self._ahead = self._ahead, None
+        if ahead is not None:
+            ahead.discard()
 
     async def _commit(self, cursor: Cursor, scan: Scan) -> None:
         links = [BlockLink(b.number, b.hash, b.parent_hash) for b in scan.blocks]
@@ -163,7 +227,8 @@ class BscWatcher:
         self._pending.update(self.watched.take_new_keys())
         if not self._pending:
             return
-        transfers = await self.scanner.payments(self.recent.find(self._pending), self._pending)
+        transfers = await self._on_our_chain(
+            await self.scanner.payments(self.recent.find(self._pending), self._pending))
         if transfers:
             touched = await self.sink.emit(Facts(CHAIN, cursor=CHAIN, expected=cursor.block,
                                                  seen=transfers))
@@ -172,6 +237,23 @@ class BscWatcher:
                 log.info("bsc_late_match", chain=CHAIN, invoices=sorted(touched),
                          blocks=sorted({t.block_number for t in transfers}))
         self._pending.clear()
+
+    async def _on_our_chain(self, transfers: list[DetectedTransfer]) -> list[DetectedTransfer]:
+        """The transfers whose block is the one stored at its height: the ring must never
+        bring back a transfer of a block a reorg replaced (it would be live beside the same
+        transaction mined again, below any later fork point, and become final)."""
+        if not transfers:
+            return transfers
+        numbers = [t.block_number for t in transfers]
+        stored = await self.sink.block_hashes(CHAIN, min(numbers), max(numbers))
+        kept = [t for t in transfers if stored.get(t.block_number, t.block_hash) == t.block_hash]
+        if len(kept) < len(transfers):
+            log.warning("bsc_late_stale_block", chain=CHAIN, dropped=len(transfers) - len(kept),
+                        blocks=sorted({t.block_number for t in transfers} -
+                                      {t.block_number for t in kept}))
+            self.recent.clear()  # it held another fork: refill it from the node
+            self._warmed = False
+        return kept
 
     # -- reorgs --------------------------------------------------------------------------
     async def _fork_point(self, cursor: Cursor) -> BlockRef:
@@ -244,27 +326,63 @@ class BscWatcher:
     # -- the loop ------------------------------------------------------------------------
     async def step(self) -> bool:
         """One round; True when more blocks are already waiting."""
-        await self.watched.wait_current()
+        ahead, self._ahead = self._ahead, None  # a read ahead lives one step at most
+        try:
+            return await self._step(ahead)
+        finally:
+            if ahead is not None:
+                ahead.discard()  # unused (or used: then done, and this is a no-op)
+
+    async def _wait_watched(self) -> None:
+        """Wait until the watched set is live and current, saying so while it is not (its
+        LISTEN connection or first load failing would otherwise stall the chain unheard)."""
+        current = asyncio.ensure_future(self.watched.wait_current())
+        try:
+            waited = 0.0  # float-ok
+            while not (await asyncio.wait({current}, timeout=self.config.stall_warning))[0]:
+                waited += self.config.stall_warning
+                log.warning("bsc_watched_set_waiting", chain=CHAIN, waited_s=round(waited, 1))
+            current.result()
+        finally:
+            current.cancel()
+
+    def _node_behind(self, cursor: Cursor, head: int) -> None:
+        """Note whether the node's head is below our cursor while our blocks are still its
+        own (a replica restarted from an older copy, a revert): no progress until it passes
+        the cursor again; said once per episode, not once per poll."""
+        behind = head < cursor.block.number
+        if behind and not self._behind:
+            log.warning("bsc_node_behind", chain=CHAIN, block=cursor.block.number, head=head)
+        elif self._behind and not behind:
+            log.info("bsc_node_caught_up", chain=CHAIN, block=cursor.block.number, head=head)
+        self._behind = behind
+
+    async def _step(self, ahead: ReadAhead | None) -> bool:
+        await self._wait_watched()
         head = await self.scanner.head()
         self.health.observed(head)
         cursor = await self._cursor(head)
         if head < cursor.block.number and not await self._canonical_at(cursor, head, head):
             await self._reorg(cursor)  # the chain went back and forked: do not wait silently
             return True
+        self._node_behind(cursor, head)
         if not self._warmed:
             self._warmed = await self._warm(cursor)
         await self._late(cursor)
         more = False
         if head > cursor.block.number:
-            scan = await self._scan(cursor, head)
+            scan = await self._read(cursor, head, ahead)
             if scan.fork:
                 await self._reorg(cursor)
                 return True
             if scan.blocks:
+                scan = await self.scanner.match(scan)  # after _late: no new key slips by
+                last = BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash)
+                more = last.number < head
+                if more:
+                    self._read_ahead(last, head)
                 await self._commit(cursor, scan)
-                more = scan.blocks[-1].number < head
-                cursor = Cursor(CHAIN, BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash),
-                                cursor.finalized_number, None)
+                cursor = Cursor(CHAIN, last, cursor.finalized_number, None)
             else:
                 # The node names a head above a block it does not serve (a lagging replica):
                 # no progress this round, and the chain turns lagging if it lasts. Said
@@ -277,6 +395,12 @@ class BscWatcher:
 
     async def run(self) -> None:
         """Step until cancelled; transient faults back off and retry from the cursor."""
+        try:
+            await self._run()
+        finally:
+            self._stop_reading_ahead()
+
+    async def _run(self) -> None:
         delay = self.config.backoff
         while True:
             try:
