@@ -54,25 +54,30 @@ REFUND: dict[str, Any] = {
     },
 }
 
+# The create body's limits, checked by gateway.refunds.routes and stated in the document.
+MAX_AMOUNT = 10**15  # tiyn; far above any invoice (INVOICE_MAX_AMOUNT caps those)
+MAX_ADDRESS = 100
+MAX_REASON = 500
+
 CREATE_REFUND: dict[str, Any] = {
     "type": "object",
     "additionalProperties": False,
     "properties": {
-        "amount": {"type": "integer", "minimum": 1,
+        "amount": {"type": "integer", "minimum": 1, "maximum": MAX_AMOUNT,
                    "description": "Tiyn; default everything refundable (amount_refundable). "
                                   "Up to amount_refundable plus, for a settled invoice, the "
                                   "sale amount (merchant-funded, debited from the payable)"},
         "asset_id": {"type": "string", "enum": list(ASSET_IDS),
                      "description": "Which asset's stranded money (required when it spans "
                                     "several: 422 asset_required)"},
-        "address": {"type": "string", "maxLength": 100,
+        "address": {"type": "string", "maxLength": MAX_ADDRESS,
                     "description": "Where to send it: an EIP-55 checksummed BNB Chain address "
                                    "(all-lowercase is refused) or a Solana wallet key; without "
                                    "it the refund awaits the shopper's address (claim_url)"},
         "rate": {"type": "string", "enum": _RATE_KINDS, "default": "current",
                  "description": "The KZT rate pricing the sale part: the invoice's locked "
                                 "quote or the current rate"},
-        "reason": {"type": "string", "maxLength": 500},
+        "reason": {"type": "string", "maxLength": MAX_REASON},
     },
 }
 

@@ -29,15 +29,12 @@ from gateway.openapi import register_paths
 from gateway.rates import RATE_BOOK
 from gateway.refunds import service
 from gateway.refunds.models import Refund, refund_object
-from gateway.refunds.openapi import PATHS, SCHEMAS
+from gateway.refunds.openapi import MAX_ADDRESS, MAX_AMOUNT, MAX_REASON, PATHS, SCHEMAS
 from gateway.refunds.states import RateKind, RefundStatus
 from settlement.assets import ASSETS
 
 FIELDS = frozenset({"amount", "asset_id", "address", "rate", "reason"})
 LIST_PARAMS = frozenset({"limit", "starting_after", "invoice", "status"})
-MAX_AMOUNT = 10**15  # tiyn; far above any invoice (INVOICE_MAX_AMOUNT caps those)
-MAX_ADDRESS = 100
-MAX_REASON = 500
 REFUND_ID = re.compile(r"^rfd_[A-Za-z0-9]{8,64}$")
 
 routes = web.RouteTableDef()
