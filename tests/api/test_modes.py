@@ -1,0 +1,88 @@
+"""Test mode and live mode are kept apart (issue 13, point 3): a key sees and acts only on
+objects of its own mode; an object of the other mode is 404 `resource_missing` exactly like an
+unknown id, and lists, filters and cursors only ever return the key's mode."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+
+from tests.api.helpers import assert_error, invoice_body
+from tests.plugins.app import ApiClient
+
+KeyFactory = Callable[..., Awaitable[str]]
+
+
+@dataclass(frozen=True)
+class Modes:
+    """One merchant's live and test clients."""
+
+    merchant_id: str
+    live: ApiClient
+    test: ApiClient
+
+    def pairs(self) -> list[tuple[ApiClient, ApiClient]]:
+        """(owner, other mode) both ways round."""
+        return [(self.live, self.test), (self.test, self.live)]
+
+
+@pytest.fixture
+async def modes(api_client: Callable[..., ApiClient], make_merchant: Callable[..., Awaitable[str]],
+                make_api_key: KeyFactory) -> Modes:
+    merchant_id = await make_merchant()
+    return Modes(merchant_id, api_client(await make_api_key(merchant_id)),
+                 api_client(await make_api_key(merchant_id, livemode=False)))
+
+
+async def _invoice(client: ApiClient, **overrides: Any) -> dict[str, Any]:
+    response = await client.post("/v1/invoices", invoice_body(**overrides))
+    assert response.status == 200, response.body
+    return dict(response.body)
+
+
+def _ids(listing: Any) -> list[str]:
+    return [item["id"] for item in listing.body["data"]]
+
+
+async def test_invoice_of_the_other_mode_is_missing(modes: Modes) -> None:
+    for owner, other in modes.pairs():
+        invoice = await _invoice(owner)
+        assert (await owner.get(f"/v1/invoices/{invoice['id']}")).status == 200
+        missing = await other.get(f"/v1/invoices/{invoice['id']}")
+        unknown = await other.get("/v1/invoices/inv_xxxxxxxxxxxxxxxx")
+        assert_error(missing, 404, "resource_missing", "id")
+        # No hint that it exists: the same answer as an unknown id, bar the id it names.
+        assert missing.body["error"]["message"].replace(invoice["id"], "?") == \
+            unknown.body["error"]["message"].replace("inv_xxxxxxxxxxxxxxxx", "?")
+
+
+async def test_invoice_lists_filters_and_cursors_keep_to_the_mode(modes: Modes) -> None:
+    live = await _invoice(modes.live, order_id="SAME")
+    test = await _invoice(modes.test, order_id="SAME")
+    assert (live["livemode"], test["livemode"]) == (True, False)
+    for client, own, foreign in ((modes.live, live, test), (modes.test, test, live)):
+        assert _ids(await client.get("/v1/invoices")) == [own["id"]]
+        assert _ids(await client.get("/v1/invoices", params={"order_id": "SAME"})) == [own["id"]]
+        assert _ids(await client.get("/v1/invoices", params={"status": "new"})) == [own["id"]]
+        assert_error(await client.get("/v1/invoices", params={"starting_after": foreign["id"]}),
+                     404, "resource_missing", "starting_after")
+
+
+async def test_cancel_of_the_other_mode_is_missing(modes: Modes) -> None:
+    for owner, other in modes.pairs():
+        invoice = await _invoice(owner)
+        assert_error(await other.post(f"/v1/invoices/{invoice['id']}/cancel"), 404,
+                     "resource_missing", "id")
+        assert (await owner.get(f"/v1/invoices/{invoice['id']}")).body["status"] == "new"
+        cancelled = await owner.post(f"/v1/invoices/{invoice['id']}/cancel")
+        assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+
+
+async def test_live_stream_of_the_other_mode_is_missing(modes: Modes) -> None:
+    for owner, other in modes.pairs():
+        invoice = await _invoice(owner)
+        assert (await other.get(f"/v1/invoices/{invoice['id']}/events")).status == 404
+
