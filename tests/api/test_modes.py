@@ -4,6 +4,7 @@ unknown id, and lists, filters and cursors only ever return the key's mode."""
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -86,3 +87,16 @@ async def test_live_stream_of_the_other_mode_is_missing(modes: Modes) -> None:
         invoice = await _invoice(owner)
         assert (await other.get(f"/v1/invoices/{invoice['id']}/events")).status == 404
 
+
+
+async def test_one_idempotency_key_in_both_modes_makes_two_invoices(modes: Modes) -> None:
+    key = secrets.token_hex(8)
+    live = await modes.live.post("/v1/invoices", invoice_body(), idempotency_key=key)
+    test = await modes.test.post("/v1/invoices", invoice_body(), idempotency_key=key)
+    assert live.status == test.status == 200
+    assert "Idempotent-Replayed" not in test.headers
+    assert (live.body["livemode"], test.body["livemode"]) == (True, False)
+    assert live.body["id"] != test.body["id"]
+    # Each mode still replays its own.
+    again = await modes.test.post("/v1/invoices", invoice_body(), idempotency_key=key)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.body["id"] == test.body["id"]
