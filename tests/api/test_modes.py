@@ -9,10 +9,14 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
+import asyncpg
 import pytest
 
+from gateway.lifecycle.service import apply_invoices
+from gateway.transfers.sink import TransferSink
 from tests.api.helpers import assert_error, invoice_body
 from tests.plugins.app import ApiClient
+from tests.refunds.helpers import overpaid_invoice
 
 KeyFactory = Callable[..., Awaitable[str]]
 
@@ -87,6 +91,31 @@ async def test_live_stream_of_the_other_mode_is_missing(modes: Modes) -> None:
         invoice = await _invoice(owner)
         assert (await other.get(f"/v1/invoices/{invoice['id']}/events")).status == 404
 
+
+
+async def test_refunds_keep_to_the_mode(modes: Modes, db_pool: asyncpg.Pool) -> None:
+    sink = TransferSink(db_pool, apply_invoices)
+    for owner, other in modes.pairs():
+        invoice = await overpaid_invoice(owner, sink)
+        # The other mode cannot refund the invoice (it does not exist there).
+        assert_error(await other.post(f"/v1/invoices/{invoice['id']}/refunds", {}), 404,
+                     "resource_missing", "id")
+        created = await owner.post(f"/v1/invoices/{invoice['id']}/refunds", {})
+        assert created.status == 200, created.body
+        refund = created.body
+        assert refund["livemode"] is invoice["livemode"]
+        assert_error(await other.get(f"/v1/refunds/{refund['id']}"), 404, "resource_missing",
+                     "id")
+        assert refund["id"] not in _ids(await other.get("/v1/refunds"))
+        assert _ids(await other.get("/v1/refunds", params={"invoice": invoice["id"]})) == []
+        assert_error(await other.get("/v1/refunds", params={"starting_after": refund["id"]}),
+                     404, "resource_missing", "starting_after")
+        assert_error(await other.post(f"/v1/refunds/{refund['id']}/cancel"), 404,
+                     "resource_missing", "id")
+        assert _ids(await owner.get("/v1/refunds", params={"invoice": invoice["id"]})) == \
+            [refund["id"]]
+        cancelled = await owner.post(f"/v1/refunds/{refund['id']}/cancel")
+        assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
 
 
 async def test_one_idempotency_key_in_both_modes_makes_two_invoices(modes: Modes) -> None:
