@@ -12,6 +12,7 @@ from typing import Any
 import asyncpg
 import pytest
 
+from gateway.events.outbox import fan_out
 from gateway.lifecycle.service import apply_invoices
 from gateway.transfers.sink import TransferSink
 from tests.api.helpers import assert_error, invoice_body
@@ -116,6 +117,79 @@ async def test_refunds_keep_to_the_mode(modes: Modes, db_pool: asyncpg.Pool) -> 
             [refund["id"]]
         cancelled = await owner.post(f"/v1/refunds/{refund['id']}/cancel")
         assert cancelled.status == 200 and cancelled.body["status"] == "cancelled"
+
+
+HOOK = {"url": "http://127.0.0.1:9/hook", "enabled_events": ["*"]}
+
+
+async def _endpoint(client: ApiClient) -> dict[str, Any]:
+    response = await client.post("/v1/webhook_endpoints", HOOK)
+    assert response.status == 200, response.body
+    return dict(response.body)
+
+
+async def test_webhook_endpoints_keep_to_the_mode(modes: Modes) -> None:
+    for owner, other in modes.pairs():
+        endpoint = await _endpoint(owner)
+        path = f"/v1/webhook_endpoints/{endpoint['id']}"
+        assert endpoint["livemode"] is (owner is modes.live)
+        assert_error(await other.get(path), 404, "resource_missing", "id")
+        assert endpoint["id"] not in _ids(await other.get("/v1/webhook_endpoints"))
+        assert_error(await other.get("/v1/webhook_endpoints",
+                                     params={"starting_after": endpoint["id"]}),
+                     404, "resource_missing", "starting_after")
+        assert_error(await other.request("DELETE", path), 404, "resource_missing", "id")
+        assert _ids(await owner.get("/v1/webhook_endpoints")) == [endpoint["id"]]
+        assert (await owner.request("DELETE", path)).body["deleted"] is True
+
+
+async def _event_of(client: ApiClient, invoice: dict[str, Any]) -> dict[str, Any]:
+    listing = await client.get("/v1/events", params={"invoice": invoice["id"]})
+    assert len(listing.body["data"]) == 1, listing.body
+    return dict(listing.body["data"][0])
+
+
+async def test_events_keep_to_the_mode(modes: Modes) -> None:
+    for owner, other in modes.pairs():
+        invoice = await _invoice(owner)
+        event = await _event_of(owner, invoice)
+        assert event["livemode"] is invoice["livemode"]
+        path = f"/v1/events/{event['id']}"
+        assert (await owner.get(path)).status == 200
+        assert_error(await other.get(path), 404, "resource_missing", "id")
+        assert event["id"] not in _ids(await other.get("/v1/events"))
+        assert _ids(await other.get("/v1/events", params={"invoice": invoice["id"]})) == []
+        assert_error(await other.get("/v1/events", params={"starting_after": event["id"]}),
+                     404, "resource_missing", "starting_after")
+        assert_error(await other.post(f"{path}/redeliver"), 404, "resource_missing", "id")
+        # Nor may a key name an endpoint of the other mode for its own event.
+        foreign = await _endpoint(other)
+        assert_error(await owner.post(f"{path}/redeliver", {"endpoint": foreign["id"]}), 404,
+                     "resource_missing", "endpoint")
+
+
+async def _delivered_to(pool: asyncpg.Pool, event_id: str) -> set[str]:
+    """The endpoints the event was fanned out to (fanning it out here if no worker has)."""
+    async with pool.acquire() as conn:
+        for _ in range(100):
+            if not await conn.fetchval("SELECT fan_out_pending FROM events WHERE id = $1",
+                                       event_id):
+                break
+            await fan_out(conn, limit=1000)
+        rows = await conn.fetch("SELECT endpoint_id FROM webhook_deliveries WHERE event_id = $1",
+                                event_id)
+    return {row["endpoint_id"] for row in rows}
+
+
+async def test_events_go_to_endpoints_of_their_mode_only(modes: Modes,
+                                                         db_pool: asyncpg.Pool) -> None:
+    live_hook, test_hook = await _endpoint(modes.live), await _endpoint(modes.test)
+    for client, hook in ((modes.test, test_hook), (modes.live, live_hook)):
+        event = await _event_of(client, await _invoice(client))
+        assert await _delivered_to(db_pool, event["id"]) == {hook["id"]}
+        redelivered = await client.post(f"/v1/events/{event['id']}/redeliver")
+        assert redelivered.status == 200 and len(redelivered.body["deliveries"]) == 1
+        assert await _delivered_to(db_pool, event["id"]) == {hook["id"]}
 
 
 async def test_one_idempotency_key_in_both_modes_makes_two_invoices(modes: Modes) -> None:
