@@ -631,7 +631,8 @@ class WebhookSettings:
         unit=SECONDS)
     max_endpoints: int = setting(
         WEBHOOKS, "WEBHOOK_MAX_ENDPOINTS", "16", Integer(1, 1000), "Webhook endpoints one "
-        "merchant may register; one more is 400 `too_many_endpoints`.")
+        "merchant may register in each mode (test, live); one more is 400 "
+        "`too_many_endpoints`.")
     secret_key: bytes = setting(
         WEBHOOKS, "WEBHOOK_SECRET_KEY", DEV_WEBHOOK_SECRET_KEY, aes_key, "Key (32 bytes, "
         "base64: `openssl rand -base64 32`) that encrypts webhook signing secrets at rest "

@@ -48,6 +48,7 @@ def event_object(row: Row, public_url: str) -> dict[str, Any]:
     return {
         "id": row["id"],
         "object": "event",
+        "livemode": row["livemode"],
         "type": row["type"],
         "created": when(row["created_at"]),
         "api_version": row["api_version"],
@@ -57,12 +58,13 @@ def event_object(row: Row, public_url: str) -> dict[str, Any]:
 
 def event_payload(
     *, event_id: str, type: str, created: datetime, api_version: str, data_json: str,
-    public_url: str,
+    public_url: str, livemode: bool,
 ) -> bytes:
     """The exact bytes POSTed to the endpoint (and signed): compact JSON."""
     body = {
         "id": event_id,
         "object": "event",
+        "livemode": livemode,
         "type": type,
         "created": when(created),
         "api_version": api_version,

@@ -51,10 +51,11 @@ SELECT count(*) FROM notified
 
 # Fan-out, in one statement: take a batch of committed events still pending (SKIP LOCKED, so
 # concurrent workers take disjoint batches), clear their mark, and write one pending delivery
-# per enabled endpoint of the merchant subscribed to the type. An event is thereby fanned out
-# exactly once, whoever runs this and however often. Only endpoints that existed when the event
-# was written count, as when deliveries were written with the event: an endpoint registered
-# while no worker ran does not receive the backlog of older events.
+# per enabled endpoint of the merchant subscribed to the type and of the event's mode (a test
+# event goes to test endpoints only, a live one to live endpoints only). An event is thereby
+# fanned out exactly once, whoever runs this and however often. Only endpoints that existed
+# when the event was written count, as when deliveries were written with the event: an
+# endpoint registered while no worker ran does not receive the backlog of older events.
 FAN_OUT = """
 WITH due AS (
     SELECT id FROM events
@@ -65,12 +66,12 @@ WITH due AS (
 ), taken AS (
     UPDATE events e SET fan_out_pending = false
     FROM due WHERE e.id = due.id
-    RETURNING e.id, e.merchant_id, e.type, e.created_at
+    RETURNING e.id, e.merchant_id, e.type, e.created_at, e.livemode
 ), dl AS (
     INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
     SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), t.id, w.id, t.merchant_id
     FROM taken t
-    JOIN webhook_endpoints w ON w.merchant_id = t.merchant_id
+    JOIN webhook_endpoints w ON w.merchant_id = t.merchant_id AND w.livemode = t.livemode
     WHERE w.status = 'enabled' AND w.created_at <= t.created_at
       AND (t.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
     RETURNING 1
@@ -109,9 +110,13 @@ async def fan_out(conn: Conn, limit: int) -> Row:
 
 
 # -- events ------------------------------------------------------------------------------------
-EVENT_COLUMNS = "id, merchant_id, type, api_version, invoice_id, data, created_at"
+EVENT_COLUMNS = "id, merchant_id, type, api_version, invoice_id, data, created_at, livemode"
 
-SELECT_EVENT = f"SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2"
+# `livemode` NULL: either mode (the portal); the API passes its key's mode, so an event of the
+# other mode is as missing as an unknown id.
+SELECT_EVENT = f"""
+SELECT {EVENT_COLUMNS} FROM events
+WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3)"""
 
 LIST_EVENTS = f"""
 SELECT {EVENT_COLUMNS} FROM events e
@@ -120,20 +125,23 @@ WHERE e.merchant_id = $1
   AND ($3::text IS NULL OR e.invoice_id = $3)
   AND ($4::text IS NULL OR (e.created_at, e.id) < (
         SELECT c.created_at, c.id FROM events c WHERE c.id = $4 AND c.merchant_id = $1))
+  AND ($6::boolean IS NULL OR e.livemode = $6)
 ORDER BY e.created_at DESC, e.id DESC
 LIMIT $5
 """
 
 
-async def select_event(conn: Conn, event_id: str, merchant_id: str) -> Row | None:
-    return await conn.fetchrow(SELECT_EVENT, event_id, merchant_id)
+async def select_event(conn: Conn, event_id: str, merchant_id: str, *,
+                       livemode: bool | None = None) -> Row | None:
+    return await conn.fetchrow(SELECT_EVENT, event_id, merchant_id, livemode)
 
 
 async def list_events(
     conn: Conn, merchant_id: str, *, type: str | None, invoice_id: str | None,
-    starting_after: str | None, limit: int,
+    starting_after: str | None, limit: int, livemode: bool | None = None,
 ) -> list[Row]:
-    return await conn.fetch(LIST_EVENTS, merchant_id, type, invoice_id, starting_after, limit)
+    return await conn.fetch(LIST_EVENTS, merchant_id, type, invoice_id, starting_after, limit,
+                            livemode)
 
 
 # -- one invoice's events (live status) --------------------------------------------------------

@@ -7,7 +7,9 @@ its parsed body with `json_body(request)` (the stream is consumed here, so `read
 must not be called again). With a key, the handler runs first and then ONE statement
 (`CLAIM_AND_SAVE`) claims the key, through `idempotency_claim()` (migration 0012: a
 transaction-scoped advisory lock on (merchant, key), then the saved response read with a fresh
-snapshot), and saves this response in the same transaction if the key is free:
+snapshot), and saves this response in the same transaction if the key is free. Keys are
+scoped per merchant and per mode (migration 0130): the same key sent with a `ccp_test_` key
+and with a `ccp_live_` key is two different requests.
 
 - lock busy: a twin request is in flight -> 409 `idempotency_key_in_use`;
 - a saved response whose request fingerprint differs -> 422 `idempotency_key_reused`;
@@ -171,6 +173,7 @@ class _Claim:
     """The key of one request and what its claim needs."""
 
     merchant_id: str
+    livemode: bool  # the API key's mode: keys are scoped per merchant and per mode
     key: str
     ttl: timedelta
     request_hash: bytes
@@ -195,12 +198,12 @@ async def _claim_after(conn: Conn, claim: _Claim, response: web.StreamResponse,
                        saved_body: bytes | None) -> web.Response | None:
     """Claim the key now that the handler answered: save a 2xx answer, or say what wins."""
     if 200 <= response.status < 300:
-        row = await claim_and_save(conn, claim.merchant_id, claim.key, claim.ttl,
+        row = await claim_and_save(conn, claim.merchant_id, claim.livemode, claim.key, claim.ttl,
                                    claim.request_hash, response.status,
                                    saved_body or _in_memory_body(response),
                                    response.content_type)
     else:
-        row = await claim_row(conn, claim.merchant_id, claim.key, claim.ttl)
+        row = await claim_row(conn, claim.merchant_id, claim.livemode, claim.key, claim.ttl)
     return _earlier_answer(row, claim)
 
 
@@ -220,7 +223,8 @@ async def _run_keyed(request: web.Request, handler: Handler, conn: Conn,
         # still wins, as if it had been replayed before the handler ran.
         await tx.rollback()
         earlier = _earlier_answer(
-            await claim_row(conn, claim.merchant_id, claim.key, claim.ttl), claim)
+            await claim_row(conn, claim.merchant_id, claim.livemode, claim.key, claim.ttl),
+            claim)
         if earlier is None:
             raise
         return earlier, False
@@ -255,7 +259,9 @@ async def idempotency_middleware(request: web.Request, handler: Handler) -> web.
             committed = True
         else:
             ttl = timedelta(seconds=request.app[SETTINGS].idempotency_ttl)
-            claim = _Claim(principal(request).merchant_id, key, ttl, fingerprint(request, body))
+            caller = principal(request)
+            claim = _Claim(caller.merchant_id, caller.livemode, key, ttl,
+                           fingerprint(request, body))
             response, committed = await _run_keyed(request, handler, conn, claim)
     if committed:
         _run_after_commit(actions)

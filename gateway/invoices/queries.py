@@ -62,7 +62,11 @@ NOTIFY_EVENTS = """
 SELECT pg_notify('ccp_events', notice) FROM unnest($1::text[]) WITH ORDINALITY AS n(notice, i)
 ORDER BY i
 """
-SELECT_INVOICE = "SELECT * FROM invoices WHERE id = $1 AND merchant_id = $2"
+# `livemode` ($3) NULL: either mode (the portal and console); the API passes its key's mode,
+# so an object of the other mode is as missing as an unknown id.
+SELECT_INVOICE = """
+SELECT * FROM invoices
+WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3)"""
 SELECT_INVOICE_FOR_UPDATE = SELECT_INVOICE + " FOR UPDATE"
 SELECT_INVOICE_ANY_MERCHANT = "SELECT * FROM invoices WHERE id = $1"
 SELECT_OPTIONS = """
@@ -82,7 +86,9 @@ SELECT invoice_id, id, stranded_amount, status NOT IN ('failed', 'cancelled') AS
 FROM refunds WHERE invoice_id = ANY($1::text[])
 ORDER BY invoice_id, created_at, id
 """
-SELECT_CURSOR = "SELECT created_at, id FROM invoices WHERE id = $1 AND merchant_id = $2"
+SELECT_CURSOR = """
+SELECT created_at, id FROM invoices
+WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3)"""
 # Newest first; the cursor is the (created_at, id) of the last invoice already seen.
 LIST_INVOICES = """
 SELECT * FROM invoices
@@ -92,6 +98,7 @@ WHERE merchant_id = $1
   AND ($4::timestamptz IS NULL OR created_at >= $4)
   AND ($5::timestamptz IS NULL OR created_at <= $5)
   AND ($6::timestamptz IS NULL OR (created_at, id) < ($6, $7))
+  AND ($9::boolean IS NULL OR livemode = $9)
 ORDER BY created_at DESC, id DESC
 LIMIT $8
 """
@@ -126,13 +133,17 @@ async def notify_events(conn: Conn, notices: list[str]) -> None:
     await conn.execute(NOTIFY_EVENTS, notices)
 
 
-async def select_invoice(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_INVOICE, invoice_id, merchant_id)
+async def select_invoice(conn: Conn, invoice_id: str, merchant_id: str, *,
+                         livemode: bool | None = None) -> Row | None:
+    """The merchant's invoice; with `livemode`, only if it is of that mode."""
+    row: Row | None = await conn.fetchrow(SELECT_INVOICE, invoice_id, merchant_id, livemode)
     return row
 
 
-async def select_invoice_for_update(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_INVOICE_FOR_UPDATE, invoice_id, merchant_id)
+async def select_invoice_for_update(conn: Conn, invoice_id: str, merchant_id: str, *,
+                                    livemode: bool | None = None) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_INVOICE_FOR_UPDATE, invoice_id, merchant_id,
+                                          livemode)
     return row
 
 
@@ -154,19 +165,20 @@ async def select_refunds(conn: Conn, invoice_ids: Sequence[str]) -> list[Row]:
     return list(await conn.fetch(SELECT_REFUNDS, list(invoice_ids)))
 
 
-async def select_cursor(conn: Conn, invoice_id: str, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_CURSOR, invoice_id, merchant_id)
+async def select_cursor(conn: Conn, invoice_id: str, merchant_id: str, *,
+                        livemode: bool | None = None) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_CURSOR, invoice_id, merchant_id, livemode)
     return row
 
 
 async def list_invoices(
     conn: Conn, merchant_id: str, *, status: str | None, order_id: str | None,
     created_gte: datetime | None, created_lte: datetime | None,
-    after: tuple[datetime, str] | None, limit: int,
+    after: tuple[datetime, str] | None, limit: int, livemode: bool | None = None,
 ) -> list[Row]:
     after_at, after_id = after if after else (None, None)
     return list(await conn.fetch(LIST_INVOICES, merchant_id, status, order_id, created_gte,
-                                 created_lte, after_at, after_id, limit))
+                                 created_lte, after_at, after_id, limit, livemode))
 
 
 async def select_qr_uri(conn: Conn, qr_token: str, asset_id: str) -> str | None:

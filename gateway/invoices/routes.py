@@ -75,7 +75,8 @@ async def create(request: web.Request) -> web.Response:
 async def retrieve(request: web.Request) -> web.Response:
     invoice_id = invoice_id_param(request)
     async with request.app[DB_POOL].acquire() as conn:
-        invoice = await service.get_invoice(conn, principal(request).merchant_id, invoice_id)
+        invoice = await service.get_invoice(conn, principal(request).merchant_id, invoice_id,
+                                            livemode=principal(request).livemode)
     return _json(request, invoice)
 
 
@@ -143,7 +144,8 @@ async def list_(request: web.Request) -> web.Response:
     page = parse_page(request.query)
     async with request.app[DB_POOL].acquire() as conn:
         invoices = await service.list_invoices(
-            conn, principal(request).merchant_id, filters, page.starting_after, page.fetch
+            conn, principal(request).merchant_id, filters, page.starting_after, page.fetch,
+            livemode=principal(request).livemode,
         )
     public_url = request.app[INVOICE_DEPS].public_url
     items = [invoice_object(invoice, public_url) for invoice in invoices]

@@ -218,18 +218,22 @@ def _missing(invoice_id: str) -> NotFound:
     return NotFound(f"No such invoice: '{invoice_id}'.", code="resource_missing", param="id")
 
 
-async def get_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:
-    row = await q.select_invoice(conn, invoice_id, merchant_id)
+async def get_invoice(conn: Conn, merchant_id: str, invoice_id: str, *,
+                      livemode: bool | None = None) -> Invoice:
+    """The merchant's invoice; with `livemode` (an API key's mode) one of the other mode is
+    missing too. None: either mode (the portal's and console's own views)."""
+    row = await q.select_invoice(conn, invoice_id, merchant_id, livemode=livemode)
     if row is None:
         raise _missing(invoice_id)
     return (await _with_options(conn, [row]))[0]
 
 
 async def list_invoices(conn: Conn, merchant_id: str, filters: ListFilter,
-                        starting_after: str | None, fetch: int) -> list[Invoice]:
+                        starting_after: str | None, fetch: int, *,
+                        livemode: bool | None = None) -> list[Invoice]:
     after = None
     if starting_after is not None:
-        cursor = await q.select_cursor(conn, starting_after, merchant_id)
+        cursor = await q.select_cursor(conn, starting_after, merchant_id, livemode=livemode)
         if cursor is None:
             raise NotFound(f"No such invoice: '{starting_after}'.", code="resource_missing",
                            param="starting_after")
@@ -237,6 +241,6 @@ async def list_invoices(conn: Conn, merchant_id: str, filters: ListFilter,
     rows = await q.list_invoices(
         conn, merchant_id, status=filters.status.value if filters.status else None,
         order_id=filters.order_id, created_gte=filters.created_gte,
-        created_lte=filters.created_lte, after=after, limit=fetch,
+        created_lte=filters.created_lte, after=after, limit=fetch, livemode=livemode,
     )
     return await _with_options(conn, rows)

@@ -21,8 +21,9 @@ routes = web.RouteTableDef()
 async def cancel(request: web.Request) -> web.Response:
     invoice_id = invoice_id_param(request)
     reject_unknown(json_body(request), frozenset())
-    invoice = await service.cancel_invoice(tx_conn(request), principal(request).merchant_id,
-                                           invoice_id)
+    caller = principal(request)
+    invoice = await service.cancel_invoice(tx_conn(request), caller.merchant_id, invoice_id,
+                                           livemode=caller.livemode)
     return web.Response(body=invoice_json(invoice, request.app[INVOICE_DEPS].public_url),
                         content_type=JSON_CONTENT_TYPE)
 

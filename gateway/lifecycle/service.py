@@ -313,10 +313,13 @@ async def accept_stranded(conn: Conn, invoice_id: str) -> Invoice:
     return await carrier.invoice()
 
 
-async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:
+async def cancel_invoice(conn: Conn, merchant_id: str, invoice_id: str, *,
+                         livemode: bool | None = None) -> Invoice:
     """The merchant's cancel: new -> cancelled while nothing is paid, with `invoice.cancelled`,
-    in the caller's transaction (the lifecycle is the one writer of invoice status)."""
-    row = await invoice_q.select_invoice_for_update(conn, invoice_id, merchant_id)
+    in the caller's transaction (the lifecycle is the one writer of invoice status); with
+    `livemode` (the API key's) an invoice of the other mode is missing."""
+    row = await invoice_q.select_invoice_for_update(conn, invoice_id, merchant_id,
+                                                    livemode=livemode)
     if row is None:
         # Same answer for "does not exist" and "belongs to another merchant".
         raise NotFound(f"No such invoice: '{invoice_id}'.", code="resource_missing", param="id")

@@ -23,8 +23,9 @@ def _invoice_id(request: web.Request) -> str:
 
 @routes.get("/v1/invoices/{id}/events")
 async def merchant_stream(request: web.Request) -> web.StreamResponse:
-    merchant_id = principal(request).merchant_id
-    return await InvoiceStream(request, _invoice_id(request), merchant_id).serve()
+    caller = principal(request)
+    return await InvoiceStream(request, _invoice_id(request), caller.merchant_id,
+                               livemode=caller.livemode).serve()
 
 
 @routes.get("/pay/{id}/events")

@@ -47,14 +47,17 @@ class LiveEvent:
 
 
 async def load_snapshot(
-    conn: Conn, invoice_id: str, merchant_id: str | None, public_url: str
+    conn: Conn, invoice_id: str, merchant_id: str | None, public_url: str, *,
+    livemode: bool | None = None,
 ) -> Snapshot:
-    """The invoice as the API shows it; `merchant_id=None` for the public stream."""
+    """The invoice as the API shows it; `merchant_id=None` for the public stream; with
+    `livemode` an invoice of the other mode is missing."""
     async with conn.transaction(isolation="repeatable_read", readonly=True):
         if merchant_id is None:
             row = await invoice_queries.select_invoice_any_merchant(conn, invoice_id)
         else:
-            row = await invoice_queries.select_invoice(conn, invoice_id, merchant_id)
+            row = await invoice_queries.select_invoice(conn, invoice_id, merchant_id,
+                                                       livemode=livemode)
         if row is None:
             raise NotFound(f"No such invoice: {invoice_id}", param="id")
         options = tuple(PaymentOption.from_row(r)

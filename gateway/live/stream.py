@@ -32,6 +32,7 @@ class InvoiceStream:
     request: web.Request
     invoice_id: str
     merchant_id: str | None  # None: the public checkout stream
+    livemode: bool | None = None  # the API key's mode (None: the public stream, any mode)
     sent: set[str] = field(default_factory=set)
 
     @property
@@ -49,7 +50,8 @@ class InvoiceStream:
             # Read before the response starts, so an unknown invoice is a normal 404.
             async with app[DB_POOL].acquire() as conn:
                 snapshot = await service.load_snapshot(
-                    conn, self.invoice_id, self.merchant_id, settings.public_url)
+                    conn, self.invoice_id, self.merchant_id, settings.public_url,
+                    livemode=self.livemode)
             self.sent.update(snapshot.event_ids)
             stream = await EventStream.open(self.request, retry_ms=int(settings.live.retry * 1000))
             try:

@@ -150,7 +150,8 @@ def build_document(public_url: str,
             "securitySchemes": {
                 "bearerAuth": {"type": "http", "scheme": "bearer",
                                "description": "An API key: `Authorization: Bearer ccp_live_…` "
-                                              "(`ccp_test_…`: test mode)"},
+                                              "(`ccp_test_…`: test mode; a key sees and acts "
+                                              "on objects of its own mode only)"},
             },
             "parameters": {"IdempotencyKey": IDEMPOTENCY_HEADER},
             "schemas": schemas,

@@ -34,7 +34,8 @@ _ERRORS = {
     "400": "Invalid request: malformed JSON, wrong types, unknown or out-of-range parameters",
     "401": "Missing, malformed or revoked API key",
     "403": "The merchant may not do this (e.g. merchant_suspended)",
-    "404": "No such resource (also for another merchant's ids)",
+    "404": "No such resource (also for another merchant's ids, and for ids of the other mode: "
+           "test or live)",
     "409": "Conflict: idempotency_key_in_use, or a state that forbids the operation",
     "413": "Request body larger than the limit",
     "422": "idempotency_key_reused: same Idempotency-Key, different request",
@@ -61,7 +62,8 @@ IDEMPOTENCY_HEADER: dict[str, Any] = {
         "Any unique string (1..255 printable ASCII characters), e.g. a UUID. The first successful "
         "response is saved for 24 h and replayed for the same key and body with "
         "`Idempotent-Replayed: true`; a different body gets 422 idempotency_key_reused and a "
-        "concurrent duplicate 409 idempotency_key_in_use."
+        "concurrent duplicate 409 idempotency_key_in_use. Keys are per merchant and per mode: "
+        "the same key under a test key and a live key is two requests."
     ),
     "schema": {"type": "string", "minLength": 1, "maxLength": 255,
                "pattern": "^[\\x20-\\x7e]+$"},

@@ -28,7 +28,11 @@ INSERT INTO refund_sources (refund_id, transfer_id, units)
 SELECT $1, t.transfer_id, t.units
 FROM unnest($2::bigint[], $3::numeric[]) AS t(transfer_id, units)
 """
-SELECT_REFUND = "SELECT * FROM refunds WHERE id = $1 AND merchant_id = $2"
+# `livemode` ($3) NULL: either mode (the portal); the API passes its key's mode, so a refund
+# of the other mode is as missing as an unknown id.
+SELECT_REFUND = """
+SELECT * FROM refunds
+WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3)"""
 SELECT_REFUND_FOR_UPDATE = SELECT_REFUND + " FOR UPDATE"
 SELECT_REFUND_ANY_MERCHANT_FOR_UPDATE = "SELECT * FROM refunds WHERE id = $1 FOR UPDATE"
 SELECT_BY_CLAIM_TOKEN = "SELECT * FROM refunds WHERE claim_token = $1"
@@ -46,7 +50,9 @@ SELECT asset, sum(stranded_amount)::bigint AS stranded, sum(sale_amount)::bigint
 FROM refunds WHERE invoice_id = $1 AND status = ANY($2::text[])
 GROUP BY asset
 """
-SELECT_CURSOR = "SELECT created_at, id FROM refunds WHERE id = $1 AND merchant_id = $2"
+SELECT_CURSOR = """
+SELECT created_at, id FROM refunds
+WHERE id = $1 AND merchant_id = $2 AND ($3::boolean IS NULL OR livemode = $3)"""
 # Newest first; the cursor is the (created_at, id) of the last refund already seen.
 LIST_REFUNDS = """
 SELECT * FROM refunds
@@ -54,6 +60,7 @@ WHERE merchant_id = $1
   AND ($2::text IS NULL OR invoice_id = $2)
   AND ($3::text IS NULL OR status = $3)
   AND ($4::timestamptz IS NULL OR (created_at, id) < ($4, $5))
+  AND ($7::boolean IS NULL OR livemode = $7)
 ORDER BY created_at DESC, id DESC
 LIMIT $6
 """
@@ -95,13 +102,16 @@ async def insert_sources(conn: Conn, refund_id: str, transfer_ids: Sequence[int]
                        [Decimal(u) for u in units])
 
 
-async def select_refund(conn: Conn, refund_id: str, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_REFUND, refund_id, merchant_id)
+async def select_refund(conn: Conn, refund_id: str, merchant_id: str, *,
+                        livemode: bool | None = None) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_REFUND, refund_id, merchant_id, livemode)
     return row
 
 
-async def select_refund_for_update(conn: Conn, refund_id: str, merchant_id: str) -> Row | None:
-    row: Row | None = await conn.fetchrow(SELECT_REFUND_FOR_UPDATE, refund_id, merchant_id)
+async def select_refund_for_update(conn: Conn, refund_id: str, merchant_id: str, *,
+                                   livemode: bool | None = None) -> Row | None:
+    row: Row | None = await conn.fetchrow(SELECT_REFUND_FOR_UPDATE, refund_id, merchant_id,
+                                          livemode)
     return row
 
 
@@ -124,20 +134,21 @@ async def held_amounts(conn: Conn, invoice_id: str, live: Sequence[str]) -> list
     return list(await conn.fetch(HELD_AMOUNTS, invoice_id, list(live)))
 
 
-async def select_cursor(conn: Conn, refund_id: str, merchant_id: str | None) -> Row | None:
+async def select_cursor(conn: Conn, refund_id: str, merchant_id: str | None, *,
+                        livemode: bool | None = None) -> Row | None:
     if merchant_id is None:
         any_row: Row | None = await conn.fetchrow(SELECT_ANY_CURSOR, refund_id)
         return any_row
-    row: Row | None = await conn.fetchrow(SELECT_CURSOR, refund_id, merchant_id)
+    row: Row | None = await conn.fetchrow(SELECT_CURSOR, refund_id, merchant_id, livemode)
     return row
 
 
 async def list_refunds(conn: Conn, merchant_id: str, *, invoice_id: str | None,
                        status: str | None, after: tuple[datetime, str] | None,
-                       limit: int) -> list[Row]:
+                       limit: int, livemode: bool | None = None) -> list[Row]:
     after_at, after_id = after if after else (None, None)
     return list(await conn.fetch(LIST_REFUNDS, merchant_id, invoice_id, status, after_at,
-                                 after_id, limit))
+                                 after_id, limit, livemode))
 
 
 async def list_all_refunds(conn: Conn, *, status: str | None,

@@ -127,7 +127,7 @@ async def create(request: web.Request) -> web.Response:
         invoice_id=invoice_id, amount=req.amount, asset_id=req.asset_id, address=req.address,
         rate_kind=req.rate_kind, reason=req.reason,
         auto_approve_max=settings.settlement.refund_auto_approve_max,
-        public_url=settings.public_url)
+        public_url=settings.public_url, livemode=principal(request).livemode)
     return _json(request, refund)
 
 
@@ -136,7 +136,8 @@ async def retrieve(request: web.Request) -> web.Response:
     refund_id = refund_id_param(request)
     async with request.app[DB_POOL].acquire() as conn:
         refund = await service.get_refund(conn, merchant_id=principal(request).merchant_id,
-                                          refund_id=refund_id)
+                                          refund_id=refund_id,
+                                          livemode=principal(request).livemode)
     return _json(request, refund)
 
 
@@ -160,7 +161,8 @@ async def list_(request: web.Request) -> web.Response:
         refunds = await service.list_refunds(
             conn, merchant_id=principal(request).merchant_id,
             invoice_id=request.query.get("invoice") or None, status=status,
-            starting_after=page.starting_after, limit=page.fetch)
+            starting_after=page.starting_after, limit=page.fetch,
+            livemode=principal(request).livemode)
     items = [api_object(request, refund) for refund in refunds]
     return web.Response(body=dumps(envelope("/v1/refunds", items, page)),
                         content_type=JSON_CONTENT_TYPE)
@@ -172,7 +174,8 @@ async def cancel(request: web.Request) -> web.Response:
     reject_unknown(json_body(request), frozenset())
     refund = await service.cancel_refund(tx_conn(request),
                                          merchant_id=principal(request).merchant_id,
-                                         refund_id=refund_id)
+                                         refund_id=refund_id,
+                                         livemode=principal(request).livemode)
     return _json(request, refund)
 
 

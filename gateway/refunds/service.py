@@ -193,9 +193,11 @@ def _first_status(address: str | None, amount: int, auto_approve_max: int) -> Re
     return S.PENDING_APPROVAL if amount > auto_approve_max else S.SENDING
 
 
-async def _locked_invoice(conn: Conn, merchant_id: str, invoice_id: str) -> Invoice:
+async def _locked_invoice(conn: Conn, merchant_id: str, invoice_id: str, *,
+                          livemode: bool | None = None) -> Invoice:
     # The lock serialises every refund of this invoice: what live refunds hold is read after.
-    if await invoice_queries.select_invoice_for_update(conn, invoice_id, merchant_id) is None:
+    if await invoice_queries.select_invoice_for_update(conn, invoice_id, merchant_id,
+                                                       livemode=livemode) is None:
         raise NotFound(f"No such invoice: '{invoice_id[:80]}'.", code="resource_missing",
                        param="id")
     return await invoices.get_invoice(conn, merchant_id, invoice_id)
@@ -226,12 +228,14 @@ async def _insert(conn: Conn, invoice: Invoice, priced: Priced, status: RefundSt
 async def create_refund(conn: Conn, rates: RateBook, *, merchant_id: str, invoice_id: str,
                         amount: int | None, asset_id: str | None, address: str | None,
                         rate_kind: RateKind, reason: str | None,
-                        auto_approve_max: int, public_url: str = "") -> Refund:
+                        auto_approve_max: int, public_url: str = "",
+                        livemode: bool | None = None) -> Refund:
     """A new refund of the invoice: status awaiting_address (no address), pending_approval
     (amount > auto_approve_max) or sending. Raises NothingRefundable, RefundTooLarge,
-    InvalidRefundAddress, NotFound (another merchant's invoice). `public_url` prefixes the
-    claim_url in the `refund.created` event (a path alone when not given)."""
-    invoice = await _locked_invoice(conn, merchant_id, invoice_id)
+    InvalidRefundAddress, NotFound (another merchant's invoice, or with `livemode`, the API
+    key's mode, an invoice of the other mode). `public_url` prefixes the claim_url in the
+    `refund.created` event (a path alone when not given)."""
+    invoice = await _locked_invoice(conn, merchant_id, invoice_id, livemode=livemode)
     held = await _held(conn, invoice.id)
     priced = _price(invoice, rates, held, amount=amount, asset_id=asset_id, address=address,
                     kind=rate_kind)
@@ -276,8 +280,11 @@ async def refund_stranded_payment(conn: Conn, *, invoice_id: str, transfer_id: i
     return refund
 
 
-async def get_refund(conn: Conn, *, merchant_id: str, refund_id: str) -> Refund:
-    row = await q.select_refund(conn, refund_id, merchant_id)
+async def get_refund(conn: Conn, *, merchant_id: str, refund_id: str,
+                     livemode: bool | None = None) -> Refund:
+    """The merchant's refund; with `livemode` (the API key's) one of the other mode is
+    missing. None: either mode (the portal)."""
+    row = await q.select_refund(conn, refund_id, merchant_id, livemode=livemode)
     if row is None:
         raise _missing(refund_id)
     return Refund.from_row(row)
@@ -285,17 +292,17 @@ async def get_refund(conn: Conn, *, merchant_id: str, refund_id: str) -> Refund:
 
 async def list_refunds(conn: Conn, *, merchant_id: str, invoice_id: str | None,
                        status: RefundStatus | None, starting_after: str | None,
-                       limit: int) -> list[Refund]:
+                       limit: int, livemode: bool | None = None) -> list[Refund]:
     after = None
     if starting_after is not None:
-        cursor = await q.select_cursor(conn, starting_after, merchant_id)
+        cursor = await q.select_cursor(conn, starting_after, merchant_id, livemode=livemode)
         if cursor is None:
             raise NotFound(f"No such refund: '{starting_after[:80]}'.",
                            code="resource_missing", param="starting_after")
         after = (cursor["created_at"], cursor["id"])
     rows = await q.list_refunds(conn, merchant_id, invoice_id=invoice_id,
                                 status=status.value if status else None, after=after,
-                                limit=limit)
+                                limit=limit, livemode=livemode)
     return [Refund.from_row(row) for row in rows]
 
 
@@ -307,9 +314,11 @@ async def _move(conn: Conn, refund: Refund, target: RefundStatus) -> Refund:
     return Refund.from_row(row)
 
 
-async def cancel_refund(conn: Conn, *, merchant_id: str, refund_id: str) -> Refund:
-    """Merchant cancel while awaiting_address or pending_approval (RefundNotCancellable)."""
-    row = await q.select_refund_for_update(conn, refund_id, merchant_id)
+async def cancel_refund(conn: Conn, *, merchant_id: str, refund_id: str,
+                        livemode: bool | None = None) -> Refund:
+    """Merchant cancel while awaiting_address or pending_approval (RefundNotCancellable);
+    with `livemode` (the API key's) a refund of the other mode is missing."""
+    row = await q.select_refund_for_update(conn, refund_id, merchant_id, livemode=livemode)
     if row is None:
         raise _missing(refund_id)
     refund = Refund.from_row(row)

@@ -243,7 +243,7 @@ class DeliveryWorker:
             body = event_payload(
                 event_id=row["event_id"], type=row["type"], created=row["event_created_at"],
                 api_version=row["api_version"], data_json=row["data_json"],
-                public_url=self.config.public_url,
+                public_url=self.config.public_url, livemode=row["livemode"],
             )
             secret = open_secret(self.config.secret_key, row["endpoint_id"], row["secret"])
             outcome = await post_event(self._session, url=row["url"], secret=secret,

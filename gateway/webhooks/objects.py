@@ -18,6 +18,7 @@ def endpoint_object(row: Row, secret: str | None = None) -> dict[str, Any]:
     obj: dict[str, Any] = {
         "id": row["id"],
         "object": "webhook_endpoint",
+        "livemode": row["livemode"],
         "url": row["url"],
         "enabled_events": list(row["enabled_events"]),
         "description": row["description"],

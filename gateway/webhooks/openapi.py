@@ -28,11 +28,14 @@ def _list(item: str) -> dict[str, Any]:
 
 ENDPOINT: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "object", "url", "enabled_events", "description", "status",
+    "required": ["id", "object", "livemode", "url", "enabled_events", "description", "status",
                  "created_at"],
     "properties": {
         "id": {"type": "string", "pattern": "^we_[A-Za-z0-9]+$"},
         "object": {"const": "webhook_endpoint"},
+        "livemode": {"type": "boolean",
+                     "description": "false: made with a ccp_test_ key; sent test events only "
+                                    "(a live endpoint is sent live events only)"},
         "url": {"type": "string", "format": "uri"},
         "enabled_events": _EVENT_FILTER,
         "description": {"type": "string"},
@@ -75,10 +78,13 @@ DELIVERY: dict[str, Any] = {
 }
 EVENT: dict[str, Any] = {
     "type": "object",
-    "required": ["id", "object", "type", "created", "api_version", "data"],
+    "required": ["id", "object", "livemode", "type", "created", "api_version", "data"],
     "properties": {
         "id": {"type": "string", "pattern": "^evt_[A-Za-z0-9]+$"},
         "object": {"const": "event"},
+        "livemode": {"type": "boolean",
+                     "description": "The mode of the object the event is about (false: a test "
+                                    "invoice or refund); only a key of that mode sees it"},
         "type": {"type": "string", "enum": list(EVENT_TYPES)},
         "created": _TIME,
         "api_version": {"type": "string"},

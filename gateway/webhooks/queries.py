@@ -11,11 +11,13 @@ from settlement.db import Conn
 Row = asyncpg.Record
 
 # -- endpoints -------------------------------------------------------------------------------
-ENDPOINT_COLUMNS = "id, merchant_id, url, description, enabled_events, status, created_at"
+ENDPOINT_COLUMNS = ("id, merchant_id, url, description, enabled_events, status, created_at, "
+                    "livemode")
 
 INSERT_ENDPOINT = f"""
-INSERT INTO webhook_endpoints (id, merchant_id, url, description, enabled_events, secret)
-VALUES ($1, $2, $3, $4, $5, $6)
+INSERT INTO webhook_endpoints (id, merchant_id, url, description, enabled_events, secret,
+                               livemode)
+VALUES ($1, $2, $3, $4, $5, $6, $7)
 RETURNING {ENDPOINT_COLUMNS}
 """
 
@@ -31,13 +33,18 @@ LOCK_MERCHANT_ENDPOINTS = """
 SELECT pg_advisory_xact_lock(hashtextextended('webhook_endpoints:' || $1, 0))
 """
 
+# The cap is per mode: an event fans out to the endpoints of its own mode only.
 COUNT_LIVE_ENDPOINTS = """
-SELECT count(*) FROM webhook_endpoints WHERE merchant_id = $1 AND status <> 'deleted'
+SELECT count(*) FROM webhook_endpoints
+WHERE merchant_id = $1 AND livemode = $2 AND status <> 'deleted'
 """
 
+# `livemode` ($3) NULL: either mode (the portal); the API passes its key's mode, so an
+# endpoint of the other mode is as missing as an unknown id.
 SELECT_ENDPOINT = f"""
 SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints
 WHERE id = $1 AND merchant_id = $2 AND status <> 'deleted'
+  AND ($3::boolean IS NULL OR livemode = $3)
 """
 
 # Newest first; the cursor row must belong to the merchant (else the page is empty).
@@ -47,6 +54,7 @@ WHERE w.merchant_id = $1 AND w.status <> 'deleted'
   AND ($2::text IS NULL OR (w.created_at, w.id) < (
         SELECT c.created_at, c.id FROM webhook_endpoints c
         WHERE c.id = $2 AND c.merchant_id = $1))
+  AND ($4::boolean IS NULL OR w.livemode = $4)
 ORDER BY w.created_at DESC, w.id DESC
 LIMIT $3
 """
@@ -73,10 +81,11 @@ WHERE endpoint_id = $1 AND status = 'pending'
 
 async def insert_endpoint(
     conn: Conn, *, endpoint_id: str, merchant_id: str, url: str, description: str,
-    enabled_events: list[str], secret: str,
+    enabled_events: list[str], secret: str, livemode: bool,
 ) -> Row:
     row: Row | None = await conn.fetchrow(
-        INSERT_ENDPOINT, endpoint_id, merchant_id, url, description, enabled_events, secret
+        INSERT_ENDPOINT, endpoint_id, merchant_id, url, description, enabled_events, secret,
+        livemode,
     )
     assert row is not None
     return row
@@ -86,19 +95,22 @@ async def lock_merchant_endpoints(conn: Conn, merchant_id: str) -> None:
     await conn.execute(LOCK_MERCHANT_ENDPOINTS, merchant_id)
 
 
-async def count_live_endpoints(conn: Conn, merchant_id: str) -> int:
-    count = await conn.fetchval(COUNT_LIVE_ENDPOINTS, merchant_id)
+async def count_live_endpoints(conn: Conn, merchant_id: str, livemode: bool) -> int:
+    """The merchant's endpoints of one mode that are not deleted."""
+    count = await conn.fetchval(COUNT_LIVE_ENDPOINTS, merchant_id, livemode)
     return int(count)
 
 
-async def select_endpoint(conn: Conn, endpoint_id: str, merchant_id: str) -> Row | None:
-    return await conn.fetchrow(SELECT_ENDPOINT, endpoint_id, merchant_id)
+async def select_endpoint(conn: Conn, endpoint_id: str, merchant_id: str, *,
+                          livemode: bool | None = None) -> Row | None:
+    return await conn.fetchrow(SELECT_ENDPOINT, endpoint_id, merchant_id, livemode)
 
 
 async def list_endpoints(
-    conn: Conn, merchant_id: str, starting_after: str | None, limit: int
+    conn: Conn, merchant_id: str, starting_after: str | None, limit: int, *,
+    livemode: bool | None = None,
 ) -> list[Row]:
-    return await conn.fetch(LIST_ENDPOINTS, merchant_id, starting_after, limit)
+    return await conn.fetch(LIST_ENDPOINTS, merchant_id, starting_after, limit, livemode)
 
 
 async def delete_endpoint(conn: Conn, endpoint_id: str, merchant_id: str, expected: str) -> bool:
@@ -142,12 +154,15 @@ async def select_event_attempts(conn: Conn, event_id: str) -> list[Row]:
 
 
 # -- redelivery --------------------------------------------------------------------------------
-# To every current enabled endpoint subscribed to the type, or to one named live endpoint.
+# To every current enabled endpoint subscribed to the type, or to one named (not deleted);
+# only ever to endpoints of the event's mode, and with `livemode` ($4, the API key's) only an
+# event of that mode.
 INSERT_REDELIVERIES = """
 INSERT INTO webhook_deliveries (id, event_id, endpoint_id, merchant_id)
 SELECT 'whd_' || replace(gen_random_uuid()::text, '-', ''), e.id, w.id, e.merchant_id
-FROM events e JOIN webhook_endpoints w ON w.merchant_id = e.merchant_id
-WHERE e.id = $1 AND e.merchant_id = $2
+FROM events e
+JOIN webhook_endpoints w ON w.merchant_id = e.merchant_id AND w.livemode = e.livemode
+WHERE e.id = $1 AND e.merchant_id = $2 AND ($4::boolean IS NULL OR e.livemode = $4)
   AND CASE WHEN $3::text IS NULL
            THEN w.status = 'enabled'
                 AND (e.type = ANY (w.enabled_events) OR '*' = ANY (w.enabled_events))
@@ -159,9 +174,10 @@ NOTIFY_DELIVERIES = "SELECT pg_notify('ccp_deliveries', $1)"
 
 
 async def insert_redeliveries(
-    conn: Conn, event_id: str, merchant_id: str, endpoint_id: str | None
+    conn: Conn, event_id: str, merchant_id: str, endpoint_id: str | None, *,
+    livemode: bool | None = None,
 ) -> list[str]:
-    rows = await conn.fetch(INSERT_REDELIVERIES, event_id, merchant_id, endpoint_id)
+    rows = await conn.fetch(INSERT_REDELIVERIES, event_id, merchant_id, endpoint_id, livemode)
     return [r["id"] for r in rows]
 
 
@@ -188,7 +204,8 @@ FROM due, events e, webhook_endpoints w
 WHERE d.id = due.id AND e.id = d.event_id AND w.id = d.endpoint_id
 RETURNING d.id, d.event_id, d.endpoint_id, d.merchant_id, d.attempt_count, d.created_at,
           clock_timestamp() AS claimed_at, e.type, e.api_version, e.data::text AS data_json,
-          e.created_at AS event_created_at, w.url, w.secret, w.status AS endpoint_status
+          e.created_at AS event_created_at, e.livemode, w.url, w.secret,
+          w.status AS endpoint_status
 """
 
 INSERT_ATTEMPT = """

@@ -28,6 +28,11 @@ def _merchant(request: web.Request) -> str:
     return principal(request).merchant_id
 
 
+def _livemode(request: web.Request) -> bool:
+    """The API key's mode: a key sees and acts on endpoints and events of its mode only."""
+    return principal(request).livemode
+
+
 def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> web.Response:
     return web.json_response(list_object(request.path, items, has_more))
 
@@ -38,7 +43,7 @@ async def create_endpoint(request: web.Request) -> web.Response:
     endpoint = await service.create_endpoint(
         tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
         max_endpoints=settings.webhooks.max_endpoints,
-        secret_key=settings.webhooks.secret_key)
+        secret_key=settings.webhooks.secret_key, livemode=_livemode(request))
     # The secret is shown this once: an Idempotency-Key replay answers the endpoint without
     # it (the saved response never holds it).
     save_instead(request, json.dumps({k: v for k, v in endpoint.items() if k != "secret"}))
@@ -57,14 +62,16 @@ async def list_endpoints(request: web.Request) -> web.Response:
     page = parse_page(request.query)
     async with request.app[DB_POOL].acquire() as conn:
         items, has_more = await service.list_endpoints(conn, _merchant(request),
-                                                           page.starting_after, page.limit)
+                                                       page.starting_after, page.limit,
+                                                       livemode=_livemode(request))
     return _list(request, items, has_more)
 
 
 @routes.get("/v1/webhook_endpoints/{id}")
 async def get_endpoint(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
-        endpoint = await service.get_endpoint(conn, _merchant(request), request.match_info["id"])
+        endpoint = await service.get_endpoint(conn, _merchant(request), request.match_info["id"],
+                                              livemode=_livemode(request))
     return web.json_response(endpoint)
 
 
@@ -72,7 +79,8 @@ async def get_endpoint(request: web.Request) -> web.Response:
 async def delete_endpoint(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
         deleted = await service.delete_endpoint(conn, _merchant(request),
-                                                request.match_info["id"])
+                                                request.match_info["id"],
+                                                livemode=_livemode(request))
     return web.json_response(deleted)
 
 
@@ -85,7 +93,7 @@ async def list_events(request: web.Request) -> web.Response:
         items, has_more = await service.list_events(
             conn, _merchant(request), page.starting_after, page.limit, type=type_filter,
             invoice_id=request.query.get("invoice") or None,
-            public_url=request.app[SETTINGS].public_url)
+            public_url=request.app[SETTINGS].public_url, livemode=_livemode(request))
     return _list(request, items, has_more)
 
 
@@ -93,7 +101,8 @@ async def list_events(request: web.Request) -> web.Response:
 async def get_event(request: web.Request) -> web.Response:
     async with request.app[DB_POOL].acquire() as conn:
         event = await service.get_event(conn, _merchant(request), request.match_info["id"],
-                                        request.app[SETTINGS].public_url)
+                                        request.app[SETTINGS].public_url,
+                                        livemode=_livemode(request))
     return web.json_response(event)
 
 
@@ -103,5 +112,6 @@ async def redeliver(request: web.Request) -> web.Response:
     if endpoint is not None and not isinstance(endpoint, str):
         raise InvalidRequest("endpoint must be a webhook endpoint id.", param="endpoint")
     event_id = request.match_info["id"]
-    ids = await service.redeliver(tx_conn(request), _merchant(request), event_id, endpoint)
+    ids = await service.redeliver(tx_conn(request), _merchant(request), event_id, endpoint,
+                                  livemode=_livemode(request))
     return web.json_response({"object": "redelivery", "event": event_id, "deliveries": ids})

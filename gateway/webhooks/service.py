@@ -100,14 +100,15 @@ def parse_event_type_filter(raw: str | None) -> str | None:
 
 
 # -- endpoints -------------------------------------------------------------------------------
-async def _check_room(conn: Conn, merchant_id: str, max_endpoints: int) -> None:
-    """400 `too_many_endpoints` when the merchant already has `max_endpoints` endpoints.
+async def _check_room(conn: Conn, merchant_id: str, livemode: bool, max_endpoints: int) -> None:
+    """400 `too_many_endpoints` when the merchant already has `max_endpoints` endpoints of
+    this mode.
 
-    Every event is fanned out to each endpoint, so the count is what one merchant can make
-    the delivery machinery do per event; deleted endpoints do not count.
+    Every event is fanned out to each endpoint of its mode, so the count is what one merchant
+    can make the delivery machinery do per event; deleted endpoints do not count.
     """
     await queries.lock_merchant_endpoints(conn, merchant_id)
-    if await queries.count_live_endpoints(conn, merchant_id) >= max_endpoints:
+    if await queries.count_live_endpoints(conn, merchant_id, livemode) >= max_endpoints:
         raise InvalidRequest(
             f"A merchant can have at most {max_endpoints} webhook endpoints; delete one first.",
             code="too_many_endpoints")
@@ -116,9 +117,12 @@ async def _check_room(conn: Conn, merchant_id: str, max_endpoints: int) -> None:
 async def create_endpoint(
     conn: Conn, merchant_id: str, body: dict[str, Any], policy: UrlPolicy,
     resolve: Resolve = system_resolve, *, max_endpoints: int, secret_key: bytes,
+    livemode: bool = True,
 ) -> dict[str, Any]:
     """Validate and store an endpoint; the answer carries the secret (shown this once), the
-    row keeps it encrypted with `secret_key` (gateway.webhooks.sealing).
+    row keeps it encrypted with `secret_key` (gateway.webhooks.sealing). A test endpoint
+    (`livemode` False, made with a ccp_test_ key) is sent test events only, a live one live
+    events only.
 
     Call inside a transaction: the per-merchant lock of the cap check lasts until it ends.
     """
@@ -126,38 +130,45 @@ async def create_endpoint(
     events = parse_enabled_events(body.get("enabled_events"))
     description = parse_description(body.get("description"))
     await check_url(url, policy, resolve)
-    await _check_room(conn, merchant_id, max_endpoints)
+    await _check_room(conn, merchant_id, livemode, max_endpoints)
     secret, endpoint_id = new_secret(), new_id("we")
     row = await queries.insert_endpoint(
         conn, endpoint_id=endpoint_id, merchant_id=merchant_id, url=url,
         description=description, enabled_events=events,
-        secret=seal_secret(secret_key, endpoint_id, secret),
+        secret=seal_secret(secret_key, endpoint_id, secret), livemode=livemode,
     )
     return objects.endpoint_object(row, secret)
 
 
-async def get_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
-    row = await queries.select_endpoint(conn, endpoint_id, merchant_id)
+async def get_endpoint(conn: Conn, merchant_id: str, endpoint_id: str, *,
+                       livemode: bool | None = None) -> dict[str, Any]:
+    """The endpoint; with `livemode` (an API key's) one of the other mode is missing. None:
+    either mode (the portal)."""
+    row = await queries.select_endpoint(conn, endpoint_id, merchant_id, livemode=livemode)
     if row is None:
         raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
     return objects.endpoint_object(row)
 
 
 async def list_endpoints(conn: Conn, merchant_id: str, starting_after: str | None,
-                         limit: int) -> tuple[list[Any], bool]:
-    """Up to `limit` endpoints after `starting_after` (newest first), and whether more exist."""
+                         limit: int, *, livemode: bool | None = None) -> tuple[list[Any], bool]:
+    """Up to `limit` endpoints after `starting_after` (newest first), and whether more exist;
+    with `livemode`, of that mode only."""
     if starting_after is not None and await queries.select_endpoint(
-        conn, starting_after, merchant_id
+        conn, starting_after, merchant_id, livemode=livemode
     ) is None:
         raise NotFound(f"No such webhook endpoint: {starting_after}", param="starting_after")
-    rows = await queries.list_endpoints(conn, merchant_id, starting_after, limit + 1)
+    rows = await queries.list_endpoints(conn, merchant_id, starting_after, limit + 1,
+                                        livemode=livemode)
     return [objects.endpoint_object(r) for r in rows[:limit]], len(rows) > limit
 
 
-async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str) -> dict[str, Any]:
-    """Soft-delete (kept for the delivery log) and cancel its pending deliveries."""
+async def delete_endpoint(conn: Conn, merchant_id: str, endpoint_id: str, *,
+                          livemode: bool | None = None) -> dict[str, Any]:
+    """Soft-delete (kept for the delivery log) and cancel its pending deliveries; with
+    `livemode` an endpoint of the other mode is missing."""
     async with conn.transaction():
-        row = await queries.select_endpoint(conn, endpoint_id, merchant_id)
+        row = await queries.select_endpoint(conn, endpoint_id, merchant_id, livemode=livemode)
         if row is None:
             raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="id")
         endpoint_transition(row["status"], EndpointStatus.DELETED)
@@ -195,24 +206,27 @@ async def set_endpoint_enabled(conn: Conn, merchant_id: str, endpoint_id: str,
 # -- events ----------------------------------------------------------------------------------
 async def list_events(
     conn: Conn, merchant_id: str, starting_after: str | None, limit: int, *,
-    type: str | None, invoice_id: str | None, public_url: str,
+    type: str | None, invoice_id: str | None, public_url: str, livemode: bool | None = None,
 ) -> tuple[list[Any], bool]:
-    """Up to `limit` events after `starting_after` (newest first), and whether more exist."""
+    """Up to `limit` events after `starting_after` (newest first), and whether more exist;
+    with `livemode`, of that mode only."""
     if starting_after is not None and await event_queries.select_event(
-        conn, starting_after, merchant_id
+        conn, starting_after, merchant_id, livemode=livemode
     ) is None:
         raise NotFound(f"No such event: {starting_after}", param="starting_after")
     rows = await event_queries.list_events(
         conn, merchant_id, type=type, invoice_id=invoice_id,
         starting_after=starting_after, limit=limit + 1,  # one more row tells has_more
+        livemode=livemode,
     )
     return [event_object(r, public_url) for r in rows[:limit]], len(rows) > limit
 
 
-async def get_event(conn: Conn, merchant_id: str, event_id: str,
-                    public_url: str) -> dict[str, Any]:
-    """The event with its deliveries and every logged attempt."""
-    event = await event_queries.select_event(conn, event_id, merchant_id)
+async def get_event(conn: Conn, merchant_id: str, event_id: str, public_url: str, *,
+                    livemode: bool | None = None) -> dict[str, Any]:
+    """The event with its deliveries and every logged attempt; with `livemode` an event of
+    the other mode is missing."""
+    event = await event_queries.select_event(conn, event_id, merchant_id, livemode=livemode)
     if event is None:
         raise NotFound(f"No such event: {event_id}", param="id")
     deliveries = await queries.select_event_deliveries(conn, event_id)
@@ -221,17 +235,22 @@ async def get_event(conn: Conn, merchant_id: str, event_id: str,
 
 
 async def redeliver(
-    conn: Conn, merchant_id: str, event_id: str, endpoint_id: str | None
+    conn: Conn, merchant_id: str, event_id: str, endpoint_id: str | None, *,
+    livemode: bool | None = None,
 ) -> list[str]:
-    """Queue new deliveries of an event; returns their ids and wakes the workers."""
+    """Queue new deliveries of an event (to endpoints of its mode only); returns their ids
+    and wakes the workers. With `livemode` an event or endpoint of the other mode is
+    missing."""
     async with conn.transaction():
-        if await event_queries.select_event(conn, event_id, merchant_id) is None:
+        if await event_queries.select_event(conn, event_id, merchant_id,
+                                            livemode=livemode) is None:
             raise NotFound(f"No such event: {event_id}", param="id")
         if endpoint_id is not None and await queries.select_endpoint(
-            conn, endpoint_id, merchant_id
+            conn, endpoint_id, merchant_id, livemode=livemode
         ) is None:
             raise NotFound(f"No such webhook endpoint: {endpoint_id}", param="endpoint")
-        ids = await queries.insert_redeliveries(conn, event_id, merchant_id, endpoint_id)
+        ids = await queries.insert_redeliveries(conn, event_id, merchant_id, endpoint_id,
+                                                livemode=livemode)
         if ids:
             await queries.notify_deliveries(conn, json.dumps({"event_id": event_id}))
     return ids

@@ -84,7 +84,7 @@ async def test_in_flight_key_gets_409(client: ApiClient, db_pool: asyncpg.Pool,
     async with db_pool.acquire() as holder, holder.transaction():
         # Stand in for a first request still running: hold its lock.
         await holder.execute("SELECT pg_advisory_xact_lock(1128482881, hashtext($1))",
-                             f"{merchant_id}/{key}")
+                             f"{merchant_id}/true/{key}")  # a live key: mode true
         response = await client.post("/v1/invoices", invoice_body(), idempotency_key=key)
         assert_error(response, 409, "idempotency_key_in_use", "Idempotency-Key")
     assert (await client.post("/v1/invoices", invoice_body(), idempotency_key=key)).status == 200

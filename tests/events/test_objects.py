@@ -40,8 +40,9 @@ def test_webhook_payload_carries_absolute_links() -> None:
     body = event_payload(event_id="evt_1", type="invoice.settled",
                          created=datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC),
                          api_version="2025-01-01", data_json=json.dumps(_stored()),
-                         public_url=PUBLIC)
+                         public_url=PUBLIC, livemode=False)
     payload = json.loads(body)
     assert payload["created"] == "2026-01-02T03:04:05Z"
+    assert payload["livemode"] is False
     assert payload["data"]["checkout_url"] == f"{PUBLIC}/pay/inv_1"
     assert payload["data"]["payment_options"][0]["qr_png_url"] == f"{PUBLIC}/qr/t/SOL.png"

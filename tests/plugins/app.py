@@ -160,10 +160,11 @@ def make_merchant(db_pool: asyncpg.Pool) -> Callable[..., Awaitable[str]]:
 def make_api_key(db_pool: asyncpg.Pool, app_settings: Settings,
                  make_merchant: Callable[..., Awaitable[str]]
                  ) -> Callable[..., Awaitable[str]]:
-    async def make(merchant_id: str | None = None) -> str:
+    async def make(merchant_id: str | None = None, *, livemode: bool = True) -> str:
         owner = merchant_id or await make_merchant()
         async with db_pool.acquire() as conn:
-            issued = await service.issue_api_key(conn, owner, app_settings.api_key_pepper)
+            issued = await service.issue_api_key(conn, owner, app_settings.api_key_pepper,
+                                                 livemode=livemode)
         return issued.secret
 
     return make

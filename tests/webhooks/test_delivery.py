@@ -77,8 +77,10 @@ async def test_retries_until_success_then_never_again(
     assert all(r["valid"] and r["content_type"] == "application/json"
                for r in receiver.requests)
     payload = receiver.requests[-1]["event"]
-    assert set(payload) == {"id", "object", "type", "created", "api_version", "data"}
+    assert set(payload) == {"id", "object", "livemode", "type", "created", "api_version",
+                            "data"}
     assert payload["object"] == "event" and payload["type"] == "invoice.settled"
+    assert payload["livemode"] is True  # the event of a live invoice
     assert payload["data"]["object"] == "invoice"
     log = await own_conn.fetch(
         "SELECT a.attempt, a.status_code, a.succeeded, a.error, a.response_excerpt"
