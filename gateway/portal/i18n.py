@@ -88,6 +88,9 @@ EN: Final[dict[str, str]] = {
     "endpoint_signature_hint": "Each webhook carries a CryptoCity-Signature header: "
                                "t=<unix time>,v1=<HMAC-SHA256 of \"t.body\" with this secret>.",
     "endpoint_delete_confirm": "Delete the endpoint {url}? Nothing more is sent to it.",
+    "endpoint_mode": "Mode", "mode_live": "Live", "mode_test": "Test",
+    "endpoint_mode_hint": "A test endpoint receives only the events of test invoices "
+                          "(ccp_test_ keys); a live one only live events.",
     "copy": "Copy", "items": "Items", "item_name": "Item", "price": "Price, ₸",
     "remove": "Remove", "quantity": "Quantity", "plus": "Add one", "minus": "Remove one",
     "open_wallet": "Open in wallet", "keep_receipt": "Scan to keep this receipt",
@@ -193,6 +196,9 @@ RU: Final[dict[str, str]] = {
     "endpoint_signature_hint": "В каждом вебхуке есть заголовок CryptoCity-Signature: "
                                "t=<время unix>,v1=<HMAC-SHA256 от \"t.тело\" с этим секретом>.",
     "endpoint_delete_confirm": "Удалить получателя {url}? Ему больше ничего не отправится.",
+    "endpoint_mode": "Режим", "mode_live": "Боевой", "mode_test": "Тест",
+    "endpoint_mode_hint": "Тестовый получатель получает только события тестовых счетов "
+                          "(ключи ccp_test_), боевой — только боевые.",
     "items": "Товары", "item_name": "Товар", "price": "Цена, ₸", "remove": "Убрать",
     "quantity": "Количество", "plus": "Добавить один", "minus": "Убрать один",
     "open_wallet": "Открыть в кошельке", "keep_receipt": "Отсканируйте, чтобы сохранить чек",
@@ -298,6 +304,9 @@ KK: Final[dict[str, str]] = {
                                "t=<unix уақыты>,v1=<осы құпиямен \"t.дене\" HMAC-SHA256>.",
     "endpoint_delete_confirm": "{url} қабылдаушысын жою керек пе? Оған енді ештеңе "
                                "жіберілмейді.",
+    "endpoint_mode": "Режим", "mode_live": "Нақты", "mode_test": "Сынақ",
+    "endpoint_mode_hint": "Сынақ қабылдаушысы тек сынақ шоттарының оқиғаларын алады "
+                          "(ccp_test_ кілттері), нақтысы — тек нақты оқиғаларды.",
     "items": "Тауарлар", "item_name": "Тауар", "price": "Бағасы, ₸", "remove": "Алып тастау",
     "quantity": "Саны", "plus": "Біреуін қосу", "minus": "Біреуін алу",
     "open_wallet": "Әмиянда ашу", "keep_receipt": "Чекті сақтау үшін сканерлеңіз",

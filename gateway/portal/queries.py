@@ -186,12 +186,14 @@ WHERE merchant_id = $1 ORDER BY created_at DESC, id DESC
 """
 SELECT_KEY = "SELECT id, revoked_at FROM api_keys WHERE id = $1 AND merchant_id = $2"
 LIST_WEBHOOK_ENDPOINTS = """
-SELECT id, url, description, enabled_events, status, created_at FROM webhook_endpoints
+SELECT id, url, description, enabled_events, status, created_at, livemode
+FROM webhook_endpoints
 WHERE merchant_id = $1 AND status <> 'deleted' ORDER BY created_at DESC, id DESC
 """
-# The delivery log: the merchant's latest webhook deliveries with their event and endpoint.
+# The delivery log: the merchant's latest webhook deliveries with their event and endpoint;
+# the mode shown is the event's (a test invoice's events are test events).
 LIST_DELIVERIES = """
-SELECT d.id, d.event_id, e.type AS event_type, w.url, d.status, d.attempt_count,
+SELECT d.id, d.event_id, e.type AS event_type, e.livemode, w.url, d.status, d.attempt_count,
        d.created_at, d.finished_at
 FROM webhook_deliveries d JOIN events e ON e.id = d.event_id
 JOIN webhook_endpoints w ON w.id = d.endpoint_id

@@ -1,7 +1,8 @@
 """HTTP of the developers page's webhook endpoints (owner and manager: Perm.DEVELOPERS, checked
 on the server with the session's CSRF token, like every portal form):
 
-    POST /merchant/developers/webhooks                      add (the secret is shown once)
+    POST /merchant/developers/webhooks                      add, live or test (mode=test);
+                                                            the secret is shown once
     POST /merchant/developers/webhooks/{id}/disable|enable
     POST /merchant/developers/webhooks/{id}/delete
 """
@@ -21,7 +22,8 @@ routes = web.RouteTableDef()
 
 def _form(ctx: Ctx) -> webhook_endpoints.EndpointForm:
     events = [e for e in ctx.form.getall("event", []) if isinstance(e, str)]
-    return webhook_endpoints.EndpointForm(ctx.field("url"), events, ctx.field("description"))
+    return webhook_endpoints.EndpointForm(ctx.field("url"), events, ctx.field("description"),
+                                          livemode=ctx.field("mode") != "test")
 
 
 @routes.post("/merchant/developers/webhooks")

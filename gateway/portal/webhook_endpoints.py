@@ -25,11 +25,13 @@ TARGET: Final = "webhook_endpoint"
 
 @dataclass(frozen=True)
 class EndpointForm:
-    """What the owner typed: the URL, the chosen event types ("*" for all), a note."""
+    """What the owner typed: the URL, the chosen event types ("*" for all), a note, and the
+    mode (a test endpoint is sent the events of test invoices only, a live one live only)."""
 
     url: str
     events: list[str]
     description: str
+    livemode: bool = True
 
     def body(self) -> dict[str, Any]:
         """The same fields the API's JSON body carries."""
@@ -46,11 +48,12 @@ async def create(conn: Conn, merchant_id: str, form: EndpointForm, settings: Set
             endpoint = await webhooks.create_endpoint(
                 conn, merchant_id, form.body(), UrlPolicy(dev=settings.dev),
                 max_endpoints=settings.webhooks.max_endpoints,
-                secret_key=settings.webhooks.secret_key)
+                secret_key=settings.webhooks.secret_key, livemode=form.livemode)
             await record(conn, merchant_id, actor, "webhook_endpoint.create",
                          target_type=TARGET, target_id=endpoint["id"],
                          after={k: endpoint[k] for k in ("url", "enabled_events",
-                                                         "description", "status")})
+                                                         "description", "status",
+                                                         "livemode")})
     except InvalidRequest as exc:
         raise InvalidForm(exc.param or "url", exc.message) from exc
     return endpoint
