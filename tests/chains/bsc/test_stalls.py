@@ -10,13 +10,12 @@ from collections.abc import MutableMapping
 from datetime import UTC, datetime
 from typing import Any, cast
 
-import structlog
-
 from gateway.chains.bsc.evm import EvmBlock
 from gateway.chains.bsc.scan import BscScanner, Scan
 from gateway.chains.bsc.watcher import BscConfig, BscWatcher
 from gateway.chains.facts import Cursor, Facts, FactSink
 from gateway.chains.models import BlockRef
+from tests.plugins.logs import capture_all_logs
 
 
 def _hash(number: int) -> str:
@@ -90,12 +89,12 @@ def _events(logs: list[MutableMapping[str, Any]], level: str = "warning") -> lis
 async def test_a_node_behind_our_cursor_on_our_chain_is_said_once() -> None:
     node, sink = Node(top=10), Sink(at=12)  # e.g. a replica restarted from an older copy
     watcher = _watcher(node, sink)
-    with structlog.testing.capture_logs() as logs:
+    with capture_all_logs() as logs:
         for _ in range(3):
             assert not await watcher.step()
     assert _events(logs) == ["bsc_node_behind"]
     node.top = node.served = 14
-    with structlog.testing.capture_logs() as logs:
+    with capture_all_logs() as logs:
         await watcher.step()
     assert sink.at.number == 14 and _events(logs) == []
     assert "bsc_node_caught_up" in _events(logs, "info")
@@ -104,7 +103,7 @@ async def test_a_node_behind_our_cursor_on_our_chain_is_said_once() -> None:
 async def test_a_head_above_a_block_the_node_does_not_serve_is_said() -> None:
     node, sink = Node(top=10), Sink(at=10)
     node.top = 11  # names 11, serves up to 10
-    with structlog.testing.capture_logs() as logs:
+    with capture_all_logs() as logs:
         assert not await _watcher(node, sink).step()
     assert _events(logs) == ["bsc_block_missing"] and sink.at.number == 10
 
@@ -113,7 +112,7 @@ async def test_a_watched_set_that_does_not_become_current_is_said_while_waiting(
     node, sink = Node(top=12), Sink(at=10)
     node.watched.ready.clear()  # e.g. its LISTEN connection cannot be made
     watcher = _watcher(node, sink, stall_warning=0.05)
-    with structlog.testing.capture_logs() as logs:
+    with capture_all_logs() as logs:
         step = asyncio.ensure_future(watcher.step())
         await asyncio.sleep(0.2)
         assert not step.done() and set(_events(logs)) == {"bsc_watched_set_waiting"}
