@@ -2,7 +2,8 @@
 
     GatewayError
     ├── WebhookError               webhook rules outside HTTP
-    │   ├── IllegalDeliveryMove    a delivery/endpoint status move not allowed by its enum
+    │   ├── IllegalDeliveryMove    a delivery/endpoint status move its table does not list
+    │   │                          (also an IllegalStateTransition, as every lifecycle's is)
     │   └── DeliveryAttemptError   one HTTP attempt failed (status, timeout, connection)
     └── ApiError
         └── InvalidRequest
@@ -12,14 +13,14 @@
 
 from __future__ import annotations
 
-from gateway.errors import GatewayError, InvalidRequest
+from gateway.errors import GatewayError, IllegalStateTransition, InvalidRequest
 
 
 class WebhookError(GatewayError):
     """A webhook rule was broken outside an HTTP request."""
 
 
-class IllegalDeliveryMove(WebhookError):
+class IllegalDeliveryMove(WebhookError, IllegalStateTransition):
     """A delivery or endpoint status change that its state machine does not allow."""
 
 

@@ -48,6 +48,7 @@ ENDPOINT: dict[str, Any] = {
 CREATE_ENDPOINT: dict[str, Any] = {
     "type": "object",
     "required": ["url", "enabled_events"],
+    "additionalProperties": False,
     "properties": {
         "url": {"type": "string", "maxLength": MAX_URL_LENGTH,
                 "pattern": "^[Hh][Tt][Tt][Pp][Ss]?://[^\\u0000]+$",

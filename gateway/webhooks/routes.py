@@ -23,6 +23,10 @@ from gateway.webhooks.urlguard import UrlPolicy
 
 routes = web.RouteTableDef()
 
+# A misspelt or unsupported field is 400 unknown_parameter, as on invoice and refund create,
+# instead of an endpoint created without what the caller meant to set.
+ENDPOINT_FIELDS = frozenset({"url", "enabled_events", "description"})
+
 
 def _merchant(request: web.Request) -> str:
     return principal(request).merchant_id
@@ -40,8 +44,10 @@ def _list(request: web.Request, items: list[dict[str, Any]], has_more: bool) -> 
 @routes.post("/v1/webhook_endpoints")
 async def create_endpoint(request: web.Request) -> web.Response:
     settings = request.app[SETTINGS]
+    body = json_body(request)
+    reject_unknown(body, ENDPOINT_FIELDS)
     endpoint = await service.create_endpoint(
-        tx_conn(request), _merchant(request), json_body(request), UrlPolicy(dev=settings.dev),
+        tx_conn(request), _merchant(request), body, UrlPolicy(dev=settings.dev),
         max_endpoints=settings.webhooks.max_endpoints,
         secret_key=settings.webhooks.secret_key, livemode=_livemode(request))
     # The secret is shown this once: an Idempotency-Key replay answers the endpoint without

@@ -7,7 +7,8 @@
     endpoint:  enabled ◄──► disabled
                   └────────────┴──► deleted   (kept for the delivery log, never revived)
 
-Every SQL UPDATE of a status is guarded by `WHERE status = <expected>` as well, so a
+The moves are checked by gateway.states.Transitions, as invoices' and refunds' are. Every SQL
+UPDATE of a status is guarded by `WHERE status = <expected>` as well, so a
 concurrent change (another worker, a deletion) is never overwritten.
 """
 
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from gateway.states import Transitions
 from gateway.webhooks.errors import IllegalDeliveryMove
 
 
@@ -44,16 +46,17 @@ ENDPOINT_MOVES: frozenset[tuple[EndpointStatus, EndpointStatus]] = frozenset({
     (E.DISABLED, E.DELETED),
 })
 
+DELIVERY: Transitions[DeliveryStatus] = Transitions("delivery", DeliveryStatus, DELIVERY_MOVES,
+                                                    IllegalDeliveryMove)
+ENDPOINT: Transitions[EndpointStatus] = Transitions("endpoint", EndpointStatus, ENDPOINT_MOVES,
+                                                    IllegalDeliveryMove)
+
 
 def delivery_transition(current: str, target: DeliveryStatus) -> DeliveryStatus:
     """`target` when `current -> target` is legal; raises `IllegalDeliveryMove`."""
-    if (DeliveryStatus(current), target) not in DELIVERY_MOVES:
-        raise IllegalDeliveryMove(f"delivery cannot move from {current} to {target}")
-    return target
+    return DELIVERY.check(current, target)
 
 
 def endpoint_transition(current: str, target: EndpointStatus) -> EndpointStatus:
     """`target` when `current -> target` is legal; raises `IllegalDeliveryMove`."""
-    if (EndpointStatus(current), target) not in ENDPOINT_MOVES:
-        raise IllegalDeliveryMove(f"endpoint cannot move from {current} to {target}")
-    return target
+    return ENDPOINT.check(current, target)

@@ -179,6 +179,23 @@ async def test_optional_body_field_sent_as_null_is_left_out_as_documented(
     assert created.status == 200, created.body
 
 
+@pytest.mark.parametrize("field", ["urls", "secret", "enabled"])
+async def test_webhook_endpoint_create_refuses_an_unknown_field(client: ApiClient,
+                                                                field: str) -> None:
+    """Create ignored one, so `"urls": …` beside `url`, or a chosen `secret`, made an endpoint
+    without what the caller meant (invoice and refund create answer 400 unknown_parameter)."""
+    body = {"url": "http://127.0.0.1:9/hook", "enabled_events": ["*"], field: "x"}
+    assert_error(await client.post("/v1/webhook_endpoints", body), 400, "unknown_parameter",
+                 field)
+    assert (await client.get("/v1/webhook_endpoints")).body["data"] == []
+    document = (await client.get("/v1/openapi.json")).body
+    schema = document["components"]["schemas"]["CreateWebhookEndpointRequest"]
+    assert schema["additionalProperties"] is False
+    assert set(schema["properties"]) == {"url", "enabled_events", "description"}
+    del body[field]
+    assert (await client.post("/v1/webhook_endpoints", body)).status == 200
+
+
 @pytest.mark.parametrize("path", ["/v1/events", "/v1/webhook_endpoints", "/v1/invoices",
                                   "/v1/refunds"])
 async def test_every_list_refuses_an_unknown_query_parameter(client: ApiClient,

@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from gateway.errors import IllegalStateTransition
 from gateway.webhooks.errors import IllegalDeliveryMove, InvalidEventFilter
 from gateway.webhooks.service import RetryPolicy, parse_enabled_events
 from gateway.webhooks.states import (
@@ -65,6 +66,18 @@ def test_endpoint_moves() -> None:
     assert endpoint_transition("enabled", EndpointStatus.DELETED) is EndpointStatus.DELETED
     with pytest.raises(IllegalDeliveryMove):
         endpoint_transition("deleted", EndpointStatus.ENABLED)
+
+
+def test_illegal_moves_are_state_transition_errors_naming_both_ends() -> None:
+    """The webhooks tables go through gateway.states.Transitions, as invoices and refunds do."""
+    with pytest.raises(IllegalStateTransition) as delivery:
+        delivery_transition("failed", DeliveryStatus.DELIVERED)
+    assert isinstance(delivery.value, IllegalDeliveryMove)
+    assert str(delivery.value) == "delivery cannot move from failed to delivered"
+    assert (delivery.value.current, delivery.value.target) == ("failed", "delivered")
+    with pytest.raises(IllegalDeliveryMove) as endpoint:
+        endpoint_transition("deleted", EndpointStatus.DISABLED)
+    assert str(endpoint.value) == "endpoint cannot move from deleted to disabled"
 
 
 def test_enabled_events_validation() -> None:
