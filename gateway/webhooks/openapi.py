@@ -160,8 +160,8 @@ PATHS: dict[str, dict[str, Any]] = {
                  "summary": "Queue the event again to every current endpoint, or one",
                  "parameters": [_ID],
                  "requestBody": {"required": False, "content": {"application/json": {
-                     "schema": {"type": "object", "properties": {
-                         "endpoint": {"type": "string"}}}}}},
+                     "schema": {"type": "object", "additionalProperties": False,
+                                "properties": {"endpoint": {"type": "string"}}}}}},
                  "responses": _ok(_REDELIVERY, "The new delivery ids")},
     },
 }

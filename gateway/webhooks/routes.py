@@ -26,6 +26,7 @@ routes = web.RouteTableDef()
 # A misspelt or unsupported field is 400 unknown_parameter, as on invoice and refund create,
 # instead of an endpoint created without what the caller meant to set.
 ENDPOINT_FIELDS = frozenset({"url", "enabled_events", "description"})
+REDELIVER_FIELDS = frozenset({"endpoint"})
 
 
 def _merchant(request: web.Request) -> str:
@@ -114,7 +115,9 @@ async def get_event(request: web.Request) -> web.Response:
 
 @routes.post("/v1/events/{id}/redeliver")
 async def redeliver(request: web.Request) -> web.Response:
-    endpoint = json_body(request).get("endpoint")
+    body = json_body(request)
+    reject_unknown(body, REDELIVER_FIELDS)
+    endpoint = body.get("endpoint")
     if endpoint is not None and not isinstance(endpoint, str):
         raise InvalidRequest("endpoint must be a webhook endpoint id.", param="endpoint")
     event_id = request.match_info["id"]

@@ -196,6 +196,17 @@ async def test_webhook_endpoint_create_refuses_an_unknown_field(client: ApiClien
     assert (await client.post("/v1/webhook_endpoints", body)).status == 200
 
 
+async def test_redeliver_refuses_an_unknown_field(client: ApiClient) -> None:
+    """Redeliver read only `endpoint`, so `"endpoints": [...]` queued the event to every
+    endpoint instead of the one meant."""
+    assert_error(await client.post("/v1/events/evt_unknown/redeliver",
+                                   {"endpoints": ["we_x"]}), 400, "unknown_parameter",
+                 "endpoints")
+    document = (await client.get("/v1/openapi.json")).body
+    body = document["paths"]["/v1/events/{id}/redeliver"]["post"]["requestBody"]
+    assert body["content"]["application/json"]["schema"]["additionalProperties"] is False
+
+
 @pytest.mark.parametrize("path", ["/v1/events", "/v1/webhook_endpoints", "/v1/invoices",
                                   "/v1/refunds"])
 async def test_every_list_refuses_an_unknown_query_parameter(client: ApiClient,
