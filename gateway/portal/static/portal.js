@@ -48,6 +48,8 @@
   document.querySelectorAll(".qty, #amount").forEach(function (input) {
     input.addEventListener("input", updateTotal);
   });
+  /* A refused charge comes back with what was typed: its total, not 0. */
+  if (amount) { updateTotal(); }
 
   /* A double tap submits once; the server would give the same invoice anyway (charge id). */
   document.querySelectorAll("form").forEach(function (form) {
