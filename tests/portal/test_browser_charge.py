@@ -1,7 +1,7 @@
 """The point of sale's Charge in a real headless Chromium on a 360 x 740 phone: a refused
 charge comes back with what the cashier typed (amount on the keypad, item counts, note) and
-the reason in the cashier's language; a double tap on Charge, with and without JavaScript, makes
-exactly one invoice (the charge id)."""
+the reason in the cashier's language; a double tap on Charge, with and without JavaScript, and
+a retry after a dropped connection each make exactly one invoice (the charge id)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 import asyncpg
 import pytest
-from playwright.async_api import Browser, Page, expect
+from playwright.async_api import Browser, Page, Route, expect
 
 from gateway.portal.roles import Role
 from tests.plugins.app import RunningApp
@@ -139,3 +139,52 @@ async def test_a_double_tap_without_javascript_makes_one_invoice(
     await expect(page.locator("#amount-kzt")).to_have_text("500.00\u00a0₸")
     assert posts, "the charge was never sent"
     assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000]
+
+
+async def test_a_retry_after_a_dropped_connection_makes_one_invoice(
+        phone_page: Page, app_server: RunningApp, db_pool: asyncpg.Pool, shop: Shop) -> None:
+    """The first Charge reaches the server (the invoice is made) but its answer is lost: the
+    phone shows its error page. The cashier either reloads it (the browser sends the same form
+    again) or goes back to the keypad, types the amount again and taps Charge: both find the
+    invoice the first tap made."""
+    page = phone_page
+    errors = watch_errors(page)
+    await _sign_in(page, app_server.url, shop.cashier_email)
+    dropped: list[str] = []
+
+    async def drop_the_first_answer(route: Route) -> None:
+        if dropped:
+            await route.continue_()
+            return
+        await route.fetch(max_redirects=0)  # the server makes the invoice...
+        dropped.append(route.request.url)
+        await route.abort("connectionreset")  # ...and the phone never hears back
+
+    async def charge_and_lose_the_answer() -> None:
+        dropped.clear()
+        await _charge_page(page, app_server.url, shop.terminal_id)
+        async with page.expect_event("requestfailed"):
+            await page.locator("#charge").click()
+        await page.wait_for_url(lambda url: url.startswith("chrome-error:"))
+        assert len(dropped) == 1
+
+    await page.route("**/charge", drop_the_first_answer)
+    await charge_and_lose_the_answer()
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000]
+    await page.reload()
+    await expect(page.locator("#amount-kzt")).to_have_text("500.00\u00a0₸")
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000]
+
+    await charge_and_lose_the_answer()
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000] * 2
+    await page.go_back()
+    await page.locator("#amount").fill("500")
+    await page.locator("#charge").click()
+    await expect(page.locator("#amount-kzt")).to_have_text("500.00\u00a0₸")
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000] * 2
+
+    await _charge_page(page, app_server.url, shop.terminal_id)  # the next sale: a new one
+    await page.locator("#charge").click()
+    await expect(page.locator("#amount-kzt")).to_have_text("500.00\u00a0₸")
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000] * 3
+    assert [m for m in errors.messages if "ERR_CONNECTION_RESET" not in m] == []
