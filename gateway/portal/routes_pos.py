@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 
 from aiohttp import web
@@ -44,6 +45,25 @@ from gateway.portal.web import (
 
 routes = web.RouteTableDef()
 CHARGE_ID_CHARS = 24
+MAX_TYPED_AMOUNT = 32  # longer than any amount parse_amount takes, short enough to echo
+
+
+@dataclass(frozen=True)
+class Typed:
+    """What the cashier typed into a refused charge, shown again as it was (raw text: the
+    cashier corrects it rather than starting again)."""
+
+    amount: str = ""
+    note: str = ""
+    quantities: dict[str, str] = field(default_factory=dict)  # item id -> the typed count
+
+    @classmethod
+    def of(cls, ctx: Ctx) -> Typed:
+        return cls(amount=ctx.field("amount")[:MAX_TYPED_AMOUNT],
+                   note=ctx.field("note")[:200],
+                   quantities={name.removeprefix("qty_"): value.strip()[:3]
+                               for name, value in ctx.form.items()
+                               if name.startswith("qty_") and isinstance(value, str)})
 
 
 @routes.get("/pos")
@@ -63,14 +83,16 @@ async def keypad(ctx: Ctx) -> web.StreamResponse:
     return await _keypad(ctx, random_token(CHARGE_ID_CHARS))
 
 
-async def _keypad(ctx: Ctx, charge_id: str, *, error: str | None = None) -> web.Response:
-    """The keypad; after a refused charge, again with what was wrong (nothing was created,
-    so the same charge id stays safe to send)."""
+async def _keypad(ctx: Ctx, charge_id: str, *, error: str | None = None,
+                  typed: Typed | None = None) -> web.Response:
+    """The keypad; after a refused charge, again with what was wrong and what was typed
+    (nothing was created, so the same charge id stays safe to send)."""
     async with ctx.pool.acquire() as conn:
         till = await pos.terminal(conn, ctx.merchant_id, ctx.request.match_info["terminal"])
         on_sale = await pos.items(conn, ctx.merchant_id)
     return ctx.render("pos_keypad.html", status=200 if error is None else 400, error=error,
-                      terminal=till, items=on_sale, charge_id=charge_id)
+                      terminal=till, items=on_sale, charge_id=charge_id,
+                      typed=typed or Typed())
 
 
 @routes.post("/pos/t/{terminal}/charge")
@@ -83,7 +105,7 @@ async def charge(ctx: Ctx) -> web.StreamResponse:
             raise
         sent = ctx.field("charge_id")
         kept = sent if pos.CHARGE_ID.match(sent) else random_token(CHARGE_ID_CHARS)
-        return await _keypad(ctx, kept,
+        return await _keypad(ctx, kept, typed=Typed.of(ctx),
                              error=words(ctx.request)(exc.word) if exc.word else str(exc))
     return redirect(ctx.request, f"/pos/charge/{invoice_id}")
 

@@ -177,6 +177,45 @@ async def test_items_are_priced_on_the_server(signed_in: Callable[..., Awaitable
     assert [(r["amount"], r["description"]) for r in rows] == [(150_000, "2 × Latte")]
 
 
+async def test_a_refused_charge_keeps_what_was_typed(
+        signed_in: Callable[..., Awaitable[Browserless]], db_pool: asyncpg.Pool,
+        make_merchant: MakeMerchant) -> None:
+    """A plain form post (no JavaScript): the refused keypad comes back in the cashier's
+    language with the same charge id and the amount, counts and note as typed; the corrected
+    charge then makes the one invoice."""
+    merchant_id = await make_merchant()
+    manager = await signed_in(Role.MANAGER, merchant_id)
+    await manager.post("/merchant/terminals", {"name": "Till 1"})
+    await manager.post("/merchant/items", {"name": "Latte", "price": "750"})
+    async with db_pool.acquire() as conn:
+        terminal_id = await conn.fetchval("SELECT id FROM pos_terminals WHERE merchant_id = $1",
+                                          merchant_id)
+        item_id = await conn.fetchval("SELECT id FROM pos_items WHERE merchant_id = $1",
+                                      merchant_id)
+    await manager.get(f"/pos/t/{terminal_id}?lang=ru")  # the cashier's language
+    charge_id = "k" * 24
+    typed = {"charge_id": charge_id, "amount": "12,3,4", f"qty_{item_id}": "2",
+             "note": "столик <4>"}
+    status, _, page = await manager.post(f"/pos/t/{terminal_id}/charge", typed)
+    assert status == 400
+    assert "Введите сумму в тенге" in page
+    assert f'name="charge_id" value="{charge_id}"' in page
+    assert 'name="amount" value="12,3,4"' in page
+    assert f'name="qty_{item_id}" value="2"' in page
+    assert 'name="note" value="столик &lt;4&gt;"' in page
+    nothing = {"charge_id": charge_id, "amount": "", f"qty_{item_id}": "0", "note": "ok"}
+    status, _, page = await manager.post(f"/pos/t/{terminal_id}/charge", nothing)
+    assert status == 400 and "Введите сумму или выберите товары" in page
+    assert f'name="charge_id" value="{charge_id}"' in page and 'value="ok"' in page
+    status, location, _ = await manager.post(f"/pos/t/{terminal_id}/charge",
+                                             {**typed, "amount": "12,34"})
+    assert status == 303, location
+    async with db_pool.acquire() as conn:
+        rows = await conn.fetch("SELECT amount FROM invoices WHERE merchant_id = $1",
+                                merchant_id)
+    assert [r["amount"] for r in rows] == [150_000 + 1_234]
+
+
 async def test_delivery_log_and_redeliver(signed_in: Callable[..., Awaitable[Browserless]],
                                           db_pool: asyncpg.Pool, make_merchant: MakeMerchant,
                                           make_api_key: Callable[..., Awaitable[str]],

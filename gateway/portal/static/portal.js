@@ -48,6 +48,35 @@
   document.querySelectorAll(".qty, #amount").forEach(function (input) {
     input.addEventListener("input", updateTotal);
   });
+  /* A refused charge comes back with what was typed: its total, not 0. */
+  if (amount) { updateTotal(); }
+
+  /* A charge sent but never answered (a dropped connection) is sent again with its own
+   * charge id when the cashier comes back to the keypad and taps Charge, so the server finds
+   * the invoice the first tap made instead of making a second one. Its customer view ends
+   * it; a pending one older than PENDING_MS is a new sale, not a retry. */
+  var PENDING_MS = 120000;
+  var chargeForm = document.getElementById("charge-form");
+  var pendingKey = chargeForm && "ccp-pos-pending:" + chargeForm.getAttribute("action");
+  function storage() {
+    try { return window.sessionStorage; } catch (error) { return null; }
+  }
+  if (chargeForm && storage()) {
+    var pending = null;
+    try { pending = JSON.parse(storage().getItem(pendingKey) || "null"); } catch (error) { /* none */ }
+    if (pending && Date.now() - pending.at < PENDING_MS && /^[A-Za-z0-9_-]{16,64}$/.test(pending.id)) {
+      chargeForm.elements.charge_id.value = pending.id;
+    }
+    chargeForm.addEventListener("submit", function () {
+      storage().setItem(pendingKey, JSON.stringify({ id: chargeForm.elements.charge_id.value,
+        at: Date.now() }));
+    });
+  }
+  if (document.querySelector("#charge[data-invoice]") && storage()) {
+    Object.keys(storage()).forEach(function (key) {
+      if (key.indexOf("ccp-pos-pending:") === 0) { storage().removeItem(key); }
+    });
+  }
 
   /* A double tap submits once; the server would give the same invoice anyway (charge id). */
   document.querySelectorAll("form").forEach(function (form) {
