@@ -146,7 +146,7 @@ async def test_a_retry_after_a_dropped_connection_makes_one_invoice(
     """The first Charge reaches the server (the invoice is made) but its answer is lost: the
     phone shows its error page. The cashier either reloads it (the browser sends the same form
     again) or goes back to the keypad, types the amount again and taps Charge: both find the
-    invoice the first tap made."""
+    invoice the first tap made; coming back with another amount is a new sale."""
     page = phone_page
     errors = watch_errors(page)
     await _sign_in(page, app_server.url, shop.cashier_email)
@@ -187,4 +187,14 @@ async def test_a_retry_after_a_dropped_connection_makes_one_invoice(
     await page.locator("#charge").click()
     await expect(page.locator("#amount-kzt")).to_have_text("500.00\u00a0₸")
     assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000] * 3
+
+    # Lost again, but the cashier comes back with another amount: not a retry of the lost
+    # charge (whose invoice asks 500 ₸), a new sale for what was typed now.
+    await charge_and_lose_the_answer()
+    assert await _invoice_amounts(db_pool, shop.merchant_id) == [50_000] * 4
+    await page.go_back()
+    await page.locator("#amount").fill("700")
+    await page.locator("#charge").click()
+    await expect(page.locator("#amount-kzt")).to_have_text("700.00\u00a0₸")
+    assert sorted(await _invoice_amounts(db_pool, shop.merchant_id)) == [50_000] * 4 + [70_000]
     assert [m for m in errors.messages if "ERR_CONNECTION_RESET" not in m] == []

@@ -52,24 +52,36 @@
   if (amount) { updateTotal(); }
 
   /* A charge sent but never answered (a dropped connection) is sent again with its own
-   * charge id when the cashier comes back to the keypad and taps Charge, so the server finds
-   * the invoice the first tap made instead of making a second one. Its customer view ends
-   * it; a pending one older than PENDING_MS is a new sale, not a retry. */
+   * charge id when the cashier comes back to the keypad and taps Charge for the same thing
+   * (same amount, counts and note), so the server finds the invoice the first tap made
+   * instead of making a second one. A different charge, one older than PENDING_MS, or the
+   * first charge's customer view ends it: then it is a new sale with the page's own id. */
   var PENDING_MS = 120000;
   var chargeForm = document.getElementById("charge-form");
   var pendingKey = chargeForm && "ccp-pos-pending:" + chargeForm.getAttribute("action");
   function storage() {
     try { return window.sessionStorage; } catch (error) { return null; }
   }
+  function typed(form) {
+    var parts = [];
+    Array.prototype.forEach.call(form.elements, function (field) {
+      if (field.name && field.name !== "charge_id" && field.name !== "csrf_token") {
+        parts.push(field.name + "=" + field.value);
+      }
+    });
+    return parts.join("&");
+  }
   if (chargeForm && storage()) {
-    var pending = null;
-    try { pending = JSON.parse(storage().getItem(pendingKey) || "null"); } catch (error) { /* none */ }
-    if (pending && Date.now() - pending.at < PENDING_MS && /^[A-Za-z0-9_-]{16,64}$/.test(pending.id)) {
-      chargeForm.elements.charge_id.value = pending.id;
-    }
     chargeForm.addEventListener("submit", function () {
+      var pending = null;
+      try { pending = JSON.parse(storage().getItem(pendingKey) || "null"); } catch (error) { /* none */ }
+      var what = typed(chargeForm);
+      if (pending && Date.now() - pending.at < PENDING_MS && pending.typed === what &&
+          /^[A-Za-z0-9_-]{16,64}$/.test(pending.id)) {
+        chargeForm.elements.charge_id.value = pending.id;
+      }
       storage().setItem(pendingKey, JSON.stringify({ id: chargeForm.elements.charge_id.value,
-        at: Date.now() }));
+        at: Date.now(), typed: what }));
     });
   }
   if (document.querySelector("#charge[data-invoice]") && storage()) {
