@@ -47,8 +47,17 @@ Logs = list[MutableMapping[str, Any]]
 
 
 @pytest.fixture(scope="module")
+def logs() -> Iterator[Logs]:
+    """This module's log events (its app's watchers' included, from their start), for
+    `chain_report`."""
+    with structlog.testing.capture_logs() as captured:
+        yield captured
+
+
+@pytest.fixture(scope="module")
 async def solana_app(devnets: Devnets, database_url: str,
-                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
+                     tmp_path_factory: pytest.TempPathFactory,
+                     logs: Logs) -> AsyncIterator[RunningApp]:
     if devnets.solana_rpc_url is None or devnets.solana_treasury is None:
         pytest.fail("the Solana devnet did not start (see docs/devnets.md)")
     settings = settings_for_tests(
@@ -61,13 +70,6 @@ async def solana_app(devnets: Devnets, database_url: str,
     )
     async with running_app(settings) as app:
         yield app
-
-
-@pytest.fixture
-def logs() -> Iterator[Logs]:
-    """This test's log events (the app's watchers' included), for `chain_report`."""
-    with structlog.testing.capture_logs() as captured:
-        yield captured
 
 
 async def _status(pool: asyncpg.Pool, invoice_id: str) -> str:
