@@ -17,7 +17,10 @@ async def cancel_and_wait(task: asyncio.Future[Any]) -> None:
     """Cancel `task` and wait for it to end; re-raise if the caller was cancelled meanwhile.
 
     Only a cancel that arrives while waiting counts: one the caller was already handling
-    (stopping its helpers in a `finally`) stays the caller's to re-raise when it is done."""
+    (stopping its helpers in a `finally`) stays the caller's to re-raise when it is done.
+    A task that had already failed is stopped too, without raising its error here: the
+    owner reads it from `task.exception()` (the leader loop raised a lost lock's
+    LeadershipLost out of this call once, which ended the chain's watcher for good)."""
     current = asyncio.current_task()
     before = current.cancelling() if current is not None else 0
     task.cancel()
@@ -26,3 +29,5 @@ async def cancel_and_wait(task: asyncio.Future[Any]) -> None:
     except asyncio.CancelledError:
         if current is not None and current.cancelling() > before:
             raise  # our own cancellation, not (only) the task's
+    except Exception:
+        return  # the task's own failure, left on the task for its owner

@@ -13,9 +13,11 @@ import sys
 import time
 from pathlib import Path
 
+import asyncpg
 import pytest
 
-from gateway.chains.leader import LeaderLock
+from gateway.aio import cancel_and_wait
+from gateway.chains.leader import LeaderLock, lead
 
 ROOT = Path(__file__).resolve().parents[2]
 NAME = "watcher:test-sigkill"
@@ -56,3 +58,30 @@ async def test_a_standby_takes_the_lock_soon_after_the_leader_is_killed(
             os.killpg(leader.pid, signal.SIGKILL)
         leader.wait(10)
         await standby.release()
+
+
+async def test_a_leader_whose_lock_connection_dies_takes_the_lock_again(
+        database_url: str, db_pool: asyncpg.Pool) -> None:
+    """The lock connection fails (here: its session is terminated; under load: a ping slower
+    than 3 check intervals): the work stops, and `lead` goes back to polling and leads again.
+    It once let the holder's LeadershipLost escape instead, which ended the chain's watcher
+    for the life of the process without a word (the Solana portal tests' unseen payments)."""
+    lock = LeaderLock(database_url, "watcher:test-lost", poll_interval=0.05,
+                      check_interval=0.05)
+    started = asyncio.Queue[None]()
+
+    async def work() -> None:
+        started.put_nowait(None)
+        await asyncio.sleep(3600)
+
+    leading = asyncio.ensure_future(lead(lock, work))
+    try:
+        await asyncio.wait_for(started.get(), 10)
+        assert lock._conn is not None
+        lock_pid = lock._conn.get_server_pid()
+        await db_pool.execute("SELECT pg_terminate_backend($1)", lock_pid)
+        await asyncio.wait_for(started.get(), 10)  # the work runs again: it leads again
+        assert not leading.done()
+        assert lock._conn is not None and lock._conn.get_server_pid() != lock_pid
+    finally:
+        await cancel_and_wait(leading)

@@ -77,3 +77,15 @@ async def test_a_cancel_already_being_handled_lets_every_helper_stop() -> None:
         await task
     assert task.cancelled()
     assert all(helper.cancelled() for helper in helpers)
+
+
+async def test_a_failed_task_is_stopped_without_raising_its_error_here() -> None:
+    """Its error stays on the task for the owner to read (the leader loop reads a lost
+    lock's LeadershipLost there and leads again, instead of ending with it)."""
+    async def fails() -> None:
+        raise LookupError("lost")
+
+    child = asyncio.ensure_future(fails())
+    await asyncio.sleep(0)
+    await cancel_and_wait(child)
+    assert isinstance(child.exception(), LookupError)

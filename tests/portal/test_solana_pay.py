@@ -17,11 +17,13 @@ import asyncio
 import base64
 import io
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, MutableMapping
+from typing import Any
 
 import aiohttp
 import asyncpg
 import pytest
+import structlog
 import zxingcpp
 from PIL import Image
 from playwright.async_api import Page, expect
@@ -35,16 +37,27 @@ from tests.browser.test_checkout_paying import FAST_CHAINS, PAID_TIMEOUT_MS
 from tests.plugins.app import ApiClient, RunningApp, running_app, settings_for_tests
 from tests.plugins.browser import watch_errors
 from tests.plugins.devnet import Devnets
+from tests.plugins.diagnostics import chain_report
 from tests.plugins.solana_devnet import rpc_result
 from tests.portal.support import PASSWORD, client, make_user
 
 MakeMerchant = Callable[..., Awaitable[str]]
 SETTLE_TIMEOUT_S = 60
+Logs = list[MutableMapping[str, Any]]
+
+
+@pytest.fixture(scope="module")
+def logs() -> Iterator[Logs]:
+    """This module's log events (its app's watchers' included, from their start), for
+    `chain_report`."""
+    with structlog.testing.capture_logs() as captured:
+        yield captured
 
 
 @pytest.fixture(scope="module")
 async def solana_app(devnets: Devnets, database_url: str,
-                     tmp_path_factory: pytest.TempPathFactory) -> AsyncIterator[RunningApp]:
+                     tmp_path_factory: pytest.TempPathFactory,
+                     logs: Logs) -> AsyncIterator[RunningApp]:
     if devnets.solana_rpc_url is None or devnets.solana_treasury is None:
         pytest.fail("the Solana devnet did not start (see docs/devnets.md)")
     settings = settings_for_tests(
@@ -66,9 +79,19 @@ async def _status(pool: asyncpg.Pool, invoice_id: str) -> str:
     return status
 
 
+async def _wait_settled(app: RunningApp, pool: asyncpg.Pool, invoice_id: str,
+                        logs: Logs) -> None:
+    deadline = time.monotonic() + SETTLE_TIMEOUT_S
+    while (status := await _status(pool, invoice_id)) != "settled":
+        if time.monotonic() > deadline:
+            report = await chain_report(app.url, pool, "solana", logs)
+            raise AssertionError(f"{invoice_id} is {status} after {SETTLE_TIMEOUT_S} s\n{report}")
+        await asyncio.sleep(0.2)
+
+
 async def test_wallet_pays_the_current_charge_from_the_sticker(
         solana_app: RunningApp, devnets: Devnets, db_pool: asyncpg.Pool,
-        make_merchant: MakeMerchant) -> None:
+        make_merchant: MakeMerchant, logs: Logs) -> None:
     assert devnets.solana_rpc_url is not None
     merchant_id = await make_merchant(name="Coffee Almaty")
     manager = client(solana_app.url)
@@ -106,17 +129,14 @@ async def test_wallet_pays_the_current_charge_from_the_sticker(
         tx.sign([payer], tx.message.recent_blockhash)
         await rpc_result(devnets.solana_rpc_url, "sendTransaction",
                          [base64.b64encode(bytes(tx)).decode(), {"encoding": "base64"}])
-        deadline = time.monotonic() + SETTLE_TIMEOUT_S
-        while await _status(db_pool, invoice_id) != "settled":
-            assert time.monotonic() < deadline, await _status(db_pool, invoice_id)
-            await asyncio.sleep(0.2)
+        await _wait_settled(solana_app, db_pool, invoice_id, logs)
     finally:
         await manager.http.close()
 
 
 async def test_cashier_charge_paid_by_the_simulator_on_the_devnet(
         solana_app: RunningApp, devnets: Devnets, db_pool: asyncpg.Pool,
-        make_merchant: MakeMerchant, phone_page: Page) -> None:
+        make_merchant: MakeMerchant, phone_page: Page, logs: Logs) -> None:
     assert devnets.solana_rpc_url is not None
     merchant_id = await make_merchant(name="Coffee Almaty")
     manager = client(solana_app.url)
@@ -149,14 +169,21 @@ async def test_cashier_charge_paid_by_the_simulator_on_the_devnet(
     scanned = texts.pop()
     assert scanned == uri
     await pay_solana(scanned, rpc_url=devnets.solana_rpc_url, wallet=2)
-    await expect(page.locator("#receipt-status")).to_have_text("Paid", timeout=PAID_TIMEOUT_MS)
+    try:
+        await expect(page.locator("#receipt-status")).to_have_text("Paid",
+                                                                   timeout=PAID_TIMEOUT_MS)
+    except AssertionError as unpaid:
+        report = await chain_report(solana_app.url, db_pool, "solana", logs)
+        raise AssertionError(f"{invoice_id} is {await _status(db_pool, invoice_id)}\n"
+                             f"{report}") from unpaid
     assert await _status(db_pool, invoice_id) == "settled"
     assert errors.messages == []
 
 
 async def test_a_paid_test_invoice_is_never_booked(
         solana_app: RunningApp, devnets: Devnets, db_pool: asyncpg.Pool,
-        make_merchant: MakeMerchant, api_client: Callable[..., ApiClient]) -> None:
+        make_merchant: MakeMerchant, api_client: Callable[..., ApiClient],
+        logs: Logs) -> None:
     assert devnets.solana_rpc_url is not None
     merchant_id = await make_merchant()
     async with db_pool.acquire() as conn:
@@ -168,10 +195,7 @@ async def test_a_paid_test_invoice_is_never_booked(
     invoice_id = created.body["id"]
     await pay_solana(created.body["payment_options"][0]["uri"],
                      rpc_url=devnets.solana_rpc_url, wallet=3)
-    deadline = time.monotonic() + SETTLE_TIMEOUT_S
-    while await _status(db_pool, invoice_id) != "settled":
-        assert time.monotonic() < deadline, await _status(db_pool, invoice_id)
-        await asyncio.sleep(0.2)
+    await _wait_settled(solana_app, db_pool, invoice_id, logs)
     async with db_pool.acquire() as conn:
         entries = await conn.fetchval(
             "SELECT count(*) FROM journal_entries WHERE reference = $1", invoice_id)

@@ -81,6 +81,18 @@ async def wait_state(isolated: Isolated, state: str, timeout: float = 20,
     return await eventually(reached, what=f"bsc {state}", timeout=timeout)
 
 
+async def wait_following(isolated: Isolated) -> dict[str, Any]:
+    """Live with the watcher's cursor stored (its heartbeat names the block it scanned).
+    `live` alone is also what a chain nobody reports on yet answers: a snapshot taken
+    before the watcher's first step lies below the block its cursor starts at, and the
+    revert then leaves no common block at all instead of a fork below finality."""
+    async def reached() -> dict[str, Any] | None:
+        found = await chain_status(isolated, "bsc")
+        return found if found["state"] == "live" and found["scanned"] is not None else None
+
+    return await eventually(reached, what="bsc live with its cursor stored", timeout=20)
+
+
 async def settled(isolated: Isolated, invoice_id: str) -> bool:
     status = await isolated.pool.fetchval("SELECT status FROM invoices WHERE id = $1",
                                           invoice_id)
@@ -94,7 +106,7 @@ async def test_a_revert_below_finality_halts_bsc_until_resync(
         settings = watcher_settings(isolated, rpc_url)
         with structlog.testing.capture_logs() as logs:
             async with watching(settings, isolated):
-                await wait_state(isolated, "live")
+                await wait_following(isolated)
                 invoice = await create_invoice(client, AMOUNT, ["USDT_BSC"])
                 snapshot = jsonrpc.call(rpc_url, "evm_snapshot")
                 await asyncio.sleep(0.5)  # the fork point lies below the payment
@@ -105,7 +117,8 @@ async def test_a_revert_below_finality_halts_bsc_until_resync(
                 assert jsonrpc.call(rpc_url, "evm_revert", [snapshot]) is True
 
                 halted = await wait_state(isolated, "halted")
-                assert "below finalized" in halted["reason"]
+                started = [e for e in logs if e["event"] == "bsc_cursor_started"]
+                assert "below finalized" in halted["reason"], (halted, started, snapshot)
                 assert halted["since"] is not None and halted["scanned"] is not None
             # A restart says it again, at error level, instead of stalling without a word.
             async with watching(settings, isolated):

@@ -5,6 +5,11 @@ The sender runs as its own process (`python -m gateway refunds sender`), started
 REFUND_SENDER_CRASH_AT naming a crash point (gateway.refunds.sending.crash) where it kills
 itself with SIGKILL; it is then restarted without, and must finish the refund from what was
 committed: the same signed bytes, never a second transaction.
+
+The sender process takes every refund waiting in its database, as in production, so it runs
+on a database of this module's own: in the session's shared one it also sent the refunds
+other tests left `sending`, from the same hot wallet, and the BNB wallet's nonce then moved
+by more than our one transaction (the first BNB case, `after_nonce`, met them all).
 """
 
 from __future__ import annotations
@@ -12,13 +17,14 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 
 import asyncpg
 import pytest
 from solders.keypair import Keypair
 
+from tests.plugins.db import database_pool, fresh_database
 from tests.plugins.devnet import Devnets, fresh_bsc_address
 from tests.plugins.eventually import eventually
 from tests.refunds.sending.support import (
@@ -42,6 +48,18 @@ COMMITTED = {
     "after_broadcast": ("signed", "sending"),
     "before_final": ("broadcast", "sent"),
 }
+
+
+@pytest.fixture(scope="module")
+async def database_url(pg_server_url: str) -> str:
+    """This module's own database (overrides the session's): see the module docstring."""
+    return await fresh_database(pg_server_url, "ccp_sigkill")
+
+
+@pytest.fixture(scope="module")
+async def db_pool(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    async with database_pool(database_url, max_size=5) as pool:
+        yield pool
 
 
 class SenderProcess:
