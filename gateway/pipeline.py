@@ -149,6 +149,9 @@ async def _watch_once(chain: str, settings: Settings, pool: asyncpg.Pool,
             task.cancel()  # all of them first: a cancel arriving below leaves none running
         for task in tasks:
             await cancel_and_wait(task)
+            if not task.cancelled() and (error := task.exception()) is not None:
+                # cancel_and_wait leaves a helper's own failure on it: said here, not lost.
+                log.error("watcher_helper_failed", chain=chain, error=repr(error))
         await watcher.close()
 
 
