@@ -70,6 +70,10 @@ class BscConfig:
     backoff_cap: float = 10.0  # float-ok
     recent: int = 128  # blocks whose transfers (watched or not) are kept for late matches
     stall_warning: float = 30.0  # float-ok; seconds waiting for the watched set per warning
+    # Reading the next range while the current one commits. Off: it came back this session
+    # with its safety checks, but a 500-invoice chaos run after it found a custody difference
+    # of one BEP-20 transfer whose cause is not found, and its speed gain was not measurable.
+    read_ahead: bool = False
 
 
 @dataclass(frozen=True)
@@ -379,7 +383,7 @@ class BscWatcher:
                 scan = await self.scanner.match(scan)  # after _late: no new key slips by
                 last = BlockRef(scan.blocks[-1].number, scan.blocks[-1].hash)
                 more = last.number < head
-                if more:
+                if more and self.config.read_ahead:
                     self._read_ahead(last, head)
                 await self._commit(cursor, scan)
                 cursor = Cursor(CHAIN, last, cursor.finalized_number, None)

@@ -126,7 +126,8 @@ class Sink:
 
 
 def _watcher(node: Node, sink: Sink) -> BscWatcher:
-    config = BscConfig(rpc_url="", tokens={}, start_block=1, span=4, confirmations=2)
+    config = BscConfig(rpc_url="", tokens={}, start_block=1, span=4, confirmations=2,
+                       read_ahead=True)
     return BscWatcher(config, cast(FactSink, sink), cast(BscScanner, node))
 
 
