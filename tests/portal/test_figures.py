@@ -14,7 +14,7 @@ from typing import Any
 
 import asyncpg
 
-from gateway.admin import auth
+from gateway.admin import audit, auth
 from gateway.invoices.states import InvoiceStatus
 from gateway.lifecycle.service import apply_invoices
 from gateway.transfers.sink import TransferSink
@@ -117,6 +117,11 @@ async def test_main_pages_show_no_raw_figures(
     finally:
         await owner.http.close()
     name = await make_admin(db_pool, auth.Role.ADMIN)
+    async with db_pool.acquire() as conn:  # a changed IBAN: an identifier, not a figure
+        await audit.record(conn, audit.CLI_ACTOR, "merchant.payout_account",
+                           target_type="merchant", target_id=merchant_id,
+                           before={"iban": "KZ86125KZT5004100100"},
+                           after={"iban": "KZ43125KZT0433002228"})
     async with console_client() as http:
         await console_sign_in(http, base, name)
         for path in ("/admin/merchants", f"/admin/merchants/{merchant_id}", "/admin/invoices",
