@@ -89,23 +89,23 @@ def pending_event(merchant_id: str, type: str, invoice_id: str | None, *,
     return PendingEvent(event_id, merchant_id, type, invoice_id, notice)
 
 
+def _row(merchant_id: str, type: str, data: dict[str, Any]) -> tuple[str, dict[str, Any]]:
+    """The new event's id and the columns `insert_event` / `insert_event_once` take."""
+    event = pending_event(merchant_id, type, invoice_id_of(data))
+    return event.id, {"event_id": event.id, "merchant_id": merchant_id, "type": type,
+                      "api_version": event.api_version, "invoice_id": event.invoice_id,
+                      "data_json": json.dumps(data, separators=(",", ":")),
+                      "notice": event.notice}
+
+
 async def emit(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any]) -> str:
     """Record event `type` with `data` (the full API object) for `merchant_id`; returns its id.
 
     Runs in the caller's transaction: call it inside the transaction that makes the change.
     """
-    event = pending_event(merchant_id, type, invoice_id_of(data))
-    await queries.insert_event(
-        conn,
-        event_id=event.id,
-        merchant_id=merchant_id,
-        type=type,
-        api_version=event.api_version,
-        invoice_id=event.invoice_id,
-        data_json=json.dumps(data, separators=(",", ":")),
-        notice=event.notice,
-    )
-    return event.id
+    event_id, row = _row(merchant_id, type, data)
+    await queries.insert_event(conn, **row)
+    return event_id
 
 
 async def emit_once(conn: Conn, *, merchant_id: str, type: str, data: dict[str, Any],
@@ -113,19 +113,9 @@ async def emit_once(conn: Conn, *, merchant_id: str, type: str, data: dict[str, 
     """Like `emit`, for an event announced once per fact: `once_key` names the fact, and an
     event already written under it (by any process, before or concurrently) makes this a
     no-op. The new event's id, or None when the fact was announced already."""
-    event = pending_event(merchant_id, type, invoice_id_of(data))
-    written = await queries.insert_event_once(
-        conn,
-        event_id=event.id,
-        merchant_id=merchant_id,
-        type=type,
-        api_version=event.api_version,
-        invoice_id=event.invoice_id,
-        data_json=json.dumps(data, separators=(",", ":")),
-        notice=event.notice,
-        once_key=once_key,
-    )
-    return event.id if written else None
+    event_id, row = _row(merchant_id, type, data)
+    written = await queries.insert_event_once(conn, **row, once_key=once_key)
+    return event_id if written else None
 
 
 @dataclass(frozen=True, slots=True)
